@@ -1,0 +1,135 @@
+/**
+ * Typed configuration from the environment, validated once at start.
+ * A missing or malformed variable throws a ConfigError naming it; `runMain`
+ * turns that into one line on stderr and a non-zero exit.
+ *
+ * @example
+ *   const config = loadConfig({
+ *     GRPC_PORT: port({ default: 50051 }),
+ *     NATS_URL: natsUrl({ default: 'nats://127.0.0.1:4222' }),
+ *   });
+ *   config.GRPC_PORT; // number
+ */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`${variable}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Field<T> = { parse: (raw: string | undefined, name: string) => T; describe: string };
+
+type Opts<T> = { default?: T };
+
+function field<T>(describe: string, opts: Opts<T>, parse: (raw: string, name: string) => T): Field<T> {
+  return {
+    describe,
+    parse: (raw, name) => {
+      if (raw === undefined || raw.trim() === '') {
+        if (opts.default !== undefined) return opts.default;
+        throw new ConfigError(name, `is required (${describe})`);
+      }
+      return parse(raw.trim(), name);
+    },
+  };
+}
+
+export const string = (opts: Opts<string> = {}) => field('a non-empty string', opts, (raw) => raw);
+
+export const optionalString = (): Field<string | undefined> => ({
+  describe: 'an optional string',
+  parse: (raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()),
+});
+
+export const int = (opts: Opts<number> & { min?: number; max?: number } = {}) =>
+  field(`an integer${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}`, opts, (raw, name) => {
+    if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got ${JSON.stringify(raw)}`);
+    const n = Number(raw);
+    if (opts.min !== undefined && n < opts.min) throw new ConfigError(name, `must be ≥ ${opts.min}, got ${n}`);
+    if (opts.max !== undefined && n > opts.max) throw new ConfigError(name, `must be ≤ ${opts.max}, got ${n}`);
+    return n;
+  });
+
+export const port = (opts: Opts<number> = {}) => {
+  const f = int({ ...opts, min: 0, max: 65535 });
+  return { ...f, describe: 'a TCP port (0-65535)' };
+};
+
+export const oneOf = <T extends string>(values: readonly T[], opts: Opts<T> = {}) =>
+  field(`one of ${values.join(', ')}`, opts, (raw, name) => {
+    if (!values.includes(raw as T)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+    return raw as T;
+  });
+
+export const bool = (opts: Opts<boolean> = {}) =>
+  field('true or false', opts, (raw, name) => {
+    if (/^(true|1|yes)$/i.test(raw)) return true;
+    if (/^(false|0|no)$/i.test(raw)) return false;
+    throw new ConfigError(name, `must be true or false, got ${JSON.stringify(raw)}`);
+  });
+
+/** A URL whose scheme is one of `schemes`. */
+export const url = (schemes: readonly string[], opts: Opts<string> = {}) =>
+  field(`a URL (${schemes.map((s) => `${s}://`).join(' or ')})`, opts, (raw, name) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, `must be a URL (${schemes.map((s) => `${s}://…`).join(' or ')}), got ${JSON.stringify(raw)}`);
+    }
+    const scheme = parsed.protocol.replace(/:$/, '');
+    if (!schemes.includes(scheme)) {
+      throw new ConfigError(name, `scheme must be ${schemes.join(' or ')}, got ${JSON.stringify(scheme)}`);
+    }
+    return raw;
+  });
+
+/** Comma-separated NATS server URLs. */
+export const natsUrl = (opts: Opts<string> = {}) =>
+  field('comma-separated nats:// URLs', opts, (raw, name) => {
+    for (const part of raw.split(',')) url(['nats', 'tls', 'ws', 'wss']).parse(part, name);
+    return raw;
+  });
+
+/** A gRPC target `host:port`. */
+export const hostPort = (opts: Opts<string> = {}) =>
+  field('host:port', opts, (raw, name) => {
+    const m = /^([A-Za-z0-9._-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(raw);
+    if (!m || Number(m[2]) > 65535) throw new ConfigError(name, `must be host:port, got ${JSON.stringify(raw)}`);
+    return raw;
+  });
+
+export type Schema = Record<string, Field<unknown>>;
+export type ConfigOf<S extends Schema> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+/**
+ * Parses `env` against `schema`. Variables that look like they belong to the
+ * schema's prefixes but are not in it are left alone: the environment holds
+ * much else.
+ */
+export function loadConfig<S extends Schema>(schema: S, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(schema)) out[name] = f.parse(env[name], name);
+  return Object.freeze(out) as ConfigOf<S>;
+}
+
+/** Settings every service shares. */
+export const commonConfig = {
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { default: 'info' }),
+  NATS_URL: natsUrl({ default: 'nats://127.0.0.1:4222' }),
+  METRICS_PORT: port({ default: 0 }),
+  GRPC_PORT: port({ default: 0 }),
+  GRPC_HOST: string({ default: '127.0.0.1' }),
+  REGION: string({ default: 'local' }),
+  SHUTDOWN_TIMEOUT_MS: int({ default: 10_000, min: 100, max: 600_000 }),
+};
+
+/** A secret: required, never echoed in errors. */
+export const secret = (opts: { minLength: number }) =>
+  field<string>(`a secret of at least ${opts.minLength} characters`, {}, (raw, name) => {
+    if (raw.length < opts.minLength) throw new ConfigError(name, `must be at least ${opts.minLength} characters long`);
+    return raw;
+  });

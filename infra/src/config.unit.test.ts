@@ -1,0 +1,55 @@
+import { ConfigError, bool, hostPort, int, loadConfig, natsUrl, oneOf, port, secret, string, url } from './config';
+
+const schema = {
+  GRPC_PORT: port({ default: 50051 }),
+  NATS_URL: natsUrl({ default: 'nats://127.0.0.1:4222' }),
+  PEER: hostPort({ default: '127.0.0.1:50052' }),
+  LEVEL: oneOf(['info', 'debug'] as const, { default: 'info' }),
+  DEBUG_SQL: bool({ default: false }),
+  NAME: string(),
+};
+
+const errorOf = (fn: () => unknown): ConfigError => {
+  try {
+    fn();
+  } catch (e) {
+    return e as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadConfig', () => {
+  it('applies defaults and parses types', () => {
+    const c = loadConfig(schema, { NAME: 'x', GRPC_PORT: '6000', DEBUG_SQL: 'yes' });
+    expect(c).toEqual({ GRPC_PORT: 6000, NATS_URL: 'nats://127.0.0.1:4222', PEER: '127.0.0.1:50052', LEVEL: 'info', DEBUG_SQL: true, NAME: 'x' });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it.each([
+    [{}, 'NAME', /is required/],
+    [{ NAME: 'x', GRPC_PORT: 'eighty' }, 'GRPC_PORT', /must be an integer/],
+    [{ NAME: 'x', GRPC_PORT: '70000' }, 'GRPC_PORT', /≤ 65535/],
+    [{ NAME: 'x', NATS_URL: 'http://host:4222' }, 'NATS_URL', /scheme must be/],
+    [{ NAME: 'x', NATS_URL: 'nats://a:1,not a url' }, 'NATS_URL', /must be a URL/],
+    [{ NAME: 'x', PEER: 'localhost' }, 'PEER', /host:port/],
+    [{ NAME: 'x', LEVEL: 'loud' }, 'LEVEL', /one of info, debug/],
+    [{ NAME: 'x', DEBUG_SQL: 'maybe' }, 'DEBUG_SQL', /true or false/],
+  ])('names the bad variable for %j', (env, variable, reason) => {
+    const err = errorOf(() => loadConfig(schema, env));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.variable).toBe(variable);
+    expect(err.message.startsWith(`${variable}: `)).toBe(true);
+    expect(err.message).toMatch(reason);
+  });
+
+  it('never echoes a secret that is too short', () => {
+    const err = errorOf(() => loadConfig({ JWT_SECRET: secret({ minLength: 32 }) }, { JWT_SECRET: 'hunter2' }));
+    expect(err.variable).toBe('JWT_SECRET');
+    expect(err.message).not.toContain('hunter2');
+  });
+
+  it('checks integer bounds and URL schemes', () => {
+    expect(errorOf(() => loadConfig({ N: int({ min: 1 }) }, { N: '0' })).message).toMatch(/≥ 1/);
+    expect(loadConfig({ U: url(['postgres', 'pglite']) }, { U: 'pglite://memory' }).U).toBe('pglite://memory');
+  });
+});

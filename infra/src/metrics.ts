@@ -1,0 +1,48 @@
+import { createServer, type Server } from 'node:http';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** Prometheus registry of one service, with the metrics the runtime kit records itself. */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly grpcHandled: Histogram<'method' | 'code'>;
+
+  constructor(service: string) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry });
+    this.grpcHandled = new Histogram({
+      name: 'grpc_server_handling_seconds',
+      help: 'Time to handle a unary gRPC call, by method and status code',
+      labelNames: ['method', 'code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+  }
+
+  /** Serves `GET /metrics` on its own port (0 picks a free one). */
+  async serve(host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+    const server: Server = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/metrics') {
+        this.registry.metrics().then(
+          (body) => {
+            res.writeHead(200, { 'content-type': this.registry.contentType });
+            res.end(body);
+          },
+          () => {
+            res.writeHead(500).end();
+          },
+        );
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address();
+    return {
+      port: typeof address === 'object' && address ? address.port : port,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { UnavailableError } from './errors';
+import type { Logger } from './logger';
+
+export type { NatsConnection };
+
+/**
+ * Connects to NATS, reconnecting for ever once connected (services ride out
+ * a server restart); the first connection must succeed, or start fails with
+ * one line naming the servers.
+ */
+export async function connectNats(servers: string, name: string, logger: Logger): Promise<NatsConnection> {
+  const list = servers.split(',').map((s) => s.trim());
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: list,
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      waitOnFirstConnect: false,
+      timeout: 3_000,
+    });
+  } catch (err) {
+    throw new UnavailableError(`NATS at ${list.join(', ')} is unreachable (${(err as Error).message})`, { cause: err });
+  }
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {
+        logger.warn({ nats: s.type, server: 'server' in s ? s.server : undefined }, `NATS ${s.type}`);
+      }
+    }
+  })().catch(() => undefined);
+  return nc;
+}
+
+/** Flushes pending publishes and closes subscriptions; bounded so shutdown never hangs on a dead server. */
+export async function drainNats(nc: NatsConnection, timeoutMs: number): Promise<void> {
+  if (nc.isClosed()) return;
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+  const result = await Promise.race([nc.drain().then(() => 'drained' as const), timeout]).catch(() => 'failed' as const);
+  if (result !== 'drained') await nc.close().catch(() => undefined);
+}

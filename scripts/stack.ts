@@ -1,0 +1,147 @@
+/**
+ * Starts the services as separate Node processes and tells when each is
+ * ready (it logs `ready` with its ports). Used by `npm start` and by the
+ * end-to-end tests, so both run the stack the same way.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const ROOT = join(__dirname, '..');
+export const BACKEND_SERVICES = ['conversation', 'routing', 'presence', 'translation', 'survey'] as const;
+export type BackendName = (typeof BACKEND_SERVICES)[number];
+export type ServiceName = BackendName | 'gateway';
+
+export interface ReadyInfo {
+  grpcPort: number;
+  metricsPort: number;
+  httpPort?: number;
+}
+
+/** Children still running; killed if the launcher itself exits abruptly. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+export type LogLine = { service: ServiceName; stream: 'stdout' | 'stderr'; line: string };
+
+export class ServiceProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<ReadyInfo>;
+  readonly exited: Promise<number | null>;
+  readonly output: string[] = [];
+  private httpPort: number | undefined;
+
+  constructor(
+    readonly name: ServiceName,
+    env: Record<string, string>,
+    onLine?: (l: LogLine) => void,
+  ) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group: a Ctrl-C in the terminal reaches only the launcher,
+      // which then stops each service in order with one SIGTERM.
+      detached: true,
+    });
+    live.add(this.child);
+    this.child.once('exit', () => live.delete(this.child));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+    this.ready = new Promise((resolve, reject) => {
+      const read = (stream: 'stdout' | 'stderr') =>
+        createInterface({ input: this.child[stream]! }).on('line', (line) => {
+          this.output.push(line);
+          if (this.output.length > 2_000) this.output.shift();
+          onLine?.({ service: name, stream, line });
+          if (stream !== 'stdout' || !line.startsWith('{')) return;
+          try {
+            const rec = JSON.parse(line) as Record<string, unknown>;
+            if (typeof rec.http_port === 'number') this.httpPort = rec.http_port;
+            if (rec.msg === 'ready') resolve({ grpcPort: Number(rec.grpc_port), metricsPort: Number(rec.metrics_port), httpPort: this.httpPort });
+          } catch {
+            // not a log record
+          }
+        });
+      read('stdout');
+      read('stderr');
+      void this.exited.then((code) => reject(new Error(`${name} exited with code ${code} before it was ready:\n${this.output.slice(-20).join('\n')}`)));
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  /** Sends `signal` and waits for the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export interface StackOptions {
+  natsUrl: string;
+  eventStoreUrl: string;
+  jwtSecret: string;
+  /** 'fixed': the documented ports (gateway 8080, gRPC 50050-50055). 'free': let the OS pick (tests). */
+  ports: 'fixed' | 'free';
+  httpHost?: string;
+  logLevel?: string;
+  extraEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  onLine?: (l: LogLine) => void;
+}
+
+const FIXED_GRPC: Record<ServiceName, number> = { gateway: 50050, conversation: 50051, routing: 50052, presence: 50053, translation: 50054, survey: 50055 };
+const FIXED_METRICS: Record<ServiceName, number> = { gateway: 9460, conversation: 9461, routing: 9462, presence: 9463, translation: 9464, survey: 9465 };
+
+export interface Stack {
+  services: Map<ServiceName, ServiceProcess>;
+  ports: Map<ServiceName, ReadyInfo>;
+  gatewayUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the five backends, then the gateway pointed at their gRPC ports. */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const services = new Map<ServiceName, ServiceProcess>();
+  const ports = new Map<ServiceName, ReadyInfo>();
+  const stop = async () => {
+    await Promise.all([...services.values()].map((s) => s.stop('SIGTERM')));
+  };
+  const envFor = (name: ServiceName): Record<string, string> => ({
+    NATS_URL: opts.natsUrl,
+    LOG_LEVEL: opts.logLevel ?? 'info',
+    GRPC_PORT: String(opts.ports === 'fixed' ? FIXED_GRPC[name] : 0),
+    METRICS_PORT: String(opts.ports === 'fixed' ? FIXED_METRICS[name] : 0),
+    EVENT_STORE_URL: opts.eventStoreUrl,
+    ...(opts.extraEnv?.[name] ?? {}),
+  });
+  try {
+    for (const name of BACKEND_SERVICES) services.set(name, new ServiceProcess(name, envFor(name), opts.onLine));
+    for (const name of BACKEND_SERVICES) ports.set(name, await services.get(name)!.ready);
+    const addr = (n: BackendName) => `127.0.0.1:${ports.get(n)!.grpcPort}`;
+    const gateway = new ServiceProcess(
+      'gateway',
+      {
+        ...envFor('gateway'),
+        HTTP_HOST: opts.httpHost ?? '127.0.0.1',
+        HTTP_PORT: opts.ports === 'fixed' ? (process.env.HTTP_PORT ?? '8080') : '0',
+        JWT_SECRET: opts.jwtSecret,
+        CONVERSATION_GRPC_ADDR: addr('conversation'),
+        ROUTING_GRPC_ADDR: addr('routing'),
+        PRESENCE_GRPC_ADDR: addr('presence'),
+        TRANSLATION_GRPC_ADDR: addr('translation'),
+        SURVEY_GRPC_ADDR: addr('survey'),
+      },
+      opts.onLine,
+    );
+    services.set('gateway', gateway);
+    const info = await gateway.ready;
+    ports.set('gateway', info);
+    return { services, ports, gatewayUrl: `http://${opts.httpHost ?? '127.0.0.1'}:${info.httpPort}`, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export type { ChildProcess };

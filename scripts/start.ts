@@ -1,0 +1,104 @@
+/**
+ * `npm start`: the whole stack on one machine, on embedded defaults.
+ * - event store: PGlite under .data/eventstore (EVENT_STORE_URL overrides);
+ * - NATS: NATS_URL, else 127.0.0.1:4222 when it answers, else a private
+ *   `nats-server -js` with its data under .data/nats;
+ * - six services as separate processes, logs prefixed with their name.
+ * Ctrl-C stops everything cleanly.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signStaffToken } from './devToken';
+import { natsServerBinary, startNatsServer, tcpReachable, type NatsServer } from './natsServer';
+import { ROOT, startStack, type LogLine, type Stack } from './stack';
+
+const DATA = join(ROOT, '.data');
+const colors: Record<string, string> = { gateway: '36', conversation: '32', routing: '33', presence: '35', translation: '34', survey: '31' };
+
+function printLine({ service, line }: LogLine) {
+  let text = line;
+  if (line.startsWith('{')) {
+    try {
+      const { level, msg, time: _t, service: _s, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+      text = `${String(level).padEnd(5)} ${String(msg)}${extra}`;
+    } catch {
+      // print as is
+    }
+  }
+  process.stdout.write(`\x1b[${colors[service] ?? '0'}m${service.padEnd(12)}\x1b[0m| ${text}\n`);
+}
+
+async function resolveNats(): Promise<{ url: string; server?: NatsServer }> {
+  if (process.env.NATS_URL) return { url: process.env.NATS_URL };
+  if (await tcpReachable('127.0.0.1', 4222)) return { url: 'nats://127.0.0.1:4222' };
+  if (!natsServerBinary()) {
+    process.stderr.write(
+      'No NATS server answers at 127.0.0.1:4222 and no nats-server binary is on PATH.\n' +
+        'Install one (Debian/Ubuntu: sudo apt-get install nats-server), or set NATS_URL to a server with JetStream.\n',
+    );
+    process.exit(69);
+  }
+  const server = await startNatsServer({ storeDir: join(DATA, 'nats'), port: Number(process.env.NATS_PORT ?? 4222) });
+  return { url: server.url, server };
+}
+
+function devJwtSecret(): string {
+  if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
+  const file = join(DATA, 'dev-jwt-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function main() {
+  mkdirSync(DATA, { recursive: true });
+  const nats = await resolveNats();
+  const eventStoreUrl = process.env.EVENT_STORE_URL ?? `pglite://${join(DATA, 'eventstore')}`;
+  const jwtSecret = devJwtSecret();
+  let stack: Stack | undefined;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nstopping the stack…\n');
+    await stack?.stop();
+    await nats.server?.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    stack = await startStack({ natsUrl: nats.url, eventStoreUrl, jwtSecret, ports: 'fixed', onLine: printLine, logLevel: process.env.LOG_LEVEL });
+  } catch (err) {
+    process.stderr.write(`the stack did not start: ${(err as Error).message}\n`);
+    await shutdown(1);
+    return;
+  }
+  for (const [name, proc] of stack.services) {
+    void proc.exited.then((code) => {
+      if (!stopping) {
+        process.stderr.write(`${name} exited unexpectedly (code ${code}); stopping the stack\n`);
+        void shutdown(1);
+      }
+    });
+  }
+  const token = signStaffToken(jwtSecret, { tid: 'demo', sub: 'agent-demo', roles: ['agent', 'supervisor', 'admin'] });
+  process.stdout.write(
+    [
+      '',
+      `  Gateway:       ${stack.gatewayUrl}   (API docs: ${stack.gatewayUrl}/docs)`,
+      `  NATS:          ${nats.url}${nats.server ? ' (started here)' : ''}`,
+      `  Event store:   ${eventStoreUrl.replace(/\/\/[^@]*@/, '//***@')}`,
+      `  Demo token (tenant "demo", 12 h):`,
+      `    export TOKEN=${token}`,
+      `    curl -s -H "authorization: Bearer $TOKEN" ${stack.gatewayUrl}/readyz`,
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+void main();

@@ -1,0 +1,37 @@
+import type { Logger, NatsConnection } from '@contactcenter/infra';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Peers } from './peers';
+import { authPlugin } from './plugins/auth';
+import { openapiPlugin } from './plugins/openapi';
+import { problemPlugin } from './plugins/problem';
+import { conversationRoutes } from './routes/conversations';
+import { healthRoutes } from './routes/health';
+
+export interface AppDeps {
+  logger: Logger;
+  peers: Peers;
+  nats: NatsConnection;
+  jwtSecret: string;
+  isShuttingDown?: () => boolean;
+}
+
+/** The gateway as a fastify app: external plugins, then app plugins, then routes. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    // No type coercion: a number where a string belongs is a client error, not something to guess at.
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
+  });
+  problemPlugin(app);
+  await openapiPlugin(app);
+  await authPlugin(app, { secret: deps.jwtSecret }); // not encapsulated: every route verifies tokens
+  await app.register(healthRoutes, { peers: deps.peers, nats: deps.nats, isShuttingDown: deps.isShuttingDown ?? (() => false) });
+  await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers });
+  return app;
+}

@@ -1,0 +1,31 @@
+import { ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
+import { createGrpcClient, HealthChecker } from '@contactcenter/infra';
+import type { gatewayConfig } from './config';
+import type { ConfigOf } from '@contactcenter/infra';
+
+/** The services the gateway calls over gRPC, and a health checker for each. */
+export interface Peers {
+  conversation: ConversationServiceClient;
+  health: Record<string, HealthChecker>;
+  close(): void;
+}
+
+export function connectPeers(config: ConfigOf<typeof gatewayConfig>): Peers {
+  const addresses = {
+    conversation: config.CONVERSATION_GRPC_ADDR,
+    routing: config.ROUTING_GRPC_ADDR,
+    presence: config.PRESENCE_GRPC_ADDR,
+    translation: config.TRANSLATION_GRPC_ADDR,
+    survey: config.SURVEY_GRPC_ADDR,
+  };
+  const conversation = createGrpcClient(ConversationServiceClient, addresses.conversation);
+  const health = Object.fromEntries(Object.entries(addresses).map(([name, addr]) => [name, new HealthChecker(addr)]));
+  return {
+    conversation,
+    health,
+    close() {
+      conversation.close();
+      for (const h of Object.values(health)) h.close();
+    },
+  };
+}

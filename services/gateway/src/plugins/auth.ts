@@ -1,0 +1,49 @@
+import jwt from '@fastify/jwt';
+import { ForbiddenError, UnauthorizedError } from '@contactcenter/infra';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+export type Role = 'agent' | 'supervisor' | 'admin';
+
+/** Who is calling, from a verified token. One tenant per request. */
+export interface Principal {
+  tenantId: string;
+  subject: string;
+  roles: Role[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: { tid: string; sub: string; roles: Role[] };
+  }
+}
+
+const TENANT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/**
+ * Agents, supervisors and admins present an HS256 JWT carrying `tid`
+ * (tenant), `sub` (agent id) and `roles`; it must not be expired.
+ */
+export async function authPlugin(app: FastifyInstance, opts: { secret: string }): Promise<void> {
+  await app.register(jwt, { secret: opts.secret, verify: { algorithms: ['HS256'] } });
+}
+
+export async function requireStaff(request: FastifyRequest, roles: Role[] = ['agent', 'supervisor', 'admin']): Promise<Principal> {
+  try {
+    await request.jwtVerify();
+  } catch (err) {
+    throw new UnauthorizedError('a valid bearer token is required', { cause: err });
+  }
+  const { tid, sub, roles: granted } = request.user;
+  if (typeof tid !== 'string' || !TENANT_RE.test(tid) || typeof sub !== 'string' || !sub || !Array.isArray(granted)) {
+    throw new UnauthorizedError('token lacks tenant, subject or roles');
+  }
+  if (!granted.some((r) => roles.includes(r))) throw new ForbiddenError(`requires one of the roles ${roles.join(', ')}`);
+  request.principal = { tenantId: tid, subject: sub, roles: granted };
+  return request.principal;
+}

@@ -1,0 +1,94 @@
+import { unary } from '@contactcenter/infra';
+import { AuthorKind, ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Peers } from '../peers';
+import { requireStaff } from '../plugins/auth';
+import {
+  channels,
+  commandResultSchema,
+  conversationIdParam,
+  conversationSchema,
+  conversationView,
+  messageView,
+  postMessageBody,
+  startConversationBody,
+} from '../schemas/conversation';
+
+type StartBody = { conversationId?: string; channel: string; customerId: string; language: string; region?: string; subject?: string };
+type PostBody = { text: string; clientMessageId?: string; language?: string };
+type IdParams = { conversationId: string };
+
+const problem = { $ref: 'problem#' } as const;
+const security = [{ agentToken: [] }];
+
+const callOpts = (request: FastifyRequest, tenantId: string, actorId: string) => ({ tenantId, actorId, requestId: String(request.id) });
+
+/** Agent-desk routes on conversations. Every call is scoped to the token's tenant. */
+export async function conversationRoutes(app: FastifyInstance, opts: { peers: Peers }) {
+  const client: ConversationServiceClient = opts.peers.conversation;
+  app.addSchema({
+    $id: 'problem',
+    type: 'object',
+    properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, field: { type: 'string' } },
+    required: ['type', 'title', 'status', 'code'],
+  });
+
+  app.post<{ Body: StartBody }>(
+    '/conversations',
+    { schema: { tags: ['conversations'], security, body: startConversationBody, response: { 201: commandResultSchema, '4xx': problem } } },
+    async (request, reply) => {
+      const p = await requireStaff(request);
+      const b = request.body;
+      const res = await unary(
+        client,
+        client.startConversation,
+        { conversationId: b.conversationId ?? '', channel: channels.fromRest(b.channel), customerId: b.customerId, language: b.language, region: b.region ?? '', subject: b.subject ?? '' },
+        callOpts(request, p.tenantId, p.subject),
+      );
+      return reply.code(201).send(res.result);
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/conversations/:conversationId',
+    { schema: { tags: ['conversations'], security, params: conversationIdParam, response: { 200: conversationSchema, '4xx': problem } } },
+    async (request) => {
+      const p = await requireStaff(request);
+      const res = await unary(client, client.getConversation, { conversationId: request.params.conversationId, includeNotes: false }, callOpts(request, p.tenantId, p.subject));
+      return { ...conversationView(res.conversation!), messages: res.messages.map(messageView) };
+    },
+  );
+
+  app.post<{ Params: IdParams; Body: PostBody }>(
+    '/conversations/:conversationId/messages',
+    {
+      schema: {
+        tags: ['conversations'],
+        security,
+        params: conversationIdParam,
+        body: postMessageBody,
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' } } },
+        response: { 201: commandResultSchema, '4xx': problem },
+      },
+    },
+    async (request, reply) => {
+      const p = await requireStaff(request);
+      const key = request.headers['idempotency-key'];
+      const res = await unary(
+        client,
+        client.postMessage,
+        {
+          conversationId: request.params.conversationId,
+          authorKind: AuthorKind.AUTHOR_KIND_AGENT,
+          authorId: p.subject,
+          text: request.body.text,
+          attachments: [],
+          clientMessageId: request.body.clientMessageId ?? (typeof key === 'string' ? key : ''),
+          language: request.body.language ?? '',
+        },
+        callOpts(request, p.tenantId, p.subject),
+      );
+      return reply.code(res.duplicate ? 200 : 201).send({ ...res.result!, messageId: res.messageId, duplicate: res.duplicate });
+    },
+  );
+}

@@ -1,0 +1,31 @@
+import type { NatsConnection } from '@contactcenter/infra';
+import type { FastifyInstance } from 'fastify';
+import type { Peers } from '../peers';
+
+const statusSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'ready', 'not_ready'] },
+    checks: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+  required: ['status'],
+} as const;
+
+/**
+ * `/healthz`: the process is alive. `/readyz`: it can serve, i.e. NATS is
+ * connected and every gRPC peer reports SERVING over grpc.health.v1.
+ */
+export async function healthRoutes(app: FastifyInstance, opts: { peers: Peers; nats: NatsConnection; isShuttingDown: () => boolean }) {
+  app.get('/healthz', { schema: { tags: ['operations'], response: { 200: statusSchema } } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { tags: ['operations'], response: { 200: statusSchema, 503: statusSchema } } }, async (_request, reply) => {
+    const entries = await Promise.all(
+      Object.entries(opts.peers.health).map(async ([name, checker]) => [name, await checker.check('', 1_000)] as const),
+    );
+    const checks: Record<string, string> = Object.fromEntries(entries);
+    checks.nats = opts.nats.isClosed() ? 'CLOSED' : 'CONNECTED';
+    if (opts.isShuttingDown()) checks.gateway = 'SHUTTING_DOWN';
+    const ready = entries.every(([, s]) => s === 'SERVING') && checks.nats === 'CONNECTED' && !opts.isShuttingDown();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Walking skeleton, end to end: six services as separate processes against a
+ * real NATS server (JetStream) and a real PostgreSQL event store.
+ */
+import { connectNats, createLogger } from '../../infra/src';
+import { HealthChecker } from '../../infra/src/grpc/health';
+import { readRelayedEvents } from '../../services/conversation/src/relay';
+import { BACKEND_SERVICES, type ServiceName } from '../../scripts/stack';
+import { startTestStack, type TestStack } from '../support/stack';
+
+jest.setTimeout(120_000);
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.teardown();
+});
+
+const api = (path: string, init: RequestInit & { token?: string } = {}) =>
+  fetch(`${stack.gatewayUrl}${path}`, {
+    ...init,
+    headers: {
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...(init.headers as Record<string, string> | undefined),
+    },
+  });
+
+describe('the stack', () => {
+  it('runs six services as separate processes, each SERVING over grpc.health.v1', async () => {
+    const names: ServiceName[] = [...BACKEND_SERVICES, 'gateway'];
+    const pids = new Set(names.map((n) => stack.services.get(n)!.child.pid));
+    expect(pids.size).toBe(6);
+    for (const name of names) {
+      const health = new HealthChecker(`127.0.0.1:${stack.ports.get(name)!.grpcPort}`);
+      expect([name, await health.check('')]).toEqual([name, 'SERVING']);
+      health.close();
+    }
+    const conversation = new HealthChecker(`127.0.0.1:${stack.ports.get('conversation')!.grpcPort}`);
+    expect(await conversation.check('contactcenter.conversation.v1.ConversationService')).toBe('SERVING');
+    conversation.close();
+  });
+
+  it('answers /healthz, /readyz with every peer and NATS, and serves its OpenAPI document', async () => {
+    expect(await (await api('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await api('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { conversation: 'SERVING', routing: 'SERVING', presence: 'SERVING', translation: 'SERVING', survey: 'SERVING', nats: 'CONNECTED' },
+    });
+    const doc = (await (await api('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/conversations', '/v1/conversations/{conversationId}', '/readyz']));
+  });
+
+  it('carries a request through the gateway to the conversation service over gRPC and back', async () => {
+    const token = stack.token('acme', 'agent-ana');
+    const created = await api('/v1/conversations', {
+      method: 'POST',
+      token,
+      body: JSON.stringify({ channel: 'chat', customerId: 'cust-1', language: 'es', subject: 'Pedido tardío' }),
+    });
+    expect(created.status).toBe(201);
+    const { conversationId, revision } = (await created.json()) as { conversationId: string; revision: number };
+    expect(conversationId).toMatch(/^[\w-]+$/);
+    expect(revision).toBe(0);
+
+    const posted = await api(`/v1/conversations/${conversationId}/messages`, { method: 'POST', token, body: JSON.stringify({ text: 'Hola, ¿en qué puedo ayudarle? 👋' }) });
+    expect(posted.status).toBe(201);
+
+    const read = await api(`/v1/conversations/${conversationId}`, { token });
+    expect(read.status).toBe(200);
+    const body = (await read.json()) as { channel: string; language: string; customerId: string; messages: { text: string; authorId: string }[] };
+    expect(body).toMatchObject({ channel: 'chat', language: 'es', customerId: 'cust-1' });
+    expect(body.messages).toEqual([expect.objectContaining({ text: 'Hola, ¿en qué puedo ayudarle? 👋', authorId: 'agent-ana' })]);
+
+    // the relay published both events to JetStream as CloudEvents, under the tenant's subjects
+    const nc = await connectNats(stack.nats.url, 'e2e-reader', createLogger('e2e', 'silent'));
+    try {
+      let relayed: Awaited<ReturnType<typeof readRelayedEvents>> = [];
+      for (let i = 0; i < 50 && relayed.length < 2; i++) {
+        relayed = (await readRelayedEvents(nc, { filter: 'cc.acme.>' })).filter((m) => m.event.subject === conversationId);
+        if (relayed.length < 2) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(relayed.map((m) => [m.subject, m.event.type, m.event.sequence])).toEqual([
+        ['cc.acme.conversation.ConversationStarted', 'contactcenter.conversation.v1.ConversationStarted', '0'],
+        ['cc.acme.conversation.MessagePosted', 'contactcenter.conversation.v1.MessagePosted', '1'],
+      ]);
+      expect(relayed[1]!.event.data).toMatchObject({ message: { text: 'Hola, ¿en qué puedo ayudarle? 👋', authorKind: 'AUTHOR_KIND_AGENT' } });
+    } finally {
+      await nc.close();
+    }
+
+    // another tenant cannot see it
+    const other = await api(`/v1/conversations/${conversationId}`, { token: stack.token('globex', 'agent-bo') });
+    expect(other.status).toBe(404);
+  });
+
+  it('maps bad input to problem JSON without reaching a stack trace', async () => {
+    const token = stack.token('acme', 'agent-ana');
+    const res = await api('/v1/conversations', { method: 'POST', token, body: JSON.stringify({ channel: 'fax', customerId: 'c', language: 'en' }) });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const problem = (await res.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('validation');
+    expect(problem.detail).toMatch(/channel/);
+    const unknown = await api('/v1/conversations/nope-1', { token });
+    expect(unknown.status).toBe(404);
+    const anonymous = await api('/v1/conversations/nope-1');
+    expect(anonymous.status).toBe(401);
+  });
+});
