@@ -1,0 +1,86 @@
+import { PGlite } from '@electric-sql/pglite';
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+import { UnavailableError, ValidationError } from './errors';
+
+/**
+ * A small SQL client over PostgreSQL (`pg` pool) or embedded PGlite, for
+ * read models and snapshots: the same SQL runs on both.
+ *
+ * @example
+ *   const sql = await connectSql('pglite://memory');
+ *   await sql.transaction(async (tx) => tx.query('INSERT INTO t VALUES ($1)', [1]));
+ */
+export interface SqlClient {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Runs `fn` in one transaction; a thrown error rolls it back. */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const hostOf = (url: string) => {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}`;
+  } catch {
+    return 'the configured host';
+  }
+};
+
+export async function connectSql(url: string, options: { poolSize?: number } = {}): Promise<SqlClient> {
+  if (/^postgres(ql)?:\/\//.test(url)) return connectPostgres(url, options.poolSize ?? 10);
+  if (url.startsWith('pglite://')) return connectPglite(url.slice('pglite://'.length));
+  throw new ValidationError('url', `expected postgres://… or pglite://…, got ${JSON.stringify(url.split(':')[0])}`);
+}
+
+async function connectPostgres(url: string, max: number): Promise<SqlClient> {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => undefined); // idle client errors surface on the next query
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new UnavailableError(`PostgreSQL at ${hostOf(url)} is unreachable (${(err as Error).message})`, { cause: err });
+  }
+  const wrap = (q: pg.Pool | pg.PoolClient): Pick<SqlClient, 'query'> => ({
+    query: async <R>(text: string, params?: unknown[]) => ({ rows: (await q.query(text, params as unknown[])).rows as R[] }),
+  });
+  const client: SqlClient = {
+    ...wrap(pool),
+    async transaction(fn) {
+      const conn = await pool.connect();
+      try {
+        await conn.query('BEGIN');
+        const tx: SqlClient = { ...wrap(conn), transaction: (inner) => inner(tx), close: async () => undefined };
+        const result = await fn(tx);
+        await conn.query('COMMIT');
+        return result;
+      } catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        conn.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+  return client;
+}
+
+async function connectPglite(location: string): Promise<SqlClient> {
+  const inMemory = location === 'memory' || location === '';
+  if (!inMemory) mkdirSync(location, { recursive: true });
+  const db = inMemory ? await PGlite.create() : await PGlite.create(location);
+  type Q = { query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }> };
+  const wrap = (q: Q): Pick<SqlClient, 'query'> => ({ query: async <R>(text: string, params?: unknown[]) => ({ rows: (await q.query<R>(text, params)).rows }) });
+  const client: SqlClient = {
+    ...wrap(db),
+    transaction: (fn) =>
+      db.transaction(async (t) => {
+        const tx: SqlClient = { ...wrap(t), transaction: (inner) => inner(tx), close: async () => undefined };
+        return fn(tx);
+      }),
+    close: () => db.close(),
+  };
+  return client;
+}
