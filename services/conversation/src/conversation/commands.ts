@@ -1,0 +1,101 @@
+import type {
+  Attachment,
+  AuthorKind,
+  Channel,
+  Priority,
+  TicketStatus,
+} from '@contactcenter/proto/conversation/v1';
+import type { Command } from './decider';
+
+/**
+ * What `decide` may not produce by itself: the tenant and actor (from the
+ * call's metadata), the clock, and a fresh id for whatever the command creates
+ * (message id, note id). The caller generates all of them.
+ */
+export type ConversationCommandMetadata = Readonly<{
+  tenantId: string;
+  actorId: string;
+  now: Date;
+  newId: string;
+}>;
+
+type ConversationCommandOf<Type extends string, Data> = Command<
+  Type,
+  Readonly<{ conversationId: string } & Data>,
+  ConversationCommandMetadata
+>;
+
+// The data shapes are structurally compatible with the generated gRPC request
+// messages (e.g. PostMessageRequest), so the edge can pass a request as `data`.
+
+/** `conversationId` is required here: the caller picks one when the client did not. */
+export type StartConversation = ConversationCommandOf<
+  'StartConversation',
+  { channel: Channel; customerId: string; language: string; region: string; subject: string }
+>;
+
+export type PostMessage = ConversationCommandOf<
+  'PostMessage',
+  {
+    authorKind: AuthorKind;
+    /** Empty: the actor from the metadata. */
+    authorId: string;
+    text: string;
+    attachments: readonly Attachment[];
+    /** Empty: no idempotency key. */
+    clientMessageId: string;
+    /** Empty: unknown. */
+    language: string;
+  }
+>;
+
+export type QueueConversation = ConversationCommandOf<'QueueConversation', { queueId: string }>;
+
+export type AssignAgent = ConversationCommandOf<'AssignAgent', { agentId: string; reason: string }>;
+
+export type TransferTarget = { $case: 'toAgentId'; value: string } | { $case: 'toTeamId'; value: string };
+
+export type TransferConversation = ConversationCommandOf<
+  'TransferConversation',
+  { target: TransferTarget | undefined; reason: string }
+>;
+
+/** `agentId` empty: the actor from the metadata. */
+export type AddInternalNote = ConversationCommandOf<'AddInternalNote', { agentId: string; text: string }>;
+
+export type TagConversation = ConversationCommandOf<
+  'TagConversation',
+  { add: readonly string[]; remove: readonly string[] }
+>;
+
+export type SetPriority = ConversationCommandOf<'SetPriority', { priority: Priority }>;
+
+export type ResolveConversation = ConversationCommandOf<'ResolveConversation', unknown>;
+
+export type ReopenConversation = ConversationCommandOf<'ReopenConversation', { reason: string }>;
+
+export type ConvertToTicket = ConversationCommandOf<'ConvertToTicket', { ticketStatus: TicketStatus }>;
+
+export type SetTicketStatus = ConversationCommandOf<'SetTicketStatus', { ticketStatus: TicketStatus }>;
+
+export type LinkCustomerIdentity = ConversationCommandOf<
+  'LinkCustomerIdentity',
+  { linkedCustomerId: string; method: string }
+>;
+
+export type ConversationCommand =
+  | StartConversation
+  | PostMessage
+  | QueueConversation
+  | AssignAgent
+  | TransferConversation
+  | AddInternalNote
+  | TagConversation
+  | SetPriority
+  | ResolveConversation
+  | ReopenConversation
+  | ConvertToTicket
+  | SetTicketStatus
+  | LinkCustomerIdentity;
+
+export type ConversationCommandType = ConversationCommand['type'];

@@ -1,0 +1,91 @@
+import { Channel } from '@contactcenter/proto/conversation/v1';
+import { IllegalStateError } from '@contactcenter/infra/errors';
+import { conversationDecider } from './conversationDecider';
+import { command, conversationId, event, now, queued, startData, started, tenantId } from './conversationFixtures';
+import { DeciderSpecification } from './deciderSpec';
+
+const spec = DeciderSpecification.for(conversationDecider);
+const start = (data: Partial<typeof startData> = {}, meta = {}) =>
+  command('StartConversation', { ...startData, ...data }, meta);
+
+describe('StartConversation', () => {
+  it('starts a conversation for the tenant, at the command time', () => {
+    spec.given([]).when(start()).then([started()]);
+  });
+
+  it('records the tenant from the metadata and optional fields as given', () => {
+    spec
+      .given([])
+      .when(start({ region: '', subject: '', channel: Channel.CHANNEL_EMAIL }, { tenantId: 'globex' }))
+      .then([
+        event(
+          'ConversationStarted',
+          { tenantId: 'globex', ...startData, channel: Channel.CHANNEL_EMAIL, region: '', subject: '' },
+          { tenantId: 'globex' },
+        ),
+      ]);
+  });
+
+  it('is idempotent: a retry with the same id and data writes nothing, even later on', () => {
+    spec.given([started()]).when(start()).thenNothingHappens();
+    spec.given([started(), queued()]).when(start({}, { now: new Date(now.getTime() + 5000) })).thenNothingHappens();
+  });
+
+  it.each([
+    ['channel', { channel: Channel.CHANNEL_PHONE }],
+    ['customer', { customerId: 'someone-else' }],
+    ['language', { language: 'es' }],
+    ['region', { region: 'us-east' }],
+    ['subject', { subject: 'Other' }],
+  ])('refuses a second start with a different %s', (_what, change) => {
+    spec.given([started()]).when(start(change)).thenThrows(IllegalStateError, `"${conversationId}" was already started`);
+  });
+
+  describe('validation', () => {
+    it.each([Channel.CHANNEL_UNSPECIFIED, Channel.UNRECOGNIZED, 9])('rejects channel %i', (channel) => {
+      spec.given([]).when(start({ channel })).thenRejectsField('channel');
+    });
+
+    it.each(['', 'english', 'e', 'en_US'])('rejects language %j', (language) => {
+      spec.given([]).when(start({ language })).thenRejectsField('language');
+    });
+
+    it.each(['es', 'pt-BR', 'zh-Hant-TW'])('accepts language %j', (language) => {
+      spec.given([]).when(start({ language })).then([event('ConversationStarted', { tenantId, ...startData, language })]);
+    });
+
+    it.each(['', 'has space', 'x'.repeat(129)])('rejects customer_id %j', (customerId) => {
+      spec.given([]).when(start({ customerId })).thenRejectsField('customer_id');
+    });
+
+    it('accepts an e-mail address as customer_id', () => {
+      spec
+        .given([])
+        .when(start({ customerId: 'jane.doe+shop@example.com' }))
+        .then([event('ConversationStarted', { tenantId, ...startData, customerId: 'jane.doe+shop@example.com' })]);
+    });
+
+    it.each(['', 'a.b', 'a:b', 'a b'])('rejects tenant_id %j', (badTenant) => {
+      spec.given([]).when(start({}, { tenantId: badTenant })).thenRejectsField('tenant_id');
+    });
+
+    it.each(['', 'c:1', 'c/1'])('rejects conversation_id %j', (id) => {
+      spec.given([]).when(command('StartConversation', { ...startData, conversationId: id })).thenRejectsField('conversation_id');
+    });
+
+    it('rejects a region with unsafe characters, a long or multi-line subject', () => {
+      spec.given([]).when(start({ region: 'eu west' })).thenRejectsField('region');
+      spec.given([]).when(start({ subject: 's'.repeat(513) })).thenRejectsField('subject');
+      spec.given([]).when(start({ subject: 'a\nb' })).thenRejectsField('subject');
+    });
+
+    it('rejects an invalid clock reading and a missing actor', () => {
+      spec.given([]).when(start({}, { now: new Date(Number.NaN) })).thenRejectsField('now');
+      spec.given([]).when(start({}, { actorId: '' })).thenRejectsField('actor_id');
+    });
+
+    it('checks input before state: a bad retry is a bad request, not a conflict', () => {
+      spec.given([started()]).when(start({ language: 'english' })).thenRejectsField('language');
+    });
+  });
+});

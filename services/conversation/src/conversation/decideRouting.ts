@@ -1,0 +1,104 @@
+import { IllegalStateError, ValidationError } from '@contactcenter/infra/errors';
+import type { AssignAgent, QueueConversation, TransferConversation } from './commands';
+import { eventFrom, occurredAt, requireStarted } from './commandGuards';
+import type { ConversationEvent } from './events';
+import type { ConversationState } from './state';
+import { optionalReason, requireId } from './validation';
+
+/**
+ * Puts an open conversation in a queue, or moves a queued one to another
+ * queue. Queueing it again in the same queue is an idempotent no-op.
+ */
+export function decideQueue(command: QueueConversation, state: ConversationState): ConversationEvent[] {
+  const { data } = command;
+  requireId('queue_id', data.queueId);
+  const conversation = requireStarted(command, state);
+  switch (conversation.status) {
+    case 'resolved':
+      throw new IllegalStateError(`conversation "${data.conversationId}" is resolved: reopen it before queueing`);
+    case 'assigned':
+      throw new IllegalStateError(
+        `conversation "${data.conversationId}" is assigned to agent "${conversation.agentId}": transfer it instead`,
+      );
+    case 'queued':
+      if (conversation.details.queueId === data.queueId) return [];
+      break;
+    case 'open':
+      break;
+  }
+  return [
+    eventFrom(command, 'ConversationQueued', {
+      conversationId: data.conversationId,
+      queueId: data.queueId,
+      occurredAt: occurredAt(command),
+    }),
+  ];
+}
+
+/**
+ * Gives an unassigned conversation to an agent. There is never a second
+ * assignee: assigning an assigned conversation fails, unless it is to the same
+ * agent (a retry), which is a no-op. Changing hands is a transfer.
+ */
+export function decideAssign(command: AssignAgent, state: ConversationState): ConversationEvent[] {
+  const { data } = command;
+  requireId('agent_id', data.agentId);
+  optionalReason('reason', data.reason);
+  const conversation = requireStarted(command, state);
+  if (conversation.status === 'resolved') {
+    throw new IllegalStateError(`conversation "${data.conversationId}" is resolved`);
+  }
+  if (conversation.status === 'assigned') {
+    if (conversation.agentId === data.agentId) return [];
+    throw new IllegalStateError(
+      `conversation "${data.conversationId}" is already assigned to agent "${conversation.agentId}"`,
+    );
+  }
+  return [
+    eventFrom(command, 'AgentAssigned', {
+      conversationId: data.conversationId,
+      agentId: data.agentId,
+      reason: data.reason,
+      occurredAt: occurredAt(command),
+    }),
+  ];
+}
+
+/**
+ * Hands a conversation to another agent (who then holds it) or to a team (it
+ * then waits for one of the team's agents). A resolved conversation cannot be
+ * transferred, nor given to the agent who already holds it or to the team it
+ * is already waiting for.
+ */
+export function decideTransfer(command: TransferConversation, state: ConversationState): ConversationEvent[] {
+  const { data } = command;
+  const target = data.target;
+  if (!target) throw new ValidationError('target', 'one of to_agent_id and to_team_id is required');
+  if (target.$case === 'toAgentId') requireId('to_agent_id', target.value);
+  else if (target.$case === 'toTeamId') requireId('to_team_id', target.value);
+  else throw new ValidationError('target', 'one of to_agent_id and to_team_id is required');
+  optionalReason('reason', data.reason);
+
+  const conversation = requireStarted(command, state);
+  if (conversation.status === 'resolved') {
+    throw new IllegalStateError(`conversation "${data.conversationId}" is resolved and cannot be transferred`);
+  }
+  const holder = conversation.status === 'assigned' ? conversation.agentId : '';
+  if (target.$case === 'toAgentId' && holder === target.value) {
+    throw new IllegalStateError(`agent "${holder}" already holds conversation "${data.conversationId}"`);
+  }
+  if (target.$case === 'toTeamId' && conversation.status === 'queued' && conversation.details.teamId === target.value) {
+    throw new IllegalStateError(`conversation "${data.conversationId}" is already waiting for team "${target.value}"`);
+  }
+  return [
+    eventFrom(command, 'ConversationTransferred', {
+      conversationId: data.conversationId,
+      fromAgentId: holder,
+      toAgentId: target.$case === 'toAgentId' ? target.value : '',
+      toTeamId: target.$case === 'toTeamId' ? target.value : '',
+      reason: data.reason,
+      transferredBy: command.metadata.actorId,
+      occurredAt: occurredAt(command),
+    }),
+  ];
+}

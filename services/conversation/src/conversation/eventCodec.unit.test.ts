@@ -1,0 +1,68 @@
+import { AuthorKind, Priority, TicketStatus } from '@contactcenter/proto/conversation/v1';
+import { ValidationError } from '@contactcenter/infra/errors';
+import {
+  assigned,
+  event,
+  linked,
+  now,
+  priorityChanged,
+  queued,
+  reopened,
+  resolved,
+  started,
+  tagged,
+  ticket,
+  transferredToTeam,
+} from './conversationFixtures';
+import { conversationEventDataToJson, conversationEventFromJson } from './eventCodec';
+import { conversationEventTypes, type ConversationEvent } from './events';
+
+const oneOfEach: ConversationEvent[] = [
+  started(),
+  event('MessagePosted', {
+    message: {
+      messageId: 'm1',
+      authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER,
+      authorId: 'cust-42',
+      text: 'Olá 😀',
+      attachments: [{ name: 'p.png', contentType: 'image/png', sizeBytes: 3, url: 'https://f.example/p.png' }],
+      clientMessageId: 'c1',
+      language: 'pt-BR',
+      postedAt: now,
+      revision: 1,
+    },
+  }),
+  queued(),
+  assigned(),
+  transferredToTeam('billing', 'agent-7'),
+  event('InternalNoteAdded', { note: { noteId: 'n1', agentId: 'agent-7', text: 'VIP', addedAt: now } }),
+  tagged(['vip'], ['spam']),
+  priorityChanged(Priority.PRIORITY_URGENT),
+  resolved(),
+  reopened('customer called back'),
+  ticket(TicketStatus.TICKET_STATUS_PENDING),
+  event('TicketStatusChanged', { ticketStatus: TicketStatus.TICKET_STATUS_SOLVED, previous: TicketStatus.TICKET_STATUS_PENDING, changedBy: 'agent-7' }),
+  linked('jane@example.com'),
+];
+
+describe('event JSON codec', () => {
+  it('covers every event type', () => {
+    expect(new Set(oneOfEach.map((e) => e.type))).toEqual(new Set(conversationEventTypes));
+  });
+
+  it.each(oneOfEach.map((e) => [e.type, e] as const))('round-trips %s through JSON text, Dates included', (_type, e) => {
+    const stored = JSON.parse(JSON.stringify(conversationEventDataToJson(e)));
+    const read = conversationEventFromJson(e.type, stored, e.metadata);
+    expect(read).toEqual(e);
+    expect(read.data.occurredAt).toBeInstanceOf(Date);
+  });
+
+  it('writes proto3 JSON: enum names and RFC 3339 times', () => {
+    expect(conversationEventDataToJson(started())).toMatchObject({ channel: 'CHANNEL_CHAT', occurredAt: now.toISOString() });
+  });
+
+  it('refuses an unknown type', () => {
+    expect(() => conversationEventFromJson('ConversationExploded', {}, { tenantId: 'acme', actorId: 'x' })).toThrow(ValidationError);
+    expect(() => conversationEventFromJson('toString', {}, { tenantId: 'acme', actorId: 'x' })).toThrow(ValidationError);
+  });
+});

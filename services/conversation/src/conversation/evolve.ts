@@ -1,0 +1,119 @@
+import { Priority, TicketStatus } from '@contactcenter/proto/conversation/v1';
+import { ClientMessageIndex } from './clientMessageIndex';
+import type { ConversationEvent } from './events';
+import type { ConversationDetails, ConversationState, StartedConversation } from './state';
+
+/**
+ * Folds one event into the state. Total and forgiving: an event that cannot
+ * apply (e.g. anything before ConversationStarted) leaves the state as it is,
+ * but every event advances `revision`, which mirrors the stream position.
+ */
+export function evolve(state: ConversationState, event: ConversationEvent): ConversationState {
+  const next = apply(state, event);
+  if (next.status === 'initial') return { ...next, revision: state.revision + 1 };
+  const at = event.data.occurredAt;
+  const details = at ? { ...next.details, updatedAt: at } : next.details;
+  return { ...next, details, revision: state.revision + 1 };
+}
+
+function apply(state: ConversationState, event: ConversationEvent): ConversationState {
+  if (event.type === 'ConversationStarted') {
+    if (state.status !== 'initial') return state;
+    const { data } = event;
+    const at = data.occurredAt ?? new Date(0);
+    return {
+      status: 'open',
+      revision: state.revision,
+      details: {
+        conversationId: data.conversationId,
+        tenantId: data.tenantId,
+        channel: data.channel,
+        customerId: data.customerId,
+        language: data.language,
+        region: data.region,
+        subject: data.subject,
+        startedAt: at,
+        updatedAt: at,
+        queueId: '',
+        teamId: '',
+        priority: Priority.PRIORITY_NORMAL,
+        tags: [],
+        ticketStatus: TicketStatus.TICKET_STATUS_UNSPECIFIED,
+        linkedCustomerIds: [],
+        messageIdsByClientMessageId: ClientMessageIndex.empty(),
+        messageCount: 0,
+        lastMessageAt: undefined,
+      },
+    };
+  }
+  if (state.status === 'initial') return state;
+  return applyToStarted(state, event);
+}
+
+function applyToStarted(state: StartedConversation, event: ConversationEvent): StartedConversation {
+  const { revision, details } = state;
+  const patch = (changes: Partial<ConversationDetails>): StartedConversation => ({
+    ...state,
+    details: { ...details, ...changes },
+  });
+
+  switch (event.type) {
+    case 'ConversationStarted':
+      return state;
+    case 'MessagePosted': {
+      const message = event.data.message;
+      const at = message?.postedAt ?? event.data.occurredAt;
+      let ids = details.messageIdsByClientMessageId;
+      if (message && message.clientMessageId !== '') {
+        // A persistent index: pure, and O(1) per message (see ClientMessageIndex).
+        ids = ClientMessageIndex.from(ids).with(message.clientMessageId, message.messageId);
+      }
+      return patch({ messageCount: details.messageCount + 1, lastMessageAt: at, messageIdsByClientMessageId: ids });
+    }
+    case 'ConversationQueued':
+      return { status: 'queued', revision, details: { ...details, queueId: event.data.queueId } };
+    case 'AgentAssigned':
+      return { status: 'assigned', revision, details, agentId: event.data.agentId };
+    case 'ConversationTransferred': {
+      const { toAgentId, toTeamId } = event.data;
+      if (toAgentId !== '') return { status: 'assigned', revision, details, agentId: toAgentId };
+      // A team picks it up from its own queue: the old queue no longer applies.
+      return { status: 'queued', revision, details: { ...details, teamId: toTeamId, queueId: '' } };
+    }
+    case 'InternalNoteAdded':
+      return state;
+    case 'ConversationTagged': {
+      const removed = new Set(event.data.removed);
+      const kept = details.tags.filter((tag) => !removed.has(tag));
+      const added = event.data.added.filter((tag) => !kept.includes(tag));
+      return patch({ tags: [...kept, ...added] });
+    }
+    case 'PriorityChanged':
+      return patch({ priority: event.data.priority });
+    case 'ConversationResolved':
+      return {
+        status: 'resolved',
+        revision,
+        details,
+        resolvedAt: event.data.occurredAt ?? details.updatedAt,
+        resolvedBy: event.data.resolvedBy,
+        lastAgentId: state.status === 'assigned' ? state.agentId : '',
+      };
+    case 'ConversationReopened':
+      return { status: 'open', revision, details };
+    case 'ConvertedToTicket':
+    case 'TicketStatusChanged':
+      return patch({ ticketStatus: event.data.ticketStatus });
+    case 'CustomerIdentityLinked': {
+      const linked = event.data.linkedCustomerId;
+      return details.linkedCustomerIds.includes(linked)
+        ? state
+        : patch({ linkedCustomerIds: [...details.linkedCustomerIds, linked] });
+    }
+    default: {
+      // An event type this code does not know yet (a newer writer): skip it.
+      const _unknown: never = event;
+      return state;
+    }
+  }
+}
