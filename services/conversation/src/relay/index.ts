@@ -1,0 +1,15 @@
+/** The relay of conversation events from the event store's global log to JetStream, as CloudEvents. */
+export { EventRelay, type EventRelayOptions, type RelayObserver } from './relay';
+export { relayMetrics } from './relayMetrics';
+export { RelayCheckpoints, DEFAULT_CHECKPOINT_BUCKET, type RelayCheckpoint } from './checkpointStore';
+export { ensureEventStream, DEFAULT_STREAM, DEFAULT_SUBJECTS, DEFAULT_DUPLICATE_WINDOW_MS, type EventStreamOptions } from './eventStream';
+export {
+  conversationEventSubject,
+  conversationSource,
+  decodeCloudEvent,
+  encodeCloudEvent,
+  eventTypeOf,
+  type ConversationCloudEvent,
+  type EncodedCloudEvent,
+} from './cloudEvent';
+export { readRelayedEvents, type RelayedMessage } from './readRelayedEvents';

@@ -1,0 +1,281 @@
+import type { Logger } from '@contactcenter/infra';
+import { UnavailableError } from '@contactcenter/infra/errors';
+import type { EventStore, RecordedEvent } from '@contactcenter/infra/eventstore';
+import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { RelayCheckpoints, DEFAULT_CHECKPOINT_BUCKET } from './checkpointStore';
+import { encodeCloudEvent, type EncodedCloudEvent } from './cloudEvent';
+import { ensureEventStream, type EventStreamOptions } from './eventStream';
+
+/** Optional observers, e.g. Prometheus counters (see relayMetrics.ts). */
+export interface RelayObserver {
+  /** JetStream acknowledged `event`; `duplicate` when it had already stored it (a republish after a crash). */
+  relayed?(event: RecordedEvent, ack: { duplicate: boolean; lagMs: number }): void;
+  publishFailed?(event: RecordedEvent, err: unknown): void;
+  /** An event that can never be published (no tenant, unsafe type): logged and passed over. */
+  unpublishable?(event: RecordedEvent, err: unknown): void;
+  checkpointSaved?(position: string): void;
+}
+
+export interface EventRelayOptions {
+  events: EventStore;
+  nats: NatsConnection;
+  logger: Logger;
+  /** Key of the checkpoint (default `conversation`): one running relay per name. */
+  name?: string;
+  /** Goes into the CloudEvents `source` (default `local`). */
+  region?: string;
+  stream?: EventStreamOptions;
+  checkpointBucket?: string;
+  /** Save the checkpoint once this many events are unsaved (default 100)… */
+  checkpointEvery?: number;
+  /** …or this long after the first unsaved one (default 200 ms). */
+  checkpointIntervalMs?: number;
+  /** How long to wait for one PubAck (default 5 s). */
+  publishTimeoutMs?: number;
+  /** Pause between attempts, doubling from min to max (default 100 ms … 2 s). */
+  retryDelayMs?: { min: number; max: number };
+  /** How long `start` keeps trying to create the stream and bucket before failing (default 30 s). */
+  setupTimeoutMs?: number;
+  observer?: RelayObserver;
+}
+
+/**
+ * Relays the event store's global log to JetStream, as CloudEvents, from a
+ * checkpoint kept in NATS KV.
+ *
+ * Delivery is effectively once. Each event is published with `Nats-Msg-Id` =
+ * event id and the next one is sent only after its PubAck, so the stream holds
+ * events in log order. The checkpoint is saved after acknowledged events (every
+ * `checkpointEvery` events or `checkpointIntervalMs`), never before: a crash
+ * between a PubAck and the checkpoint save makes the next run republish the
+ * events after the saved checkpoint, and JetStream drops those republished
+ * messages as duplicates, because their Nats-Msg-Id was seen within the stream's
+ * duplicate window (2 min by default; a relay must restart within it).
+ * A publish that fails is retried, never skipped, so nothing is lost either.
+ *
+ * @example
+ *   const relay = await EventRelay.start({ events, nats, logger, name: 'conversation', region: 'eu-1' });
+ *   // …
+ *   await relay.stop(); // finishes the publish in flight and saves the checkpoint
+ */
+export class EventRelay {
+  private readonly name: string;
+  private readonly region: string;
+  private readonly js: JetStreamClient;
+  private checkpoints!: RelayCheckpoints;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private stopDone: Promise<void> | undefined;
+  private readonly stopped = new AbortController();
+  private subscription: AbortController | undefined;
+
+  private lastRelayed: { position: string; eventId: string } | undefined;
+  private relayedSeq = 0;
+  private savedSeq = 0;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  private nextSaveAttemptAt = 0;
+  private relayedTotal = 0;
+  private duplicates = 0;
+
+  private constructor(private readonly options: EventRelayOptions) {
+    this.name = options.name ?? 'conversation';
+    this.region = options.region ?? 'local';
+    this.js = jetstream(options.nats, { timeout: options.publishTimeoutMs ?? 5_000 });
+  }
+
+  /** Ensures the stream and the checkpoint bucket, loads the checkpoint, and starts following the log. */
+  static async start(options: EventRelayOptions): Promise<EventRelay> {
+    const relay = new EventRelay(options);
+    await relay.setUp();
+    relay.loop = relay.run();
+    return relay;
+  }
+
+  /** Global position of the last event relayed (or passed over); undefined before the first. */
+  get position(): string | undefined {
+    return this.lastRelayed?.position;
+  }
+
+  /** Events acknowledged by JetStream since this relay started. */
+  get relayedCount(): number {
+    return this.relayedTotal;
+  }
+
+  /** Stops following the log, lets the publish in flight finish (no further retries) and saves the checkpoint. */
+  stop(): Promise<void> {
+    this.stopDone ??= this.shutDown();
+    return this.stopDone;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.stopping = true;
+    this.stopped.abort();
+    this.subscription?.abort();
+    await this.loop;
+    clearTimeout(this.saveTimer);
+    await this.saveCheckpoint();
+    const saved = this.savedSeq === this.relayedSeq;
+    this.log.info({ relay: this.name, relayed: this.relayedTotal, duplicates: this.duplicates, checkpoint: this.position ?? null, saved }, 'relay stopped');
+  }
+
+  private get log() {
+    return this.options.logger;
+  }
+
+  private async setUp(): Promise<void> {
+    const deadline = Date.now() + (this.options.setupTimeoutMs ?? 30_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const jsm = await jetstreamManager(this.options.nats);
+        await ensureEventStream(jsm, this.options.stream);
+        this.checkpoints = await RelayCheckpoints.open(this.options.nats, this.options.checkpointBucket ?? DEFAULT_CHECKPOINT_BUCKET, {
+          replicas: this.options.stream?.replicas,
+        });
+        const checkpoint = await this.checkpoints.load(this.name);
+        if (checkpoint) this.lastRelayed = { position: checkpoint.position, eventId: checkpoint.eventId };
+        this.log.info({ relay: this.name, checkpoint: checkpoint?.position ?? null }, 'relay following the event log');
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new UnavailableError(`relay ${this.name}: JetStream is not usable (${(err as Error).message})`, { cause: err });
+        this.log.warn({ err, relay: this.name, attempt }, 'relay setup failed; retrying');
+        await this.pause(this.backoff(attempt));
+      }
+    }
+  }
+
+  /** Follows the log; when the subscription fails (database restart), resumes after the last relayed event. */
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const subscription = new AbortController();
+      this.subscription = subscription;
+      try {
+        for await (const event of this.options.events.subscribeToAll({ after: this.position, signal: subscription.signal })) {
+          if (!(await this.relay(event))) break;
+          failures = 0;
+        }
+        if (!this.stopping) await this.pause(this.backoff(1)); // the store closed under us: do not spin
+      } catch (err) {
+        if (this.stopping) break;
+        failures++;
+        this.log.error({ err, relay: this.name, after: this.position ?? null }, 'reading the event log failed; resuming from the last relayed event');
+        await this.pause(this.backoff(failures));
+      }
+    }
+  }
+
+  /** Publishes one event until JetStream acknowledges it; false if stopped before that. */
+  private async relay(event: RecordedEvent): Promise<boolean> {
+    // Streams whose id starts with `$` (snapshots, system streams) are internal.
+    if (event.streamId.startsWith('$')) return this.advance(event);
+    let msg: EncodedCloudEvent;
+    try {
+      msg = encodeCloudEvent(event, { region: this.region });
+    } catch (err) {
+      // Retrying cannot help: say so loudly and go on, or one bad event would stop every tenant's feed.
+      this.log.error({ err, relay: this.name, event_id: event.id, stream_id: event.streamId, position: event.position }, 'event cannot be relayed; passed over');
+      this.options.observer?.unpublishable?.(event, err);
+      return this.advance(event);
+    }
+    for (let attempt = 1; ; attempt++) {
+      let ack: PubAck;
+      try {
+        ack = await this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: this.options.publishTimeoutMs ?? 5_000 });
+      } catch (err) {
+        this.options.observer?.publishFailed?.(event, err);
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.log.warn({ err, relay: this.name, event_id: event.id, position: event.position, attempt }, 'publishing to JetStream failed; retrying the same event');
+        }
+        if (this.stopping) return false;
+        if (attempt % 5 === 0) await this.reensureStream();
+        await this.pause(this.backoff(attempt));
+        if (this.stopping) return false;
+        continue;
+      }
+      this.relayedTotal++;
+      if (ack.duplicate) this.noteDuplicate(event);
+      this.options.observer?.relayed?.(event, { duplicate: ack.duplicate, lagMs: Date.now() - event.recordedAt.getTime() });
+      return this.advance(event);
+    }
+  }
+
+  /** Expected after a crash (events after the saved checkpoint were already published): worth one line per run. */
+  private noteDuplicate(event: RecordedEvent): void {
+    this.duplicates++;
+    if (this.duplicates === 1) {
+      this.log.info({ relay: this.name, event_id: event.id, position: event.position }, 'republished events JetStream already held; dropped as duplicates');
+    } else {
+      this.log.debug({ relay: this.name, event_id: event.id, position: event.position }, 'duplicate dropped by JetStream');
+    }
+  }
+
+  /** Moves the in-memory position past `event`; saves the checkpoint when enough is unsaved. */
+  private async advance(event: RecordedEvent): Promise<true> {
+    this.lastRelayed = { position: event.position, eventId: event.id };
+    this.relayedSeq++;
+    const unsaved = this.relayedSeq - this.savedSeq;
+    if (unsaved >= (this.options.checkpointEvery ?? 100) && Date.now() >= this.nextSaveAttemptAt) {
+      await this.saveCheckpoint(); // also holds the loop back while the checkpoint lags behind
+    } else {
+      this.saveTimer ??= setTimeout(() => {
+        this.saveTimer = undefined;
+        void this.saveCheckpoint();
+      }, this.options.checkpointIntervalMs ?? 200);
+    }
+    return true;
+  }
+
+  /** Saves the last relayed position; saves run one at a time. Failures are logged and retried later. */
+  private saveCheckpoint(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      const last = this.lastRelayed;
+      const seq = this.relayedSeq;
+      if (!last || seq === this.savedSeq) return;
+      try {
+        await this.checkpoints.save(this.name, { ...last, savedAt: new Date().toISOString() });
+        this.savedSeq = seq;
+        this.options.observer?.checkpointSaved?.(last.position);
+      } catch (err) {
+        this.log.warn({ err, relay: this.name, position: last.position }, 'saving the relay checkpoint failed; will retry');
+        this.nextSaveAttemptAt = Date.now() + 1_000;
+        if (!this.stopping) {
+          this.saveTimer ??= setTimeout(() => {
+            this.saveTimer = undefined;
+            void this.saveCheckpoint();
+          }, 1_000);
+        }
+      }
+    });
+    return this.saving;
+  }
+
+  /** After repeated failures the stream may be gone (deleted by hand): recreate it. */
+  private async reensureStream(): Promise<void> {
+    try {
+      await ensureEventStream(await jetstreamManager(this.options.nats), this.options.stream);
+    } catch {
+      // JetStream is still unreachable: the publish retries will tell.
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const { min, max } = this.options.retryDelayMs ?? { min: 100, max: 2_000 };
+    return Math.min(max, min * 2 ** Math.min(attempt - 1, 20));
+  }
+
+  /** Sleeps, waking early on stop. */
+  private pause(ms: number): Promise<void> {
+    if (this.stopped.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stopped.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopped.signal.addEventListener('abort', done);
+    });
+  }
+}
