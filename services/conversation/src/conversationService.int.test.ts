@@ -1,0 +1,237 @@
+/**
+ * ConversationService over real gRPC, on a real event store and read-model
+ * database: PGlite (embedded) and PostgreSQL (a fresh database).
+ */
+import * as grpc from '@grpc/grpc-js';
+import { createGrpcClient, createLogger, GrpcServer, unary, type CallOptions } from '@contactcenter/infra';
+import { createEventStore, type EventStore } from '@contactcenter/infra/eventstore';
+import { connectSql, type SqlClient } from '@contactcenter/infra/sql';
+import {
+  AuthorKind,
+  Channel,
+  ConversationServiceClient,
+  ConversationServiceService,
+  ConversationStatus,
+  TicketStatus,
+} from '@contactcenter/proto/conversation/v1';
+import { freshPostgresDatabase } from '../../../test/support/postgres';
+import { conversationStreamId } from './conversation';
+import { READ_MODEL_TABLES } from './projections/schema';
+import { assembleConversationService } from './service';
+
+jest.setTimeout(120_000);
+
+type Backend = { name: string; open(): Promise<{ events: EventStore; sql: SqlClient; stop(): Promise<void> }> };
+
+const backends: Backend[] = [
+  {
+    name: 'PGlite',
+    open: async () => {
+      const events = await createEventStore('pglite://memory');
+      const sql = await connectSql('pglite://memory');
+      return { events, sql, stop: async () => (await events.close(), await sql.close()) };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    open: async () => {
+      const db = await freshPostgresDatabase();
+      const events = await createEventStore(db.url);
+      const sql = await connectSql(db.url, { poolSize: 4 });
+      return { events, sql, stop: async () => (await events.close(), await sql.close(), await db.stop()) };
+    },
+  },
+];
+
+describe.each(backends)('ConversationService on $name', (backend) => {
+  let stores: Awaited<ReturnType<Backend['open']>>;
+  let service: Awaited<ReturnType<typeof assembleConversationService>>;
+  let server: GrpcServer;
+  let client: ConversationServiceClient;
+
+  beforeAll(async () => {
+    stores = await backend.open();
+    const logger = createLogger('conversation-test', 'silent');
+    service = await assembleConversationService({ events: stores.events, sql: stores.sql, logger, snapshotEvery: 50 });
+    service.projector.start();
+    server = new GrpcServer(logger);
+    server.addService(ConversationServiceService, service.grpc);
+    const port = await server.listen('127.0.0.1', 0);
+    server.markServing();
+    client = createGrpcClient(ConversationServiceClient, `127.0.0.1:${port}`);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await server?.shutdown(1_000);
+    await service?.projector.stop();
+    await stores?.stop();
+  });
+
+  const as = (tenantId: string, actorId = 'agent-1'): CallOptions => ({ tenantId, actorId, deadlineMs: 10_000 });
+  const start = (tenant: string, extra: Partial<{ conversationId: string; channel: Channel; customerId: string; language: string }> = {}) =>
+    unary(client, client.startConversation, { conversationId: '', channel: Channel.CHANNEL_CHAT, customerId: 'cust-1', language: 'en', region: 'eu', subject: 'Late delivery', ...extra }, as(tenant));
+  const post = (tenant: string, conversationId: string, text: string, extra: Partial<{ authorKind: AuthorKind; clientMessageId: string; expectedRevision: number }> = {}) =>
+    unary(client, client.postMessage, { conversationId, authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER, authorId: 'cust-1', text, attachments: [], clientMessageId: '', language: '', ...extra }, as(tenant));
+  const revisionOf = (tenant: string, id: string) => stores.events.streamRevision(conversationStreamId(tenant, id));
+  const codeOf = async (p: Promise<unknown>) => {
+    const err = (await p.then(() => undefined, (e: Error & { cause?: grpc.ServiceError }) => e)) as (Error & { cause?: grpc.ServiceError; field?: string }) | undefined;
+    if (!err) throw new Error('expected the call to fail');
+    return { code: err.cause?.code, message: err.message, field: err.field };
+  };
+
+  it('starts a conversation, records messages and reads them back', async () => {
+    const { result } = await start('acme');
+    expect(result!.revision).toBe(0);
+    const id = result!.conversationId;
+    const first = await post('acme', id, 'Hola 👋 ¿dónde está mi pedido?', { clientMessageId: 'c-1' });
+    expect(first).toMatchObject({ duplicate: false, result: { revision: 1 } });
+    const got = await unary(client, client.getConversation, { conversationId: id, includeNotes: false }, as('acme'));
+    expect(got.conversation).toMatchObject({ conversationId: id, tenantId: 'acme', channel: Channel.CHANNEL_CHAT, status: ConversationStatus.CONVERSATION_STATUS_OPEN, revision: 1, messageCount: 1 });
+    expect(got.messages.map((m) => [m.text, m.messageId, m.revision])).toEqual([['Hola 👋 ¿dónde está mi pedido?', first.messageId, 1]]);
+  });
+
+  it('writes a retried message once and answers with the original message id', async () => {
+    const id = (await start('acme')).result!.conversationId;
+    const a = await post('acme', id, 'Hello', { clientMessageId: 'retry-1', expectedRevision: 0 });
+    const b = await post('acme', id, 'Hello', { clientMessageId: 'retry-1', expectedRevision: 0 });
+    expect(b).toEqual({ result: { conversationId: id, revision: 1 }, messageId: a.messageId, duplicate: true });
+    expect(await revisionOf('acme', id)).toBe(1);
+  });
+
+  it('answers NOT_FOUND for an unknown conversation, and for another tenant\'s', async () => {
+    const id = (await start('acme')).result!.conversationId;
+    expect((await codeOf(unary(client, client.getConversation, { conversationId: 'nope', includeNotes: false }, as('acme')))).code).toBe(grpc.status.NOT_FOUND);
+    expect((await codeOf(post('acme', 'nope', 'hi'))).code).toBe(grpc.status.NOT_FOUND);
+    expect((await codeOf(unary(client, client.getConversation, { conversationId: id, includeNotes: false }, as('globex')))).code).toBe(grpc.status.NOT_FOUND);
+    expect((await codeOf(post('globex', id, 'hi'))).code).toBe(grpc.status.NOT_FOUND);
+    expect(await revisionOf('acme', id)).toBe(0);
+    expect(await revisionOf('acme', 'nope')).toBeUndefined();
+  });
+
+  it('answers ABORTED for a stale expected revision and writes nothing', async () => {
+    const id = (await start('acme')).result!.conversationId;
+    await post('acme', id, 'one');
+    const res = await codeOf(post('acme', id, 'two', { expectedRevision: 0 }));
+    expect(res.code).toBe(grpc.status.ABORTED);
+    expect(await revisionOf('acme', id)).toBe(1);
+  });
+
+  it.each([
+    ['text over 16 KiB', { text: 'x'.repeat(16_385) }, 'text'],
+    ['empty text', { text: '' }, 'text'],
+    ['a control character', { text: 'bad \u0007 bell' }, 'text'],
+  ])('rejects %s with INVALID_ARGUMENT naming the field and writes nothing', async (_label, change, field) => {
+    const id = (await start('acme')).result!.conversationId;
+    const res = await codeOf(post('acme', id, change.text));
+    expect(res).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, field });
+    expect(await revisionOf('acme', id)).toBe(0);
+  });
+
+  it.each([
+    ['unknown channel', { channel: 99 as Channel }, 'channel'],
+    ['unspecified channel', { channel: Channel.CHANNEL_UNSPECIFIED }, 'channel'],
+    ['malformed language tag', { language: 'english' }, 'language'],
+    ['underscore language tag', { language: 'en_US' }, 'language'],
+    ['missing customer', { customerId: '' }, 'customer_id'],
+  ])('rejects a start with %s, naming the field, and creates no stream', async (_label, change, field) => {
+    const res = await codeOf(start('acme', { conversationId: `bad-${field}-${Math.random().toString(36).slice(2)}`, ...change }));
+    expect(res).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, field });
+  });
+
+  it('rejects a call with no tenant', async () => {
+    const res = await codeOf(start(''));
+    expect(res).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, field: 'tenant_id' });
+  });
+
+  it('enforces the rules with FAILED_PRECONDITION and changes nothing', async () => {
+    const id = (await start('acme')).result!.conversationId;
+    await unary(client, client.assignAgent, { conversationId: id, agentId: 'agent-a', reason: 'least busy' }, as('acme', 'routing'));
+    const second = await codeOf(unary(client, client.assignAgent, { conversationId: id, agentId: 'agent-b', reason: 'x' }, as('acme', 'routing')));
+    expect(second.code).toBe(grpc.status.FAILED_PRECONDITION);
+    await unary(client, client.resolveConversation, { conversationId: id }, as('acme'));
+    const before = await revisionOf('acme', id);
+    const reply = await codeOf(post('acme', id, 'anything else?', { authorKind: AuthorKind.AUTHOR_KIND_AGENT }));
+    expect(reply.code).toBe(grpc.status.FAILED_PRECONDITION);
+    const transfer = await codeOf(unary(client, client.transferConversation, { conversationId: id, target: { $case: 'toTeamId', value: 'billing' }, reason: 'billing question' }, as('acme')));
+    expect(transfer.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(await revisionOf('acme', id)).toBe(before);
+  });
+
+  it('lists conversations by status, queue and agent with cursor pagination', async () => {
+    const tenant = `list-${backend.name.toLowerCase()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const id = (await start(tenant)).result!.conversationId;
+      ids.push(id);
+      await unary(client, client.queueConversation, { conversationId: id, queueId: i % 2 ? 'sales' : 'support' }, as(tenant));
+      if (i % 5 === 0) await unary(client, client.assignAgent, { conversationId: id, agentId: 'agent-p', reason: 'r' }, as(tenant));
+    }
+    await service.projector.catchUp();
+    const seen: string[] = [];
+    let token = '';
+    do {
+      const page = await unary(client, client.listConversations, { status: ConversationStatus.CONVERSATION_STATUS_UNSPECIFIED, queueId: '', assignedAgentId: '', pageSize: 10, pageToken: token }, as(tenant));
+      expect(page.conversations.length).toBeLessThanOrEqual(10);
+      seen.push(...page.conversations.map((c) => c.conversationId));
+      token = page.nextPageToken;
+    } while (token);
+    expect(seen.sort()).toEqual([...ids].sort());
+    const sales = await unary(client, client.listConversations, { status: ConversationStatus.CONVERSATION_STATUS_QUEUED, queueId: 'sales', assignedAgentId: '', pageSize: 100, pageToken: '' }, as(tenant));
+    expect(sales.conversations.every((c) => c.queueId === 'sales' && c.status === ConversationStatus.CONVERSATION_STATUS_QUEUED)).toBe(true);
+    expect(sales.conversations).toHaveLength(10);
+    const agent = await unary(client, client.listConversations, { status: 0, queueId: '', assignedAgentId: 'agent-p', pageSize: 0, pageToken: '' }, as(tenant));
+    expect(agent.conversations.map((c) => c.conversationId).sort()).toEqual(ids.filter((_, i) => i % 5 === 0).sort());
+    const badToken = await codeOf(unary(client, client.listConversations, { status: 0, queueId: '', assignedAgentId: '', pageSize: 10, pageToken: 'forged' }, as(tenant)));
+    expect(badToken).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, field: 'page_token' });
+  });
+
+  it("joins a customer's conversations across channels and linked identities in one timeline", async () => {
+    const tenant = 'timeline';
+    const email = (await start(tenant, { channel: Channel.CHANNEL_EMAIL, customerId: 'ken@example.com' })).result!.conversationId;
+    await post(tenant, email, 'My parcel is late', { });
+    await unary(client, client.convertToTicket, { conversationId: email, ticketStatus: TicketStatus.TICKET_STATUS_PENDING }, as(tenant));
+    const chat = (await start(tenant, { customerId: 'visitor-ken' })).result!.conversationId;
+    await unary(client, client.linkCustomerIdentity, { conversationId: chat, linkedCustomerId: 'ken@example.com', method: 'widget-hmac' }, as(tenant));
+    const other = (await start(tenant, { customerId: 'someone-else' })).result!.conversationId;
+    await service.projector.catchUp();
+    const timeline = await unary(client, client.getCustomerTimeline, { customerId: 'visitor-ken', pageSize: 0, pageToken: '' }, as(tenant));
+    expect(timeline.customerIds.sort()).toEqual(['ken@example.com', 'visitor-ken']);
+    const entries = timeline.entries.map((e) => e.conversation!.conversationId);
+    expect(entries.sort()).toEqual([chat, email].sort());
+    expect(entries).not.toContain(other);
+    const emailEntry = timeline.entries.find((e) => e.conversation!.conversationId === email)!;
+    expect(emailEntry.conversation!.ticketStatus).toBe(TicketStatus.TICKET_STATUS_PENDING);
+    expect(emailEntry.recentMessages.map((m) => m.text)).toEqual(['My parcel is late']);
+  });
+
+  it('loads a long conversation from a snapshot and its tail', async () => {
+    const id = (await start('acme')).result!.conversationId;
+    for (let i = 0; i < 120; i++) await post('acme', id, `message ${i}`, { clientMessageId: `m-${i}` });
+    await new Promise((r) => setTimeout(r, 200)); // snapshots are written after the reply
+    const snapshot = await service.snapshots.load(conversationStreamId('acme', id));
+    expect(snapshot?.revision).toBeGreaterThanOrEqual(100);
+    const loaded = await service.repository.load('acme', id);
+    expect(loaded.revision).toBe(120);
+    expect(loaded.state.status).toBe('open');
+    // the state folded from the snapshot still knows every client message id
+    const again = await post('acme', id, 'message 3', { clientMessageId: 'm-3' });
+    expect(again.duplicate).toBe(true);
+    expect(await revisionOf('acme', id)).toBe(120);
+  });
+
+  it('rebuilds the read models from the log to exactly what they were', async () => {
+    await service.projector.catchUp();
+    const dump = async () => {
+      const out: Record<string, unknown[]> = {};
+      for (const t of READ_MODEL_TABLES) out[t] = (await stores.sql.query(`SELECT * FROM ${t} ORDER BY 1, 2, 3`)).rows;
+      return out;
+    };
+    const before = await dump();
+    expect((before.cv_conversations ?? []).length).toBeGreaterThan(30);
+    const inLog = (await stores.events.readAll({ maxCount: 100_000 })).length;
+    expect(inLog).toBeGreaterThan(150);
+    expect(await service.projector.rebuild()).toBe(inLog);
+    expect(await dump()).toEqual(before);
+  });
+});

@@ -1,0 +1,110 @@
+import type { AsyncService, CallContext } from '@contactcenter/infra';
+import { NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
+import type { EventStore } from '@contactcenter/infra/eventstore';
+import type { CommandResult, ConversationServiceServer } from '@contactcenter/proto/conversation/v1';
+import { randomUUID } from 'node:crypto';
+import {
+  conversationStreamId,
+  findMessageIdByClientMessageId,
+  type ConversationCommand,
+  type ConversationCommandType,
+} from './conversation';
+import type { Projector } from './projections/projector';
+import type { ConversationQueries } from './projections/queries';
+import type { ConversationRepository, Handled } from './store/conversationRepository';
+
+export interface ConversationServiceDeps {
+  repository: ConversationRepository;
+  queries: ConversationQueries;
+  projector: Projector;
+  events: EventStore;
+  /** How long a read waits for the read model to reach the caller's own writes. */
+  readYourWritesMs?: number;
+}
+
+type WithRevision = { conversationId: string; expectedRevision?: number | undefined };
+
+const newConversationId = () => randomUUID();
+
+/**
+ * ConversationService over gRPC: each command request is the `data` of the
+ * aggregate command of the same name; queries read the read models, waiting
+ * briefly so a caller reads its own writes.
+ */
+export function conversationService(deps: ConversationServiceDeps): AsyncService<ConversationServiceServer> {
+  const { repository, queries } = deps;
+
+  const run = async <Req extends WithRevision>(type: ConversationCommandType, request: Req, ctx: CallContext): Promise<Handled> => {
+    if (request.expectedRevision !== undefined && request.expectedRevision < -1) {
+      throw new ValidationError('expected_revision', 'must be -1 (no conversation yet) or a revision ≥ 0');
+    }
+    const { expectedRevision, ...data } = request;
+    const command = {
+      type,
+      data,
+      metadata: { tenantId: ctx.tenantId, actorId: ctx.actorId, now: new Date(), newId: randomUUID() },
+    } as unknown as ConversationCommand;
+    return repository.handle(command, { expectedRevision, requestId: ctx.requestId, traceparent: ctx.traceparent });
+  };
+  const result = (conversationId: string, handled: Handled): CommandResult => ({ conversationId, revision: handled.revision });
+  const plain =
+    (type: ConversationCommandType) =>
+    async (request: WithRevision, ctx: CallContext): Promise<{ result: CommandResult }> =>
+      ({ result: result(request.conversationId, await run(type, request, ctx)) });
+
+  const readable = async (tenantId: string, conversationId: string): Promise<void> => {
+    const streamRevision = await deps.events.streamRevision(conversationStreamId(tenantId, conversationId));
+    if (streamRevision === undefined) throw new NotFoundError('conversation', conversationId);
+    const caughtUp = await deps.projector.waitUntil(
+      async () => ((await queries.revisionOf(tenantId, conversationId)) ?? -1) >= streamRevision,
+      deps.readYourWritesMs ?? 2_000,
+    );
+    if (!caughtUp) throw new UnavailableError('the conversation read model is catching up; retry shortly');
+  };
+
+  return {
+    startConversation: async (request, ctx) => {
+      const conversationId = request.conversationId || newConversationId();
+      const handled = await run('StartConversation', { ...request, conversationId }, ctx);
+      return { result: result(conversationId, handled) };
+    },
+    postMessage: async (request, ctx) => {
+      const handled = await run('PostMessage', request, ctx);
+      const posted = handled.events.find((e) => e.type === 'MessagePosted');
+      if (posted && posted.type === 'MessagePosted') {
+        return { result: result(request.conversationId, handled), messageId: posted.data.message?.messageId ?? '', duplicate: false };
+      }
+      const messageId = findMessageIdByClientMessageId(handled.state, request.clientMessageId) ?? '';
+      return { result: result(request.conversationId, handled), messageId, duplicate: true };
+    },
+    queueConversation: plain('QueueConversation'),
+    assignAgent: plain('AssignAgent'),
+    transferConversation: plain('TransferConversation'),
+    addInternalNote: async (request, ctx) => {
+      const handled = await run('AddInternalNote', request, ctx);
+      const added = handled.events.find((e) => e.type === 'InternalNoteAdded');
+      return { result: result(request.conversationId, handled), noteId: added?.type === 'InternalNoteAdded' ? (added.data.note?.noteId ?? '') : '' };
+    },
+    tagConversation: plain('TagConversation'),
+    setPriority: plain('SetPriority'),
+    resolveConversation: plain('ResolveConversation'),
+    reopenConversation: plain('ReopenConversation'),
+    convertToTicket: plain('ConvertToTicket'),
+    setTicketStatus: plain('SetTicketStatus'),
+    linkCustomerIdentity: plain('LinkCustomerIdentity'),
+
+    getConversation: async (request, ctx) => {
+      if (!request.conversationId) throw new ValidationError('conversation_id', 'is required');
+      conversationStreamId(ctx.tenantId, request.conversationId); // validates the id
+      await readable(ctx.tenantId, request.conversationId);
+      const found = await queries.conversation(ctx.tenantId, request.conversationId, request.includeNotes);
+      if (!found) throw new NotFoundError('conversation', request.conversationId);
+      return found;
+    },
+    listConversations: (request, ctx) => queries.list(ctx.tenantId, request),
+    getCustomerTimeline: async (request, ctx) => {
+      if (!request.customerId) throw new ValidationError('customer_id', 'is required');
+      return queries.timeline(ctx.tenantId, request.customerId, request.pageSize, request.pageToken);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { runService } from '@contactcenter/infra';
+import { createEventStore } from '@contactcenter/infra/eventstore';
+import { connectSql } from '@contactcenter/infra/sql';
+import { ConversationServiceService } from '@contactcenter/proto/conversation/v1';
+import { conversationConfig } from './config';
+import { readModelUrlFor } from './readModelUrl';
+import { EventRelay, relayMetrics } from './relay';
+import { assembleConversationService } from './service';
+
+/**
+ * The conversation service process: commands and queries over gRPC, the
+ * event store as the source of truth, read models kept up to date from its
+ * global log, and (unless disabled) the relay of its events to NATS.
+ */
+runService('conversation', conversationConfig, async (rt) => {
+  const { config, logger } = rt;
+  const events = await createEventStore(config.EVENT_STORE_URL, { migrate: config.EVENT_STORE_MIGRATE });
+  const sql = await connectSql(readModelUrlFor(config.EVENT_STORE_URL, config.READ_MODEL_URL));
+  const service = await assembleConversationService({ events, sql, logger, snapshotEvery: config.SNAPSHOT_EVERY });
+  service.projector.start();
+  rt.grpc.addService(ConversationServiceService, service.grpc);
+  if (config.RELAY_ENABLED) {
+    // One relay per region: with several conversation replicas, run it in one of them (or
+    // as `npm run relay`) and set RELAY_ENABLED=false elsewhere.
+    const relay = await EventRelay.start({ events, nats: rt.nats, logger, region: config.REGION, observer: relayMetrics(rt.metrics.registry, 'conversation') });
+    rt.onShutdown('relay', () => relay.stop());
+  }
+
+  rt.onShutdown('projector', () => service.projector.stop());
+  rt.onShutdown('stores', async () => {
+    await events.close();
+    await sql.close();
+  });
+});

@@ -1,0 +1,27 @@
+import type { Logger } from '@contactcenter/infra';
+import type { EventStore } from '@contactcenter/infra/eventstore';
+import type { SqlClient } from '@contactcenter/infra/sql';
+import { conversationService } from './grpc';
+import { projectBatch } from './projections/conversationProjection';
+import { Projector } from './projections/projector';
+import { ConversationQueries } from './projections/queries';
+import { migrateReadModels } from './projections/schema';
+import { ConversationRepository } from './store/conversationRepository';
+import { SnapshotStore } from './store/snapshotStore';
+import type { ConversationState } from './conversation';
+
+/** Bump when ConversationState changes shape: older snapshots are then ignored. */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+export const READ_MODEL_PROJECTION = 'conversation-read-model-v1';
+
+/** The conversation service's parts, wired over an event store and a read-model database. */
+export async function assembleConversationService(opts: { events: EventStore; sql: SqlClient; logger: Logger; snapshotEvery: number }) {
+  await migrateReadModels(opts.sql);
+  await SnapshotStore.migrate(opts.sql);
+  const snapshots = new SnapshotStore<ConversationState>(opts.sql, SNAPSHOT_SCHEMA_VERSION);
+  const repository = new ConversationRepository(opts.events, snapshots, opts.snapshotEvery, opts.logger);
+  const projector = new Projector(READ_MODEL_PROJECTION, opts.sql, opts.events, projectBatch, opts.logger);
+  const queries = new ConversationQueries(opts.sql);
+  const grpc = conversationService({ repository, queries, projector, events: opts.events });
+  return { snapshots, repository, projector, queries, grpc };
+}

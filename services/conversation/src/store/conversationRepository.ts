@@ -1,0 +1,109 @@
+import type { Logger } from '@contactcenter/infra';
+import { ConcurrencyError } from '@contactcenter/infra/errors';
+import type { EventStore } from '@contactcenter/infra/eventstore';
+import { randomUUID } from 'node:crypto';
+import {
+  conversationDecider,
+  conversationEventDataToJson,
+  conversationEventFromJson,
+  conversationStreamId,
+  type ConversationCommand,
+  type ConversationEvent,
+  type ConversationState,
+} from '../conversation';
+import { eventMetadataOf, META } from './eventMetadata';
+import type { SnapshotStore } from './snapshotStore';
+
+export interface Loaded {
+  state: ConversationState;
+  /** Revision of the stream's last event; -1 when the stream does not exist. */
+  revision: number;
+}
+
+export interface Handled extends Loaded {
+  /** What the command appended (empty for an idempotent retry). */
+  events: ConversationEvent[];
+}
+
+export interface CommandOptions {
+  /** When set, the command fails with ConcurrencyError unless the conversation is at exactly this revision. */
+  expectedRevision?: number;
+  requestId?: string;
+  traceparent?: string;
+}
+
+/** How often a command re-reads and retries after losing a race, when the caller set no expected revision. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The conversation command handler: load (snapshot + tail), decide, append
+ * with the expected revision. A conflict is retried on fresh state, unless
+ * the caller pinned a revision, in which case it surfaces as ABORTED.
+ */
+export class ConversationRepository {
+  constructor(
+    private readonly events: EventStore,
+    private readonly snapshots: SnapshotStore<ConversationState>,
+    private readonly snapshotEvery: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async load(tenantId: string, conversationId: string): Promise<Loaded> {
+    const streamId = conversationStreamId(tenantId, conversationId);
+    const snapshot = await this.snapshots.load(streamId).catch((err: unknown) => {
+      this.logger.warn({ err, streamId }, 'snapshot unreadable; folding the whole stream');
+      return undefined;
+    });
+    let state = snapshot?.state ?? conversationDecider.initialState();
+    const from = snapshot ? snapshot.revision + 1 : 0;
+    const tail = await this.events.readStream(streamId, { fromRevision: from });
+    for (const e of tail) state = conversationDecider.evolve(state, conversationEventFromJson(e.type, e.data, eventMetadataOf(e.metadata)));
+    const revision = tail.length ? tail[tail.length - 1]!.revision : snapshot ? snapshot.revision : -1;
+    if (tail.length >= this.snapshotEvery) this.snapshotLater(streamId, revision, state);
+    return { state, revision };
+  }
+
+  async handle(command: ConversationCommand, options: CommandOptions = {}): Promise<Handled> {
+    const { tenantId } = command.metadata;
+    const { conversationId } = command.data;
+    const streamId = conversationStreamId(tenantId, conversationId);
+    for (let attempt = 1; ; attempt++) {
+      const { state, revision } = await this.load(tenantId, conversationId);
+      const events = conversationDecider.decide(command, state);
+      // A retry of a command that already took effect answers as it did, whatever revision it expected.
+      if (events.length === 0) return { state, revision, events };
+      if (options.expectedRevision !== undefined && options.expectedRevision !== revision) {
+        throw new ConcurrencyError(streamId, String(options.expectedRevision), String(revision));
+      }
+      try {
+        await this.events.appendToStream(
+          streamId,
+          events.map((e) => ({
+            id: randomUUID(),
+            type: e.type,
+            data: conversationEventDataToJson(e),
+            metadata: {
+              [META.tenant]: tenantId,
+              [META.conversation]: conversationId,
+              [META.actor]: command.metadata.actorId,
+              ...(options.requestId ? { [META.request]: options.requestId } : {}),
+              ...(options.traceparent ? { [META.trace]: options.traceparent } : {}),
+            },
+          })),
+          { expectedRevision: revision === -1 ? 'no_stream' : revision },
+        );
+      } catch (err) {
+        if (err instanceof ConcurrencyError && options.expectedRevision === undefined && attempt < MAX_ATTEMPTS) continue;
+        throw err;
+      }
+      const next = events.reduce(conversationDecider.evolve, state);
+      const nextRevision = revision + events.length;
+      if (Math.floor(nextRevision / this.snapshotEvery) > Math.floor(revision / this.snapshotEvery)) this.snapshotLater(streamId, nextRevision, next);
+      return { state: next, revision: nextRevision, events };
+    }
+  }
+
+  private snapshotLater(streamId: string, revision: number, state: ConversationState): void {
+    void this.snapshots.save(streamId, revision, state).catch((err: unknown) => this.logger.warn({ err, streamId }, 'snapshot not saved'));
+  }
+}
