@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEFAULT_STREAM } from '../../services/conversation/src/relay/eventStream';
+import { DEFAULT_STREAM } from '@contactcenter/infra/events';
 import { readRelayedEvents } from '../../services/conversation/src/relay/readRelayedEvents';
 import { startPrivateNats } from '../support/nats';
 import { freshPostgresDatabase, type TestDatabase } from '../support/postgres';

@@ -1,7 +1,7 @@
 import { bool, int, string, url } from '@contactcenter/infra';
 import { EVENT_STORE_SCHEMES } from '../config';
 import { DEFAULT_CHECKPOINT_BUCKET } from './checkpointStore';
-import { DEFAULT_DUPLICATE_WINDOW_MS, DEFAULT_STREAM } from './eventStream';
+import { DEFAULT_DUPLICATE_WINDOW_MS, DEFAULT_STREAM } from '@contactcenter/infra/events';
 
 /** Settings of the standalone relay process (`relay/main.ts`), beyond the ones every service shares. */
 export const relayConfig = {

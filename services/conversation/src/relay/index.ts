@@ -2,7 +2,7 @@
 export { EventRelay, type EventRelayOptions, type RelayObserver } from './relay';
 export { relayMetrics } from './relayMetrics';
 export { RelayCheckpoints, DEFAULT_CHECKPOINT_BUCKET, type RelayCheckpoint } from './checkpointStore';
-export { ensureEventStream, DEFAULT_STREAM, DEFAULT_SUBJECTS, DEFAULT_DUPLICATE_WINDOW_MS, type EventStreamOptions } from './eventStream';
+export { ensureEventStream, DEFAULT_STREAM, DEFAULT_SUBJECTS, DEFAULT_DUPLICATE_WINDOW_MS, type EventStreamOptions } from '@contactcenter/infra/events';
 export {
   conversationEventSubject,
   conversationSource,

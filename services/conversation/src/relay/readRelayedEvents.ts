@@ -1,7 +1,7 @@
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { decodeCloudEvent, type ConversationCloudEvent } from './cloudEvent';
-import { DEFAULT_STREAM } from './eventStream';
+import { DEFAULT_STREAM } from '@contactcenter/infra/events';
 
 export interface RelayedMessage {
   /** JetStream stream sequence. */

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { freshNats, type TestNats } from '../../../../test/support/nats';
 import { freshPostgresDatabase } from '../../../../test/support/postgres';
 import { RelayCheckpoints } from './checkpointStore';
-import { DEFAULT_STREAM } from './eventStream';
+import { DEFAULT_STREAM } from '@contactcenter/infra/events';
 import { readRelayedEvents } from './readRelayedEvents';
 import { EventRelay, type EventRelayOptions } from './relay';
 

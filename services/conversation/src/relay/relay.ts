@@ -5,7 +5,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from '
 import type { NatsConnection } from '@nats-io/transport-node';
 import { RelayCheckpoints, DEFAULT_CHECKPOINT_BUCKET } from './checkpointStore';
 import { encodeCloudEvent, type EncodedCloudEvent } from './cloudEvent';
-import { ensureEventStream, type EventStreamOptions } from './eventStream';
+import { ensureEventStream, type EventStreamOptions } from '@contactcenter/infra/events';
 
 /** Optional observers, e.g. Prometheus counters (see relayMetrics.ts). */
 export interface RelayObserver {

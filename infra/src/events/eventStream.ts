@@ -1,4 +1,4 @@
-import { ValidationError } from '@contactcenter/infra/errors';
+import { ValidationError } from '../errors';
 import { JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, DiscardPolicy, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 
@@ -32,7 +32,7 @@ export async function ensureEventStream(jsm: JetStreamManager, options: EventStr
   const name = options.name ?? DEFAULT_STREAM;
   const maxAge = options.maxAgeMs ?? 0;
   const duplicateWindow = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
-  if (duplicateWindow <= 0) throw new ValidationError('duplicateWindowMs', 'must be positive: the relay relies on deduplication');
+  if (duplicateWindow <= 0) throw new ValidationError('duplicateWindowMs', 'must be positive: publishers rely on deduplication');
   if (maxAge > 0 && duplicateWindow > maxAge) throw new ValidationError('duplicateWindowMs', `must not exceed maxAgeMs (${maxAge})`);
   const wanted = { duplicate_window: nanos(duplicateWindow), max_age: nanos(maxAge) };
 
@@ -54,7 +54,7 @@ export async function ensureEventStream(jsm: JetStreamManager, options: EventStr
         ...wanted,
       });
     } catch (err) {
-      // Another relay created it at the same moment: use theirs.
+      // Another process created it at the same moment: use theirs.
       info = await jsm.streams.info(name).catch(() => {
         throw err;
       });

@@ -1,0 +1,3 @@
+/** Domain events on NATS JetStream: the shared stream and the CloudEvents codec. */
+export * from './cloudEvent';
+export * from './eventStream';
