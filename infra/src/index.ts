@@ -10,3 +10,4 @@ export * from './grpc/context';
 export * from './grpc/health';
 export * from './grpc/server';
 export * from './grpc/status';
+export * from './languageTag';

@@ -6,3 +6,4 @@
 /* eslint-disable */
 
 export * as conversation from "./index.contactcenter.conversation";
+export * as presence from "./index.contactcenter.presence";

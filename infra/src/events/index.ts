@@ -1,3 +1,4 @@
 /** Domain events on NATS JetStream: the shared stream and the CloudEvents codec. */
 export * from './cloudEvent';
 export * from './eventStream';
+export * from './readEvents';

@@ -10,5 +10,4 @@ export { conversationDecider } from './conversationDecider';
 export { conversationView } from './conversationView';
 export { conversationStreamId, parseConversationStreamId } from './streamId';
 export { conversationEventDataToJson, conversationEventFromJson } from './eventCodec';
-export { isWellFormedLanguageTag } from './languageTag';
 export { limits as conversationLimits } from './validation';

@@ -6,7 +6,7 @@ import {
   type Attachment,
 } from '@contactcenter/proto/conversation/v1';
 import { ValidationError } from '@contactcenter/infra/errors';
-import { isWellFormedLanguageTag } from './languageTag';
+import { isWellFormedLanguageTag } from '@contactcenter/infra';
 
 // Input checks for the conversation's commands. Each throws a ValidationError
 // naming the proto field at fault; the edge turns it into INVALID_ARGUMENT.

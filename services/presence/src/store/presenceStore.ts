@@ -1,0 +1,140 @@
+import { isDomainError, NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { AgentRecord, StatusCatalog, Transition } from '../domain/agent';
+
+export const DEFAULT_PRESENCE_BUCKET = 'cc_presence';
+
+/** A record with the KV revision it was read at. */
+export type Stored = { record: AgentRecord; revision: number };
+
+const MAX_ATTEMPTS = 100;
+
+/**
+ * Agent presence in one NATS KV bucket, shared by every presence replica:
+ * `<tenant>.agent.<agentId>` holds an AgentRecord, `<tenant>.statuses` the
+ * tenant-defined statuses. Every write is a compare-and-set on the revision
+ * it read (`kv.update`), retried on a lost race, so concurrent writers on any
+ * replica never overwrite each other: a capacity check and the reservation it
+ * allows are one atomic step.
+ */
+export class PresenceStore {
+  private constructor(readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, bucket = DEFAULT_PRESENCE_BUCKET, options: { replicas?: number } = {}): Promise<PresenceStore> {
+    try {
+      // history 1: the bucket is state; the history is in the events. File storage survives a restart.
+      const kv = await new Kvm(nc).create(bucket, { history: 1, storage: 'file', replicas: options.replicas ?? 1 });
+      return new PresenceStore(kv);
+    } catch (err) {
+      throw new UnavailableError(`cannot open the presence KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async get(tenantId: string, agentId: string): Promise<Stored | undefined> {
+    return this.read(agentKey(tenantId, agentId));
+  }
+
+  async require(tenantId: string, agentId: string): Promise<Stored> {
+    const stored = await this.get(tenantId, agentId);
+    if (!stored) throw new NotFoundError('agent', agentId);
+    return stored;
+  }
+
+  /**
+   * Applies `transition` to the agent's current record and writes the result
+   * if nobody wrote in between; otherwise reads again and re-applies. An
+   * absent agent is passed as undefined (the transition creates it, or
+   * returns an undefined record to write nothing). A transition that returns
+   * the record it was given writes nothing and returns what was read.
+   */
+  async mutate(
+    tenantId: string,
+    agentId: string,
+    transition: (current: Stored | undefined) => Transition,
+  ): Promise<{ stored: Stored | undefined; changed: boolean }> {
+    const key = agentKey(tenantId, agentId);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.read(key);
+      const { record } = transition(current);
+      // Transitions return the record they were given when nothing changed (a refreshed beat is a change without events).
+      if (record === undefined || record === current?.record) return { stored: current, changed: false };
+      try {
+        const payload = JSON.stringify(record);
+        const revision = current ? await this.kv.update(key, payload, current.revision) : await this.kv.create(key, payload);
+        return { stored: { record, revision }, changed: true };
+      } catch (err) {
+        if (!isLostRace(err)) throw unavailable(err);
+        if (attempt >= MAX_ATTEMPTS) throw new UnavailableError(`agent ${agentId} changed on every one of ${MAX_ATTEMPTS} attempts`, { cause: err });
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, attempt * 2)));
+      }
+    }
+  }
+
+  /** Every agent of a tenant (or of all tenants with `'*'`). */
+  async list(tenantId: string): Promise<Stored[]> {
+    const keys = await this.kv.keys(`${tenantId === '*' ? '*' : tenantToken(tenantId)}.agent.*`);
+    const out: Stored[] = [];
+    for await (const key of keys) {
+      const stored = await this.read(key);
+      if (stored) out.push(stored);
+    }
+    return out;
+  }
+
+  async statuses(tenantId: string): Promise<StatusCatalog> {
+    const entry = await this.kv.get(`${tenantToken(tenantId)}.statuses`);
+    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return new Map();
+    return new Map(Object.entries(entry.json<Record<string, boolean>>()));
+  }
+
+  /** Adds or redefines a tenant status (compare-and-set, like agents). */
+  async defineStatus(tenantId: string, name: string, acceptsWork: boolean): Promise<StatusCatalog> {
+    const key = `${tenantToken(tenantId)}.statuses`;
+    for (let attempt = 1; ; attempt++) {
+      const entry = await this.kv.get(key);
+      const exists = entry && entry.operation === 'PUT' && entry.length > 0;
+      const catalog = exists ? entry.json<Record<string, boolean>>() : {};
+      catalog[name] = acceptsWork;
+      try {
+        if (exists) await this.kv.update(key, JSON.stringify(catalog), entry.revision);
+        else await this.kv.create(key, JSON.stringify(catalog));
+        return new Map(Object.entries(catalog));
+      } catch (err) {
+        if (!isLostRace(err) || attempt >= MAX_ATTEMPTS) throw unavailable(err);
+      }
+    }
+  }
+
+  private async read(key: string): Promise<Stored | undefined> {
+    let entry: KvEntry | null;
+    try {
+      entry = await this.kv.get(key);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
+    return { record: entry.json<AgentRecord>(), revision: entry.revision };
+  }
+}
+
+const tenantToken = (tenantId: string) => {
+  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(tenantId)) throw new ValidationError('tenant_id', 'must be 1-63 lower-case letters, digits, "-" or "_"');
+  return tenantId;
+};
+
+export const agentKey = (tenantId: string, agentId: string) => `${tenantToken(tenantId)}.agent.${agentId}`;
+
+/** create() on an existing key, update() on a stale revision. */
+function isLostRace(err: unknown): boolean {
+  if (err instanceof JetStreamApiError) {
+    return err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown;
+  }
+  return /wrong last sequence/i.test((err as Error)?.message ?? '');
+}
+
+function unavailable(err: unknown): Error {
+  if (isDomainError(err)) return err;
+  return new UnavailableError(`presence KV: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}
