@@ -3,7 +3,9 @@
  * real NATS server (JetStream) and a real PostgreSQL event store.
  */
 import { connectNats, createLogger } from '../../infra/src';
+import { createGrpcClient, unary } from '../../infra/src/grpc/client';
 import { HealthChecker } from '../../infra/src/grpc/health';
+import { AgentStatus, PresenceServiceClient } from '@contactcenter/proto/presence/v1';
 import { readRelayedEvents } from '../../services/conversation/src/relay';
 import { BACKEND_SERVICES, type ServiceName } from '../../scripts/stack';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -111,5 +113,20 @@ describe('the stack', () => {
     expect(unknown.status).toBe(404);
     const anonymous = await api('/v1/conversations/nope-1');
     expect(anonymous.status).toBe(401);
+  });
+
+  it('keeps an agent\'s presence in the presence process, over gRPC on real NATS KV', async () => {
+    const client = createGrpcClient(PresenceServiceClient, `127.0.0.1:${stack.ports.get('presence')!.grpcPort}`);
+    try {
+      const as = { tenantId: 'acme', actorId: 'admin' };
+      const profile = { agentId: 'ana', displayName: 'Ana', skills: [{ name: 'billing', level: 6 }], languages: ['pt'], capacity: { chat: 2 }, calendar: undefined, translationEnabled: true, teamIds: [] };
+      await unary(client, client.upsertAgent, { profile }, as);
+      await unary(client, client.setAgentStatus, { agentId: 'ana', status: AgentStatus.AGENT_STATUS_ONLINE, customStatus: '' }, as);
+      await unary(client, client.heartbeat, { agentId: 'ana', connectionId: 'desk' }, as);
+      const { agent } = await unary(client, client.reserveCapacity, { agentId: 'ana', conversationId: 'c-1', channel: 'chat' }, as);
+      expect(agent).toMatchObject({ status: AgentStatus.AGENT_STATUS_ONLINE, acceptsWork: true, connections: 1, load: { chat: 1 } });
+    } finally {
+      client.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { validationFieldOf } from '../../../../test/support/validation';
 import { IllegalStateError, ValidationError } from '@contactcenter/infra/errors';
 import { availability, heartbeat, loadOf, newRecord, release, reserve, setStatus, sweep, validateProfile, type Profile } from './agent';
 
@@ -18,15 +19,7 @@ const online = (at = 0) => {
   const started = newRecord('acme', profile(), at).record;
   return heartbeat(setStatus(started, 'online', '', none, at).record, 'tab-1', at).record;
 };
-const fieldOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return err.field;
-    throw err;
-  }
-  return undefined;
-};
+const fieldOf = validationFieldOf;
 
 describe('agent profile validation', () => {
   it('names the bad field', () => {

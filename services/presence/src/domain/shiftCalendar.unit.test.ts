@@ -1,4 +1,4 @@
-import { ValidationError } from '@contactcenter/infra/errors';
+import { validationFieldOf } from '../../../../test/support/validation';
 import { isKnownTimeZone, isOnShift, localTime, parseCalendar, type CalendarInput } from './shiftCalendar';
 
 const MON = 1;
@@ -7,15 +7,7 @@ const FRI = 5;
 const SUN = 7;
 const shift = (day: number, start: string, end: string, endsNextDay = false) => ({ day, start, end, endsNextDay });
 const calendar = (shifts: CalendarInput['shifts'], holidays: string[] = [], timeZone = 'Europe/Lisbon') => parseCalendar({ timeZone, shifts, holidays }, 'calendar');
-const fieldOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return err.field;
-    throw err;
-  }
-  return undefined;
-};
+const fieldOf = validationFieldOf;
 
 describe('shift calendar validation', () => {
   it('knows IANA zones and refuses made-up ones', () => {
