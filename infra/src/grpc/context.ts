@@ -10,6 +10,12 @@ export const TRACEPARENT_KEY = 'traceparent';
 
 const TENANT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
+/** `tenantId` when it is a valid tenant id (also safe as a NATS subject or KV key token). @throws ValidationError naming tenant_id. */
+export function requireTenantId(tenantId: string): string {
+  if (!TENANT_RE.test(tenantId)) throw new ValidationError('tenant_id', 'must be 1-63 lower-case letters, digits, "-" or "_"');
+  return tenantId;
+}
+
 /** What a handler knows about the call beyond its request message. */
 export interface CallContext {
   tenantId: string;
@@ -29,7 +35,7 @@ export function readCallContext(md: Metadata, signal: AbortSignal, requireTenant
   const tenantId = first(md, TENANT_KEY) ?? '';
   if (requireTenant) {
     if (!tenantId) throw new ValidationError('tenant_id', `missing ${TENANT_KEY} metadata`);
-    if (!TENANT_RE.test(tenantId)) throw new ValidationError('tenant_id', 'must be 1-63 lower-case letters, digits, "-" or "_"');
+    requireTenantId(tenantId);
   }
   return {
     tenantId,

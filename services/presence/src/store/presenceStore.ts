@@ -1,4 +1,5 @@
-import { isDomainError, NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
+import { requireTenantId } from '@contactcenter/infra';
+import { isDomainError, NotFoundError, UnavailableError } from '@contactcenter/infra/errors';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -54,27 +55,16 @@ export class PresenceStore {
     agentId: string,
     transition: (current: Stored | undefined) => Transition,
   ): Promise<{ stored: Stored | undefined; changed: boolean }> {
-    const key = agentKey(tenantId, agentId);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.read(key);
-      const { record } = transition(current);
-      // Transitions return the record they were given when nothing changed (a refreshed beat is a change without events).
-      if (record === undefined || record === current?.record) return { stored: current, changed: false };
-      try {
-        const payload = JSON.stringify(record);
-        const revision = current ? await this.kv.update(key, payload, current.revision) : await this.kv.create(key, payload);
-        return { stored: { record, revision }, changed: true };
-      } catch (err) {
-        if (!isLostRace(err)) throw unavailable(err);
-        if (attempt >= MAX_ATTEMPTS) throw new UnavailableError(`agent ${agentId} changed on every one of ${MAX_ATTEMPTS} attempts`, { cause: err });
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, attempt * 2)));
-      }
-    }
+    const { current, written } = await this.compareAndSet<AgentRecord>(agentKey(tenantId, agentId), (entry) =>
+      transition(entry && { record: entry.value, revision: entry.revision }).record,
+    );
+    const stored = written ?? current;
+    return { stored: stored && { record: stored.value, revision: stored.revision }, changed: written !== undefined };
   }
 
   /** Every agent of a tenant (or of all tenants with `'*'`). */
   async list(tenantId: string): Promise<Stored[]> {
-    const keys = await this.kv.keys(`${tenantId === '*' ? '*' : tenantToken(tenantId)}.agent.*`);
+    const keys = await this.kv.keys(`${tenantId === '*' ? '*' : requireTenantId(tenantId)}.agent.*`);
     const out: Stored[] = [];
     for await (const key of keys) {
       const stored = await this.read(key);
@@ -84,30 +74,22 @@ export class PresenceStore {
   }
 
   async statuses(tenantId: string): Promise<StatusCatalog> {
-    const entry = await this.kv.get(`${tenantToken(tenantId)}.statuses`);
-    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return new Map();
-    return new Map(Object.entries(entry.json<Record<string, boolean>>()));
+    const entry = await this.readJson<Record<string, boolean>>(statusesKey(tenantId));
+    return new Map(Object.entries(entry?.value ?? {}));
   }
 
   /** Adds or redefines a tenant status (compare-and-set, like agents). */
   async defineStatus(tenantId: string, name: string, acceptsWork: boolean): Promise<StatusCatalog> {
-    const key = `${tenantToken(tenantId)}.statuses`;
-    for (let attempt = 1; ; attempt++) {
-      const entry = await this.kv.get(key);
-      const exists = entry && entry.operation === 'PUT' && entry.length > 0;
-      const catalog = exists ? entry.json<Record<string, boolean>>() : {};
-      catalog[name] = acceptsWork;
-      try {
-        if (exists) await this.kv.update(key, JSON.stringify(catalog), entry.revision);
-        else await this.kv.create(key, JSON.stringify(catalog));
-        return new Map(Object.entries(catalog));
-      } catch (err) {
-        if (!isLostRace(err) || attempt >= MAX_ATTEMPTS) throw unavailable(err);
-      }
-    }
+    const { written } = await this.compareAndSet<Record<string, boolean>>(statusesKey(tenantId), (entry) => ({ ...entry?.value, [name]: acceptsWork }));
+    return new Map(Object.entries(written!.value));
   }
 
   private async read(key: string): Promise<Stored | undefined> {
+    const entry = await this.readJson<AgentRecord>(key);
+    return entry && { record: entry.value, revision: entry.revision };
+  }
+
+  private async readJson<V>(key: string): Promise<Versioned<V> | undefined> {
     let entry: KvEntry | null;
     try {
       entry = await this.kv.get(key);
@@ -115,16 +97,42 @@ export class PresenceStore {
       throw unavailable(err);
     }
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
-    return { record: entry.json<AgentRecord>(), revision: entry.revision };
+    return { value: entry.json<V>(), revision: entry.revision };
+  }
+
+  /**
+   * Reads `key`, computes its next value and writes it only if nobody wrote
+   * in between (`kv.update` on the revision read, `kv.create` when absent);
+   * on a lost race, reads and computes again. `next` returning undefined or
+   * the value it was given writes nothing.
+   */
+  private async compareAndSet<V>(
+    key: string,
+    next: (current: Versioned<V> | undefined) => V | undefined,
+  ): Promise<{ current: Versioned<V> | undefined; written?: Versioned<V> }> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readJson<V>(key);
+      const value = next(current);
+      if (value === undefined || value === current?.value) return { current };
+      try {
+        const payload = JSON.stringify(value);
+        const revision = current ? await this.kv.update(key, payload, current.revision) : await this.kv.create(key, payload);
+        return { current, written: { value, revision } };
+      } catch (err) {
+        if (!isLostRace(err)) throw unavailable(err);
+        if (attempt >= MAX_ATTEMPTS) throw new UnavailableError(`${key} changed on every one of ${MAX_ATTEMPTS} attempts`, { cause: err });
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, attempt * 2)));
+      }
+    }
   }
 }
 
-const tenantToken = (tenantId: string) => {
-  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(tenantId)) throw new ValidationError('tenant_id', 'must be 1-63 lower-case letters, digits, "-" or "_"');
-  return tenantId;
-};
+type Versioned<V> = { value: V; revision: number };
 
-export const agentKey = (tenantId: string, agentId: string) => `${tenantToken(tenantId)}.agent.${agentId}`;
+const statusesKey = (tenantId: string) => `${requireTenantId(tenantId)}.statuses`;
+
+
+export const agentKey = (tenantId: string, agentId: string) => `${requireTenantId(tenantId)}.agent.${agentId}`;
 
 /** create() on an existing key, update() on a stale revision. */
 function isLostRace(err: unknown): boolean {
