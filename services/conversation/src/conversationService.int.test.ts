@@ -146,8 +146,8 @@ describe.each(backends)('ConversationService on $name', (backend) => {
 
   it('enforces the rules with FAILED_PRECONDITION and changes nothing', async () => {
     const id = (await start('acme')).result!.conversationId;
-    await unary(client, client.assignAgent, { conversationId: id, agentId: 'agent-a', reason: 'least busy' }, as('acme', 'routing'));
-    const second = await codeOf(unary(client, client.assignAgent, { conversationId: id, agentId: 'agent-b', reason: 'x' }, as('acme', 'routing')));
+    await unary(client, client.assignAgent, { conversationId: id, agentId: 'agent-a', reason: 'least busy', decision: undefined }, as('acme', 'routing'));
+    const second = await codeOf(unary(client, client.assignAgent, { conversationId: id, agentId: 'agent-b', reason: 'x', decision: undefined }, as('acme', 'routing')));
     expect(second.code).toBe(grpc.status.FAILED_PRECONDITION);
     await unary(client, client.resolveConversation, { conversationId: id }, as('acme'));
     const before = await revisionOf('acme', id);
@@ -165,7 +165,7 @@ describe.each(backends)('ConversationService on $name', (backend) => {
       const id = (await start(tenant)).result!.conversationId;
       ids.push(id);
       await unary(client, client.queueConversation, { conversationId: id, queueId: i % 2 ? 'sales' : 'support' }, as(tenant));
-      if (i % 5 === 0) await unary(client, client.assignAgent, { conversationId: id, agentId: 'agent-p', reason: 'r' }, as(tenant));
+      if (i % 5 === 0) await unary(client, client.assignAgent, { conversationId: id, agentId: 'agent-p', reason: 'r', decision: undefined }, as(tenant));
     }
     await service.projector.catchUp();
     const seen: string[] = [];

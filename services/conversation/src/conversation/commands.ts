@@ -1,4 +1,5 @@
 import type {
+  AssignmentDecision,
   Attachment,
   AuthorKind,
   Channel,
@@ -51,7 +52,11 @@ export type PostMessage = ConversationCommandOf<
 
 export type QueueConversation = ConversationCommandOf<'QueueConversation', { queueId: string }>;
 
-export type AssignAgent = ConversationCommandOf<'AssignAgent', { agentId: string; reason: string }>;
+/** `decision` is set by routing (candidates, strategy, policy); absent when a supervisor assigns by hand. */
+export type AssignAgent = ConversationCommandOf<
+  'AssignAgent',
+  { agentId: string; reason: string; decision?: AssignmentDecision | undefined }
+>;
 
 export type TransferTarget = { $case: 'toAgentId'; value: string } | { $case: 'toTeamId'; value: string };
 

@@ -45,6 +45,24 @@ describe('AssignAgent', () => {
     spec.given([started()]).when(assign('agent-8', '')).then([assigned('agent-8', '')]);
   });
 
+  it('keeps routing\'s explanation of the choice on the event', () => {
+    const decision = {
+      strategy: 'least_busy',
+      policyVersion: 'support@4',
+      queueId: 'support',
+      candidates: [{ agentId: 'agent-7', load: 1, capacity: 3, idleSince: undefined, lastAssignedAt: undefined, rank: 1, chosen: true, viaTranslation: false }],
+      eligibleCount: 1,
+      excluded: { at_capacity: 2 },
+      effectivePriority: 3,
+      waitedMs: 1200,
+      widened: false,
+    };
+    spec
+      .given([started(), queued()])
+      .when(command('AssignAgent', { agentId: 'agent-7', reason: 'most spare capacity', decision }))
+      .then([event('AgentAssigned', { agentId: 'agent-7', reason: 'most spare capacity', decision })]);
+  });
+
   it('never gives a conversation a second assignee', () => {
     spec.given([started(), queued(), assigned('agent-7')]).when(assign('agent-8')).thenThrows(
       IllegalStateError,

@@ -60,6 +60,7 @@ export function decideAssign(command: AssignAgent, state: ConversationState): Co
       agentId: data.agentId,
       reason: data.reason,
       occurredAt: occurredAt(command),
+      decision: data.decision,
     }),
   ];
 }

@@ -322,6 +322,53 @@ export interface Conversation {
   lastMessageAt: Date | undefined;
 }
 
+/** One agent routing looked at when it chose an assignee. */
+export interface AssignmentCandidate {
+  agentId: string;
+  /** Conversations the agent held on the channel, and how many it may hold. */
+  load: number;
+  capacity: number;
+  idleSince: Date | undefined;
+  lastAssignedAt:
+    | Date
+    | undefined;
+  /** Rank under the strategy (1 = first choice). */
+  rank: number;
+  chosen: boolean;
+  /** The agent does not speak the conversation's language and reads it translated. */
+  viaTranslation: boolean;
+}
+
+/**
+ * Why a conversation went to its agent: kept on the AgentAssigned event so
+ * that every assignment can be explained and audited later.
+ */
+export interface AssignmentDecision {
+  /**
+   * longest_idle, least_busy, round_robin, manual_pick, direct (a transfer
+   * to a named agent) or supervisor (assigned by hand).
+   */
+  strategy: string;
+  /** The queue policy that applied, as "<queue_id>@<revision>". */
+  policyVersion: string;
+  queueId: string;
+  /** The first-ranked candidates, the chosen one included. */
+  candidates: AssignmentCandidate[];
+  /** How many agents were eligible, and why the others were not (reason → count). */
+  eligibleCount: number;
+  excluded: { [key: string]: number };
+  /** Priority after aging when it was chosen, and how long it had waited. */
+  effectivePriority: number;
+  waitedMs: number;
+  /** Whether overflow had widened the requirements. */
+  widened: boolean;
+}
+
+export interface AssignmentDecision_ExcludedEntry {
+  key: string;
+  value: number;
+}
+
 function createBaseAttachment(): Attachment {
   return { name: "", contentType: "", sizeBytes: 0, url: "" };
 }
@@ -1249,6 +1296,556 @@ export const Conversation: MessageFns<Conversation> = {
   },
 };
 
+function createBaseAssignmentCandidate(): AssignmentCandidate {
+  return {
+    agentId: "",
+    load: 0,
+    capacity: 0,
+    idleSince: undefined,
+    lastAssignedAt: undefined,
+    rank: 0,
+    chosen: false,
+    viaTranslation: false,
+  };
+}
+
+export const AssignmentCandidate: MessageFns<AssignmentCandidate> = {
+  encode(message: AssignmentCandidate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agentId !== "") {
+      writer.uint32(10).string(message.agentId);
+    }
+    if (message.load !== 0) {
+      writer.uint32(16).int32(message.load);
+    }
+    if (message.capacity !== 0) {
+      writer.uint32(24).int32(message.capacity);
+    }
+    if (message.idleSince !== undefined) {
+      Timestamp.encode(toTimestamp(message.idleSince), writer.uint32(34).fork()).join();
+    }
+    if (message.lastAssignedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastAssignedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.rank !== 0) {
+      writer.uint32(48).int32(message.rank);
+    }
+    if (message.chosen !== false) {
+      writer.uint32(56).bool(message.chosen);
+    }
+    if (message.viaTranslation !== false) {
+      writer.uint32(64).bool(message.viaTranslation);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssignmentCandidate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignmentCandidate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.load = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.capacity = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idleSince = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lastAssignedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.rank = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.chosen = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.viaTranslation = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssignmentCandidate {
+    return {
+      agentId: isSet(object.agentId)
+        ? globalThis.String(object.agentId)
+        : isSet(object.agent_id)
+        ? globalThis.String(object.agent_id)
+        : "",
+      load: isSet(object.load) ? globalThis.Number(object.load) : 0,
+      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
+      idleSince: isSet(object.idleSince)
+        ? fromJsonTimestamp(object.idleSince)
+        : isSet(object.idle_since)
+        ? fromJsonTimestamp(object.idle_since)
+        : undefined,
+      lastAssignedAt: isSet(object.lastAssignedAt)
+        ? fromJsonTimestamp(object.lastAssignedAt)
+        : isSet(object.last_assigned_at)
+        ? fromJsonTimestamp(object.last_assigned_at)
+        : undefined,
+      rank: isSet(object.rank) ? globalThis.Number(object.rank) : 0,
+      chosen: isSet(object.chosen) ? globalThis.Boolean(object.chosen) : false,
+      viaTranslation: isSet(object.viaTranslation)
+        ? globalThis.Boolean(object.viaTranslation)
+        : isSet(object.via_translation)
+        ? globalThis.Boolean(object.via_translation)
+        : false,
+    };
+  },
+
+  toJSON(message: AssignmentCandidate): unknown {
+    const obj: any = {};
+    if (message.agentId !== "") {
+      obj.agentId = message.agentId;
+    }
+    if (message.load !== 0) {
+      obj.load = Math.round(message.load);
+    }
+    if (message.capacity !== 0) {
+      obj.capacity = Math.round(message.capacity);
+    }
+    if (message.idleSince !== undefined) {
+      obj.idleSince = message.idleSince.toISOString();
+    }
+    if (message.lastAssignedAt !== undefined) {
+      obj.lastAssignedAt = message.lastAssignedAt.toISOString();
+    }
+    if (message.rank !== 0) {
+      obj.rank = Math.round(message.rank);
+    }
+    if (message.chosen !== false) {
+      obj.chosen = message.chosen;
+    }
+    if (message.viaTranslation !== false) {
+      obj.viaTranslation = message.viaTranslation;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AssignmentCandidate>): AssignmentCandidate {
+    return AssignmentCandidate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AssignmentCandidate>): AssignmentCandidate {
+    const message = createBaseAssignmentCandidate();
+    message.agentId = object.agentId ?? "";
+    message.load = object.load ?? 0;
+    message.capacity = object.capacity ?? 0;
+    message.idleSince = object.idleSince ?? undefined;
+    message.lastAssignedAt = object.lastAssignedAt ?? undefined;
+    message.rank = object.rank ?? 0;
+    message.chosen = object.chosen ?? false;
+    message.viaTranslation = object.viaTranslation ?? false;
+    return message;
+  },
+};
+
+function createBaseAssignmentDecision(): AssignmentDecision {
+  return {
+    strategy: "",
+    policyVersion: "",
+    queueId: "",
+    candidates: [],
+    eligibleCount: 0,
+    excluded: {},
+    effectivePriority: 0,
+    waitedMs: 0,
+    widened: false,
+  };
+}
+
+export const AssignmentDecision: MessageFns<AssignmentDecision> = {
+  encode(message: AssignmentDecision, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.strategy !== "") {
+      writer.uint32(10).string(message.strategy);
+    }
+    if (message.policyVersion !== "") {
+      writer.uint32(18).string(message.policyVersion);
+    }
+    if (message.queueId !== "") {
+      writer.uint32(26).string(message.queueId);
+    }
+    for (const v of message.candidates) {
+      AssignmentCandidate.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.eligibleCount !== 0) {
+      writer.uint32(40).int32(message.eligibleCount);
+    }
+    globalThis.Object.entries(message.excluded).forEach(([key, value]: [string, number]) => {
+      AssignmentDecision_ExcludedEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    if (message.effectivePriority !== 0) {
+      writer.uint32(56).int32(message.effectivePriority);
+    }
+    if (message.waitedMs !== 0) {
+      writer.uint32(64).int64(message.waitedMs);
+    }
+    if (message.widened !== false) {
+      writer.uint32(72).bool(message.widened);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssignmentDecision {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignmentDecision();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.strategy = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.policyVersion = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.queueId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.candidates.push(AssignmentCandidate.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.eligibleCount = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = AssignmentDecision_ExcludedEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.excluded[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.effectivePriority = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.waitedMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.widened = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssignmentDecision {
+    return {
+      strategy: isSet(object.strategy) ? globalThis.String(object.strategy) : "",
+      policyVersion: isSet(object.policyVersion)
+        ? globalThis.String(object.policyVersion)
+        : isSet(object.policy_version)
+        ? globalThis.String(object.policy_version)
+        : "",
+      queueId: isSet(object.queueId)
+        ? globalThis.String(object.queueId)
+        : isSet(object.queue_id)
+        ? globalThis.String(object.queue_id)
+        : "",
+      candidates: globalThis.Array.isArray(object?.candidates)
+        ? object.candidates.map((e: any) => AssignmentCandidate.fromJSON(e))
+        : [],
+      eligibleCount: isSet(object.eligibleCount)
+        ? globalThis.Number(object.eligibleCount)
+        : isSet(object.eligible_count)
+        ? globalThis.Number(object.eligible_count)
+        : 0,
+      excluded: isObject(object.excluded)
+        ? (globalThis.Object.entries(object.excluded) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      effectivePriority: isSet(object.effectivePriority)
+        ? globalThis.Number(object.effectivePriority)
+        : isSet(object.effective_priority)
+        ? globalThis.Number(object.effective_priority)
+        : 0,
+      waitedMs: isSet(object.waitedMs)
+        ? globalThis.Number(object.waitedMs)
+        : isSet(object.waited_ms)
+        ? globalThis.Number(object.waited_ms)
+        : 0,
+      widened: isSet(object.widened) ? globalThis.Boolean(object.widened) : false,
+    };
+  },
+
+  toJSON(message: AssignmentDecision): unknown {
+    const obj: any = {};
+    if (message.strategy !== "") {
+      obj.strategy = message.strategy;
+    }
+    if (message.policyVersion !== "") {
+      obj.policyVersion = message.policyVersion;
+    }
+    if (message.queueId !== "") {
+      obj.queueId = message.queueId;
+    }
+    if (message.candidates?.length) {
+      obj.candidates = message.candidates.map((e) => AssignmentCandidate.toJSON(e));
+    }
+    if (message.eligibleCount !== 0) {
+      obj.eligibleCount = Math.round(message.eligibleCount);
+    }
+    if (message.excluded) {
+      const entries = globalThis.Object.entries(message.excluded) as [string, number][];
+      if (entries.length > 0) {
+        obj.excluded = {};
+        entries.forEach(([k, v]) => {
+          obj.excluded[k] = Math.round(v);
+        });
+      }
+    }
+    if (message.effectivePriority !== 0) {
+      obj.effectivePriority = Math.round(message.effectivePriority);
+    }
+    if (message.waitedMs !== 0) {
+      obj.waitedMs = Math.round(message.waitedMs);
+    }
+    if (message.widened !== false) {
+      obj.widened = message.widened;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AssignmentDecision>): AssignmentDecision {
+    return AssignmentDecision.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AssignmentDecision>): AssignmentDecision {
+    const message = createBaseAssignmentDecision();
+    message.strategy = object.strategy ?? "";
+    message.policyVersion = object.policyVersion ?? "";
+    message.queueId = object.queueId ?? "";
+    message.candidates = object.candidates?.map((e) => AssignmentCandidate.fromPartial(e)) || [];
+    message.eligibleCount = object.eligibleCount ?? 0;
+    message.excluded = (globalThis.Object.entries(object.excluded ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.effectivePriority = object.effectivePriority ?? 0;
+    message.waitedMs = object.waitedMs ?? 0;
+    message.widened = object.widened ?? false;
+    return message;
+  },
+};
+
+function createBaseAssignmentDecision_ExcludedEntry(): AssignmentDecision_ExcludedEntry {
+  return { key: "", value: 0 };
+}
+
+export const AssignmentDecision_ExcludedEntry: MessageFns<AssignmentDecision_ExcludedEntry> = {
+  encode(message: AssignmentDecision_ExcludedEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).int32(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssignmentDecision_ExcludedEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignmentDecision_ExcludedEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssignmentDecision_ExcludedEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: AssignmentDecision_ExcludedEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AssignmentDecision_ExcludedEntry>): AssignmentDecision_ExcludedEntry {
+    return AssignmentDecision_ExcludedEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AssignmentDecision_ExcludedEntry>): AssignmentDecision_ExcludedEntry {
+    const message = createBaseAssignmentDecision_ExcludedEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin ? T
@@ -1289,6 +1886,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

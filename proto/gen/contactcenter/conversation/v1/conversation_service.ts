@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import {
+  AssignmentDecision,
   Attachment,
   AuthorKind,
   authorKindFromJSON,
@@ -94,6 +95,8 @@ export interface AssignAgentRequest {
   expectedRevision?: number | undefined;
   agentId: string;
   reason: string;
+  /** Set by routing: the candidates, strategy and policy behind the choice. */
+  decision: AssignmentDecision | undefined;
 }
 
 export interface AssignAgentResponse {
@@ -1060,7 +1063,7 @@ export const QueueConversationResponse: MessageFns<QueueConversationResponse> = 
 };
 
 function createBaseAssignAgentRequest(): AssignAgentRequest {
-  return { conversationId: "", expectedRevision: undefined, agentId: "", reason: "" };
+  return { conversationId: "", expectedRevision: undefined, agentId: "", reason: "", decision: undefined };
 }
 
 export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
@@ -1076,6 +1079,9 @@ export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(34).string(message.reason);
+    }
+    if (message.decision !== undefined) {
+      AssignmentDecision.encode(message.decision, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1125,6 +1131,14 @@ export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.decision = AssignmentDecision.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1155,6 +1169,7 @@ export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
         ? globalThis.String(object.agent_id)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      decision: isSet(object.decision) ? AssignmentDecision.fromJSON(object.decision) : undefined,
     };
   },
 
@@ -1172,6 +1187,9 @@ export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.decision !== undefined) {
+      obj.decision = AssignmentDecision.toJSON(message.decision);
+    }
     return obj;
   },
 
@@ -1184,6 +1202,9 @@ export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
     message.expectedRevision = object.expectedRevision ?? undefined;
     message.agentId = object.agentId ?? "";
     message.reason = object.reason ?? "";
+    message.decision = (object.decision !== undefined && object.decision !== null)
+      ? AssignmentDecision.fromPartial(object.decision)
+      : undefined;
     return message;
   },
 };

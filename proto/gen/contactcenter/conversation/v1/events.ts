@@ -8,6 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import {
+  AssignmentDecision,
   Channel,
   channelFromJSON,
   channelToJSON,
@@ -49,7 +50,11 @@ export interface AgentAssigned {
   agentId: string;
   /** Why routing (or a supervisor) chose this agent. */
   reason: string;
-  occurredAt: Date | undefined;
+  occurredAt:
+    | Date
+    | undefined;
+  /** How routing chose the agent; absent when assigned by hand. */
+  decision: AssignmentDecision | undefined;
 }
 
 export interface ConversationTransferred {
@@ -558,7 +563,7 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
 };
 
 function createBaseAgentAssigned(): AgentAssigned {
-  return { conversationId: "", agentId: "", reason: "", occurredAt: undefined };
+  return { conversationId: "", agentId: "", reason: "", occurredAt: undefined, decision: undefined };
 }
 
 export const AgentAssigned: MessageFns<AgentAssigned> = {
@@ -574,6 +579,9 @@ export const AgentAssigned: MessageFns<AgentAssigned> = {
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(34).fork()).join();
+    }
+    if (message.decision !== undefined) {
+      AssignmentDecision.encode(message.decision, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -623,6 +631,14 @@ export const AgentAssigned: MessageFns<AgentAssigned> = {
             message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.decision = AssignmentDecision.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -653,6 +669,7 @@ export const AgentAssigned: MessageFns<AgentAssigned> = {
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      decision: isSet(object.decision) ? AssignmentDecision.fromJSON(object.decision) : undefined,
     };
   },
 
@@ -670,6 +687,9 @@ export const AgentAssigned: MessageFns<AgentAssigned> = {
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
+    if (message.decision !== undefined) {
+      obj.decision = AssignmentDecision.toJSON(message.decision);
+    }
     return obj;
   },
 
@@ -682,6 +702,9 @@ export const AgentAssigned: MessageFns<AgentAssigned> = {
     message.agentId = object.agentId ?? "";
     message.reason = object.reason ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
+    message.decision = (object.decision !== undefined && object.decision !== null)
+      ? AssignmentDecision.fromPartial(object.decision)
+      : undefined;
     return message;
   },
 };
