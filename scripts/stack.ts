@@ -116,9 +116,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...(opts.extraEnv?.[name] ?? {}),
   });
   try {
-    for (const name of BACKEND_SERVICES) services.set(name, new ServiceProcess(name, envFor(name), opts.onLine));
-    for (const name of BACKEND_SERVICES) ports.set(name, await services.get(name)!.ready);
+    // Routing calls conversation and presence, so it starts once they listen.
+    const first = BACKEND_SERVICES.filter((n) => n !== 'routing');
+    for (const name of first) services.set(name, new ServiceProcess(name, envFor(name), opts.onLine));
+    for (const name of first) ports.set(name, await services.get(name)!.ready);
     const addr = (n: BackendName) => `127.0.0.1:${ports.get(n)!.grpcPort}`;
+    services.set('routing', new ServiceProcess('routing', { ...envFor('routing'), CONVERSATION_GRPC_ADDR: addr('conversation'), PRESENCE_GRPC_ADDR: addr('presence') }, opts.onLine));
+    ports.set('routing', await services.get('routing')!.ready);
     const gateway = new ServiceProcess(
       'gateway',
       {

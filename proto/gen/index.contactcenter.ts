@@ -7,3 +7,4 @@
 
 export * as conversation from "./index.contactcenter.conversation";
 export * as presence from "./index.contactcenter.presence";
+export * as routing from "./index.contactcenter.routing";

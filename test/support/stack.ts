@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { signStaffToken } from '../../scripts/devToken';
-import { startStack, type LogLine, type Stack } from '../../scripts/stack';
+import { startStack, type LogLine, type Stack, type StackOptions } from '../../scripts/stack';
 import { freshNats, type TestNats } from './nats';
 import { freshPostgresDatabase } from './postgres';
 
@@ -19,7 +19,7 @@ export interface TestStack extends Stack {
   teardown(): Promise<void>;
 }
 
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(options: { extraEnv?: StackOptions['extraEnv'] } = {}): Promise<TestStack> {
   const nats = await freshNats();
   const pg = await freshPostgresDatabase();
   const jwtSecret = randomBytes(32).toString('hex');
@@ -31,6 +31,7 @@ export async function startTestStack(): Promise<TestStack> {
       eventStoreUrl: pg.url,
       jwtSecret,
       ports: 'free',
+      extraEnv: options.extraEnv,
       logLevel: process.env.E2E_LOG_LEVEL ?? 'info',
       onLine: (l) => {
         logs.push(l);

@@ -1,8 +1,71 @@
-import { runService } from '@contactcenter/infra';
+import { hostPort, int, runService, string } from '@contactcenter/infra';
+import { RoutingServiceService } from '@contactcenter/proto/routing/v1';
+import { Histogram, Counter } from 'prom-client';
+import { randomUUID } from 'node:crypto';
+import { AgentDirectory } from './engine/agentDirectory';
+import { ConversationFeed } from './engine/conversationFeed';
+import { OfferBook } from './engine/offerBook';
+import { Peers } from './engine/peers';
+import { Router } from './engine/router';
+import { RoutingEvents } from './engine/routingEvents';
+import { routingGrpc } from './grpc';
+import { DEFAULT_ROUTING_BUCKET, RoutingStore } from './store/routingStore';
 
 /**
- * The routing service process. On the walking skeleton it runs the shared
- * runtime (config, logs, NATS, gRPC with grpc.health.v1, metrics, graceful
- * shutdown); its domain, queues, assignment decisions and capacity safety (issue 4), registers here.
+ * The routing service process: queues, assignment decisions, offers and the
+ * after-hours bot. Any number of replicas may run; they share queues and
+ * offers in NATS KV and each follows the conversation events.
  */
-runService('routing', {}, async () => {});
+runService(
+  'routing',
+  {
+    CONVERSATION_GRPC_ADDR: hostPort({ default: '127.0.0.1:50051' }),
+    PRESENCE_GRPC_ADDR: hostPort({ default: '127.0.0.1:50053' }),
+    /** NATS KV bucket of queues, teams, FAQ entries and offers, shared by every routing replica. */
+    ROUTING_BUCKET: string({ default: DEFAULT_ROUTING_BUCKET }),
+    /** A pass over the waiting conversations runs at least this often (sooner on any change). */
+    ROUTING_TICK_MS: int({ default: 250, min: 10 }),
+    /** How long a replica's claim on a conversation holds; after it another replica cleans up. */
+    ROUTING_CLAIM_TTL_MS: int({ default: 10_000, min: 1_000 }),
+    /** Full re-read of agents from presence (shifts start and end without an event). */
+    ROUTING_AGENT_RESYNC_MS: int({ default: 15_000, min: 1_000 }),
+    ROUTING_MAX_IN_FLIGHT: int({ default: 32, min: 1 }),
+  },
+  async (rt) => {
+    const { config, logger, metrics } = rt;
+    const replica = `${config.REGION}-${randomUUID().slice(0, 8)}`;
+    const decisions = new Histogram({
+      name: 'routing_decision_seconds',
+      help: 'Time to choose candidates for one waiting conversation',
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [metrics.registry],
+    });
+    const assignments = new Counter({ name: 'routing_assignments_total', help: 'Assignments made, by strategy', labelNames: ['strategy'], registers: [metrics.registry] });
+
+    const store = await RoutingStore.open(rt.nats, config.ROUTING_BUCKET);
+    const events = await RoutingEvents.open(rt.nats, config.REGION, logger);
+    const peers = new Peers({ presence: config.PRESENCE_GRPC_ADDR, conversation: config.CONVERSATION_GRPC_ADDR });
+    let router: Router | undefined;
+    const directory = new AgentDirectory(peers, logger, () => router?.wakeUp());
+    const offers = new OfferBook({ store, peers, directory, events, logger, replica, claimTtlMs: config.ROUTING_CLAIM_TTL_MS, now: Date.now, onAssigned: (s) => assignments.inc({ strategy: s }) });
+    const feed = new ConversationFeed(rt.nats, (change) => router?.onFeed(change), logger);
+    router = new Router({ store, peers, directory, offers, logger, replica, now: Date.now, maxInFlight: config.ROUTING_MAX_IN_FLIGHT, observeDecision: (s) => decisions.observe(s) }, feed);
+    const stopOffers = await store.watchOffers((t, c, o) => router!.onOffer(t, c, o));
+    const stopDefinitions = await store.watchDefinitions((t) => router!.onDefinitions(t));
+    await feed.start();
+    directory.start(rt.nats, () => store.tenants(), config.ROUTING_AGENT_RESYNC_MS);
+    rt.grpc.addService(RoutingServiceService, routingGrpc({ store, router, offers, peers }));
+    void feed.ready.then(() => {
+      logger.info({ replica, conversations: feed.conversations.size }, 'routing caught up with the conversation events; routing starts');
+      router!.start(config.ROUTING_TICK_MS);
+    });
+    rt.onShutdown('router', async () => {
+      await router!.stop();
+      feed.stop();
+      directory.stop();
+      stopOffers();
+      stopDefinitions();
+      peers.close();
+    });
+  },
+);

@@ -1,0 +1,61 @@
+import { IllegalStateError } from '@contactcenter/infra/errors';
+import type { ChannelName, StrategyName } from './policy';
+
+/**
+ * The claim routing holds on a waiting conversation, shared by every replica.
+ * - `reserving`: a replica is reserving `reservedFor`'s capacity and will
+ *   assign or offer; if it dies, the claim expires and another replica
+ *   releases that reservation unless the conversation went to that agent.
+ * - `offered`: waiting for one of `agentIds` to accept until `expiresAt`.
+ * - `accepting`: `acceptingAgent` won and is being assigned.
+ * - `idle`: no offer out; only the memory of who declined.
+ */
+export interface OfferRecord {
+  tenantId: string;
+  conversationId: string;
+  queueId: string;
+  channel: ChannelName;
+  language: string;
+  strategy: StrategyName;
+  state: 'idle' | 'reserving' | 'offered' | 'accepting';
+  agentIds: string[];
+  /** The agent whose capacity is held for this offer ('' for manual pick until someone accepts). */
+  reservedFor: string;
+  acceptingAgent: string;
+  /** Agents who declined or let an offer expire; routing passes them over. */
+  declined: string[];
+  /** Epoch ms. */
+  expiresAt: number;
+  /** The decision (proto JSON of AssignmentDecision) to record when assigned. */
+  decision: unknown;
+  /** Replica that last wrote it, for logs. */
+  by: string;
+}
+
+export const isActive = (o: OfferRecord | undefined, now: number): boolean => !!o && o.state !== 'idle' && o.expiresAt > now;
+
+/**
+ * Checks that `agentId` may accept the offer now.
+ * @throws IllegalStateError (FAILED_PRECONDITION) naming why not; nothing changes.
+ */
+export function requireAcceptable(offer: OfferRecord | undefined, conversationId: string, agentId: string, now: number): OfferRecord {
+  if (!offer || offer.state === 'idle') throw new IllegalStateError(`conversation "${conversationId}" has no open offer: it was taken or withdrawn`);
+  if (!offer.agentIds.includes(agentId)) throw new IllegalStateError(`the offer of conversation "${conversationId}" went to another agent`);
+  if (offer.state === 'accepting') {
+    throw new IllegalStateError(offer.acceptingAgent === agentId ? `agent "${agentId}" is already accepting conversation "${conversationId}"` : `conversation "${conversationId}" was accepted by another agent`);
+  }
+  if (offer.state !== 'offered' || offer.expiresAt <= now) throw new IllegalStateError(`the offer of conversation "${conversationId}" to agent "${agentId}" expired`);
+  return offer;
+}
+
+/**
+ * What happens when an offer is withdrawn (declined, expired, or its replica
+ * died): the conversation is free for routing again, the agents who had it
+ * are passed over next time, and `release` names whose capacity to give back
+ * (unless the conversation turns out to be theirs already).
+ */
+export function withdraw(offer: OfferRecord, by: string, decliners: readonly string[]): { next: OfferRecord; release: string } {
+  const declined = [...new Set([...offer.declined, ...decliners])];
+  const release = offer.reservedFor;
+  return { next: { ...offer, state: 'idle', agentIds: [], reservedFor: '', acceptingAgent: '', declined, expiresAt: 0, decision: null, by }, release };
+}

@@ -1,0 +1,49 @@
+import { loadOn, spareOn, type AgentView } from './agentView';
+import type { ChannelName, StrategyName } from './policy';
+
+/** Negative when `a` should be offered before `b`. */
+export type Ranking = (a: AgentView, b: AgentView) => number;
+
+const byId = (a: AgentView, b: AgentView) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0);
+
+/**
+ * How each strategy orders eligible agents on a channel. Ties always end on
+ * the agent id, so every routing replica ranks alike.
+ * - longest idle: agents holding nothing on the channel first, the one idle
+ *   longest first; then the one assigned least recently.
+ * - least busy: most spare capacity first, then fewest held, then least recently assigned.
+ * - round robin: least recently assigned first (never assigned before all).
+ * - manual pick offers to all; the list is ordered least busy first.
+ */
+export function ranking(strategy: StrategyName, channel: ChannelName): Ranking {
+  switch (strategy) {
+    case 'longest_idle':
+      return (a, b) => {
+        const busyA = loadOn(a, channel) > 0 ? 1 : 0;
+        const busyB = loadOn(b, channel) > 0 ? 1 : 0;
+        if (busyA !== busyB) return busyA - busyB;
+        return busyA === 0 ? a.idleSince - b.idleSince || byId(a, b) : a.lastAssignedAt - b.lastAssignedAt || byId(a, b);
+      };
+    case 'least_busy':
+    case 'manual_pick':
+      return (a, b) => spareOn(b, channel) - spareOn(a, channel) || loadOn(a, channel) - loadOn(b, channel) || a.lastAssignedAt - b.lastAssignedAt || byId(a, b);
+    case 'round_robin':
+      return (a, b) => a.lastAssignedAt - b.lastAssignedAt || byId(a, b);
+  }
+}
+
+/** The `k` best of `items` under `rank`, best first, in one pass (no full sort of thousands of agents). */
+export function topK<T>(items: Iterable<T>, k: number, rank: (a: T, b: T) => number): T[] {
+  const best: T[] = [];
+  for (const item of items) {
+    if (best.length === k && rank(item, best[k - 1]!) >= 0) continue;
+    let i = best.length < k ? best.length : k - 1;
+    if (best.length < k) best.push(item);
+    while (i > 0 && rank(item, best[i - 1]!) < 0) {
+      best[i] = best[i - 1]!;
+      i--;
+    }
+    best[i] = item;
+  }
+  return best;
+}

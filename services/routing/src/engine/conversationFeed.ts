@@ -1,0 +1,173 @@
+import type { Logger } from '@contactcenter/infra';
+import { decodeCloudEvent, DEFAULT_STREAM } from '@contactcenter/infra/events';
+import * as v1 from '@contactcenter/proto/conversation/v1';
+import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { ChannelName } from '../domain/policy';
+
+const TYPE_PREFIX = 'contactcenter.conversation.v1.';
+
+const CHANNEL_NAMES: Record<number, ChannelName> = {
+  [v1.Channel.CHANNEL_CHAT]: 'chat',
+  [v1.Channel.CHANNEL_EMAIL]: 'email',
+  [v1.Channel.CHANNEL_SOCIAL]: 'social',
+  [v1.Channel.CHANNEL_PHONE]: 'phone',
+};
+
+/** What routing knows of one open conversation, folded from its events. */
+export interface ConversationFacts {
+  tenantId: string;
+  conversationId: string;
+  channel: ChannelName;
+  language: string;
+  /** 1 low … 4 urgent; 0 until set (the queue's default applies). */
+  priority: number;
+  status: 'open' | 'queued' | 'assigned' | 'resolved';
+  queueId: string;
+  teamId: string;
+  /** Epoch ms it entered its current queue (event time, alike on every replica). */
+  queuedAt: number;
+  agentId: string;
+  ticketOpen: boolean;
+  /** The bot has spoken in this conversation. */
+  botSpoke: boolean;
+}
+
+/** What happened, as far as routing cares. */
+export type FeedChange =
+  | { kind: 'waiting'; facts: ConversationFacts }
+  | { kind: 'assigned'; facts: ConversationFacts; previousAgentId: string; revision: number; at: number; queueId: string }
+  | { kind: 'released'; facts: ConversationFacts; agentId: string }
+  | { kind: 'customer-message'; facts: ConversationFacts; messageId: string; text: string }
+  | { kind: 'closed'; facts: ConversationFacts; agentId: string };
+
+/**
+ * Follows every conversation event in the shared JetStream stream with an
+ * ordered consumer from the first one, so that every routing replica folds
+ * the same facts: which conversations wait, where, since when and in what
+ * language. `ready` resolves once it has caught up with what the stream held
+ * at start; routing acts only after that, never on a stale view.
+ */
+export class ConversationFeed {
+  readonly conversations = new Map<string, ConversationFacts>();
+  private messages: ConsumerMessages | undefined;
+  private caughtUp!: () => void;
+  readonly ready = new Promise<void>((resolve) => (this.caughtUp = resolve));
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly onChange: (change: FeedChange) => void,
+    private readonly logger: Logger,
+    private readonly stream = DEFAULT_STREAM,
+  ) {}
+
+  async start(): Promise<void> {
+    const js = jetstream(this.nc);
+    const consumer = await js.consumers.get(this.stream, { filter_subjects: 'cc.*.conversation.>', deliver_policy: DeliverPolicy.All });
+    const info = await consumer.info(true);
+    if (info.num_pending === 0) this.caughtUp();
+    this.messages = await consumer.consume({ max_messages: 1_000 });
+    void (async () => {
+      for await (const m of this.messages!) {
+        try {
+          this.apply(m.subject, decodeCloudEvent(m));
+        } catch (err) {
+          this.logger.warn({ err, subject: m.subject, seq: m.seq }, 'conversation event skipped');
+        }
+        if (m.info.pending === 0) this.caughtUp();
+      }
+    })();
+  }
+
+  stop(): void {
+    this.messages?.stop();
+  }
+
+  get(tenantId: string, conversationId: string): ConversationFacts | undefined {
+    return this.conversations.get(`${tenantId}/${conversationId}`);
+  }
+
+  private apply(subject: string, event: { type: string; data?: unknown; time?: unknown; tenantid?: unknown }): void {
+    const tenantId = String(event.tenantid ?? subject.split('.')[1]);
+    const type = event.type.startsWith(TYPE_PREFIX) ? event.type.slice(TYPE_PREFIX.length) : '';
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    const at = Date.parse(String(data.occurredAt ?? event.time ?? '')) || Date.now();
+    const id = String(data.conversationId ?? '');
+    const key = `${tenantId}/${id}`;
+    if (type === 'ConversationStarted') {
+      const e = v1.ConversationStarted.fromJSON(data);
+      this.conversations.set(key, {
+        tenantId,
+        conversationId: id,
+        channel: CHANNEL_NAMES[e.channel] ?? 'chat',
+        language: e.language.toLowerCase(),
+        priority: 0,
+        status: 'open',
+        queueId: '',
+        teamId: '',
+        queuedAt: 0,
+        agentId: '',
+        ticketOpen: false,
+        botSpoke: false,
+      });
+      return;
+    }
+    const facts = this.conversations.get(key);
+    if (!facts) return;
+    switch (type) {
+      case 'ConversationQueued': {
+        const e = v1.ConversationQueued.fromJSON(data);
+        Object.assign(facts, { status: 'queued', queueId: e.queueId, teamId: '', queuedAt: at });
+        this.onChange({ kind: 'waiting', facts });
+        return;
+      }
+      case 'AgentAssigned': {
+        const e = v1.AgentAssigned.fromJSON(data);
+        const queueId = facts.queueId;
+        Object.assign(facts, { status: 'assigned', agentId: e.agentId });
+        this.onChange({ kind: 'assigned', facts, previousAgentId: '', revision: revisionOf(event), at, queueId });
+        return;
+      }
+      case 'ConversationTransferred': {
+        const e = v1.ConversationTransferred.fromJSON(data);
+        if (e.toAgentId !== '') {
+          Object.assign(facts, { status: 'assigned', agentId: e.toAgentId });
+          this.onChange({ kind: 'assigned', facts, previousAgentId: e.fromAgentId, revision: revisionOf(event), at, queueId: '' });
+        } else {
+          Object.assign(facts, { status: 'queued', queueId: '', teamId: e.toTeamId, queuedAt: at, agentId: '' });
+          if (e.fromAgentId) this.onChange({ kind: 'released', facts, agentId: e.fromAgentId });
+          this.onChange({ kind: 'waiting', facts });
+        }
+        return;
+      }
+      case 'PriorityChanged':
+        facts.priority = v1.PriorityChanged.fromJSON(data).priority;
+        if (facts.status === 'queued') this.onChange({ kind: 'waiting', facts });
+        return;
+      case 'MessagePosted': {
+        const message = v1.MessagePosted.fromJSON(data).message;
+        if (!message) return;
+        if (message.authorKind === v1.AuthorKind.AUTHOR_KIND_BOT) facts.botSpoke = true;
+        if (message.authorKind === v1.AuthorKind.AUTHOR_KIND_CUSTOMER) {
+          if (message.language) facts.language = message.language.toLowerCase();
+          this.onChange({ kind: 'customer-message', facts, messageId: message.messageId, text: message.text });
+        }
+        return;
+      }
+      case 'ConvertedToTicket':
+        facts.ticketOpen = true;
+        return;
+      case 'ConversationResolved': {
+        const agentId = facts.agentId;
+        Object.assign(facts, { status: 'resolved', agentId: '' });
+        this.onChange({ kind: 'closed', facts, agentId });
+        return;
+      }
+      case 'ConversationReopened':
+        Object.assign(facts, { status: 'open', agentId: '', queueId: '', teamId: '' });
+        return;
+    }
+  }
+}
+
+const revisionOf = (event: Record<string, unknown>): number => Number(event.sequence ?? 0);

@@ -1,0 +1,213 @@
+import type { Logger } from '@contactcenter/infra';
+import { IllegalStateError, isDomainError, NotFoundError } from '@contactcenter/infra/errors';
+import { AssignmentDecision } from '@contactcenter/proto/conversation/v1';
+import { chose } from '../domain/route';
+import { requireAcceptable, withdraw, type OfferRecord } from '../domain/offer';
+import type { RoutingStore, Versioned } from '../store/routingStore';
+import type { AgentDirectory } from './agentDirectory';
+import type { Peers } from './peers';
+import type { RoutingEvents } from './routingEvents';
+
+export interface OfferBookDeps {
+  store: RoutingStore;
+  peers: Peers;
+  directory: AgentDirectory;
+  events: RoutingEvents;
+  logger: Logger;
+  /** Names this replica in the records it writes. */
+  replica: string;
+  /** How long a replica's claim (reserving, accepting) holds before another replica may take over. */
+  claimTtlMs: number;
+  now: () => number;
+  /** Counts assignments made, by strategy. */
+  onAssigned?: (strategy: string) => void;
+}
+
+/**
+ * The life of an offer, shared by every routing replica through
+ * compare-and-set on its KV record. Capacity safety rests on two
+ * authorities: presence refuses a reservation beyond an agent's capacity,
+ * and the conversation refuses a second assignee. The offer record makes
+ * sure only one replica at a time acts on a conversation, and that a replica
+ * dying mid-way leaves a claim that another replica cleans up: releasing
+ * the reservation unless the conversation went to that agent.
+ */
+export class OfferBook {
+  constructor(private readonly deps: OfferBookDeps) {}
+
+  /**
+   * Claims the conversation (creates the offer record, or takes over an idle
+   * or expired one at `previous`'s revision). Undefined: another replica
+   * holds it.
+   */
+  async claim(record: OfferRecord, previous: Versioned<OfferRecord> | undefined): Promise<number | undefined> {
+    const { store } = this.deps;
+    return previous ? store.updateOffer(record, previous.revision) : store.createOffer(record);
+  }
+
+  /**
+   * Reserves the first candidate presence accepts and then assigns (no offer
+   * timeout) or offers. Returns whom it reserved, or undefined when every
+   * candidate was refused or another replica took the conversation.
+   */
+  async reserveAndAct(
+    base: OfferRecord,
+    previous: Versioned<OfferRecord> | undefined,
+    candidates: readonly string[],
+    offerTimeoutMs: number,
+  ): Promise<string | undefined> {
+    const { store, peers, directory, now, claimTtlMs, logger } = this.deps;
+    let revision: number | undefined;
+    for (const agentId of candidates) {
+      const record: OfferRecord = { ...base, state: 'reserving', agentIds: [agentId], reservedFor: agentId, acceptingAgent: '', expiresAt: now() + claimTtlMs };
+      revision = revision === undefined ? await this.claim(record, previous) : await store.updateOffer(record, revision);
+      if (revision === undefined) return undefined;
+      try {
+        directory.apply(base.tenantId, await peers.reserve(base.tenantId, agentId, base.conversationId, base.channel));
+      } catch (err) {
+        if (err instanceof IllegalStateError || err instanceof NotFoundError) {
+          // Presence knows better than our view: the agent is full, away or gone. Try the next one.
+          logger.debug({ agent_id: agentId, conversation_id: base.conversationId, reason: err.message }, 'reservation refused');
+          directory.apply(base.tenantId, await peers.getAgent(base.tenantId, agentId).catch(() => undefined));
+          continue;
+        }
+        await this.giveUp(base, revision);
+        throw err;
+      }
+      if (offerTimeoutMs > 0) {
+        const offered: OfferRecord = { ...record, state: 'offered', expiresAt: now() + offerTimeoutMs };
+        const rev = await store.updateOffer(offered, revision);
+        if (rev === undefined) return agentId; // taken over while we reserved: the taker releases
+        await this.deps.events.publish(base.tenantId, base.conversationId, 'OfferMade', rev, { agentIds: [agentId], queueId: base.queueId, expiresAt: new Date(offered.expiresAt).toISOString() });
+        return agentId;
+      }
+      await this.assign({ value: record, revision }, agentId);
+      return agentId;
+    }
+    if (revision !== undefined) await this.giveUp(base, revision);
+    return undefined;
+  }
+
+  /** Offers to every candidate at once (manual pick); the first to accept wins. */
+  async broadcast(base: OfferRecord, previous: Versioned<OfferRecord> | undefined, agentIds: string[], offerTimeoutMs: number): Promise<boolean> {
+    const record: OfferRecord = { ...base, state: 'offered', agentIds, reservedFor: '', acceptingAgent: '', expiresAt: this.deps.now() + offerTimeoutMs };
+    const revision = await this.claim(record, previous);
+    if (revision === undefined) return false;
+    await this.deps.events.publish(base.tenantId, base.conversationId, 'OfferMade', revision, { agentIds, queueId: base.queueId, expiresAt: new Date(record.expiresAt).toISOString() });
+    return true;
+  }
+
+  /**
+   * An agent accepts. FAILED_PRECONDITION, and nothing changes, when the offer
+   * expired, went to someone else or was already taken.
+   */
+  async accept(tenantId: string, conversationId: string, agentId: string): Promise<number> {
+    const { store, peers, directory, now, claimTtlMs } = this.deps;
+    const read = await store.getOffer(tenantId, conversationId);
+    const offer = requireAcceptable(read?.value, conversationId, agentId, now());
+    const broadcast = offer.reservedFor === '';
+    const accepting: OfferRecord = { ...offer, state: 'accepting', acceptingAgent: agentId, reservedFor: agentId, expiresAt: now() + claimTtlMs, by: this.deps.replica };
+    const revision = await store.updateOffer(accepting, read!.revision);
+    if (revision === undefined) {
+      // Someone changed it first; say what it is now.
+      const now2 = await store.getOffer(tenantId, conversationId);
+      requireAcceptable(now2?.value, conversationId, agentId, now());
+      throw new IllegalStateError(`the offer of conversation "${conversationId}" changed while accepting; try again`);
+    }
+    if (broadcast) {
+      try {
+        directory.apply(tenantId, await peers.reserve(tenantId, agentId, conversationId, offer.channel));
+      } catch (err) {
+        // Put the offer back for the others.
+        await store.updateOffer({ ...offer, by: this.deps.replica }, revision);
+        throw err;
+      }
+    }
+    return this.assign({ value: accepting, revision }, agentId);
+  }
+
+  /** The agent passes: the next agent gets it (FAILED_PRECONDITION when it was not theirs to decline). */
+  async decline(tenantId: string, conversationId: string, agentId: string): Promise<void> {
+    const { store, now } = this.deps;
+    const read = await store.getOffer(tenantId, conversationId);
+    const offer = requireAcceptable(read?.value, conversationId, agentId, now());
+    if (offer.reservedFor === '' && offer.agentIds.length > 1) {
+      const rev = await store.updateOffer({ ...offer, agentIds: offer.agentIds.filter((a) => a !== agentId), declined: [...offer.declined, agentId], by: this.deps.replica }, read!.revision);
+      if (rev === undefined) throw new IllegalStateError(`the offer of conversation "${conversationId}" changed meanwhile; look again`);
+    } else {
+      const done = await this.withdraw(read!, [agentId]);
+      if (!done) throw new IllegalStateError(`the offer of conversation "${conversationId}" changed meanwhile; look again`);
+    }
+    await this.deps.events.publish(tenantId, conversationId, 'OfferDeclined', `${read!.revision}:${agentId}`, { agentId });
+  }
+
+  /**
+   * Withdraws an expired offer or a dead replica's claim: the agents it was
+   * offered to are passed over next time, and a reservation made for it is
+   * released unless the conversation went to that agent after all.
+   */
+  async expire(read: Versioned<OfferRecord>): Promise<void> {
+    const offer = read.value;
+    const decliners = offer.state === 'offered' ? offer.agentIds : [];
+    if (await this.withdraw(read, decliners)) {
+      await this.deps.events.publish(offer.tenantId, offer.conversationId, 'OfferExpired', read.revision, { agentIds: offer.agentIds, state: offer.state });
+    }
+  }
+
+  /** The conversation is assigned or closed: the offer record goes, and a reservation for someone else is released. */
+  async settle(read: Versioned<OfferRecord>, holder: string): Promise<void> {
+    const { store, peers, directory } = this.deps;
+    const offer = read.value;
+    if (!(await store.deleteOffer(offer.tenantId, offer.conversationId, read.revision))) return;
+    if (offer.reservedFor && offer.reservedFor !== holder) {
+      directory.apply(offer.tenantId, await peers.release(offer.tenantId, offer.reservedFor, offer.conversationId));
+    }
+  }
+
+  private async withdraw(read: Versioned<OfferRecord>, decliners: readonly string[]): Promise<boolean> {
+    const { store, peers, directory } = this.deps;
+    const { next, release } = withdraw(read.value, this.deps.replica, decliners);
+    const revision = await store.updateOffer(next, read.revision);
+    if (revision === undefined) return false;
+    if (release) {
+      const { tenantId, conversationId } = read.value;
+      const conversation = await peers.getConversation(tenantId, conversationId).catch(() => undefined);
+      if (conversation?.assignedAgentId === release) {
+        // The dead replica got as far as assigning: keep the reservation, drop the claim.
+        await store.deleteOffer(tenantId, conversationId, revision);
+      } else {
+        directory.apply(tenantId, await peers.release(tenantId, release, conversationId));
+      }
+    }
+    return true;
+  }
+
+  private async giveUp(base: OfferRecord, revision: number): Promise<void> {
+    await this.deps.store.updateOffer({ ...base, state: 'idle', agentIds: [], reservedFor: '', acceptingAgent: '', expiresAt: 0, decision: null }, revision);
+  }
+
+  /**
+   * Records the assignment with its decision, then drops the offer. Should the
+   * conversation already have another agent (or be resolved), the
+   * reservation is released and the caller gets FAILED_PRECONDITION.
+   */
+  private async assign(read: Versioned<OfferRecord>, agentId: string): Promise<number> {
+    const { peers, directory, store } = this.deps;
+    const offer = read.value;
+    const decided = AssignmentDecision.fromJSON(offer.decision ?? {});
+    const { decision, reason } = chose(decided, agentId);
+    let revision: number;
+    try {
+      revision = await peers.assign(offer.tenantId, offer.conversationId, agentId, reason, decision);
+    } catch (err) {
+      if (isDomainError(err) && (err.code === 'illegal_state' || err.code === 'not_found')) {
+        await store.deleteOffer(offer.tenantId, offer.conversationId, read.revision);
+        directory.apply(offer.tenantId, await peers.release(offer.tenantId, agentId, offer.conversationId));
+      }
+      throw err;
+    }
+    this.deps.onAssigned?.(decision.strategy);
+    await store.deleteOffer(offer.tenantId, offer.conversationId, read.revision);
+    return revision;
+  }
+}

@@ -1,0 +1,79 @@
+import { createGrpcClient, unary, type CallOptions } from '@contactcenter/infra';
+import { ConversationServiceClient, type AssignmentDecision, type Conversation } from '@contactcenter/proto/conversation/v1';
+import { PresenceServiceClient, type Agent } from '@contactcenter/proto/presence/v1';
+
+/**
+ * The calls routing makes to presence (capacity, the agents) and to the
+ * conversation service (the record of queueing and assignment). Both are
+ * authorities: presence refuses a reservation beyond capacity, and the
+ * conversation refuses a second assignee.
+ */
+export class Peers {
+  readonly presence: PresenceServiceClient;
+  readonly conversation: ConversationServiceClient;
+
+  constructor(addresses: { presence: string; conversation: string }) {
+    this.presence = createGrpcClient(PresenceServiceClient, addresses.presence);
+    this.conversation = createGrpcClient(ConversationServiceClient, addresses.conversation);
+  }
+
+  private opts(tenantId: string): CallOptions {
+    return { tenantId, actorId: 'routing' };
+  }
+
+  async listAgents(tenantId: string): Promise<Agent[]> {
+    const p = this.presence;
+    return (await unary(p, p.listAgents, { availableOnly: false, channel: '' }, { ...this.opts(tenantId), deadlineMs: 30_000 })).agents;
+  }
+
+  async getAgent(tenantId: string, agentId: string): Promise<Agent | undefined> {
+    const p = this.presence;
+    return (await unary(p, p.getAgent, { agentId }, this.opts(tenantId))).agent;
+  }
+
+  async reserve(tenantId: string, agentId: string, conversationId: string, channel: string): Promise<Agent | undefined> {
+    const p = this.presence;
+    return (await unary(p, p.reserveCapacity, { agentId, conversationId, channel }, this.opts(tenantId))).agent;
+  }
+
+  async release(tenantId: string, agentId: string, conversationId: string): Promise<Agent | undefined> {
+    const p = this.presence;
+    return (await unary(p, p.releaseCapacity, { agentId, conversationId }, this.opts(tenantId))).agent;
+  }
+
+  async assign(tenantId: string, conversationId: string, agentId: string, reason: string, decision: AssignmentDecision | undefined, actorId = 'routing'): Promise<number> {
+    const c = this.conversation;
+    const res = await unary(c, c.assignAgent, { conversationId, agentId, reason, decision }, { tenantId, actorId });
+    return res.result?.revision ?? 0;
+  }
+
+  async queue(tenantId: string, conversationId: string, queueId: string, actorId = 'routing'): Promise<number> {
+    const c = this.conversation;
+    return (await unary(c, c.queueConversation, { conversationId, queueId }, { tenantId, actorId })).result?.revision ?? 0;
+  }
+
+  async transfer(tenantId: string, conversationId: string, target: { $case: 'toAgentId'; value: string } | { $case: 'toTeamId'; value: string }, reason: string, actorId: string): Promise<number> {
+    const c = this.conversation;
+    return (await unary(c, c.transferConversation, { conversationId, target, reason }, { tenantId, actorId })).result?.revision ?? 0;
+  }
+
+  async getConversation(tenantId: string, conversationId: string): Promise<Conversation | undefined> {
+    const c = this.conversation;
+    return (await unary(c, c.getConversation, { conversationId, includeNotes: false }, this.opts(tenantId))).conversation;
+  }
+
+  async postBotMessage(tenantId: string, conversationId: string, clientMessageId: string, text: string, language: string): Promise<void> {
+    const c = this.conversation;
+    await unary(c, c.postMessage, { conversationId, authorKind: 3, authorId: 'routing-bot', text, attachments: [], clientMessageId, language }, { tenantId, actorId: 'routing-bot' });
+  }
+
+  async convertToTicket(tenantId: string, conversationId: string): Promise<void> {
+    const c = this.conversation;
+    await unary(c, c.convertToTicket, { conversationId, ticketStatus: 1 }, { tenantId, actorId: 'routing-bot' });
+  }
+
+  close(): void {
+    this.presence.close();
+    this.conversation.close();
+  }
+}
