@@ -31,7 +31,7 @@ export type RouteOutcome =
   | {
       kind: 'wait';
       excluded: Partial<Record<Exclusion, number>>;
-      /** No agent who could ever take it is on shift: after hours for this conversation. */
+      /** No agent who could take it is working (online, on shift): after hours for this conversation. */
       afterHours: boolean;
       reason: string;
       requirement: Requirement;
@@ -50,22 +50,21 @@ export function route(input: RouteInput): RouteOutcome {
   const excluded: Partial<Record<Exclusion, number>> = {};
   const natives: AgentView[] = [];
   const translators: AgentView[] = [];
-  let fitOnShift = 0;
+  let fitWorking = 0;
   for (const agent of input.agents) {
     const verdict = judge(agent, req, declined);
     if (verdict.ok) {
       (verdict.viaTranslation ? translators : natives).push(agent);
-      fitOnShift++;
+      fitWorking++;
       continue;
     }
     excluded[verdict.why] = (excluded[verdict.why] ?? 0) + 1;
-    if (verdict.why === 'unavailable' || verdict.why === 'declined' || verdict.why === 'at_capacity') {
-      if (agent.onShift && judgeFit(agent, req).ok) fitOnShift++;
-    }
+    // Busy is not after hours: an agent at capacity (or who passed on it) will take it later.
+    if ((verdict.why === 'declined' || verdict.why === 'at_capacity') && judgeFit(agent, req).ok) fitWorking++;
   }
   const pool = natives.length > 0 ? natives : translators;
   if (pool.length === 0) {
-    return { kind: 'wait', excluded, afterHours: fitOnShift === 0, reason: waitingReason(excluded, req), requirement: req };
+    return { kind: 'wait', excluded, afterHours: fitWorking === 0, reason: waitingReason(excluded, req), requirement: req };
   }
   const broadcast = strategy === 'manual_pick';
   const candidates = topK(pool, broadcast ? BROADCAST_LIMIT : CANDIDATES_KEPT, ranking(strategy, req.channel));

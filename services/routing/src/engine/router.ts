@@ -195,10 +195,10 @@ export class Router {
       const order = [...waiting.values()].sort(servingOrder((w) => this.policyOf(defs, w), now));
       // Free slots per channel: once a channel has none, the rest of its line can only wait.
       const free = new Map<string, number>();
-      const onShift = new Map<string, number>();
+      const working = new Map<string, number>();
       for (const a of directory.agents(tenantId)) {
-        if (a.onShift) for (const ch of Object.keys(a.capacity)) onShift.set(ch, (onShift.get(ch) ?? 0) + 1);
         if (!a.acceptsWork) continue;
+        for (const ch of Object.keys(a.capacity)) working.set(ch, (working.get(ch) ?? 0) + 1);
         for (const [ch, cap] of Object.entries(a.capacity)) free.set(ch, (free.get(ch) ?? 0) + Math.max(0, (cap ?? 0) - (a.load[ch as keyof typeof a.load] ?? 0)));
       }
       for (const w of order) {
@@ -221,9 +221,9 @@ export class Router {
         if ((free.get(w.channel) ?? 0) <= 0) {
           // Nobody on the channel has a free slot: no need to judge every agent to know it waits.
           if (this.lastWait.has(k)) continue;
-          const afterHours = (onShift.get(w.channel) ?? 0) === 0;
+          const afterHours = (working.get(w.channel) ?? 0) === 0;
           const requirement = requirementFor(w, policy, now);
-          outcome = { kind: 'wait', excluded: {}, afterHours, requirement, reason: afterHours ? `no agent on ${w.channel} is on shift` : `every agent on ${w.channel} is busy or at capacity` };
+          outcome = { kind: 'wait', excluded: {}, afterHours, requirement, reason: afterHours ? `no agent on ${w.channel} is working now` : `every agent on ${w.channel} is busy or at capacity` };
         } else {
           const started = performance.now();
           outcome = route({ waiting: w, policy, agents: directory.agents(tenantId), declined: new Set(offer?.value.declined ?? []), now });
