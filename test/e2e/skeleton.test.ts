@@ -129,4 +129,60 @@ describe('the stack', () => {
       client.close();
     }
   });
+
+  it('lets an agent desk beat, take offers and a visitor see the queue through the gateway', async () => {
+    const presence = createGrpcClient(PresenceServiceClient, `127.0.0.1:${stack.ports.get('presence')!.grpcPort}`);
+    const tenant = 'initech';
+    const token = stack.token(tenant, 'milton');
+    try {
+      const profile = { agentId: 'milton', displayName: 'Milton', skills: [], languages: ['en'], capacity: { chat: 1 }, calendar: undefined, translationEnabled: false, teamIds: [] };
+      await unary(presence, presence.upsertAgent, { profile }, { tenantId: tenant, actorId: 'admin' });
+      // No connection yet: the agent is not working, so a conversation waits and says why.
+      expect((await api('/v1/agents/me/status', { method: 'PUT', token, body: JSON.stringify({ status: 'online' }) })).status).toBe(200);
+      const admin = { tenantId: tenant, actorId: 'admin' };
+      const { RoutingServiceClient, Strategy } = await import('@contactcenter/proto/routing/v1');
+      const routing = createGrpcClient(RoutingServiceClient, `127.0.0.1:${stack.ports.get('routing')!.grpcPort}`);
+      await unary(routing, routing.upsertQueue, { queue: { queueId: 'desk', name: 'Desk', channel: 'chat', requiredSkills: [], language: '', priority: 0, strategy: Strategy.STRATEGY_LONGEST_IDLE, offerTimeoutSeconds: 30, agingSeconds: 0, overflow: undefined, averageHandleSeconds: 60, teamId: '', revision: 0 } }, admin);
+      const started = (await (await api('/v1/conversations', { method: 'POST', token, body: JSON.stringify({ channel: 'chat', customerId: 'cust-9', language: 'en' }) })).json()) as { conversationId: string };
+      await unary(routing, routing.enqueueConversation, { conversationId: started.conversationId, queueId: 'desk' }, admin);
+      routing.close();
+      const waiting = await poll(async () => {
+        const res = await api(`/v1/conversations/${started.conversationId}/queue-position`, { token });
+        const body = res.status === 200 ? ((await res.json()) as { waitingReason: string }) : undefined;
+        return body?.waitingReason ? body : undefined;
+      });
+      expect(waiting).toMatchObject({ queueId: 'desk', position: 1, queueLength: 1 });
+      expect(waiting.waitingReason).toMatch(/working now|not accepting work/);
+
+      // The desk connects and beats: the agent works, gets the offer, and accepts it.
+      const beat = await api('/v1/agents/me/heartbeat', { method: 'POST', token, body: JSON.stringify({ connectionId: 'tab-1' }) });
+      expect(await beat.json()).toMatchObject({ status: 'online', acceptsWork: true, connections: 1 });
+      const offers = await poll(async () => {
+        const body = (await (await api('/v1/agents/me/offers', { token })).json()) as { offers: unknown[] };
+        return body.offers.length ? body.offers : undefined;
+      });
+      expect(offers[0]).toMatchObject({ conversationId: started.conversationId, queueId: 'desk', offeredTo: 1 });
+      const stranger = await api(`/v1/offers/${started.conversationId}/accept`, { method: 'POST', token: stack.token(tenant, 'bill') });
+      expect(stranger.status).toBe(404); // bill is no agent of this tenant
+      expect((await api(`/v1/offers/${started.conversationId}/accept`, { method: 'POST', token })).status).toBe(200);
+      expect((await api(`/v1/offers/${started.conversationId}/accept`, { method: 'POST', token })).status).toBe(409);
+      const gone = await api(`/v1/conversations/${started.conversationId}/queue-position`, { token });
+      expect(gone.status).toBe(409);
+      expect((await api('/v1/agents/me/heartbeat', { method: 'POST', token, body: JSON.stringify({ connectionId: 'bad id!' }) })).status).toBe(400);
+      const closed = await api('/v1/agents/me/connections/tab-1', { method: 'DELETE', token });
+      expect(await closed.json()).toMatchObject({ connections: 0 });
+    } finally {
+      presence.close();
+    }
+  });
 });
+
+async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}

@@ -5,6 +5,7 @@ import type { Peers } from './peers';
 import { authPlugin } from './plugins/auth';
 import { openapiPlugin } from './plugins/openapi';
 import { problemPlugin } from './plugins/problem';
+import { agentWorkRoutes } from './routes/agentWork';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
 
@@ -33,5 +34,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await authPlugin(app, { secret: deps.jwtSecret }); // not encapsulated: every route verifies tokens
   await app.register(healthRoutes, { peers: deps.peers, nats: deps.nats, isShuttingDown: deps.isShuttingDown ?? (() => false) });
   await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });
   return app;
 }

@@ -1,4 +1,6 @@
 import { ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
+import { PresenceServiceClient } from '@contactcenter/proto/presence/v1';
+import { RoutingServiceClient } from '@contactcenter/proto/routing/v1';
 import { createGrpcClient, HealthChecker } from '@contactcenter/infra';
 import type { gatewayConfig } from './config';
 import type { ConfigOf } from '@contactcenter/infra';
@@ -6,6 +8,8 @@ import type { ConfigOf } from '@contactcenter/infra';
 /** The services the gateway calls over gRPC, and a health checker for each. */
 export interface Peers {
   conversation: ConversationServiceClient;
+  routing: RoutingServiceClient;
+  presence: PresenceServiceClient;
   health: Record<string, HealthChecker>;
   close(): void;
 }
@@ -19,12 +23,18 @@ export function connectPeers(config: ConfigOf<typeof gatewayConfig>): Peers {
     survey: config.SURVEY_GRPC_ADDR,
   };
   const conversation = createGrpcClient(ConversationServiceClient, addresses.conversation);
+  const routing = createGrpcClient(RoutingServiceClient, addresses.routing);
+  const presence = createGrpcClient(PresenceServiceClient, addresses.presence);
   const health = Object.fromEntries(Object.entries(addresses).map(([name, addr]) => [name, new HealthChecker(addr)]));
   return {
     conversation,
+    routing,
+    presence,
     health,
     close() {
       conversation.close();
+      routing.close();
+      presence.close();
       for (const h of Object.values(health)) h.close();
     },
   };

@@ -30,6 +30,13 @@ export function sendProblem(reply: FastifyReply, problem: Omit<Problem, 'type'>)
 
 /** Maps every error to problem JSON once, at the edge. Never sends a stack trace. */
 export function problemPlugin(app: FastifyInstance): void {
+  // Shared by every route's 4xx response schema as `{ $ref: 'problem#' }`.
+  app.addSchema({
+    $id: 'problem',
+    type: 'object',
+    properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, field: { type: 'string' } },
+    required: ['type', 'title', 'status', 'code'],
+  });
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isDomainError(err)) {
       const m = byDomainCode[err.code];

@@ -26,12 +26,6 @@ const callOpts = (request: FastifyRequest, tenantId: string, actorId: string) =>
 /** Agent-desk routes on conversations. Every call is scoped to the token's tenant. */
 export async function conversationRoutes(app: FastifyInstance, opts: { peers: Peers }) {
   const client: ConversationServiceClient = opts.peers.conversation;
-  app.addSchema({
-    $id: 'problem',
-    type: 'object',
-    properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, field: { type: 'string' } },
-    required: ['type', 'title', 'status', 'code'],
-  });
 
   app.post<{ Body: StartBody }>(
     '/conversations',

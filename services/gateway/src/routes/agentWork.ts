@@ -1,0 +1,164 @@
+import { unary } from '@contactcenter/infra';
+import { AgentStatus, type Agent } from '@contactcenter/proto/presence/v1';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Peers } from '../peers';
+import { requireStaff } from '../plugins/auth';
+import { conversationIdParam } from '../schemas/conversation';
+
+const problem = { $ref: 'problem#' } as const;
+const security = [{ agentToken: [] }];
+const callOpts = (request: FastifyRequest, tenantId: string, actorId: string) => ({ tenantId, actorId, requestId: String(request.id) });
+
+const STATUS = { online: AgentStatus.AGENT_STATUS_ONLINE, away: AgentStatus.AGENT_STATUS_AWAY, busy: AgentStatus.AGENT_STATUS_BUSY, offline: AgentStatus.AGENT_STATUS_OFFLINE } as const;
+const STATUS_NAMES = new Map<AgentStatus, string>([...Object.entries(STATUS).map(([k, v]) => [v, k] as [AgentStatus, string]), [AgentStatus.AGENT_STATUS_CUSTOM, 'custom']]);
+
+const presenceSchema = {
+  type: 'object',
+  properties: {
+    agentId: { type: 'string' },
+    status: { type: 'string' },
+    customStatus: { type: 'string' },
+    acceptsWork: { type: 'boolean' },
+    onShift: { type: 'boolean' },
+    unavailableReason: { type: 'string' },
+    connections: { type: 'integer' },
+    load: { type: 'object', additionalProperties: { type: 'integer' } },
+  },
+} as const;
+const presenceView = (a: Agent) => ({
+  agentId: a.profile?.agentId ?? '',
+  status: STATUS_NAMES.get(a.status) ?? 'offline',
+  customStatus: a.customStatus,
+  acceptsWork: a.acceptsWork,
+  onShift: a.onShift,
+  unavailableReason: a.unavailableReason,
+  connections: a.connections,
+  load: a.load,
+});
+
+const connectionBody = { type: 'object', required: ['connectionId'], additionalProperties: false, properties: { connectionId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } } } as const;
+
+/**
+ * The agent desk's live link to presence and routing: heartbeats from each
+ * open connection, status, the offers waiting for the agent, accepting and
+ * declining them; and where a waiting conversation stands in its queue.
+ */
+export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers }) {
+  const { presence, routing } = opts.peers;
+
+  app.post<{ Body: { connectionId: string } }>(
+    '/agents/me/heartbeat',
+    { schema: { tags: ['presence'], security, body: connectionBody, response: { 200: presenceSchema, '4xx': problem } } },
+    async (request) => {
+      const p = await requireStaff(request);
+      const res = await unary(presence, presence.heartbeat, { agentId: p.subject, connectionId: request.body.connectionId }, callOpts(request, p.tenantId, p.subject));
+      return presenceView(res.agent!);
+    },
+  );
+
+  app.delete<{ Params: { connectionId: string } }>(
+    '/agents/me/connections/:connectionId',
+    { schema: { tags: ['presence'], security, params: connectionBody, response: { 200: presenceSchema, '4xx': problem } } },
+    async (request) => {
+      const p = await requireStaff(request);
+      const res = await unary(presence, presence.disconnect, { agentId: p.subject, connectionId: request.params.connectionId }, callOpts(request, p.tenantId, p.subject));
+      return presenceView(res.agent!);
+    },
+  );
+
+  app.put<{ Body: { status: keyof typeof STATUS | 'custom'; customStatus?: string } }>(
+    '/agents/me/status',
+    {
+      schema: {
+        tags: ['presence'],
+        security,
+        body: { type: 'object', required: ['status'], additionalProperties: false, properties: { status: { type: 'string', enum: [...Object.keys(STATUS), 'custom'] }, customStatus: { type: 'string', maxLength: 32 } } },
+        response: { 200: presenceSchema, '4xx': problem },
+      },
+    },
+    async (request) => {
+      const p = await requireStaff(request);
+      const status = request.body.status === 'custom' ? AgentStatus.AGENT_STATUS_CUSTOM : STATUS[request.body.status];
+      const res = await unary(presence, presence.setAgentStatus, { agentId: p.subject, status, customStatus: request.body.customStatus ?? '' }, callOpts(request, p.tenantId, p.subject));
+      return presenceView(res.agent!);
+    },
+  );
+
+  app.get(
+    '/agents/me/offers',
+    {
+      schema: {
+        tags: ['routing'],
+        security,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              offers: {
+                type: 'array',
+                items: { type: 'object', properties: { conversationId: { type: 'string' }, queueId: { type: 'string' }, channel: { type: 'string' }, language: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, offeredTo: { type: 'integer' } } },
+              },
+            },
+          },
+          '4xx': problem,
+        },
+      },
+    },
+    async (request) => {
+      const p = await requireStaff(request);
+      const res = await unary(routing, routing.listOffers, { agentId: p.subject }, callOpts(request, p.tenantId, p.subject));
+      return { offers: res.offers.map((o) => ({ conversationId: o.conversationId, queueId: o.queueId, channel: o.channel, language: o.language, expiresAt: o.expiresAt?.toISOString(), offeredTo: o.agentIds.length })) };
+    },
+  );
+
+  for (const action of ['accept', 'decline'] as const) {
+    app.post<{ Params: { conversationId: string } }>(
+      `/offers/:conversationId/${action}`,
+      { schema: { tags: ['routing'], security, params: conversationIdParam, response: { 200: { type: 'object', properties: { revision: { type: 'integer' } } }, '4xx': problem } } },
+      async (request) => {
+        const p = await requireStaff(request);
+        const req = { conversationId: request.params.conversationId, agentId: p.subject };
+        if (action === 'accept') return { revision: (await unary(routing, routing.acceptOffer, req, callOpts(request, p.tenantId, p.subject))).revision };
+        await unary(routing, routing.declineOffer, req, callOpts(request, p.tenantId, p.subject));
+        return {};
+      },
+    );
+  }
+
+  app.get<{ Params: { conversationId: string } }>(
+    '/conversations/:conversationId/queue-position',
+    {
+      schema: {
+        tags: ['routing'],
+        security,
+        params: conversationIdParam,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              queueId: { type: 'string' },
+              position: { type: 'integer' },
+              queueLength: { type: 'integer' },
+              estimatedWaitSeconds: { type: ['integer', 'null'] },
+              waitingSince: { type: 'string', format: 'date-time' },
+              waitingReason: { type: 'string' },
+            },
+          },
+          '4xx': problem,
+        },
+      },
+    },
+    async (request) => {
+      const p = await requireStaff(request);
+      const res = await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOpts(request, p.tenantId, p.subject));
+      return {
+        queueId: res.queueId,
+        position: res.position,
+        queueLength: res.queueLength,
+        estimatedWaitSeconds: res.estimatedWaitSeconds ?? null,
+        waitingSince: res.waitingSince?.toISOString(),
+        waitingReason: res.waitingReason,
+      };
+    },
+  );
+}
