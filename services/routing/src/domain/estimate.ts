@@ -24,13 +24,14 @@ export interface WaitEstimateInput {
  */
 export function estimateWaitSeconds(input: WaitEstimateInput): number | undefined {
   const { position, now } = input;
+  // Nobody who could serve it is working: a recent pace says nothing about tonight.
+  if (input.servingSlots <= 0) return undefined;
   const recent = input.recentAssignments.filter((t) => now - t <= THROUGHPUT_WINDOW_MS && t <= now);
   if (recent.length >= MIN_SAMPLES) {
     const span = Math.max(60_000, now - Math.min(...recent));
     const perSecond = recent.length / (span / 1000);
     return Math.round(position / perSecond);
   }
-  if (input.servingSlots <= 0) return undefined;
   const ahead = Math.max(0, position - input.freeSlots);
   return Math.round(Math.ceil(ahead / input.servingSlots) * input.averageHandleSeconds);
 }

@@ -60,7 +60,7 @@ export function route(input: RouteInput): RouteOutcome {
     }
     excluded[verdict.why] = (excluded[verdict.why] ?? 0) + 1;
     // Busy is not after hours: an agent at capacity (or who passed on it) will take it later.
-    if ((verdict.why === 'declined' || verdict.why === 'at_capacity') && judgeFit(agent, req).ok) fitWorking++;
+    if ((verdict.why === 'declined' || verdict.why === 'at_capacity') && agent.acceptsWork && judgeFit(agent, req).ok) fitWorking++;
   }
   const pool = natives.length > 0 ? natives : translators;
   if (pool.length === 0) {
