@@ -23,10 +23,25 @@ export function validateFaqEntry(e: FaqEntry): FaqEntry {
   return { ...e, language: e.language.toLowerCase() };
 }
 
-/** Words of a text, lower-cased, accents folded, without short words that match everything. */
+/**
+ * Words that carry no meaning of their own in the languages the bot speaks
+ * (accents folded): "what are the prices" must not match "what are your
+ * opening hours" on "what" and "are".
+ */
+const STOP_WORDS = new Set(
+  [
+    'the and are you your our what when where which who how can could would does for from with have has this that there here please thanks thank hello',
+    'que los las una uno por para con como cual cuales cuando donde esta este estos hay son sus del hola gracias favor',
+    'uma um por para com como qual quais quando onde esta este isso sao seu sua dos das ola obrigado favor',
+    'les des une est sont pour avec comment quel quelle quand vous votre nous bonjour merci',
+    'der die das und ist sind ein eine wie was wann wo ihr ihre wir mit fur hallo danke bitte',
+  ].join(' ').split(' '),
+);
+
+/** Words of a text, lower-cased, accents folded, without short words and stop words that match everything. */
 export function words(text: string): Set<string> {
   const folded = text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  return new Set((folded.match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 3));
+  return new Set((folded.match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 3 && !STOP_WORDS.has(w)));
 }
 
 /**

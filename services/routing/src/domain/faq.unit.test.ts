@@ -12,8 +12,15 @@ const ENTRIES: FaqEntry[] = [
 ];
 
 describe('words', () => {
-  it('lower-cases, folds accents and drops words shorter than 3 letters', () => {
-    expect(words('¿Cuál es el HORARIO de atención?')).toEqual(new Set(['cual', 'horario', 'atencion']));
+  it('lower-cases, folds accents and drops words shorter than 3 letters and stop words', () => {
+    expect(words('¿Cuál es el HORARIO de atención?')).toEqual(new Set(['horario', 'atencion']));
+    expect(words('What are the prices?')).toEqual(new Set(['prices']));
+  });
+
+  it('does not match an entry on stop words alone', () => {
+    const hours = { entryId: 'hours', language: 'en', question: 'What are your opening hours?', answer: 'We open at 9.', keywords: [] };
+    expect(matchFaq([hours], 'what are the prices', 'en')).toBeUndefined();
+    expect(matchFaq([hours], 'what are the opening hours', 'en')).toBe(hours);
   });
 
   it('keeps digits and letters of any script, once each', () => {

@@ -44,7 +44,8 @@ export function requireAcceptable(offer: OfferRecord | undefined, conversationId
   if (offer.state === 'accepting') {
     throw new IllegalStateError(offer.acceptingAgent === agentId ? `agent "${agentId}" is already accepting conversation "${conversationId}"` : `conversation "${conversationId}" was accepted by another agent`);
   }
-  if (offer.state !== 'offered' || offer.expiresAt <= now) throw new IllegalStateError(`the offer of conversation "${conversationId}" to agent "${agentId}" expired`);
+  if (offer.state === 'reserving') throw new IllegalStateError(`the offer of conversation "${conversationId}" is not open yet; try again in a moment`);
+  if (offer.expiresAt <= now) throw new IllegalStateError(`the offer of conversation "${conversationId}" to agent "${agentId}" expired`);
   return offer;
 }
 

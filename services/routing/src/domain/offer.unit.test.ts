@@ -60,8 +60,8 @@ describe('requireAcceptable', () => {
     expect(refusal(() => requireAcceptable(accepting, 'c1', 'a2', NOW))).toBe('conversation "c1" was accepted by another agent');
   });
 
-  it('refuses an offer still being reserved', () => {
-    refusal(() => requireAcceptable(offer({ state: 'reserving' }), 'c1', 'a1', NOW));
+  it('refuses an offer still being reserved, saying it is not open yet', () => {
+    expect(refusal(() => requireAcceptable(offer({ state: 'reserving' }), 'c1', 'a1', NOW))).toContain('is not open yet');
   });
 
   it('gives a distinct reason for each refusal', () => {

@@ -4,6 +4,9 @@ import type { ChannelName, StrategyName } from './policy';
 /** Negative when `a` should be offered before `b`. */
 export type Ranking = (a: AgentView, b: AgentView) => number;
 
+/** An unknown idle time (0) counts as idle since now: no agent jumps the line for lack of data. */
+const idle = (a: AgentView) => a.idleSince || Number.MAX_SAFE_INTEGER;
+
 const byId = (a: AgentView, b: AgentView) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0);
 
 /**
@@ -22,7 +25,7 @@ export function ranking(strategy: StrategyName, channel: ChannelName): Ranking {
         const busyA = loadOn(a, channel) > 0 ? 1 : 0;
         const busyB = loadOn(b, channel) > 0 ? 1 : 0;
         if (busyA !== busyB) return busyA - busyB;
-        return busyA === 0 ? a.idleSince - b.idleSince || byId(a, b) : a.lastAssignedAt - b.lastAssignedAt || byId(a, b);
+        return busyA === 0 ? idle(a) - idle(b) || byId(a, b) : a.lastAssignedAt - b.lastAssignedAt || byId(a, b);
       };
     case 'least_busy':
     case 'manual_pick':
@@ -35,6 +38,7 @@ export function ranking(strategy: StrategyName, channel: ChannelName): Ranking {
 /** The `k` best of `items` under `rank`, best first, in one pass (no full sort of thousands of agents). */
 export function topK<T>(items: Iterable<T>, k: number, rank: (a: T, b: T) => number): T[] {
   const best: T[] = [];
+  if (k <= 0) return best;
   for (const item of items) {
     if (best.length === k && rank(item, best[k - 1]!) >= 0) continue;
     let i = best.length < k ? best.length : k - 1;

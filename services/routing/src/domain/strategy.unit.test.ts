@@ -48,6 +48,12 @@ const shuffled = <T>(items: readonly T[], next: () => number): T[] => {
 };
 
 describe('ranking: longest idle', () => {
+  it('does not put an agent with an unknown idle time (0) first', () => {
+    const known = agent('b', { idleSince: NOW - 5 * MIN });
+    const unknown = agent('a', { idleSince: 0 });
+    expect(order('longest_idle', [unknown, known])).toEqual(['b', 'a']);
+  });
+
   it('offers agents holding nothing on the channel first, the one idle longest first', () => {
     const agents = [
       agent('busy', { load: { chat: 1 }, idleSince: NOW - 60 * MIN }),
@@ -184,5 +190,11 @@ describe('topK', () => {
       const k = 1 + Math.floor(next() * 25);
       expect(topK(agents, k, rank).map((a) => a.agentId)).toEqual([...agents].sort(rank).slice(0, k).map((a) => a.agentId));
     }
+  });
+});
+
+describe('topK with k = 0', () => {
+  it('returns nothing', () => {
+    expect(topK([agent('a'), agent('b')], 0, ranking('least_busy', 'chat'))).toEqual([]);
   });
 });

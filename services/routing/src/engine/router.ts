@@ -61,7 +61,7 @@ export class Router {
   private readonly lastWait = new Map<string, Extract<RouteOutcome, { kind: 'wait' }>>();
   private readonly greeted = new Set<string>();
   private readonly assignedAt = new Map<string, number[]>();
-  private readonly definitions = new Map<string, Definitions>();
+  private readonly definitions = new Map<string, Promise<Definitions>>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private wake = false;
@@ -166,14 +166,19 @@ export class Router {
     this.wake = true;
   }
 
-  async defs(tenantId: string): Promise<Definitions> {
+  /** The tenant's queues, teams and FAQ, cached until they change; its agents are loaded before the first answer. */
+  defs(tenantId: string): Promise<Definitions> {
     let d = this.definitions.get(tenantId);
     if (!d) {
-      const { store } = this.deps;
-      const [queues, teams, faq] = await Promise.all([store.listQueues(tenantId), store.listTeams(tenantId), store.listFaq(tenantId)]);
-      d = { queues: new Map(queues.map((q) => [q.queueId, q])), teams: new Map(teams.map((t) => [t.teamId, t])), faq };
+      const { store, directory } = this.deps;
+      d = (async () => {
+        const [queues, teams, faq] = await Promise.all([store.listQueues(tenantId), store.listTeams(tenantId), store.listFaq(tenantId)]);
+        if (!directory.has(tenantId)) await directory.refreshTenant(tenantId);
+        return { queues: new Map(queues.map((q) => [q.queueId, q])), teams: new Map(teams.map((t) => [t.teamId, t])), faq };
+      })();
+      // Concurrent callers share one load; a failed load is forgotten so the next call retries.
       this.definitions.set(tenantId, d);
-      if (!this.deps.directory.has(tenantId)) await this.deps.directory.refreshTenant(tenantId);
+      d.catch(() => this.definitions.get(tenantId) === d && this.definitions.delete(tenantId));
     }
     return d;
   }
