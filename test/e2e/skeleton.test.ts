@@ -130,7 +130,7 @@ describe('the stack', () => {
     }
   });
 
-  it('lets an agent desk beat, take offers and a visitor see the queue through the gateway', async () => {
+  it('lets an agent desk beat, see the queue, and take offers through the gateway', async () => {
     const presence = createGrpcClient(PresenceServiceClient, `127.0.0.1:${stack.ports.get('presence')!.grpcPort}`);
     const tenant = 'initech';
     const token = stack.token(tenant, 'milton');
@@ -174,6 +174,45 @@ describe('the stack', () => {
     } finally {
       presence.close();
     }
+  });
+});
+
+describe('the customer widget', () => {
+  it('sees its own conversation and queue position through a visitor session, and nobody else\'s', async () => {
+    const tenant = 'umbrella';
+    const admin = stack.token(tenant, 'root', ['admin']);
+    const key = (await (await api('/v1/admin/widget-keys', { method: 'POST', token: admin })).json()) as { widgetKey: string };
+    const { RoutingServiceClient, Strategy } = await import('@contactcenter/proto/routing/v1');
+    const routing = createGrpcClient(RoutingServiceClient, `127.0.0.1:${stack.ports.get('routing')!.grpcPort}`);
+    await unary(routing, routing.upsertQueue, { queue: { queueId: 'web', name: 'Web', channel: 'chat', requiredSkills: [], language: '', priority: 0, strategy: Strategy.STRATEGY_LEAST_BUSY, offerTimeoutSeconds: 0, agingSeconds: 0, overflow: undefined, averageHandleSeconds: 60, teamId: '', revision: 0 } }, { tenantId: tenant, actorId: 'root' });
+    routing.close();
+    const visitor = async () => ((await (await api('/v1/visitor/sessions', { method: 'POST', body: JSON.stringify({ widgetKey: key.widgetKey }) })).json()) as { token: string }).token;
+    const alice = await visitor();
+    const mallory = await visitor();
+
+    expect((await api('/v1/visitor/conversations', { method: 'POST', token: alice, body: JSON.stringify({ language: 'en', queueId: 'nowhere' }) })).status).toBe(404);
+    const started = await api('/v1/visitor/conversations', { method: 'POST', token: alice, body: JSON.stringify({ language: 'en', queueId: 'web' }) });
+    expect(started.status).toBe(201);
+    const { conversationId } = (await started.json()) as { conversationId: string };
+    expect((await api(`/v1/visitor/conversations/${conversationId}/messages`, { method: 'POST', token: alice, body: JSON.stringify({ text: 'Hello?' }) })).status).toBe(201);
+    const position = await poll(async () => {
+      const res = await api(`/v1/visitor/conversations/${conversationId}/queue-position`, { token: alice });
+      return res.status === 200 ? ((await res.json()) as { position: number; waitingReason: string; estimatedWaitSeconds: number | null }) : undefined;
+    });
+    expect(position).toMatchObject({ position: 1, estimatedWaitSeconds: null });
+    expect(position.waitingReason).toContain('no agent');
+    const mine = (await (await api(`/v1/visitor/conversations/${conversationId}`, { token: alice })).json()) as { messages: { text: string }[] };
+    expect(mine.messages.map((m) => m.text)).toContain('Hello?');
+
+    // Another visitor, or staff of another tenant, learn nothing: 404, as for a conversation that does not exist.
+    for (const path of ['', '/queue-position']) {
+      const res = await api(`/v1/visitor/conversations/${conversationId}${path}`, { token: mallory });
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain('Hello?');
+    }
+    expect((await api(`/v1/visitor/conversations/${conversationId}/messages`, { method: 'POST', token: mallory, body: JSON.stringify({ text: 'mine now' }) })).status).toBe(404);
+    expect((await api(`/v1/conversations/${conversationId}`, { token: stack.token('globex', 'agent-bo') })).status).toBe(404);
+    expect((await api(`/v1/conversations/${conversationId}/queue-position`, { token: stack.token('globex', 'agent-bo') })).status).toBe(404);
   });
 });
 

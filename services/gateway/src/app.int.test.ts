@@ -23,9 +23,6 @@ beforeAll(async () => {
   // Peers on a port nothing listens on: a request that got through auth would fail with 503, not 401/400.
   const closed = '127.0.0.1:1';
   peers = connectPeers({
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: 0,
-    JWT_SECRET: SECRET,
     CONVERSATION_GRPC_ADDR: closed,
     ROUTING_GRPC_ADDR: closed,
     PRESENCE_GRPC_ADDR: closed,
@@ -122,5 +119,49 @@ describe('gateway input limits', () => {
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ status: 'not_ready', checks: { conversation: 'UNREACHABLE', nats: 'CONNECTED' } });
+  });
+});
+
+describe('widget keys and visitor sessions', () => {
+  const admin = (tenant: string) => signStaffToken(SECRET, { tid: tenant, sub: 'boss', roles: ['admin'] });
+  const tenant = `w${Date.now().toString(36)}`;
+  const newKey = async (t = tenant) => {
+    const res = await app.inject({ method: 'POST', url: '/v1/admin/widget-keys', headers: { authorization: `Bearer ${admin(t)}` } });
+    expect(res.statusCode).toBe(201);
+    return res.json() as { widgetKey: string; identitySecret: string };
+  };
+  const session = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/visitor/sessions', payload: payload as object });
+  const hmac = (secret: string, id: string) => createHmac('sha256', secret).update(id).digest('hex');
+
+  it('lets only admins manage widget keys, of their own tenant only', async () => {
+    const agentToken = signStaffToken(SECRET, { tid: tenant, sub: 'a', roles: ['agent'] });
+    expect((await app.inject({ method: 'POST', url: '/v1/admin/widget-keys', headers: { authorization: `Bearer ${agentToken}` } })).statusCode).toBe(403);
+    const key = await newKey();
+    const listed = (await app.inject({ method: 'GET', url: '/v1/admin/widget-keys', headers: { authorization: `Bearer ${admin(tenant)}` } })).json();
+    expect(listed.widgetKeys).toEqual([expect.objectContaining({ widgetKey: key.widgetKey, revoked: false })]);
+    expect(JSON.stringify(listed)).not.toContain(key.identitySecret);
+    const otherAdmin = admin(`${tenant}x`);
+    expect((await app.inject({ method: 'GET', url: '/v1/admin/widget-keys', headers: { authorization: `Bearer ${otherAdmin}` } })).json().widgetKeys).toEqual([]);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/admin/widget-keys/${key.widgetKey}`, headers: { authorization: `Bearer ${otherAdmin}` } })).statusCode).toBe(404);
+    expect((await session({ widgetKey: key.widgetKey })).statusCode).toBe(201);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/admin/widget-keys/${key.widgetKey}`, headers: { authorization: `Bearer ${admin(tenant)}` } })).statusCode).toBe(204);
+    expect((await session({ widgetKey: key.widgetKey })).statusCode).toBe(401);
+  });
+
+  it('gives anonymous sessions, and a customer id only with the tenant server\'s HMAC of it', async () => {
+    const key = await newKey();
+    const anon = await session({ widgetKey: key.widgetKey });
+    expect(anon.json()).toMatchObject({ verified: false, customerId: expect.stringMatching(/^anon-/) });
+    expect((await session({ widgetKey: 'wk_' + 'x'.repeat(24) })).statusCode).toBe(401);
+    expect((await session({ widgetKey: key.widgetKey, customerId: 'cust-1' })).statusCode).toBe(403);
+    expect((await session({ widgetKey: key.widgetKey, customerId: 'cust-1', identityHash: hmac(key.identitySecret, 'cust-2') })).statusCode).toBe(403);
+    expect((await session({ widgetKey: key.widgetKey, customerId: 'cust-1', identityHash: hmac('wrong', 'cust-1') })).statusCode).toBe(403);
+    const verified = await session({ widgetKey: key.widgetKey, customerId: 'cust-1', identityHash: hmac(key.identitySecret, 'cust-1') });
+    expect(verified.statusCode).toBe(201);
+    expect(verified.json()).toMatchObject({ verified: true, customerId: 'cust-1' });
+    // A visitor token opens no staff route, and a staff token no visitor route.
+    const visitor = verified.json().token as string;
+    expect((await app.inject({ method: 'GET', url: '/v1/agents/me/offers', headers: { authorization: `Bearer ${visitor}` } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/v1/visitor/conversations/c1', headers: { authorization: `Bearer ${valid}` } })).statusCode).toBe(403);
   });
 });

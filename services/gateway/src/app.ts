@@ -5,15 +5,20 @@ import type { Peers } from './peers';
 import { authPlugin } from './plugins/auth';
 import { openapiPlugin } from './plugins/openapi';
 import { problemPlugin } from './plugins/problem';
+import { adminRoutes } from './routes/admin';
 import { agentWorkRoutes } from './routes/agentWork';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
+import { visitorRoutes } from './routes/visitors';
+import { WidgetKeys } from './store/widgetKeys';
 
 export interface AppDeps {
   logger: Logger;
   peers: Peers;
   nats: NatsConnection;
   jwtSecret: string;
+  /** NATS KV bucket of widget keys. */
+  gatewayBucket?: string;
   isShuttingDown?: () => boolean;
 }
 
@@ -35,5 +40,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { peers: deps.peers, nats: deps.nats, isShuttingDown: deps.isShuttingDown ?? (() => false) });
   await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });
+  const widgetKeys = await WidgetKeys.open(deps.nats, deps.gatewayBucket);
+  await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys });
+  await app.register(adminRoutes, { prefix: '/v1', widgetKeys });
   return app;
 }

@@ -11,4 +11,6 @@ export const gatewayConfig = {
   PRESENCE_GRPC_ADDR: hostPort({ default: '127.0.0.1:50053' }),
   TRANSLATION_GRPC_ADDR: hostPort({ default: '127.0.0.1:50054' }),
   SURVEY_GRPC_ADDR: hostPort({ default: '127.0.0.1:50055' }),
+  /** NATS KV bucket of widget keys, shared by every gateway replica. */
+  GATEWAY_BUCKET: string({ default: 'cc_gateway' }),
 };

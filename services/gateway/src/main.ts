@@ -10,7 +10,7 @@ import { connectPeers } from './peers';
 runService('gateway', gatewayConfig, async (rt) => {
   const peers = connectPeers(rt.config);
   let shuttingDown = false;
-  const app = await buildApp({ logger: rt.logger, peers, nats: rt.nats, jwtSecret: rt.config.JWT_SECRET, isShuttingDown: () => shuttingDown });
+  const app = await buildApp({ logger: rt.logger, peers, nats: rt.nats, jwtSecret: rt.config.JWT_SECRET, gatewayBucket: rt.config.GATEWAY_BUCKET, isShuttingDown: () => shuttingDown });
   await app.listen({ host: rt.config.HTTP_HOST, port: rt.config.HTTP_PORT });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : rt.config.HTTP_PORT;

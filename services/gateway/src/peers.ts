@@ -14,7 +14,9 @@ export interface Peers {
   close(): void;
 }
 
-export function connectPeers(config: ConfigOf<typeof gatewayConfig>): Peers {
+type PeerAddresses = Pick<ConfigOf<typeof gatewayConfig>, `${'CONVERSATION' | 'ROUTING' | 'PRESENCE' | 'TRANSLATION' | 'SURVEY'}_GRPC_ADDR`>;
+
+export function connectPeers(config: PeerAddresses): Peers {
   const addresses = {
     conversation: config.CONVERSATION_GRPC_ADDR,
     routing: config.ROUTING_GRPC_ADDR,

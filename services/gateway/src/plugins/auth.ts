@@ -2,7 +2,8 @@ import jwt from '@fastify/jwt';
 import { ForbiddenError, UnauthorizedError } from '@contactcenter/infra';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-export type Role = 'agent' | 'supervisor' | 'admin';
+export type Role = 'agent' | 'supervisor' | 'admin' | 'visitor';
+export type StaffRole = Exclude<Role, 'visitor'>;
 
 /** Who is calling, from a verified token. One tenant per request. */
 export interface Principal {
@@ -33,7 +34,16 @@ export async function authPlugin(app: FastifyInstance, opts: { secret: string })
   await app.register(jwt, { secret: opts.secret, verify: { algorithms: ['HS256'] } });
 }
 
-export async function requireStaff(request: FastifyRequest, roles: Role[] = ['agent', 'supervisor', 'admin']): Promise<Principal> {
+export async function requireStaff(request: FastifyRequest, roles: StaffRole[] = ['agent', 'supervisor', 'admin']): Promise<Principal> {
+  return requireRole(request, roles);
+}
+
+/** A visitor of the customer widget: `subject` is their customer id, verified or anonymous. */
+export async function requireVisitor(request: FastifyRequest): Promise<Principal> {
+  return requireRole(request, ['visitor']);
+}
+
+async function requireRole(request: FastifyRequest, roles: Role[]): Promise<Principal> {
   try {
     await request.jwtVerify();
   } catch (err) {
@@ -43,7 +53,7 @@ export async function requireStaff(request: FastifyRequest, roles: Role[] = ['ag
   if (typeof tid !== 'string' || !TENANT_RE.test(tid) || typeof sub !== 'string' || !sub || !Array.isArray(granted)) {
     throw new UnauthorizedError('token lacks tenant, subject or roles');
   }
-  if (!granted.some((r) => roles.includes(r))) throw new ForbiddenError(`requires one of the roles ${roles.join(', ')}`);
+  if (!granted.some((r) => roles.includes(r))) throw new ForbiddenError(roles.includes('visitor') ? 'requires a visitor session' : `requires one of the roles ${roles.join(', ')}`);
   request.principal = { tenantId: tid, subject: sub, roles: granted };
   return request.principal;
 }

@@ -14,7 +14,8 @@ export async function openapiPlugin(app: FastifyInstance): Promise<void> {
       },
       components: {
         securitySchemes: {
-          agentToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          agentToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Agents, supervisors and admins: HS256 JWT with tid, sub and roles' },
+          visitorToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A visitor session from POST /v1/visitor/sessions' },
         },
       },
     },

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Peers } from '../peers';
 import { requireStaff } from '../plugins/auth';
 import { conversationIdParam } from '../schemas/conversation';
+import { queuePositionSchema, queuePositionView } from '../schemas/routing';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ agentToken: [] }];
@@ -127,38 +128,10 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.get<{ Params: { conversationId: string } }>(
     '/conversations/:conversationId/queue-position',
-    {
-      schema: {
-        tags: ['routing'],
-        security,
-        params: conversationIdParam,
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              queueId: { type: 'string' },
-              position: { type: 'integer' },
-              queueLength: { type: 'integer' },
-              estimatedWaitSeconds: { type: ['integer', 'null'] },
-              waitingSince: { type: 'string', format: 'date-time' },
-              waitingReason: { type: 'string' },
-            },
-          },
-          '4xx': problem,
-        },
-      },
-    },
+    { schema: { tags: ['routing'], security, params: conversationIdParam, response: { 200: queuePositionSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
-      const res = await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOpts(request, p.tenantId, p.subject));
-      return {
-        queueId: res.queueId,
-        position: res.position,
-        queueLength: res.queueLength,
-        estimatedWaitSeconds: res.estimatedWaitSeconds ?? null,
-        waitingSince: res.waitingSince?.toISOString(),
-        waitingReason: res.waitingReason,
-      };
+      return queuePositionView(await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOpts(request, p.tenantId, p.subject)));
     },
   );
 }

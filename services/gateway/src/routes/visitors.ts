@@ -1,0 +1,153 @@
+import { unary, ForbiddenError, NotFoundError, UnauthorizedError } from '@contactcenter/infra';
+import { AuthorKind, type Conversation } from '@contactcenter/proto/conversation/v1';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Peers } from '../peers';
+import { requireVisitor, type Principal } from '../plugins/auth';
+import { channels, commandResultSchema, conversationIdParam, conversationSchema, conversationView, messageView, postMessageBody } from '../schemas/conversation';
+import { queuePositionSchema, queuePositionView } from '../schemas/routing';
+import { identityMatches, type WidgetKeys } from '../store/widgetKeys';
+
+const problem = { $ref: 'problem#' } as const;
+const security = [{ visitorToken: [] }];
+const SESSION_TTL_SECONDS = 12 * 3600;
+const callOpts = (request: FastifyRequest, p: Principal) => ({ tenantId: p.tenantId, actorId: p.subject, requestId: String(request.id) });
+
+type SessionBody = { widgetKey: string; customerId?: string; identityHash?: string };
+type StartBody = { language: string; channel?: string; queueId?: string; subject?: string };
+
+/**
+ * The customer widget's API. A visitor session comes from a tenant's public
+ * widget key; it names a customer id only when the tenant's server vouched
+ * for it (HMAC-SHA256 under the key's identity secret), otherwise the visitor
+ * is anonymous. A visitor sees only conversations of their own customer id:
+ * anything else is 404, the same as a conversation that does not exist.
+ */
+export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; widgetKeys: WidgetKeys }) {
+  const { conversation, routing } = opts.peers;
+
+  app.post<{ Body: SessionBody }>(
+    '/visitor/sessions',
+    {
+      schema: {
+        tags: ['visitors'],
+        body: {
+          type: 'object',
+          required: ['widgetKey'],
+          additionalProperties: false,
+          properties: {
+            widgetKey: { type: 'string', maxLength: 64 },
+            customerId: { type: 'string', pattern: '^[A-Za-z0-9_.:@-]{1,128}$' },
+            identityHash: { type: 'string', maxLength: 128 },
+          },
+        },
+        response: { 201: { type: 'object', properties: { token: { type: 'string' }, customerId: { type: 'string' }, verified: { type: 'boolean' }, expiresAt: { type: 'string', format: 'date-time' } } }, '4xx': problem },
+      },
+    },
+    async (request, reply) => {
+      const { widgetKey, customerId, identityHash } = request.body;
+      const key = await opts.widgetKeys.get(widgetKey);
+      if (!key || key.revoked) throw new UnauthorizedError('unknown or revoked widget key');
+      if (identityHash !== undefined && customerId === undefined) throw new ForbiddenError('identityHash given without customerId');
+      if (customerId !== undefined && !identityMatches(key.identitySecret, customerId, identityHash ?? '')) {
+        throw new ForbiddenError('customerId needs a valid identityHash from the tenant\'s server');
+      }
+      const subject = customerId ?? `anon-${randomUUID()}`;
+      const token = app.jwt.sign({ tid: key.tenantId, sub: subject, roles: ['visitor'] }, { expiresIn: SESSION_TTL_SECONDS });
+      return reply.code(201).send({ token, customerId: subject, verified: customerId !== undefined, expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString() });
+    },
+  );
+
+  /** The conversation, if it is the visitor's own; 404 otherwise, so nothing about others leaks. */
+  const own = async (request: FastifyRequest, p: Principal, conversationId: string) => {
+    const res = await unary(conversation, conversation.getConversation, { conversationId, includeNotes: false }, callOpts(request, p)).catch((err: unknown) => {
+      throw err instanceof NotFoundError ? new NotFoundError('conversation', conversationId) : err;
+    });
+    if (res.conversation?.customerId !== p.subject) throw new NotFoundError('conversation', conversationId);
+    return res as { conversation: Conversation; messages: typeof res.messages };
+  };
+
+  app.post<{ Body: StartBody }>(
+    '/visitor/conversations',
+    {
+      schema: {
+        tags: ['visitors'],
+        security,
+        body: {
+          type: 'object',
+          required: ['language'],
+          additionalProperties: false,
+          properties: {
+            language: { type: 'string', maxLength: 35 },
+            channel: { type: 'string', enum: channels.names },
+            queueId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+            subject: { type: 'string', maxLength: 200 },
+          },
+        },
+        response: { 201: commandResultSchema, '4xx': problem },
+      },
+    },
+    async (request, reply) => {
+      const p = await requireVisitor(request);
+      const b = request.body;
+      if (b.queueId) {
+        // An unknown queue fails before anything is written.
+        await unary(routing, routing.getQueue, { queueId: b.queueId }, callOpts(request, p));
+      }
+      const res = await unary(
+        conversation,
+        conversation.startConversation,
+        { conversationId: '', channel: channels.fromRest(b.channel ?? 'chat'), customerId: p.subject, language: b.language, region: '', subject: b.subject ?? '' },
+        callOpts(request, p),
+      );
+      const conversationId = res.result!.conversationId;
+      let revision = res.result!.revision;
+      if (b.queueId) revision = (await unary(routing, routing.enqueueConversation, { conversationId, queueId: b.queueId }, callOpts(request, p))).revision;
+      return reply.code(201).send({ conversationId, revision });
+    },
+  );
+
+  app.get<{ Params: { conversationId: string } }>(
+    '/visitor/conversations/:conversationId',
+    { schema: { tags: ['visitors'], security, params: conversationIdParam, response: { 200: conversationSchema, '4xx': problem } } },
+    async (request) => {
+      const p = await requireVisitor(request);
+      const res = await own(request, p, request.params.conversationId);
+      return { ...conversationView(res.conversation), messages: res.messages.map(messageView) };
+    },
+  );
+
+  app.post<{ Params: { conversationId: string }; Body: { text: string; clientMessageId?: string; language?: string } }>(
+    '/visitor/conversations/:conversationId/messages',
+    { schema: { tags: ['visitors'], security, params: conversationIdParam, body: postMessageBody, response: { 201: commandResultSchema, 200: commandResultSchema, '4xx': problem } } },
+    async (request, reply) => {
+      const p = await requireVisitor(request);
+      await own(request, p, request.params.conversationId);
+      const res = await unary(
+        conversation,
+        conversation.postMessage,
+        {
+          conversationId: request.params.conversationId,
+          authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER,
+          authorId: p.subject,
+          text: request.body.text,
+          attachments: [],
+          clientMessageId: request.body.clientMessageId ?? '',
+          language: request.body.language ?? '',
+        },
+        callOpts(request, p),
+      );
+      return reply.code(res.duplicate ? 200 : 201).send({ ...res.result!, messageId: res.messageId, duplicate: res.duplicate });
+    },
+  );
+
+  app.get<{ Params: { conversationId: string } }>(
+    '/visitor/conversations/:conversationId/queue-position',
+    { schema: { tags: ['visitors'], security, params: conversationIdParam, response: { 200: queuePositionSchema, '4xx': problem } } },
+    async (request) => {
+      const p = await requireVisitor(request);
+      await own(request, p, request.params.conversationId);
+      return queuePositionView(await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOpts(request, p)));
+    },
+  );
+}

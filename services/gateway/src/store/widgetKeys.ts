@@ -1,0 +1,77 @@
+import { NotFoundError, UnavailableError } from '@contactcenter/infra/errors';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const DEFAULT_GATEWAY_BUCKET = 'cc_gateway';
+
+/** A tenant's public widget key: embedded in the customer's web page, so it is no secret by itself. */
+export interface WidgetKey {
+  widgetKey: string;
+  tenantId: string;
+  /** Signs customer ids (HMAC-SHA256) on the tenant's own server; never shown to visitors. */
+  identitySecret: string;
+  createdAt: string;
+  revoked: boolean;
+}
+
+/**
+ * Widget keys in NATS KV, shared by every gateway replica: `widget.<key>`.
+ * A visitor session may claim a customer id only with the HMAC-SHA256 of it
+ * under the key's identity secret, computed by the tenant's server, so a
+ * visitor cannot open someone else's history by typing their id.
+ */
+export class WidgetKeys {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, bucket = DEFAULT_GATEWAY_BUCKET): Promise<WidgetKeys> {
+    try {
+      return new WidgetKeys(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }));
+    } catch (err) {
+      throw new UnavailableError(`cannot open the gateway KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async create(tenantId: string): Promise<WidgetKey> {
+    const key: WidgetKey = {
+      widgetKey: `wk_${randomBytes(18).toString('base64url')}`,
+      tenantId,
+      identitySecret: randomBytes(32).toString('hex'),
+      createdAt: new Date().toISOString(),
+      revoked: false,
+    };
+    await this.kv.create(`widget.${key.widgetKey}`, JSON.stringify(key));
+    return key;
+  }
+
+  async list(tenantId: string): Promise<WidgetKey[]> {
+    const out: WidgetKey[] = [];
+    for await (const k of await this.kv.keys('widget.*')) {
+      const found = await this.get(k.slice('widget.'.length));
+      if (found?.tenantId === tenantId) out.push(found);
+    }
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async get(widgetKey: string): Promise<WidgetKey | undefined> {
+    if (!/^wk_[A-Za-z0-9_-]{24}$/.test(widgetKey)) return undefined;
+    const entry = await this.kv.get(`widget.${widgetKey}`);
+    return entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<WidgetKey>() : undefined;
+  }
+
+  /** Revokes a key of `tenantId` (NOT_FOUND for another tenant's key: nothing leaks). */
+  async revoke(tenantId: string, widgetKey: string): Promise<void> {
+    const found = await this.get(widgetKey);
+    if (!found || found.tenantId !== tenantId) throw new NotFoundError('widget key', widgetKey);
+    await this.kv.put(`widget.${widgetKey}`, JSON.stringify({ ...found, revoked: true }));
+  }
+}
+
+/** hex HMAC-SHA256 of the customer id under the widget key's identity secret, as the tenant's server computes it. */
+export const identityHash = (secret: string, customerId: string): string => createHmac('sha256', secret).update(customerId).digest('hex');
+
+export function identityMatches(secret: string, customerId: string, given: string): boolean {
+  const expected = Buffer.from(identityHash(secret, customerId), 'hex');
+  const actual = Buffer.from(/^[0-9a-f]{64}$/i.test(given) ? given : '', 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
