@@ -92,6 +92,8 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
     convertToTicket: plain('ConvertToTicket'),
     setTicketStatus: plain('SetTicketStatus'),
     linkCustomerIdentity: plain('LinkCustomerIdentity'),
+    recordTranslation: plain('RecordTranslation'),
+    changeCustomerLanguage: plain('ChangeCustomerLanguage'),
 
     getConversation: async (request, ctx) => {
       if (!request.conversationId) throw new ValidationError('conversation_id', 'is required');

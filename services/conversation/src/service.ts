@@ -11,7 +11,8 @@ import { SnapshotStore } from './store/snapshotStore';
 import type { ConversationState } from './conversation';
 
 /** Bump when ConversationState changes shape: older snapshots are then ignored. */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
+// 2: message languages and translations in the state.
+export const SNAPSHOT_SCHEMA_VERSION = 2;
 export const READ_MODEL_PROJECTION = 'conversation-read-model-v1';
 
 /** The conversation service's parts, wired over an event store and a read-model database. */

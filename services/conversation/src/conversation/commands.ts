@@ -88,6 +88,14 @@ export type LinkCustomerIdentity = ConversationCommandOf<
   { linkedCustomerId: string; method: string }
 >;
 
+/** Exactly one of `text` (a translation) and `failure` (why there is none) is set. */
+export type RecordTranslation = ConversationCommandOf<
+  'RecordTranslation',
+  { messageId: string; sourceLanguage: string; targetLanguage: string; text: string; provider: string; failure: string; detail: string }
+>;
+
+export type ChangeCustomerLanguage = ConversationCommandOf<'ChangeCustomerLanguage', { language: string; detected: boolean }>;
+
 export type ConversationCommand =
   | StartConversation
   | PostMessage
@@ -101,6 +109,8 @@ export type ConversationCommand =
   | ReopenConversation
   | ConvertToTicket
   | SetTicketStatus
-  | LinkCustomerIdentity;
+  | LinkCustomerIdentity
+  | RecordTranslation
+  | ChangeCustomerLanguage;
 
 export type ConversationCommandType = ConversationCommand['type'];

@@ -74,6 +74,7 @@ export const customerMessage = (messageId: string, clientMessageId: string, revi
       messageId,
       authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER,
       authorId: customerId,
+      translations: [],
       text,
       attachments: [],
       clientMessageId,

@@ -115,7 +115,7 @@ describe('evolve and conversationView', () => {
     const before = fold([started(), customerMessage('m1', 'c1', 1), tagged(['vip'])]);
     // What a reader can observe: the client message index as its entries (its versions share storage by design).
     const observable = (state: ConversationState) =>
-      state.status === 'initial' ? state : { ...state, details: { ...state.details, messageIdsByClientMessageId: [...state.details.messageIdsByClientMessageId] } };
+      state.status === 'initial' ? state : { ...state, details: { ...state.details, messageIdsByClientMessageId: [...state.details.messageIdsByClientMessageId], messageLanguages: [...state.details.messageLanguages], translations: [...state.details.translations] } };
     const snapshot = structuredClone(observable(before));
     const after = evolve(before, customerMessage('m2', 'c2', 3));
     evolve(before, tagged([], ['vip']));

@@ -41,6 +41,7 @@ const posted = (message: Partial<Message> = {}) =>
   event('MessagePosted', {
     message: {
       messageId: 'msg-1',
+      translations: [],
       authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER,
       authorId: customerId,
       text: 'Olá',

@@ -5,6 +5,7 @@ import { decideConvertToTicket, decideReopen, decideResolve, decideSetTicketStat
 import { decideAddInternalNote, decidePostMessage } from './decideMessages';
 import { decideAssign, decideQueue, decideTransfer } from './decideRouting';
 import { decideStart } from './decideStart';
+import { decideChangeCustomerLanguage, decideRecordTranslation } from './decideTranslation';
 import type { ConversationEvent } from './events';
 import type { ConversationState } from './state';
 import { requireId, requireInstant, requireReference } from './validation';
@@ -55,6 +56,10 @@ export function decide(command: ConversationCommand, state: ConversationState): 
       return decideSetTicketStatus(command, state);
     case 'LinkCustomerIdentity':
       return decideLinkCustomerIdentity(command, state);
+    case 'RecordTranslation':
+      return decideRecordTranslation(command, state);
+    case 'ChangeCustomerLanguage':
+      return decideChangeCustomerLanguage(command, state);
     default: {
       const unknown: never = command;
       throw new ValidationError('type', `unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}`);

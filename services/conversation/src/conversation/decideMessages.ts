@@ -65,6 +65,7 @@ export function decidePostMessage(command: PostMessage, state: ConversationState
       conversationId: data.conversationId,
       message: {
         messageId,
+        translations: [],
         authorKind: data.authorKind,
         authorId,
         text: data.text,

@@ -8,6 +8,9 @@ import {
   ConversationTransferred,
   ConvertedToTicket,
   CustomerIdentityLinked,
+  CustomerLanguageChanged,
+  MessageTranslated,
+  MessageTranslationFailed,
   InternalNoteAdded,
   MessagePosted,
   PriorityChanged,
@@ -38,6 +41,9 @@ const codecs: { [Type in ConversationEventType]: JsonCodec<ConversationEventOf<T
   ConvertedToTicket,
   TicketStatusChanged,
   CustomerIdentityLinked,
+  MessageTranslated,
+  MessageTranslationFailed,
+  CustomerLanguageChanged,
 };
 
 /**

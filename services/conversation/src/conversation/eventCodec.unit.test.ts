@@ -22,6 +22,7 @@ const oneOfEach: ConversationEvent[] = [
   event('MessagePosted', {
     message: {
       messageId: 'm1',
+      translations: [],
       authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER,
       authorId: 'cust-42',
       text: 'Olá 😀',
@@ -58,6 +59,9 @@ const oneOfEach: ConversationEvent[] = [
   ticket(TicketStatus.TICKET_STATUS_PENDING),
   event('TicketStatusChanged', { ticketStatus: TicketStatus.TICKET_STATUS_SOLVED, previous: TicketStatus.TICKET_STATUS_PENDING, changedBy: 'agent-7' }),
   linked('jane@example.com'),
+  event('MessageTranslated', { messageId: 'm1', sourceLanguage: 'pt-br', targetLanguage: 'en', text: 'Hello 😀', provider: 'apertium' }),
+  event('MessageTranslationFailed', { messageId: 'm1', targetLanguage: 'de', provider: 'deepl', failure: 'timeout', detail: 'no answer in 5000 ms' }),
+  event('CustomerLanguageChanged', { language: 'es', previous: 'pt-br', detected: true, changedBy: 'translation' }),
 ];
 
 describe('event JSON codec', () => {

@@ -24,7 +24,10 @@ export type ConversationEvent =
   | ConversationEventOfData<'ConversationReopened', v1.ConversationReopened>
   | ConversationEventOfData<'ConvertedToTicket', v1.ConvertedToTicket>
   | ConversationEventOfData<'TicketStatusChanged', v1.TicketStatusChanged>
-  | ConversationEventOfData<'CustomerIdentityLinked', v1.CustomerIdentityLinked>;
+  | ConversationEventOfData<'CustomerIdentityLinked', v1.CustomerIdentityLinked>
+  | ConversationEventOfData<'MessageTranslated', v1.MessageTranslated>
+  | ConversationEventOfData<'MessageTranslationFailed', v1.MessageTranslationFailed>
+  | ConversationEventOfData<'CustomerLanguageChanged', v1.CustomerLanguageChanged>;
 
 export type ConversationEventType = ConversationEvent['type'];
 
@@ -46,6 +49,9 @@ const eventTypes: Record<ConversationEventType, true> = {
   ConvertedToTicket: true,
   TicketStatusChanged: true,
   CustomerIdentityLinked: true,
+  MessageTranslated: true,
+  MessageTranslationFailed: true,
+  CustomerLanguageChanged: true,
 };
 
 export const conversationEventTypes = Object.keys(eventTypes) as readonly ConversationEventType[];

@@ -1,7 +1,7 @@
 import { Priority, TicketStatus } from '@contactcenter/proto/conversation/v1';
 import { ClientMessageIndex } from './clientMessageIndex';
 import type { ConversationEvent } from './events';
-import type { ConversationDetails, ConversationState, StartedConversation } from './state';
+import { translationKey, type ConversationDetails, type ConversationState, type StartedConversation } from './state';
 
 /**
  * Folds one event into the state. Total and forgiving: an event that cannot
@@ -41,6 +41,8 @@ function apply(state: ConversationState, event: ConversationEvent): Conversation
         ticketStatus: TicketStatus.TICKET_STATUS_UNSPECIFIED,
         linkedCustomerIds: [],
         messageIdsByClientMessageId: ClientMessageIndex.empty(),
+        messageLanguages: ClientMessageIndex.empty(),
+        translations: ClientMessageIndex.empty(),
         messageCount: 0,
         lastMessageAt: undefined,
       },
@@ -68,7 +70,9 @@ function applyToStarted(state: StartedConversation, event: ConversationEvent): S
         // A persistent index: pure, and O(1) per message (see ClientMessageIndex).
         ids = ClientMessageIndex.from(ids).with(message.clientMessageId, message.messageId);
       }
-      return patch({ messageCount: details.messageCount + 1, lastMessageAt: at, messageIdsByClientMessageId: ids });
+      // Persistent indexes (see ClientMessageIndex): pure, O(1) per message. Older snapshots may lack them.
+      const languages = message ? ClientMessageIndex.from(details.messageLanguages ?? new Map()).with(message.messageId, message.language) : details.messageLanguages;
+      return patch({ messageCount: details.messageCount + 1, lastMessageAt: at, messageIdsByClientMessageId: ids, messageLanguages: languages });
     }
     case 'ConversationQueued':
       return { status: 'queued', revision, details: { ...details, queueId: event.data.queueId } };
@@ -104,6 +108,12 @@ function applyToStarted(state: StartedConversation, event: ConversationEvent): S
     case 'ConvertedToTicket':
     case 'TicketStatusChanged':
       return patch({ ticketStatus: event.data.ticketStatus });
+    case 'MessageTranslated':
+      return patch({ translations: ClientMessageIndex.from(details.translations ?? new Map()).with(translationKey(event.data.messageId, event.data.targetLanguage), event.data.provider) });
+    case 'MessageTranslationFailed':
+      return state;
+    case 'CustomerLanguageChanged':
+      return patch({ language: event.data.language });
     case 'CustomerIdentityLinked': {
       const linked = event.data.linkedCustomerId;
       return details.linkedCustomerIds.includes(linked)

@@ -24,6 +24,10 @@ export type ConversationDetails = Readonly<{
   linkedCustomerIds: readonly string[];
   /** client_message_id → message_id, so that a retried post is written once. */
   messageIdsByClientMessageId: ReadonlyMap<string, string>;
+  /** message_id → the language it was posted in ('' when unknown): which messages exist, for translations. */
+  messageLanguages: ReadonlyMap<string, string>;
+  /** "<message_id> <language>" → provider, for each translation recorded: each is recorded once. */
+  translations: ReadonlyMap<string, string>;
   messageCount: number;
   lastMessageAt: Date | undefined;
 }>;
@@ -56,6 +60,9 @@ export type ResolvedConversation = Readonly<{
 
 export type StartedConversation = OpenConversation | QueuedConversation | AssignedConversation | ResolvedConversation;
 export type ConversationState = InitialConversation | StartedConversation;
+
+/** Key of `details.translations`. */
+export const translationKey = (messageId: string, language: string): string => `${messageId} ${language.toLowerCase()}`;
 
 export const initialState = (): ConversationState => ({ status: 'initial', revision: -1 });
 

@@ -62,6 +62,23 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Prom
         recorded.revision,
         JSON.stringify(InternalNote.toJSON(event.data.note)),
       ]);
+    } else if (event.type === 'MessageTranslated') {
+      // The translation joins its message; one per language (a replay replaces it with the same).
+      const { messageId, targetLanguage, text, provider } = event.data;
+      const { rows } = await tx.query<{ revision: string; message: unknown }>(
+        `SELECT revision, message FROM cv_messages WHERE tenant_id = $1 AND conversation_id = $2 AND message->>'messageId' = $3`,
+        [tenantId, conversationId, messageId],
+      );
+      for (const row of rows) {
+        const message = Message.fromJSON(typeof row.message === 'string' ? JSON.parse(row.message) : row.message);
+        message.translations = [...message.translations.filter((t) => t.language !== targetLanguage), { language: targetLanguage, text, provider }];
+        await tx.query('UPDATE cv_messages SET message = $4 WHERE tenant_id = $1 AND conversation_id = $2 AND revision = $3', [
+          tenantId,
+          conversationId,
+          row.revision,
+          JSON.stringify(Message.toJSON(message)),
+        ]);
+      }
     } else if (event.type === 'CustomerIdentityLinked') {
       const { customerId, linkedCustomerId } = event.data;
       await tx.query(
@@ -73,7 +90,7 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Prom
   for (const { tenantId, conversationId, state, revision } of touched.values()) {
     const view = conversationView(state);
     if (!view || state.status === 'initial') continue;
-    const slim: ConversationState = { ...state, details: { ...state.details, messageIdsByClientMessageId: new Map() } };
+    const slim: ConversationState = { ...state, details: { ...state.details, messageIdsByClientMessageId: new Map(), messageLanguages: new Map(), translations: new Map() } };
     const row = { ...view, revision };
     await tx.query(
       `INSERT INTO cv_conversations (tenant_id, conversation_id, customer_id, status, queue_id, assigned_agent_id, started_at, revision, view, state)

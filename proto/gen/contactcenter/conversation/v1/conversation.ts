@@ -287,6 +287,14 @@ export interface Message {
     | undefined;
   /** Revision of the conversation at which this message was recorded. */
   revision: number;
+  /** Machine translations for the other side, as they arrive. */
+  translations: MessageTranslation[];
+}
+
+export interface MessageTranslation {
+  language: string;
+  text: string;
+  provider: string;
 }
 
 export interface InternalNote {
@@ -505,6 +513,7 @@ function createBaseMessage(): Message {
     language: "",
     postedAt: undefined,
     revision: 0,
+    translations: [],
   };
 }
 
@@ -536,6 +545,9 @@ export const Message: MessageFns<Message> = {
     }
     if (message.revision !== 0) {
       writer.uint32(72).int64(message.revision);
+    }
+    for (const v of message.translations) {
+      MessageTranslation.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -625,6 +637,14 @@ export const Message: MessageFns<Message> = {
             message.revision = longToNumber(reader.int64());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.translations.push(MessageTranslation.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -670,6 +690,9 @@ export const Message: MessageFns<Message> = {
         ? fromJsonTimestamp(object.posted_at)
         : undefined,
       revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      translations: globalThis.Array.isArray(object?.translations)
+        ? object.translations.map((e: any) => MessageTranslation.fromJSON(e))
+        : [],
     };
   },
 
@@ -702,6 +725,9 @@ export const Message: MessageFns<Message> = {
     if (message.revision !== 0) {
       obj.revision = Math.round(message.revision);
     }
+    if (message.translations?.length) {
+      obj.translations = message.translations.map((e) => MessageTranslation.toJSON(e));
+    }
     return obj;
   },
 
@@ -719,6 +745,108 @@ export const Message: MessageFns<Message> = {
     message.language = object.language ?? "";
     message.postedAt = object.postedAt ?? undefined;
     message.revision = object.revision ?? 0;
+    message.translations = object.translations?.map((e) => MessageTranslation.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMessageTranslation(): MessageTranslation {
+  return { language: "", text: "", provider: "" };
+}
+
+export const MessageTranslation: MessageFns<MessageTranslation> = {
+  encode(message: MessageTranslation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.language !== "") {
+      writer.uint32(10).string(message.language);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    if (message.provider !== "") {
+      writer.uint32(26).string(message.provider);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageTranslation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageTranslation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageTranslation {
+    return {
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+    };
+  },
+
+  toJSON(message: MessageTranslation): unknown {
+    const obj: any = {};
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageTranslation>): MessageTranslation {
+    return MessageTranslation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageTranslation>): MessageTranslation {
+    const message = createBaseMessageTranslation();
+    message.language = object.language ?? "";
+    message.text = object.text ?? "";
+    message.provider = object.provider ?? "";
     return message;
   },
 };

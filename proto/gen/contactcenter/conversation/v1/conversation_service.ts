@@ -197,6 +197,39 @@ export interface LinkCustomerIdentityResponse {
   result: CommandResult | undefined;
 }
 
+/**
+ * Records a translation of a message, or why it failed (exactly one of
+ * `text` and `failure` is set). Recording a language a message already has a
+ * translation in changes nothing.
+ */
+export interface RecordTranslationRequest {
+  conversationId: string;
+  expectedRevision?: number | undefined;
+  messageId: string;
+  sourceLanguage: string;
+  targetLanguage: string;
+  text: string;
+  provider: string;
+  failure: string;
+  detail: string;
+}
+
+export interface RecordTranslationResponse {
+  result: CommandResult | undefined;
+}
+
+export interface ChangeCustomerLanguageRequest {
+  conversationId: string;
+  expectedRevision?: number | undefined;
+  language: string;
+  /** True when detected from the customer's messages rather than chosen. */
+  detected: boolean;
+}
+
+export interface ChangeCustomerLanguageResponse {
+  result: CommandResult | undefined;
+}
+
 export interface GetConversationRequest {
   conversationId: string;
   /** Include internal notes (agents only; the gateway decides). */
@@ -3002,6 +3035,496 @@ export const LinkCustomerIdentityResponse: MessageFns<LinkCustomerIdentityRespon
   },
 };
 
+function createBaseRecordTranslationRequest(): RecordTranslationRequest {
+  return {
+    conversationId: "",
+    expectedRevision: undefined,
+    messageId: "",
+    sourceLanguage: "",
+    targetLanguage: "",
+    text: "",
+    provider: "",
+    failure: "",
+    detail: "",
+  };
+}
+
+export const RecordTranslationRequest: MessageFns<RecordTranslationRequest> = {
+  encode(message: RecordTranslationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.expectedRevision !== undefined) {
+      writer.uint32(16).int64(message.expectedRevision);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(26).string(message.messageId);
+    }
+    if (message.sourceLanguage !== "") {
+      writer.uint32(34).string(message.sourceLanguage);
+    }
+    if (message.targetLanguage !== "") {
+      writer.uint32(42).string(message.targetLanguage);
+    }
+    if (message.text !== "") {
+      writer.uint32(50).string(message.text);
+    }
+    if (message.provider !== "") {
+      writer.uint32(58).string(message.provider);
+    }
+    if (message.failure !== "") {
+      writer.uint32(66).string(message.failure);
+    }
+    if (message.detail !== "") {
+      writer.uint32(74).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordTranslationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordTranslationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedRevision = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sourceLanguage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.targetLanguage = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.failure = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordTranslationRequest {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      expectedRevision: isSet(object.expectedRevision)
+        ? globalThis.Number(object.expectedRevision)
+        : isSet(object.expected_revision)
+        ? globalThis.Number(object.expected_revision)
+        : undefined,
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      sourceLanguage: isSet(object.sourceLanguage)
+        ? globalThis.String(object.sourceLanguage)
+        : isSet(object.source_language)
+        ? globalThis.String(object.source_language)
+        : "",
+      targetLanguage: isSet(object.targetLanguage)
+        ? globalThis.String(object.targetLanguage)
+        : isSet(object.target_language)
+        ? globalThis.String(object.target_language)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      failure: isSet(object.failure) ? globalThis.String(object.failure) : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: RecordTranslationRequest): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.expectedRevision !== undefined) {
+      obj.expectedRevision = Math.round(message.expectedRevision);
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.sourceLanguage !== "") {
+      obj.sourceLanguage = message.sourceLanguage;
+    }
+    if (message.targetLanguage !== "") {
+      obj.targetLanguage = message.targetLanguage;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.failure !== "") {
+      obj.failure = message.failure;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordTranslationRequest>): RecordTranslationRequest {
+    return RecordTranslationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordTranslationRequest>): RecordTranslationRequest {
+    const message = createBaseRecordTranslationRequest();
+    message.conversationId = object.conversationId ?? "";
+    message.expectedRevision = object.expectedRevision ?? undefined;
+    message.messageId = object.messageId ?? "";
+    message.sourceLanguage = object.sourceLanguage ?? "";
+    message.targetLanguage = object.targetLanguage ?? "";
+    message.text = object.text ?? "";
+    message.provider = object.provider ?? "";
+    message.failure = object.failure ?? "";
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordTranslationResponse(): RecordTranslationResponse {
+  return { result: undefined };
+}
+
+export const RecordTranslationResponse: MessageFns<RecordTranslationResponse> = {
+  encode(message: RecordTranslationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      CommandResult.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordTranslationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordTranslationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = CommandResult.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordTranslationResponse {
+    return { result: isSet(object.result) ? CommandResult.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: RecordTranslationResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = CommandResult.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordTranslationResponse>): RecordTranslationResponse {
+    return RecordTranslationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordTranslationResponse>): RecordTranslationResponse {
+    const message = createBaseRecordTranslationResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? CommandResult.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseChangeCustomerLanguageRequest(): ChangeCustomerLanguageRequest {
+  return { conversationId: "", expectedRevision: undefined, language: "", detected: false };
+}
+
+export const ChangeCustomerLanguageRequest: MessageFns<ChangeCustomerLanguageRequest> = {
+  encode(message: ChangeCustomerLanguageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.expectedRevision !== undefined) {
+      writer.uint32(16).int64(message.expectedRevision);
+    }
+    if (message.language !== "") {
+      writer.uint32(26).string(message.language);
+    }
+    if (message.detected !== false) {
+      writer.uint32(32).bool(message.detected);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChangeCustomerLanguageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChangeCustomerLanguageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedRevision = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.detected = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChangeCustomerLanguageRequest {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      expectedRevision: isSet(object.expectedRevision)
+        ? globalThis.Number(object.expectedRevision)
+        : isSet(object.expected_revision)
+        ? globalThis.Number(object.expected_revision)
+        : undefined,
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      detected: isSet(object.detected) ? globalThis.Boolean(object.detected) : false,
+    };
+  },
+
+  toJSON(message: ChangeCustomerLanguageRequest): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.expectedRevision !== undefined) {
+      obj.expectedRevision = Math.round(message.expectedRevision);
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.detected !== false) {
+      obj.detected = message.detected;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChangeCustomerLanguageRequest>): ChangeCustomerLanguageRequest {
+    return ChangeCustomerLanguageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChangeCustomerLanguageRequest>): ChangeCustomerLanguageRequest {
+    const message = createBaseChangeCustomerLanguageRequest();
+    message.conversationId = object.conversationId ?? "";
+    message.expectedRevision = object.expectedRevision ?? undefined;
+    message.language = object.language ?? "";
+    message.detected = object.detected ?? false;
+    return message;
+  },
+};
+
+function createBaseChangeCustomerLanguageResponse(): ChangeCustomerLanguageResponse {
+  return { result: undefined };
+}
+
+export const ChangeCustomerLanguageResponse: MessageFns<ChangeCustomerLanguageResponse> = {
+  encode(message: ChangeCustomerLanguageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      CommandResult.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChangeCustomerLanguageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChangeCustomerLanguageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = CommandResult.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChangeCustomerLanguageResponse {
+    return { result: isSet(object.result) ? CommandResult.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: ChangeCustomerLanguageResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = CommandResult.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChangeCustomerLanguageResponse>): ChangeCustomerLanguageResponse {
+    return ChangeCustomerLanguageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChangeCustomerLanguageResponse>): ChangeCustomerLanguageResponse {
+    const message = createBaseChangeCustomerLanguageResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? CommandResult.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseGetConversationRequest(): GetConversationRequest {
   return { conversationId: "", includeNotes: false };
 }
@@ -3898,6 +4421,29 @@ export const ConversationServiceService = {
       Buffer.from(LinkCustomerIdentityResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LinkCustomerIdentityResponse => LinkCustomerIdentityResponse.decode(value),
   },
+  recordTranslation: {
+    path: "/contactcenter.conversation.v1.ConversationService/RecordTranslation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordTranslationRequest): Buffer =>
+      Buffer.from(RecordTranslationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordTranslationRequest => RecordTranslationRequest.decode(value),
+    responseSerialize: (value: RecordTranslationResponse): Buffer =>
+      Buffer.from(RecordTranslationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordTranslationResponse => RecordTranslationResponse.decode(value),
+  },
+  changeCustomerLanguage: {
+    path: "/contactcenter.conversation.v1.ConversationService/ChangeCustomerLanguage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ChangeCustomerLanguageRequest): Buffer =>
+      Buffer.from(ChangeCustomerLanguageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ChangeCustomerLanguageRequest => ChangeCustomerLanguageRequest.decode(value),
+    responseSerialize: (value: ChangeCustomerLanguageResponse): Buffer =>
+      Buffer.from(ChangeCustomerLanguageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChangeCustomerLanguageResponse =>
+      ChangeCustomerLanguageResponse.decode(value),
+  },
   getConversation: {
     path: "/contactcenter.conversation.v1.ConversationService/GetConversation" as const,
     requestStream: false as const,
@@ -3947,6 +4493,8 @@ export interface ConversationServiceServer extends UntypedServiceImplementation 
   convertToTicket: handleUnaryCall<ConvertToTicketRequest, ConvertToTicketResponse>;
   setTicketStatus: handleUnaryCall<SetTicketStatusRequest, SetTicketStatusResponse>;
   linkCustomerIdentity: handleUnaryCall<LinkCustomerIdentityRequest, LinkCustomerIdentityResponse>;
+  recordTranslation: handleUnaryCall<RecordTranslationRequest, RecordTranslationResponse>;
+  changeCustomerLanguage: handleUnaryCall<ChangeCustomerLanguageRequest, ChangeCustomerLanguageResponse>;
   getConversation: handleUnaryCall<GetConversationRequest, GetConversationResponse>;
   listConversations: handleUnaryCall<ListConversationsRequest, ListConversationsResponse>;
   getCustomerTimeline: handleUnaryCall<GetCustomerTimelineRequest, GetCustomerTimelineResponse>;
@@ -4147,6 +4695,36 @@ export interface ConversationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LinkCustomerIdentityResponse) => void,
+  ): ClientUnaryCall;
+  recordTranslation(
+    request: RecordTranslationRequest,
+    callback: (error: ServiceError | null, response: RecordTranslationResponse) => void,
+  ): ClientUnaryCall;
+  recordTranslation(
+    request: RecordTranslationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordTranslationResponse) => void,
+  ): ClientUnaryCall;
+  recordTranslation(
+    request: RecordTranslationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordTranslationResponse) => void,
+  ): ClientUnaryCall;
+  changeCustomerLanguage(
+    request: ChangeCustomerLanguageRequest,
+    callback: (error: ServiceError | null, response: ChangeCustomerLanguageResponse) => void,
+  ): ClientUnaryCall;
+  changeCustomerLanguage(
+    request: ChangeCustomerLanguageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ChangeCustomerLanguageResponse) => void,
+  ): ClientUnaryCall;
+  changeCustomerLanguage(
+    request: ChangeCustomerLanguageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ChangeCustomerLanguageResponse) => void,
   ): ClientUnaryCall;
   getConversation(
     request: GetConversationRequest,

@@ -132,6 +132,50 @@ export interface CustomerIdentityLinked {
   occurredAt: Date | undefined;
 }
 
+/**
+ * A message, machine-translated for the other side. The original stays as it
+ * was posted; each translation is recorded once per message and language.
+ */
+export interface MessageTranslated {
+  conversationId: string;
+  messageId: string;
+  /** BCP 47 tags: what the original was read as, and what it was translated into. */
+  sourceLanguage: string;
+  targetLanguage: string;
+  text: string;
+  /** apertium, libretranslate, deepl, or canned (a human-written version). */
+  provider: string;
+  occurredAt: Date | undefined;
+}
+
+/**
+ * Translating a message failed; the original stays visible and the
+ * translation service tries again later.
+ */
+export interface MessageTranslationFailed {
+  conversationId: string;
+  messageId: string;
+  targetLanguage: string;
+  provider: string;
+  /** timeout, http_error, bad_response, circuit_open, unsupported_pair… */
+  failure: string;
+  detail: string;
+  occurredAt: Date | undefined;
+}
+
+/**
+ * The language the customer writes in changed: chosen by the visitor, or
+ * detected from their messages (including a switch mid-conversation).
+ */
+export interface CustomerLanguageChanged {
+  conversationId: string;
+  language: string;
+  previous: string;
+  detected: boolean;
+  changedBy: string;
+  occurredAt: Date | undefined;
+}
+
 function createBaseConversationStarted(): ConversationStarted {
   return {
     conversationId: "",
@@ -1995,6 +2039,549 @@ export const CustomerIdentityLinked: MessageFns<CustomerIdentityLinked> = {
     message.linkedCustomerId = object.linkedCustomerId ?? "";
     message.method = object.method ?? "";
     message.linkedBy = object.linkedBy ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMessageTranslated(): MessageTranslated {
+  return {
+    conversationId: "",
+    messageId: "",
+    sourceLanguage: "",
+    targetLanguage: "",
+    text: "",
+    provider: "",
+    occurredAt: undefined,
+  };
+}
+
+export const MessageTranslated: MessageFns<MessageTranslated> = {
+  encode(message: MessageTranslated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(18).string(message.messageId);
+    }
+    if (message.sourceLanguage !== "") {
+      writer.uint32(26).string(message.sourceLanguage);
+    }
+    if (message.targetLanguage !== "") {
+      writer.uint32(34).string(message.targetLanguage);
+    }
+    if (message.text !== "") {
+      writer.uint32(42).string(message.text);
+    }
+    if (message.provider !== "") {
+      writer.uint32(50).string(message.provider);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageTranslated {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageTranslated();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sourceLanguage = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.targetLanguage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageTranslated {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      sourceLanguage: isSet(object.sourceLanguage)
+        ? globalThis.String(object.sourceLanguage)
+        : isSet(object.source_language)
+        ? globalThis.String(object.source_language)
+        : "",
+      targetLanguage: isSet(object.targetLanguage)
+        ? globalThis.String(object.targetLanguage)
+        : isSet(object.target_language)
+        ? globalThis.String(object.target_language)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MessageTranslated): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.sourceLanguage !== "") {
+      obj.sourceLanguage = message.sourceLanguage;
+    }
+    if (message.targetLanguage !== "") {
+      obj.targetLanguage = message.targetLanguage;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageTranslated>): MessageTranslated {
+    return MessageTranslated.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageTranslated>): MessageTranslated {
+    const message = createBaseMessageTranslated();
+    message.conversationId = object.conversationId ?? "";
+    message.messageId = object.messageId ?? "";
+    message.sourceLanguage = object.sourceLanguage ?? "";
+    message.targetLanguage = object.targetLanguage ?? "";
+    message.text = object.text ?? "";
+    message.provider = object.provider ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMessageTranslationFailed(): MessageTranslationFailed {
+  return {
+    conversationId: "",
+    messageId: "",
+    targetLanguage: "",
+    provider: "",
+    failure: "",
+    detail: "",
+    occurredAt: undefined,
+  };
+}
+
+export const MessageTranslationFailed: MessageFns<MessageTranslationFailed> = {
+  encode(message: MessageTranslationFailed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(18).string(message.messageId);
+    }
+    if (message.targetLanguage !== "") {
+      writer.uint32(26).string(message.targetLanguage);
+    }
+    if (message.provider !== "") {
+      writer.uint32(34).string(message.provider);
+    }
+    if (message.failure !== "") {
+      writer.uint32(42).string(message.failure);
+    }
+    if (message.detail !== "") {
+      writer.uint32(50).string(message.detail);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageTranslationFailed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageTranslationFailed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.targetLanguage = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.failure = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageTranslationFailed {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      targetLanguage: isSet(object.targetLanguage)
+        ? globalThis.String(object.targetLanguage)
+        : isSet(object.target_language)
+        ? globalThis.String(object.target_language)
+        : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      failure: isSet(object.failure) ? globalThis.String(object.failure) : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MessageTranslationFailed): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.targetLanguage !== "") {
+      obj.targetLanguage = message.targetLanguage;
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.failure !== "") {
+      obj.failure = message.failure;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageTranslationFailed>): MessageTranslationFailed {
+    return MessageTranslationFailed.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageTranslationFailed>): MessageTranslationFailed {
+    const message = createBaseMessageTranslationFailed();
+    message.conversationId = object.conversationId ?? "";
+    message.messageId = object.messageId ?? "";
+    message.targetLanguage = object.targetLanguage ?? "";
+    message.provider = object.provider ?? "";
+    message.failure = object.failure ?? "";
+    message.detail = object.detail ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCustomerLanguageChanged(): CustomerLanguageChanged {
+  return { conversationId: "", language: "", previous: "", detected: false, changedBy: "", occurredAt: undefined };
+}
+
+export const CustomerLanguageChanged: MessageFns<CustomerLanguageChanged> = {
+  encode(message: CustomerLanguageChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.language !== "") {
+      writer.uint32(18).string(message.language);
+    }
+    if (message.previous !== "") {
+      writer.uint32(26).string(message.previous);
+    }
+    if (message.detected !== false) {
+      writer.uint32(32).bool(message.detected);
+    }
+    if (message.changedBy !== "") {
+      writer.uint32(42).string(message.changedBy);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CustomerLanguageChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCustomerLanguageChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.previous = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.detected = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.changedBy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CustomerLanguageChanged {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      previous: isSet(object.previous) ? globalThis.String(object.previous) : "",
+      detected: isSet(object.detected) ? globalThis.Boolean(object.detected) : false,
+      changedBy: isSet(object.changedBy)
+        ? globalThis.String(object.changedBy)
+        : isSet(object.changed_by)
+        ? globalThis.String(object.changed_by)
+        : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CustomerLanguageChanged): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.previous !== "") {
+      obj.previous = message.previous;
+    }
+    if (message.detected !== false) {
+      obj.detected = message.detected;
+    }
+    if (message.changedBy !== "") {
+      obj.changedBy = message.changedBy;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CustomerLanguageChanged>): CustomerLanguageChanged {
+    return CustomerLanguageChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CustomerLanguageChanged>): CustomerLanguageChanged {
+    const message = createBaseCustomerLanguageChanged();
+    message.conversationId = object.conversationId ?? "";
+    message.language = object.language ?? "";
+    message.previous = object.previous ?? "";
+    message.detected = object.detected ?? false;
+    message.changedBy = object.changedBy ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
     return message;
   },
