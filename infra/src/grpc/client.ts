@@ -18,7 +18,7 @@ type ClientCtor<C> = (new (address: string, credentials: grpc.ChannelCredentials
  *   const conversations = createGrpcClient(ConversationServiceClient, '127.0.0.1:50051');
  *   const res = await unary(conversations, conversations.getConversation, { conversationId }, { tenantId });
  */
-export function createGrpcClient<C extends grpc.Client>(Ctor: ClientCtor<C>, address: string): C {
+export function createGrpcClient<C extends grpc.Client>(Ctor: ClientCtor<C>, address: string, options: grpc.ClientOptions = {}): C {
   const serviceConfig = {
     methodConfig: [
       {
@@ -37,6 +37,7 @@ export function createGrpcClient<C extends grpc.Client>(Ctor: ClientCtor<C>, add
     'grpc.service_config': JSON.stringify(serviceConfig),
     'grpc.enable_retries': 1,
     'grpc.keepalive_time_ms': 30_000,
+    ...options,
   });
 }
 

@@ -47,7 +47,10 @@ runService(
     const peers = new Peers({ presence: config.PRESENCE_GRPC_ADDR, conversation: config.CONVERSATION_GRPC_ADDR });
     let router: Router | undefined;
     const directory = new AgentDirectory(peers, logger, () => router?.wakeUp());
-    const offers = new OfferBook({ store, peers, directory, events, logger, replica, claimTtlMs: config.ROUTING_CLAIM_TTL_MS, now: Date.now, onAssigned: (s) => assignments.inc({ strategy: s }) });
+    const offers = new OfferBook({ store, peers, directory, events, logger, replica, claimTtlMs: config.ROUTING_CLAIM_TTL_MS, now: Date.now, onAssigned: (tenantId, conversationId, strategy) => {
+        assignments.inc({ strategy });
+        router?.assigned(tenantId, conversationId);
+      } });
     const feed = new ConversationFeed(rt.nats, (change) => router?.onFeed(change), logger);
     router = new Router({ store, peers, directory, offers, logger, replica, now: Date.now, maxInFlight: config.ROUTING_MAX_IN_FLIGHT, observeDecision: (s) => decisions.observe(s) }, feed);
     const stopOffers = await store.watchOffers((t, c, o) => router!.onOffer(t, c, o));

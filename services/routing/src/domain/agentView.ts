@@ -15,6 +15,8 @@ export interface AgentView {
   skills: ReadonlyMap<string, number>;
   /** Lower-case BCP 47 tags. */
   languages: readonly string[];
+  /** Their primary subtags ("pt" for "pt-br"), precomputed: routing asks for every agent of every decision. */
+  primaryLanguages?: ReadonlySet<string>;
   translationEnabled: boolean;
   teamIds: readonly string[];
   capacity: Readonly<Partial<Record<ChannelName, number>>>;
@@ -31,10 +33,9 @@ export const capacityOn = (a: AgentView, channel: ChannelName): number => a.capa
 export const spareOn = (a: AgentView, channel: ChannelName): number => capacityOn(a, channel) - loadOn(a, channel);
 
 /** Whether the agent reads `language` (a BCP 47 tag) without translation: same primary language. */
-export function speaks(a: AgentView, language: string): boolean {
+export function speaks(a: AgentView, language: string, primary = language && primaryLanguage(language)): boolean {
   if (language === '') return true;
-  const primary = primaryLanguage(language);
-  return a.languages.some((l) => primaryLanguage(l) === primary);
+  return a.primaryLanguages ? a.primaryLanguages.has(primary) : a.languages.some((l) => primaryLanguage(l) === primary);
 }
 
 export const primaryLanguage = (tag: string): string => tag.toLowerCase().split('-')[0]!;

@@ -1,4 +1,4 @@
-import { capacityOn, loadOn, speaks, type AgentView } from './agentView';
+import { capacityOn, loadOn, primaryLanguage, speaks, type AgentView } from './agentView';
 import type { ChannelName, QueuePolicy, SkillRequirement } from './policy';
 import type { Waiting } from './waiting';
 
@@ -8,6 +8,8 @@ export interface Requirement {
   skills: readonly SkillRequirement[];
   /** '' : any language. */
   language: string;
+  /** Primary subtag of `language`, computed once per decision. */
+  primaryLanguage: string;
   /** '' : any team. */
   teamId: string;
   /** Overflow dropped the skill and language requirements. */
@@ -35,10 +37,12 @@ export type Verdict = { ok: true; viaTranslation: boolean } | { ok: false; why: 
  */
 export function requirementFor(w: Waiting, policy: QueuePolicy | undefined, now: number): Requirement {
   const widened = !!policy && policy.overflow.widen && policy.overflow.afterSeconds > 0 && now - w.queuedAt >= policy.overflow.afterSeconds * 1000;
+  const language = widened ? '' : policy?.language || w.language;
   return {
     channel: w.channel,
     skills: widened ? [] : (policy?.requiredSkills ?? []),
-    language: widened ? '' : policy?.language || w.language,
+    language,
+    primaryLanguage: language && primaryLanguage(language),
     teamId: w.teamId || policy?.teamId || '',
     widened,
   };
@@ -72,6 +76,6 @@ export function judgeFit(agent: AgentView, req: Requirement): Verdict {
     const level = agent.skills.get(s.name);
     if (level === undefined || level < s.minLevel) return no('missing_skill');
   }
-  if (speaks(agent, req.language)) return OK_NATIVE;
+  if (speaks(agent, req.language, req.primaryLanguage)) return OK_NATIVE;
   return agent.translationEnabled ? OK_TRANSLATED : no('language');
 }

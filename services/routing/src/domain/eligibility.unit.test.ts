@@ -3,6 +3,8 @@ import { judge, judgeFit, requirementFor, type Requirement } from './eligibility
 import type { QueuePolicy } from './policy';
 import type { Waiting } from './waiting';
 
+const primaryOf = (tag: string) => tag.toLowerCase().split('-')[0]!;
+
 const NOW = Date.parse('2025-01-06T10:00:00Z');
 
 function agent(agentId: string, over: Partial<AgentView> = {}): AgentView {
@@ -53,7 +55,7 @@ const policy = (over: Partial<QueuePolicy> = {}): QueuePolicy => ({
   ...over,
 });
 
-const req = (over: Partial<Requirement> = {}): Requirement => ({ channel: 'chat', skills: [], language: '', teamId: '', widened: false, ...over });
+const req = (over: Partial<Requirement> = {}): Requirement => ({ channel: 'chat', skills: [], language: '', teamId: '', widened: false, ...over, primaryLanguage: primaryOf(over.language ?? '') });
 const none = new Set<string>();
 
 describe('requirementFor', () => {
@@ -62,6 +64,7 @@ describe('requirementFor', () => {
       channel: 'email',
       skills: [],
       language: 'de',
+      primaryLanguage: 'de',
       teamId: 'tier-2',
       widened: false,
     });
@@ -69,7 +72,7 @@ describe('requirementFor', () => {
 
   it("takes the queue's skills, and its language over the conversation's", () => {
     const p = policy({ language: 'es' });
-    expect(requirementFor(waiting({ language: 'en' }), p, NOW)).toEqual({ channel: 'chat', skills: p.requiredSkills, language: 'es', teamId: '', widened: false });
+    expect(requirementFor(waiting({ language: 'en' }), p, NOW)).toEqual({ channel: 'chat', skills: p.requiredSkills, language: 'es', primaryLanguage: 'es', teamId: '', widened: false });
   });
 
   it("falls back to the conversation's language when the queue names none", () => {
@@ -92,7 +95,7 @@ describe('requirementFor', () => {
     });
 
     it('drops skills and language once after_seconds have passed, but keeps the team', () => {
-      expect(requirementFor(waiting({ queuedAt: NOW - 60_000 }), p, NOW)).toEqual({ channel: 'chat', skills: [], language: '', teamId: 'tier-1', widened: true });
+      expect(requirementFor(waiting({ queuedAt: NOW - 60_000 }), p, NOW)).toEqual({ channel: 'chat', skills: [], language: '', primaryLanguage: '', teamId: 'tier-1', widened: true });
     });
 
     it('does not widen a conversation whose queuedAt lies in the future', () => {

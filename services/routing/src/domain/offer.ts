@@ -8,6 +8,9 @@ import type { ChannelName, StrategyName } from './policy';
  *   releases that reservation unless the conversation went to that agent.
  * - `offered`: waiting for one of `agentIds` to accept until `expiresAt`.
  * - `accepting`: `acceptingAgent` won and is being assigned.
+ * - `assigned`: the conversation went to `acceptingAgent`; the record stays
+ *   until every replica's feed has seen the assignment, so none of them routes
+ *   the conversation again meanwhile, and is then deleted.
  * - `idle`: no offer out; only the memory of who declined.
  */
 export interface OfferRecord {
@@ -17,7 +20,7 @@ export interface OfferRecord {
   channel: ChannelName;
   language: string;
   strategy: StrategyName;
-  state: 'idle' | 'reserving' | 'offered' | 'accepting';
+  state: 'idle' | 'reserving' | 'offered' | 'accepting' | 'assigned';
   agentIds: string[];
   /** The agent whose capacity is held for this offer ('' for manual pick until someone accepts). */
   reservedFor: string;
@@ -26,13 +29,16 @@ export interface OfferRecord {
   declined: string[];
   /** Epoch ms. */
   expiresAt: number;
+  /** When the conversation entered the queue this offer serves: tells this waiting spell from a later one. */
+  queuedAt: number;
   /** The decision (proto JSON of AssignmentDecision) to record when assigned. */
   decision: unknown;
   /** Replica that last wrote it, for logs. */
   by: string;
 }
 
-export const isActive = (o: OfferRecord | undefined, now: number): boolean => !!o && o.state !== 'idle' && o.expiresAt > now;
+/** An offer that keeps routing off the conversation: out and not expired, or settled by an assignment. */
+export const isActive = (o: OfferRecord | undefined, now: number): boolean => !!o && (o.state === 'assigned' || (o.state !== 'idle' && o.expiresAt > now));
 
 /**
  * Checks that `agentId` may accept the offer now.
@@ -40,6 +46,9 @@ export const isActive = (o: OfferRecord | undefined, now: number): boolean => !!
  */
 export function requireAcceptable(offer: OfferRecord | undefined, conversationId: string, agentId: string, now: number): OfferRecord {
   if (!offer || offer.state === 'idle') throw new IllegalStateError(`conversation "${conversationId}" has no open offer: it was taken or withdrawn`);
+  if (offer.state === 'assigned') {
+    throw new IllegalStateError(offer.acceptingAgent === agentId ? `conversation "${conversationId}" is already yours` : `conversation "${conversationId}" went to another agent`);
+  }
   if (!offer.agentIds.includes(agentId)) throw new IllegalStateError(`the offer of conversation "${conversationId}" went to another agent`);
   if (offer.state === 'accepting') {
     throw new IllegalStateError(offer.acceptingAgent === agentId ? `agent "${agentId}" is already accepting conversation "${conversationId}"` : `conversation "${conversationId}" was accepted by another agent`);

@@ -16,6 +16,7 @@ const offer = (over: Partial<OfferRecord> = {}): OfferRecord => ({
   acceptingAgent: '',
   declined: [],
   expiresAt: NOW + 30_000,
+  queuedAt: NOW - 60_000,
   decision: { strategy: 'least_busy' },
   by: 'replica-1',
   ...over,
@@ -132,5 +133,14 @@ describe('isActive', () => {
   it('is false for no record or an idle one', () => {
     expect(isActive(undefined, NOW)).toBe(false);
     expect(isActive(offer({ state: 'idle' }), NOW)).toBe(false);
+  });
+});
+
+describe('an assigned offer', () => {
+  it('stays active, whatever its expiry, and refuses every accept', () => {
+    const settled = offer({ state: 'assigned', acceptingAgent: 'a1', expiresAt: NOW - 1 });
+    expect(isActive(settled, NOW)).toBe(true);
+    expect(refusal(() => requireAcceptable(settled, 'c1', 'a1', NOW))).toBe('conversation "c1" is already yours');
+    expect(refusal(() => requireAcceptable(settled, 'c1', 'a2', NOW))).toBe('conversation "c1" went to another agent');
   });
 });

@@ -5,6 +5,8 @@ import type { QueuePolicy } from './policy';
 import { BROADCAST_LIMIT, CANDIDATES_KEPT, chose, route, waitingReason, type RouteInput, type RouteOutcome } from './route';
 import type { Waiting } from './waiting';
 
+const primaryOf = (tag: string) => tag.toLowerCase().split('-')[0]!;
+
 const NOW = Date.parse('2025-01-06T10:00:00Z');
 const MIN = 60_000;
 
@@ -245,7 +247,7 @@ describe('route: waits', () => {
       'no eligible agent for chat, team support-team, skill billing≥3, language en: 2 at capacity, 1 missing a required skill, 1 not accepting work, ' +
         '1 off shift, 1 not on this channel, 1 not speaking the language, 1 in another team, 1 declined or let the offer expire',
     );
-    expect(out.requirement).toEqual({ channel: 'chat', skills: [{ name: 'billing', minLevel: 3 }], language: 'en', teamId: 'support-team', widened: false });
+    expect(out.requirement).toEqual({ channel: 'chat', skills: [{ name: 'billing', minLevel: 3 }], language: 'en', primaryLanguage: 'en', teamId: 'support-team', widened: false });
   });
 
   it('says nobody serves the conversation when there are no agents at all', () => {
@@ -255,7 +257,7 @@ describe('route: waits', () => {
       excluded: {},
       afterHours: true,
       reason: 'no agent serves chat, language en',
-      requirement: { channel: 'chat', skills: [], language: 'en', teamId: '', widened: false },
+      requirement: { channel: 'chat', skills: [], language: 'en', primaryLanguage: 'en', teamId: '', widened: false },
     });
   });
 
@@ -308,7 +310,7 @@ describe('route: waits', () => {
 });
 
 describe('waitingReason', () => {
-  const req = (over: Partial<Requirement> = {}): Requirement => ({ channel: 'email', skills: [], language: '', teamId: '', widened: false, ...over });
+  const req = (over: Partial<Requirement> = {}): Requirement => ({ channel: 'email', skills: [], language: '', teamId: '', widened: false, ...over, primaryLanguage: primaryOf(over.language ?? '') });
 
   it('lists the requirement without empty parts, and a skill of any level without a level', () => {
     expect(waitingReason({}, req({ skills: [{ name: 'billing', minLevel: 0 }, { name: 'vip', minLevel: 2 }] }))).toBe('no agent serves email, skill billing, skill vip≥2');

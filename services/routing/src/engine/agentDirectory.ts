@@ -1,7 +1,7 @@
 import type { Logger } from '@contactcenter/infra';
 import type { Agent } from '@contactcenter/proto/presence/v1';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { AgentView } from '../domain/agentView';
+import { primaryLanguage, type AgentView } from '../domain/agentView';
 import type { ChannelName } from '../domain/policy';
 import type { Peers } from './peers';
 
@@ -17,6 +17,7 @@ export function toView(agent: Agent): AgentView {
     unavailableReason: agent.unavailableReason,
     skills: new Map(p.skills.map((s) => [s.name, s.level])),
     languages: p.languages.map((l) => l.toLowerCase()),
+    primaryLanguages: new Set(p.languages.map(primaryLanguage)),
     translationEnabled: p.translationEnabled,
     teamIds: p.teamIds,
     capacity: p.capacity as Partial<Record<ChannelName, number>>,

@@ -19,8 +19,8 @@ export interface OfferBookDeps {
   /** How long a replica's claim (reserving, accepting) holds before another replica may take over. */
   claimTtlMs: number;
   now: () => number;
-  /** Counts assignments made, by strategy. */
-  onAssigned?: (strategy: string) => void;
+  /** Called after each assignment this replica made. */
+  onAssigned?: (tenantId: string, conversationId: string, strategy: string) => void;
 }
 
 /**
@@ -206,8 +206,9 @@ export class OfferBook {
       }
       throw err;
     }
-    this.deps.onAssigned?.(decision.strategy);
-    await store.deleteOffer(offer.tenantId, offer.conversationId, read.revision);
+    this.deps.onAssigned?.(offer.tenantId, offer.conversationId, decision.strategy);
+    // Settled, not deleted: deleting would tell the other replicas it is free before their feeds show the assignment.
+    await store.updateOffer({ ...offer, state: 'assigned', acceptingAgent: agentId, reservedFor: agentId, by: this.deps.replica }, read.revision);
     return revision;
   }
 }

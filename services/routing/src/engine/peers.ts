@@ -13,7 +13,8 @@ export class Peers {
   readonly conversation: ConversationServiceClient;
 
   constructor(addresses: { presence: string; conversation: string }) {
-    this.presence = createGrpcClient(PresenceServiceClient, addresses.presence);
+    // A tenant's whole agent list comes in one answer: 10,000 busy agents are over gRPC's default 4 MiB.
+    this.presence = createGrpcClient(PresenceServiceClient, addresses.presence, { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
     this.conversation = createGrpcClient(ConversationServiceClient, addresses.conversation);
   }
 

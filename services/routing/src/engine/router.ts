@@ -46,6 +46,14 @@ type Definitions = { queues: Map<string, QueuePolicy>; teams: Map<string, Team>;
 const key = (tenantId: string, conversationId: string) => `${tenantId}/${conversationId}`;
 
 /**
+ * Whether an offer belongs to the waiting spell an assignment or a close
+ * ended. A replica whose feed lags must not clear the offer of a later spell
+ * (after a transfer to a team, or a reopen), which another replica may be
+ * assigning right now.
+ */
+const sameSpell = (offer: OfferRecord, facts: ConversationFacts): boolean => offer.queuedAt === facts.queuedAt;
+
+/**
  * The routing loop of one replica. Every replica folds the same waiting
  * conversations from the event stream and the same agents from presence;
  * each pass serves every tenant's waiting conversations in priority order
@@ -65,6 +73,7 @@ export class Router {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private wake = false;
+  private readonly slotWaiters: (() => void)[] = [];
 
   constructor(
     private readonly deps: RouterDeps,
@@ -84,7 +93,7 @@ export class Router {
         if (change.queueId) this.recordAssignment(facts.tenantId, change.queueId, change.at);
         const offer = this.offers.get(k);
         this.background(async () => {
-          if (offer) await this.deps.offers.settle(offer, facts.agentId);
+          if (offer && sameSpell(offer.value, facts)) await this.deps.offers.settle(offer, facts.agentId);
           if (change.previousAgentId) await this.release(facts.tenantId, change.previousAgentId, facts.conversationId);
           if (!this.deps.directory.get(facts.tenantId, facts.agentId)?.holds.has(facts.conversationId)) {
             // Assigned outside routing (a supervisor, a transfer made elsewhere): count it against the agent's capacity.
@@ -101,7 +110,7 @@ export class Router {
         this.dropWaiting(facts.tenantId, facts.conversationId);
         const offer = this.offers.get(k);
         this.background(async () => {
-          if (offer) await this.deps.offers.settle(offer, change.agentId);
+          if (offer && sameSpell(offer.value, facts)) await this.deps.offers.settle(offer, change.agentId);
           if (change.agentId) await this.release(facts.tenantId, change.agentId, facts.conversationId);
         });
         break;
@@ -126,6 +135,11 @@ export class Router {
     else this.offers.delete(k);
     this.judgedAt.delete(k);
     this.wakeUp();
+  }
+
+  /** This replica just assigned the conversation: it no longer waits, whatever the feed says yet. */
+  assigned(tenantId: string, conversationId: string): void {
+    this.dropWaiting(tenantId, conversationId);
   }
 
   /** Offers of a tenant as this replica last saw them. */
@@ -197,7 +211,10 @@ export class Router {
       if (waiting.size === 0) continue;
       const defs = await this.defs(tenantId);
       const now = clock();
-      const order = [...waiting.values()].sort(servingOrder((w) => this.policyOf(defs, w), now));
+      // Priorities computed once per conversation, not once per comparison: 50,000 waiting sort in a few ms.
+      const keyed = [...waiting.values()].map((w) => ({ w, p: effectivePriority(w, this.policyOf(defs, w), now) }));
+      keyed.sort((a, b) => b.p - a.p || a.w.queuedAt - b.w.queuedAt || (a.w.conversationId < b.w.conversationId ? -1 : 1));
+      const order = keyed.map((k) => k.w);
       // Free slots per channel: once a channel has none, the rest of its line can only wait.
       const free = new Map<string, number>();
       const working = new Map<string, number>();
@@ -207,6 +224,10 @@ export class Router {
         for (const [ch, cap] of Object.entries(a.capacity)) free.set(ch, (free.get(ch) ?? 0) + Math.max(0, (cap ?? 0) - (a.load[ch as keyof typeof a.load] ?? 0)));
       }
       for (const w of order) {
+        // At the in-flight limit, wait for a slot and go on down the same line: re-sorting
+        // every waiting conversation after each assignment would cost O(n log n) per assignment.
+        while (this.inFlight.size >= maxInFlight) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        if (!waiting.has(w.conversationId)) continue;
         const k = key(tenantId, w.conversationId);
         if (this.inFlight.has(k)) continue;
         const offer = this.offers.get(k);
@@ -221,7 +242,6 @@ export class Router {
           continue;
         }
         if (this.judgedAt.get(k) === directory.version) continue;
-        if (this.inFlight.size >= maxInFlight) return;
         let outcome: RouteOutcome;
         if ((free.get(w.channel) ?? 0) <= 0) {
           // Nobody on the channel has a free slot: no need to judge every agent to know it waits.
@@ -264,8 +284,10 @@ export class Router {
       agentIds: [],
       reservedFor: '',
       acceptingAgent: '',
-      declined: previous?.value.declined ?? [],
+      // Who declined is remembered for this waiting spell only.
+      declined: previous && previous.value.queuedAt === w.queuedAt ? previous.value.declined : [],
       expiresAt: 0,
+      queuedAt: w.queuedAt,
       decision: AssignmentDecision.toJSON(outcome.decision),
       by: this.deps.replica,
     };
@@ -372,6 +394,7 @@ export class Router {
     this.inFlight.add(k);
     this.background(work).finally(() => {
       this.inFlight.delete(k);
+      this.slotWaiters.shift()?.();
       this.wakeUp();
     });
   }
