@@ -225,3 +225,37 @@ async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000):
     await new Promise((r) => setTimeout(r, 150));
   }
 }
+
+describe('the real-time channel', () => {
+  it('pushes the agent\'s REST reply to the visitor\'s WebSocket, and nothing of it to another visitor', async () => {
+    const { default: WebSocket } = await import('ws');
+    const tenant = 'wonka';
+    const key = (await (await api('/v1/admin/widget-keys', { method: 'POST', token: stack.token(tenant, 'root', ['admin']) })).json()) as { widgetKey: string };
+    const visitor = async () => ((await (await api('/v1/visitor/sessions', { method: 'POST', body: JSON.stringify({ widgetKey: key.widgetKey }) })).json()) as { token: string }).token;
+    const [alice, mallory] = [await visitor(), await visitor()];
+    const started = await api('/v1/visitor/conversations', { method: 'POST', token: alice, body: JSON.stringify({ language: 'en' }) });
+    const { conversationId } = (await started.json()) as { conversationId: string };
+
+    // As a browser would: the token as a subprotocol, never in the URL.
+    const connect = async (token: string) => {
+      const ws = new WebSocket(`${stack.gatewayUrl.replace(/^http/, 'ws')}/v1/realtime`, ['cc.realtime.v1', `bearer.${token}`]);
+      const frames: { type: string; data?: { message?: { text: string; authorKind: string } }; subject?: string; position?: number }[] = [];
+      ws.on('message', (raw) => frames.push(JSON.parse(String(raw))));
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      await poll(async () => frames.find((f) => f.type === 'ready'));
+      return { ws, frames };
+    };
+    const aliceSocket = await connect(alice);
+    const mallorySocket = await connect(mallory);
+    try {
+      const reply = await api(`/v1/conversations/${conversationId}/messages`, { method: 'POST', token: stack.token(tenant, 'agent-charlie'), body: JSON.stringify({ text: 'Hi, Charlie here. How can I help?' }) });
+      expect(reply.status).toBe(201);
+      const pushed = await poll(async () => aliceSocket.frames.find((f) => f.type === 'contactcenter.conversation.v1.MessagePosted'));
+      expect(pushed).toMatchObject({ subject: conversationId, data: { message: { text: 'Hi, Charlie here. How can I help?', authorKind: 'AUTHOR_KIND_AGENT' } }, position: expect.any(Number) });
+      expect(mallorySocket.frames.map((f) => f.type)).toEqual(['ready']);
+    } finally {
+      aliceSocket.ws.close();
+      mallorySocket.ws.close();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { adminRoutes } from './routes/admin';
 import { agentWorkRoutes } from './routes/agentWork';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
+import { realtimeRoutes } from './routes/realtime';
 import { visitorRoutes } from './routes/visitors';
 import { WidgetKeys } from './store/widgetKeys';
 
@@ -43,5 +44,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const widgetKeys = await WidgetKeys.open(deps.nats, deps.gatewayBucket);
   await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys });
   await app.register(adminRoutes, { prefix: '/v1', widgetKeys });
+  await app.register(realtimeRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats });
   return app;
 }

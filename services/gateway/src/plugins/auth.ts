@@ -49,11 +49,32 @@ async function requireRole(request: FastifyRequest, roles: Role[]): Promise<Prin
   } catch (err) {
     throw new UnauthorizedError('a valid bearer token is required', { cause: err });
   }
-  const { tid, sub, roles: granted } = request.user;
+  const principal = principalOfClaims(request.user);
+  if (!principal.roles.some((r) => roles.includes(r))) throw new ForbiddenError(roles.includes('visitor') ? 'requires a visitor session' : `requires one of the roles ${roles.join(', ')}`);
+  request.principal = principal;
+  return principal;
+}
+
+/**
+ * The principal of a bearer token that did not come in the `Authorization`
+ * header (the WebSocket upgrade, where browsers cannot set headers). Same
+ * checks as the REST routes: signature, algorithm, expiry, claims.
+ * @throws UnauthorizedError for any bad token.
+ */
+export function principalOfToken(app: FastifyInstance, token: string): Principal {
+  let claims: unknown;
+  try {
+    claims = app.jwt.verify(token);
+  } catch (err) {
+    throw new UnauthorizedError('a valid bearer token is required', { cause: err });
+  }
+  return principalOfClaims(claims);
+}
+
+function principalOfClaims(claims: unknown): Principal {
+  const { tid, sub, roles: granted } = (claims ?? {}) as Partial<Record<'tid' | 'sub' | 'roles', unknown>>;
   if (typeof tid !== 'string' || !TENANT_RE.test(tid) || typeof sub !== 'string' || !sub || !Array.isArray(granted)) {
     throw new UnauthorizedError('token lacks tenant, subject or roles');
   }
-  if (!granted.some((r) => roles.includes(r))) throw new ForbiddenError(roles.includes('visitor') ? 'requires a visitor session' : `requires one of the roles ${roles.join(', ')}`);
-  request.principal = { tenantId: tid, subject: sub, roles: granted };
-  return request.principal;
+  return { tenantId: tid, subject: sub, roles: granted as Role[] };
 }

@@ -1,0 +1,40 @@
+import type { Principal } from '../plugins/auth';
+import { addressOf, mayEverSee, viewOf } from './visibility';
+
+const agent: Principal = { tenantId: 'acme', subject: 'agent-1', roles: ['agent'] };
+const alice: Principal = { tenantId: 'acme', subject: 'alice', roles: ['visitor'] };
+
+describe('addressOf', () => {
+  it('reads conversation and routing subjects of the tenant only', () => {
+    expect(addressOf('cc.acme.conversation.MessagePosted', 'acme')).toEqual({ context: 'conversation', type: 'MessagePosted' });
+    expect(addressOf('cc.acme.routing.OfferMade', 'acme')).toEqual({ context: 'routing', type: 'OfferMade' });
+    expect(addressOf('cc.acme.presence.AgentStatusChanged', 'acme')).toBeUndefined();
+    expect(addressOf('cc.globex.conversation.MessagePosted', 'acme')).toBeUndefined();
+    expect(addressOf('cc.acme.conversation.MessagePosted.extra', 'acme')).toBeUndefined();
+  });
+});
+
+describe('what a principal may see', () => {
+  const note = { context: 'conversation', type: 'InternalNoteAdded' } as const;
+  const posted = { context: 'conversation', type: 'MessagePosted' } as const;
+
+  it('shows staff everything of their tenant as it is', () => {
+    expect(viewOf(agent, note, undefined, { note: { text: 'VIP' } })).toEqual({ data: { note: { text: 'VIP' } } });
+    expect(mayEverSee(agent, { context: 'routing', type: 'OfferMade' })).toBe(true);
+  });
+
+  it('shows a visitor only allowed types of their own conversations', () => {
+    expect(viewOf(alice, posted, 'alice', { text: 'hi' })).toEqual({ data: { text: 'hi' } });
+    expect(viewOf(alice, posted, 'bob', { text: 'hi' })).toBeUndefined();
+    expect(viewOf(alice, posted, undefined, { text: 'hi' })).toBeUndefined();
+    expect(viewOf(alice, note, 'alice', {})).toBeUndefined();
+    expect(mayEverSee(alice, { context: 'routing', type: 'OfferMade' })).toBe(false);
+    expect(mayEverSee(alice, { context: 'conversation', type: 'SomethingAddedLater' })).toBe(false);
+  });
+
+  it('drops internal fields for a visitor without touching the original', () => {
+    const data = { conversationId: 'c', agentId: 'a', reason: 'least busy', decision: { score: 1 } };
+    expect(viewOf(alice, { context: 'conversation', type: 'AgentAssigned' }, 'alice', data)).toEqual({ data: { conversationId: 'c', agentId: 'a' } });
+    expect(data.decision).toEqual({ score: 1 });
+  });
+});

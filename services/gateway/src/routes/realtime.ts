@@ -1,0 +1,101 @@
+import websocket from '@fastify/websocket';
+import { unary, UnauthorizedError, type NatsConnection } from '@contactcenter/infra';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Peers } from '../peers';
+import { principalOfToken, type Principal } from '../plugins/auth';
+import { ConversationOwners } from '../realtime/conversationOwners';
+import { DEFAULT_LIMITS, runRealtimeSession, type RealtimeLimits } from '../realtime/realtimeSession';
+
+/** The subprotocol a browser offers alongside `bearer.<token>`; the server selects it, never the token. */
+export const REALTIME_PROTOCOL = 'cc.realtime.v1';
+const BEARER_PROTOCOL = 'bearer.';
+
+export interface RealtimeOptions {
+  peers: Peers;
+  nats: NatsConnection;
+  /** JetStream stream of domain events (default CC_EVENTS). */
+  stream?: string;
+  limits?: Partial<RealtimeLimits>;
+}
+
+/**
+ * `GET /v1/realtime`: a WebSocket for the agent desk and the customer widget.
+ *
+ * Authentication happens before the upgrade (a bad or missing token is a
+ * plain HTTP 401 problem, no socket): the bearer token goes in the
+ * `Authorization` header, or, from a browser, which cannot set headers on a
+ * WebSocket, as a subprotocol: `new WebSocket(url, ['cc.realtime.v1', 'bearer.' + token])`.
+ * A `?token=` query parameter is refused: URLs end up in access logs
+ * (this gateway's own request log prints them) and proxy logs.
+ *
+ * `?after=<position>` resumes after the last event the client saw: it gets
+ * every later event it may see, in order, then live ones, none twice.
+ * Without it the socket starts at the end of the stream; the first frame,
+ * `{ type: 'ready', position }`, tells where. See realtime/frames.ts for the
+ * frames and realtime/visibility.ts for who sees what.
+ *
+ * @example
+ *   const ws = new WebSocket(`wss://api.example/v1/realtime?after=${last}`, ['cc.realtime.v1', `bearer.${token}`]);
+ *   ws.onmessage = (m) => { const f = JSON.parse(m.data); if (f.position) last = f.position; };
+ *   ws.send(JSON.stringify({ type: 'typing', conversationId, typing: true }));
+ */
+export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions): Promise<void> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  await app.register(websocket, {
+    options: {
+      maxPayload: limits.maxFrameBytes,
+      // Select our protocol when offered; never echo the token back.
+      handleProtocols: (protocols: Set<string>) => (protocols.has(REALTIME_PROTOCOL) ? REALTIME_PROTOCOL : false),
+    },
+  });
+  const tokenExpiries = new WeakMap<FastifyRequest, number>();
+  const { conversation } = opts.peers;
+  const owners = new ConversationOwners({
+    fetch: async (tenantId, conversationId) => {
+      const res = await unary(conversation, conversation.getConversation, { conversationId, includeNotes: false }, { tenantId, actorId: 'gateway-realtime' });
+      return res.conversation?.customerId;
+    },
+  });
+
+  app.get<{ Querystring: { after?: string } }>(
+    '/realtime',
+    {
+      websocket: true,
+      schema: {
+        querystring: { type: 'object', additionalProperties: false, properties: { after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' } } },
+      },
+      // Before validation and before the upgrade: an anonymous client learns nothing, not even about its query.
+      preValidation: async (request) => {
+        const { principal, expiresAt } = authenticateUpgrade(app, request);
+        request.principal = principal;
+        if (expiresAt !== undefined) tokenExpiries.set(request, expiresAt);
+      },
+    },
+    (socket, request) => {
+      const principal = request.principal!;
+      const expiresAt = tokenExpiries.get(request);
+      const after = request.query.after === undefined ? undefined : Number(request.query.after);
+      runRealtimeSession(socket, principal, { after, expiresAt }, { nats: opts.nats, owners, log: request.log, limits, stream: opts.stream });
+    },
+  );
+}
+
+function authenticateUpgrade(app: FastifyInstance, request: FastifyRequest): { principal: Principal; expiresAt?: number } {
+  if (Object.hasOwn((request.query ?? {}) as object, 'token')) {
+    throw new UnauthorizedError(`pass the token in the Authorization header or as the subprotocol "${BEARER_PROTOCOL}<token>", never in the URL`);
+  }
+  const token = bearerOf(request);
+  if (!token) throw new UnauthorizedError('a valid bearer token is required');
+  const principal = principalOfToken(app, token);
+  const exp = (app.jwt.decode<{ exp?: unknown }>(token) ?? {}).exp;
+  return { principal, ...(typeof exp === 'number' ? { expiresAt: exp * 1000 } : {}) };
+}
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && /^Bearer [^\s]+$/i.test(header)) return header.slice(7);
+  const protocols = request.headers['sec-websocket-protocol'];
+  if (typeof protocols !== 'string') return undefined;
+  const offered = protocols.split(',').map((p) => p.trim()).find((p) => p.startsWith(BEARER_PROTOCOL));
+  return offered ? offered.slice(BEARER_PROTOCOL.length) : undefined;
+}
