@@ -116,13 +116,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...(opts.extraEnv?.[name] ?? {}),
   });
   try {
-    // Routing calls conversation and presence, so it starts once they listen.
-    const first = BACKEND_SERVICES.filter((n) => n !== 'routing');
+    // Routing and translation call conversation and presence, so they start once those listen.
+    const dependent: BackendName[] = ['routing', 'translation'];
+    const first = BACKEND_SERVICES.filter((n) => !dependent.includes(n));
     for (const name of first) services.set(name, new ServiceProcess(name, envFor(name), opts.onLine));
     for (const name of first) ports.set(name, await services.get(name)!.ready);
     const addr = (n: BackendName) => `127.0.0.1:${ports.get(n)!.grpcPort}`;
-    services.set('routing', new ServiceProcess('routing', { ...envFor('routing'), CONVERSATION_GRPC_ADDR: addr('conversation'), PRESENCE_GRPC_ADDR: addr('presence') }, opts.onLine));
-    ports.set('routing', await services.get('routing')!.ready);
+    const peerEnv = { CONVERSATION_GRPC_ADDR: addr('conversation'), PRESENCE_GRPC_ADDR: addr('presence') };
+    for (const name of dependent) services.set(name, new ServiceProcess(name, { ...peerEnv, ...envFor(name) }, opts.onLine));
+    for (const name of dependent) ports.set(name, await services.get(name)!.ready);
     const gateway = new ServiceProcess(
       'gateway',
       {

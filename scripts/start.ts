@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signStaffToken } from './devToken';
+import { apertiumMissing, startApertiumServer, type ApertiumServer } from './apertiumServer';
 import { natsServerBinary, startNatsServer, tcpReachable, type NatsServer } from './natsServer';
 import { ROOT, startStack, type LogLine, type Stack } from './stack';
 
@@ -44,6 +45,15 @@ async function resolveNats(): Promise<{ url: string; server?: NatsServer }> {
   return { url: server.url, server };
 }
 
+/** Apertium APY for offline translation when it is installed; otherwise translation runs off and says so once. */
+async function resolveTranslation(): Promise<{ env: Record<string, string>; server?: ApertiumServer }> {
+  if (process.env.APERTIUM_URL) return { env: { APERTIUM_URL: process.env.APERTIUM_URL } };
+  const missing = apertiumMissing();
+  if (missing) return { env: { TRANSLATION_DEFAULT_PROVIDER: 'off' } };
+  const server = await startApertiumServer();
+  return { env: { APERTIUM_URL: server.url }, server };
+}
+
 function devJwtSecret(): string {
   if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
   const file = join(DATA, 'dev-jwt-secret');
@@ -56,6 +66,7 @@ async function main() {
   const nats = await resolveNats();
   const eventStoreUrl = process.env.EVENT_STORE_URL ?? `pglite://${join(DATA, 'eventstore')}`;
   const jwtSecret = devJwtSecret();
+  const translation = await resolveTranslation();
   let stack: Stack | undefined;
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -63,6 +74,7 @@ async function main() {
     stopping = true;
     process.stdout.write('\nstopping the stack…\n');
     await stack?.stop();
+    await translation.server?.stop();
     await nats.server?.stop();
     process.exit(code);
   };
@@ -70,7 +82,7 @@ async function main() {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
-    stack = await startStack({ natsUrl: nats.url, eventStoreUrl, jwtSecret, ports: 'fixed', onLine: printLine, logLevel: process.env.LOG_LEVEL });
+    stack = await startStack({ natsUrl: nats.url, eventStoreUrl, jwtSecret, ports: 'fixed', onLine: printLine, logLevel: process.env.LOG_LEVEL, extraEnv: { translation: translation.env } });
   } catch (err) {
     process.stderr.write(`the stack did not start: ${(err as Error).message}\n`);
     await shutdown(1);

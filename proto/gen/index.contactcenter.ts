@@ -8,3 +8,4 @@
 export * as conversation from "./index.contactcenter.conversation";
 export * as presence from "./index.contactcenter.presence";
 export * as routing from "./index.contactcenter.routing";
+export * as translation from "./index.contactcenter.translation";

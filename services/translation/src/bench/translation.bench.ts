@@ -17,7 +17,7 @@ import { startNatsServer } from '../../../../scripts/natsServer';
 import { NatsKvTranslationCache } from '../memory/natsKvTranslationCache';
 import { ApertiumApyProvider } from '../providers/apertiumApy';
 import { withCircuitBreaker } from '../providers/breakerProvider';
-import { startApertiumServer } from '../testSupport/apertiumServer';
+import { startApertiumServer } from '../../../../scripts/apertiumServer';
 import { translate, type TranslatorDeps } from '../translator';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);

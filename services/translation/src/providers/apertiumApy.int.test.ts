@@ -4,7 +4,7 @@
  * CI and is skipped with a printed reason elsewhere.
  */
 import { LruTranslationCache } from '../memory/lruTranslationCache';
-import { apertiumTestPlan, startApertiumServer, type ApertiumServer } from '../testSupport/apertiumServer';
+import { apertiumTestPlan, startApertiumServer, type ApertiumServer } from '../../../../scripts/apertiumServer';
 import { translate } from '../translator';
 import { ApertiumApyProvider } from './apertiumApy';
 import { withCircuitBreaker } from './breakerProvider';

@@ -1,0 +1,62 @@
+import { requireTenantId } from '@contactcenter/infra';
+import { UnavailableError, ValidationError } from '@contactcenter/infra/errors';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+export const DEFAULT_TRANSLATION_BUCKET = 'cc_translation';
+
+export interface TenantSettings {
+  enabled: boolean;
+  /** '' : the service's default provider. */
+  provider: string;
+  glossary: string[];
+}
+
+export const DEFAULT_SETTINGS: TenantSettings = { enabled: true, provider: '', glossary: [] };
+
+const MAX_TERMS = 500;
+
+/** @throws ValidationError naming the field; `providers` are the names this service offers. */
+export function validateSettings(s: TenantSettings, providers: readonly string[]): TenantSettings {
+  if (s.provider !== '' && !providers.includes(s.provider)) {
+    throw new ValidationError('settings.provider', `unknown provider ${JSON.stringify(s.provider)}; this service offers ${providers.join(', ') || 'none'}`);
+  }
+  if (s.glossary.length > MAX_TERMS) throw new ValidationError('settings.glossary', `at most ${MAX_TERMS} terms`);
+  s.glossary.forEach((t, i) => {
+    if (t.trim() === '' || t.length > 100) throw new ValidationError(`settings.glossary[${i}]`, 'must be 1-100 characters');
+  });
+  return { enabled: s.enabled, provider: s.provider, glossary: [...new Set(s.glossary.map((t) => t.trim()))] };
+}
+
+/** Per-tenant translation settings in NATS KV (`<tenant>.settings`), shared by every replica; cached briefly. */
+export class TenantSettingsStore {
+  private readonly cache = new Map<string, { at: number; value: TenantSettings }>();
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly cacheMs: number,
+  ) {}
+
+  static async open(nc: NatsConnection, bucket = DEFAULT_TRANSLATION_BUCKET, cacheMs = 2_000): Promise<TenantSettingsStore> {
+    try {
+      return new TenantSettingsStore(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }), cacheMs);
+    } catch (err) {
+      throw new UnavailableError(`cannot open the translation KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async get(tenantId: string): Promise<TenantSettings> {
+    const hit = this.cache.get(tenantId);
+    if (hit && Date.now() - hit.at < this.cacheMs) return hit.value;
+    const entry = await this.kv.get(`${requireTenantId(tenantId)}.settings`);
+    const value = entry && entry.operation === 'PUT' && entry.length > 0 ? { ...DEFAULT_SETTINGS, ...entry.json<TenantSettings>() } : DEFAULT_SETTINGS;
+    this.cache.set(tenantId, { at: Date.now(), value });
+    return value;
+  }
+
+  async put(tenantId: string, settings: TenantSettings): Promise<TenantSettings> {
+    await this.kv.put(`${requireTenantId(tenantId)}.settings`, JSON.stringify(settings));
+    this.cache.set(tenantId, { at: Date.now(), value: settings });
+    return settings;
+  }
+}

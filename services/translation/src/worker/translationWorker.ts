@@ -1,0 +1,158 @@
+import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
+import { isDomainError } from '@contactcenter/infra/errors';
+import { decodeCloudEvent, DEFAULT_STREAM } from '@contactcenter/infra/events';
+import { ConversationServiceClient, MessagePosted } from '@contactcenter/proto/conversation/v1';
+import { PresenceServiceClient } from '@contactcenter/proto/presence/v1';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { LanguageDetector } from '../detection/detectLanguage';
+import type { TenantSettingsStore } from '../settings/tenantSettings';
+import { translate, type TranslatorDeps } from '../translator';
+import { planTranslation } from './translationPlan';
+
+export interface TranslationWorkerDeps {
+  nc: NatsConnection;
+  translator: TranslatorDeps;
+  settings: TenantSettingsStore;
+  detector: LanguageDetector;
+  defaultProvider: string;
+  conversationAddress: string;
+  presenceAddress: string;
+  logger: Logger;
+  /** A failed translation is tried this many times in all, with growing delays. */
+  maxAttempts: number;
+  /** Name of the durable consumer shared by every replica. */
+  durable?: string;
+}
+
+const ACTOR = 'translation';
+const RETRY_DELAYS_MS = [2_000, 10_000, 60_000, 300_000];
+
+/**
+ * Translates conversations as their messages are posted. One durable
+ * JetStream consumer is shared by every replica, so each message is handled
+ * by one of them; a message is acknowledged only once its outcome is
+ * recorded on the conversation. A provider failure is recorded (the
+ * original stays visible) and the message is redelivered later; the
+ * translation recorded on a later attempt follows it.
+ */
+export class TranslationWorker {
+  private messages: ConsumerMessages | undefined;
+  private readonly conversation: ConversationServiceClient;
+  private readonly presence: PresenceServiceClient;
+
+  constructor(private readonly deps: TranslationWorkerDeps) {
+    this.conversation = createGrpcClient(ConversationServiceClient, deps.conversationAddress);
+    this.presence = createGrpcClient(PresenceServiceClient, deps.presenceAddress);
+  }
+
+  async start(): Promise<void> {
+    const durable = this.deps.durable ?? 'translation-worker';
+    const jsm = await jetstreamManager(this.deps.nc);
+    await jsm.consumers.add(DEFAULT_STREAM, {
+      durable_name: durable,
+      filter_subject: 'cc.*.conversation.MessagePosted',
+      // A new deployment translates from now on, not the whole history.
+      deliver_policy: DeliverPolicy.New,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: 30_000_000_000,
+      max_deliver: this.deps.maxAttempts + 1,
+    }).catch(async (err: unknown) => {
+      // It exists already (another replica, or a restart): use it as it is.
+      if (!(await jsm.consumers.info(DEFAULT_STREAM, durable).catch(() => undefined))) throw err;
+    });
+    const consumer = await jetstream(this.deps.nc).consumers.get(DEFAULT_STREAM, durable);
+    this.messages = await consumer.consume({ max_messages: 64 });
+    void (async () => {
+      for await (const m of this.messages!) await this.handle(m);
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.messages?.stop();
+    this.conversation.close();
+    this.presence.close();
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    let tenantId = '';
+    let conversationId = '';
+    try {
+      const event = decodeCloudEvent(m);
+      tenantId = String(event.tenantid ?? m.subject.split('.')[1]);
+      const data = MessagePosted.fromJSON(event.data);
+      conversationId = data.conversationId;
+      const done = await this.translateMessage(tenantId, data, m.info.deliveryCount);
+      if (done) m.ack();
+      else m.nak(RETRY_DELAYS_MS[Math.min(m.info.deliveryCount - 1, RETRY_DELAYS_MS.length - 1)]);
+    } catch (err) {
+      this.deps.logger.warn({ err, tenant_id: tenantId, conversation_id: conversationId, attempt: m.info.deliveryCount }, 'message not translated yet; retried later');
+      m.nak(RETRY_DELAYS_MS[Math.min(m.info.deliveryCount - 1, RETRY_DELAYS_MS.length - 1)]);
+    }
+  }
+
+  /** True when the outcome is recorded for good; false to try again later. */
+  private async translateMessage(tenantId: string, posted: MessagePosted, attempt: number): Promise<boolean> {
+    const message = posted.message;
+    if (!message || message.text.trim() === '') return true;
+    const settings = await this.deps.settings.get(tenantId);
+    const provider = settings.provider || this.deps.defaultProvider;
+    if (!settings.enabled || provider === 'off') return true;
+    const as = { tenantId, actorId: ACTOR };
+    const c = this.conversation;
+    const { conversation } = await unary(c, c.getConversation, { conversationId: posted.conversationId, includeNotes: false }, as);
+    if (!conversation) return true;
+    let agentLanguage = '';
+    if (conversation.assignedAgentId) {
+      const p = this.presence;
+      const agent = await unary(p, p.getAgent, { agentId: conversation.assignedAgentId }, as).catch(() => undefined);
+      agentLanguage = agent?.agent?.profile?.languages[0] ?? '';
+    }
+    const plan = planTranslation({
+      authorKind: message.authorKind,
+      messageLanguage: message.language,
+      detected: this.deps.detector.detect(message.text)?.language,
+      customerLanguage: conversation.language,
+      agentLanguage,
+    });
+    if (plan.customerLanguage) {
+      await unary(c, c.changeCustomerLanguage, { conversationId: posted.conversationId, language: plan.customerLanguage, detected: plan.customerLanguageDetected ?? true }, as);
+    }
+    if (!plan.translate) return true;
+    const record = (r: { text?: string; provider: string; failure?: string; detail?: string }) =>
+      unary(
+        c,
+        c.recordTranslation,
+        {
+          conversationId: posted.conversationId,
+          messageId: message.messageId,
+          sourceLanguage: plan.translate!.source,
+          targetLanguage: plan.translate!.target,
+          text: r.text ?? '',
+          provider: r.provider,
+          failure: r.failure ?? '',
+          detail: (r.detail ?? '').slice(0, 500),
+        },
+        as,
+      );
+    let result;
+    try {
+      result = await translate(this.deps.translator, { provider, glossary: settings.glossary }, { text: message.text, ...plan.translate });
+    } catch (err) {
+      // Bad input or a pair the provider does not offer: retrying cannot help. Record why, and stop.
+      if (isDomainError(err) && err.code === 'validation') {
+        await record({ provider, failure: 'unsupported_pair', detail: err.message });
+        return true;
+      }
+      throw err;
+    }
+    if (result.status === 'translated') await record({ text: result.text, provider: result.provider });
+    else if (result.status === 'canned') await record({ text: result.text, provider: 'canned' });
+    else if (result.status === 'failed') {
+      // Recorded on the first failure only; the translation follows when a retry succeeds.
+      if (attempt === 1) await record({ provider, failure: result.error.kind.replace(/[^a-z0-9_-]/g, '_').slice(0, 32) || 'failed', detail: result.error.message });
+      return attempt > this.deps.maxAttempts;
+    }
+    return true;
+  }
+}
