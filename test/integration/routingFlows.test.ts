@@ -202,6 +202,29 @@ describe('routing flows', () => {
     await eventually(async () => (await timeline()).some((m) => m.text === 'Un agente se ha unido a la conversación.'));
   });
 
+  it('overflows to another queue, or widens the requirements, after waiting long enough', async () => {
+    const t = newTenant();
+    await agent(t, 'generalist', { skills: [] });
+    await queue(t, { queueId: 'general' });
+    await queue(t, { queueId: 'experts', requiredSkills: [{ name: 'tax', minLevel: 8 }], overflow: { afterSeconds: 1, widen: false, toQueueId: 'general' } });
+    await queue(t, { queueId: 'wide', requiredSkills: [{ name: 'tax', minLevel: 8 }], overflow: { afterSeconds: 1, widen: true, toQueueId: '' } });
+    const moved = await start(t, 'en', 'experts');
+    const widened = await start(t, 'en', 'wide');
+    // Nobody has the skill: both wait, and say why.
+    const why = await unary(routing, routing.getQueuePosition, { conversationId: widened }, as(t, 'visitor'));
+    expect(why.waitingReason).toContain('missing a required skill');
+    const movedTo = await eventually(async () => {
+      const c = await get(t, moved);
+      return c.assignedAgentId ? c : undefined;
+    });
+    expect(movedTo).toMatchObject({ queueId: 'general', assignedAgentId: 'generalist' });
+    const wide = await eventually(async () => {
+      const c = await get(t, widened);
+      return c.assignedAgentId ? c : undefined;
+    });
+    expect(wide).toMatchObject({ queueId: 'wide', assignedAgentId: 'generalist' });
+  });
+
   it('refuses bad input with the right status and changes nothing', async () => {
     const t = newTenant();
     await agent(t, 'a1');

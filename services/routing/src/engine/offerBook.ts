@@ -164,6 +164,11 @@ export class OfferBook {
     }
   }
 
+  /** Drops a settled record without touching any reservation (the assignment it records stands). */
+  async forget(read: Versioned<OfferRecord>): Promise<void> {
+    await this.deps.store.deleteOffer(read.value.tenantId, read.value.conversationId, read.revision);
+  }
+
   private async withdraw(read: Versioned<OfferRecord>, decliners: readonly string[]): Promise<boolean> {
     const { store, peers, directory } = this.deps;
     const { next, release } = withdraw(read.value, this.deps.replica, decliners);

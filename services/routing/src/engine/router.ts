@@ -133,6 +133,11 @@ export class Router {
     const k = key(tenantId, conversationId);
     if (offer) this.offers.set(k, offer);
     else this.offers.delete(k);
+    const facts = offer?.value.state === 'assigned' ? this.feed.get(tenantId, conversationId) : undefined;
+    if (offer && facts && (facts.status !== 'queued' || facts.queuedAt !== offer.value.queuedAt)) {
+      // The feed saw the assignment before this record said so: nobody else will clear it.
+      this.background(() => this.deps.offers.forget(offer));
+    }
     this.judgedAt.delete(k);
     this.wakeUp();
   }
@@ -230,7 +235,10 @@ export class Router {
         if (!waiting.has(w.conversationId)) continue;
         const k = key(tenantId, w.conversationId);
         if (this.inFlight.has(k)) continue;
-        const offer = this.offers.get(k);
+        const recorded = this.offers.get(k);
+        // An offer of an earlier waiting spell (before a transfer or a reopen) is history: claim over it.
+        const offer = recorded && recorded.value.queuedAt === w.queuedAt ? recorded : undefined;
+        const previous = offer ?? recorded;
         if (isActive(offer?.value, now)) continue;
         if (offer && offer.value.state !== 'idle') {
           this.act(k, () => this.deps.offers.expire(offer));
@@ -267,7 +275,7 @@ export class Router {
         this.lastWait.delete(k);
         free.set(w.channel, (free.get(w.channel) ?? 1) - 1);
         if (!outcome.broadcast) directory.reserveLocally(tenantId, outcome.candidates[0]!.agentId, w.conversationId, w.channel);
-        this.act(k, () => this.dispatch(w, policy, outcome, offer));
+        this.act(k, () => this.dispatch(w, policy, outcome, previous));
       }
     }
   }
