@@ -189,10 +189,10 @@ describe('routing flows', () => {
     const id = await start(t, 'es', 'soporte');
     const timeline = async () => (await unary(conversation, conversation.getConversation, { conversationId: id, includeNotes: false }, as(t))).messages;
     await eventually(async () => (await timeline()).some((m) => m.authorKind === AuthorKind.AUTHOR_KIND_BOT && m.text.includes('no hay ningún agente')));
-    await unary(conversation, conversation.postMessage, { conversationId: id, authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER, authorId: '', text: 'hola, ¿cuál es el horario?', attachments: [], clientMessageId: 'm1', language: 'es' }, as(t, 'visitor'));
+    await unary(conversation, conversation.postMessage, { conversationId: id, authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER, authorId: '', text: 'hola, ¿cuál es el horario?', attachments: [], clientMessageId: 'm1', language: 'es', cannedResponseId: '' }, as(t, 'visitor'));
     await eventually(async () => (await timeline()).some((m) => m.text === 'Atendemos de 9 a 18 h.'));
     expect((await timeline()).some((m) => m.text === 'We are open 9 to 6.')).toBe(false);
-    await unary(conversation, conversation.postMessage, { conversationId: id, authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER, authorId: '', text: 'ticket por favor', attachments: [], clientMessageId: 'm2', language: 'es' }, as(t, 'visitor'));
+    await unary(conversation, conversation.postMessage, { conversationId: id, authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER, authorId: '', text: 'ticket por favor', attachments: [], clientMessageId: 'm2', language: 'es', cannedResponseId: '' }, as(t, 'visitor'));
     await eventually(async () => (await get(t, id)).ticketStatus === TicketStatus.TICKET_STATUS_OPEN);
 
     // Morning: the agent comes online; routing assigns and the bot hands over.

@@ -90,8 +90,8 @@ describeIfApertium('translation flows', () => {
     return conversationId;
   }
 
-  const post = (tenantId: string, conversationId: string, authorKind: AuthorKind, text: string, clientMessageId: string) =>
-    unary(conversation, conversation.postMessage, { conversationId, authorKind, authorId: '', text, attachments: [], clientMessageId, language: '' }, as(tenantId, authorKind === AuthorKind.AUTHOR_KIND_AGENT ? 'agent' : 'cust-1'));
+  const post = (tenantId: string, conversationId: string, authorKind: AuthorKind, text: string, clientMessageId: string, cannedResponseId = '') =>
+    unary(conversation, conversation.postMessage, { conversationId, authorKind, authorId: '', text, attachments: [], clientMessageId, language: '', cannedResponseId }, as(tenantId, authorKind === AuthorKind.AUTHOR_KIND_AGENT ? 'agent' : 'cust-1'));
 
   async function eventsOf(tenantId: string, conversationId: string, type: string, count: number) {
     const deadline = Date.now() + 30_000;
@@ -142,6 +142,18 @@ describeIfApertium('translation flows', () => {
     expect(String(later!.text)).toContain('Acme');
     const view = await unary(conversation, conversation.getConversation, { conversationId: id, includeNotes: false }, as(t));
     expect(view.messages.find((m) => m.messageId === posted.messageId)!.text).toBe('The Acme router keeps restarting every hour');
+  });
+
+  it('sends the human-written version of a canned response instead of a machine translation', async () => {
+    const t = `tr-${randomUUID().slice(0, 8)}`;
+    const versions = { es: 'Gracias por esperar, ya estoy con usted.', en: 'Thanks for waiting, I am with you now.' };
+    await unary(translation, translation.upsertCannedResponse, { cannedResponse: { cannedResponseId: 'with-you', title: 'With you', versions } }, as(t));
+    const bad = await unary(translation, translation.upsertCannedResponse, { cannedResponse: { cannedResponseId: 'x', title: '', versions: { 'not a tag': 'hi' } } }, as(t)).catch((e: Error) => e);
+    expect((bad as ValidationError).field).toBe('canned_response.versions[not a tag]');
+    const id = await agentHolding(t, 'sofia', ['es'], 'en');
+    const reply = await post(t, id, AuthorKind.AUTHOR_KIND_AGENT, versions.es, 'a1', 'with-you');
+    const [forCustomer] = await eventsOf(t, id, 'MessageTranslated', 1);
+    expect(forCustomer).toMatchObject({ messageId: reply.messageId, targetLanguage: 'en', provider: 'canned', text: versions.en });
   });
 
   it('answers bad input clearly', async () => {

@@ -2,7 +2,7 @@ import { requireTenantId, type AsyncService, type CallContext } from '@contactce
 import { IllegalStateError, ValidationError } from '@contactcenter/infra/errors';
 import type { TranslationServiceServer } from '@contactcenter/proto/translation/v1';
 import type { LanguageDetector } from './detection/detectLanguage';
-import { validateSettings, type TenantSettingsStore } from './settings/tenantSettings';
+import { validateCanned, validateSettings, type TenantSettingsStore } from './settings/tenantSettings';
 import { translate, type TranslatorDeps } from './translator';
 
 export interface TranslationGrpcDeps {
@@ -54,5 +54,15 @@ export function translationGrpc(deps: TranslationGrpcDeps): AsyncService<Transla
       return { settings: await settings.put(requireTenantId(ctx.tenantId), valid) };
     },
     getTenantSettings: async (_req, ctx) => ({ settings: await settings.get(requireTenantId(ctx.tenantId)) }),
+    upsertCannedResponse: async (req, ctx) => {
+      const c = req.cannedResponse;
+      if (!c) throw new ValidationError('canned_response', 'is required');
+      const valid = validateCanned({ id: c.cannedResponseId, title: c.title, versions: c.versions }, translator.maxTextChars ?? 5_000);
+      const saved = await settings.putCanned(requireTenantId(ctx.tenantId), valid);
+      return { cannedResponse: { cannedResponseId: saved.id, title: saved.title, versions: saved.versions } };
+    },
+    listCannedResponses: async (_req, ctx) => ({
+      cannedResponses: (await settings.listCanned(requireTenantId(ctx.tenantId))).map((c) => ({ cannedResponseId: c.id, title: c.title, versions: c.versions })),
+    }),
   };
 }

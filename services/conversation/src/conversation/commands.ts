@@ -47,6 +47,8 @@ export type PostMessage = ConversationCommandOf<
     clientMessageId: string;
     /** Empty: unknown. */
     language: string;
+    /** Empty: typed, not from a canned response. */
+    cannedResponseId?: string;
   }
 >;
 

@@ -75,6 +75,7 @@ export const customerMessage = (messageId: string, clientMessageId: string, revi
       authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER,
       authorId: customerId,
       translations: [],
+      cannedResponseId: '',
       text,
       attachments: [],
       clientMessageId,

@@ -42,6 +42,7 @@ const posted = (message: Partial<Message> = {}) =>
     message: {
       messageId: 'msg-1',
       translations: [],
+      cannedResponseId: '',
       authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER,
       authorId: customerId,
       text: 'Olá',

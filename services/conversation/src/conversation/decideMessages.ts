@@ -66,6 +66,7 @@ export function decidePostMessage(command: PostMessage, state: ConversationState
       message: {
         messageId,
         translations: [],
+        cannedResponseId: data.cannedResponseId ?? '',
         authorKind: data.authorKind,
         authorId,
         text: data.text,

@@ -23,6 +23,7 @@ const oneOfEach: ConversationEvent[] = [
     message: {
       messageId: 'm1',
       translations: [],
+      cannedResponseId: '',
       authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER,
       authorId: 'cust-42',
       text: 'Olá 😀',

@@ -10,12 +10,12 @@ import {
   conversationSchema,
   conversationView,
   messageView,
-  postMessageBody,
+  agentMessageBody,
   startConversationBody,
 } from '../schemas/conversation';
 
 type StartBody = { conversationId?: string; channel: string; customerId: string; language: string; region?: string; subject?: string };
-type PostBody = { text: string; clientMessageId?: string; language?: string };
+type PostBody = { text: string; clientMessageId?: string; language?: string; cannedResponseId?: string };
 type IdParams = { conversationId: string };
 
 const problem = { $ref: 'problem#' } as const;
@@ -60,7 +60,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
         tags: ['conversations'],
         security,
         params: conversationIdParam,
-        body: postMessageBody,
+        body: agentMessageBody,
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' } } },
         response: { 201: commandResultSchema, '4xx': problem },
       },
@@ -78,6 +78,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
           text: request.body.text,
           attachments: [],
           clientMessageId: request.body.clientMessageId ?? (typeof key === 'string' ? key : ''),
+          cannedResponseId: request.body.cannedResponseId ?? '',
           language: request.body.language ?? '',
         },
         callOpts(request, p.tenantId, p.subject),

@@ -134,6 +134,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
           attachments: [],
           clientMessageId: request.body.clientMessageId ?? '',
           language: request.body.language ?? '',
+          cannedResponseId: '',
         },
         callOpts(request, p),
       );

@@ -59,6 +59,12 @@ export const postMessageBody = {
   additionalProperties: false,
 } as const;
 
+/** An agent's reply may come from one of the tenant's canned responses (whose human versions beat machine translation). */
+export const agentMessageBody = {
+  ...postMessageBody,
+  properties: { ...postMessageBody.properties, cannedResponseId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+} as const;
+
 export const commandResultSchema = {
   type: 'object',
   properties: { conversationId: { type: 'string' }, revision: { type: 'integer' }, messageId: { type: 'string' }, duplicate: { type: 'boolean' } },
@@ -76,6 +82,11 @@ const messageSchema = {
     language: { type: 'string' },
     postedAt: { type: 'string', format: 'date-time' },
     revision: { type: 'integer' },
+    cannedResponseId: { type: 'string' },
+    translations: {
+      type: 'array',
+      items: { type: 'object', properties: { language: { type: 'string' }, text: { type: 'string' }, provider: { type: 'string' } } },
+    },
   },
 } as const;
 
@@ -113,6 +124,8 @@ export const messageView = (m: Message) => ({
   language: m.language || undefined,
   postedAt: m.postedAt?.toISOString(),
   revision: m.revision,
+  cannedResponseId: m.cannedResponseId || undefined,
+  translations: m.translations.map((t) => ({ language: t.language, text: t.text, provider: t.provider })),
 });
 
 export const conversationView = (c: Conversation) => ({

@@ -65,7 +65,7 @@ export class Peers {
 
   async postBotMessage(tenantId: string, conversationId: string, clientMessageId: string, text: string, language: string): Promise<void> {
     const c = this.conversation;
-    await unary(c, c.postMessage, { conversationId, authorKind: 3, authorId: 'routing-bot', text, attachments: [], clientMessageId, language }, { tenantId, actorId: 'routing-bot' });
+    await unary(c, c.postMessage, { conversationId, authorKind: 3, authorId: 'routing-bot', text, attachments: [], clientMessageId, language, cannedResponseId: '' }, { tenantId, actorId: 'routing-bot' });
   }
 
   async convertToTicket(tenantId: string, conversationId: string): Promise<void> {

@@ -1,4 +1,5 @@
-import { requireTenantId } from '@contactcenter/infra';
+import { isWellFormedLanguageTag, requireTenantId } from '@contactcenter/infra';
+import type { CannedResponse } from '../memory/cannedResponses';
 import { UnavailableError, ValidationError } from '@contactcenter/infra/errors';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -15,6 +16,27 @@ export interface TenantSettings {
 export const DEFAULT_SETTINGS: TenantSettings = { enabled: true, provider: '', glossary: [] };
 
 const MAX_TERMS = 500;
+const CANNED_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A canned response with its versions written by people (BCP 47 tag → text). */
+export interface CannedResponseRecord extends CannedResponse {
+  title: string;
+}
+
+/** @throws ValidationError naming the field. */
+export function validateCanned(c: CannedResponseRecord, maxChars: number): CannedResponseRecord {
+  if (!CANNED_ID.test(c.id)) throw new ValidationError('canned_response.canned_response_id', 'must be 1-64 letters, digits, "-" or "_"');
+  if (c.title.length > 200) throw new ValidationError('canned_response.title', 'at most 200 characters');
+  const entries = Object.entries(c.versions);
+  if (entries.length === 0) throw new ValidationError('canned_response.versions', 'at least one language version is required');
+  const versions: Record<string, string> = {};
+  for (const [tag, text] of entries) {
+    if (!isWellFormedLanguageTag(tag)) throw new ValidationError(`canned_response.versions[${tag}]`, 'the key must be a BCP 47 language tag');
+    if (text.trim() === '' || text.length > maxChars) throw new ValidationError(`canned_response.versions[${tag}]`, `must be 1 to ${maxChars} characters`);
+    versions[tag.toLowerCase()] = text;
+  }
+  return { id: c.id, title: c.title, versions };
+}
 
 /** @throws ValidationError naming the field; `providers` are the names this service offers. */
 export function validateSettings(s: TenantSettings, providers: readonly string[]): TenantSettings {
@@ -52,6 +74,24 @@ export class TenantSettingsStore {
     const value = entry && entry.operation === 'PUT' && entry.length > 0 ? { ...DEFAULT_SETTINGS, ...entry.json<TenantSettings>() } : DEFAULT_SETTINGS;
     this.cache.set(tenantId, { at: Date.now(), value });
     return value;
+  }
+
+  async putCanned(tenantId: string, canned: CannedResponseRecord): Promise<CannedResponseRecord> {
+    await this.kv.put(`${requireTenantId(tenantId)}.canned.${canned.id}`, JSON.stringify(canned));
+    return canned;
+  }
+
+  async getCanned(tenantId: string, id: string): Promise<CannedResponseRecord | undefined> {
+    if (!CANNED_ID.test(id)) return undefined;
+    const entry = await this.kv.get(`${requireTenantId(tenantId)}.canned.${id}`);
+    return entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<CannedResponseRecord>() : undefined;
+  }
+
+  async listCanned(tenantId: string): Promise<CannedResponseRecord[]> {
+    const keys: string[] = [];
+    for await (const k of await this.kv.keys(`${requireTenantId(tenantId)}.canned.*`)) keys.push(k);
+    const found = await Promise.all(keys.sort().map((k) => this.getCanned(tenantId, k.split('.')[2]!)));
+    return found.filter((c): c is CannedResponseRecord => c !== undefined);
   }
 
   async put(tenantId: string, settings: TenantSettings): Promise<TenantSettings> {

@@ -137,7 +137,8 @@ export class TranslationWorker {
       );
     let result;
     try {
-      result = await translate(this.deps.translator, { provider, glossary: settings.glossary }, { text: message.text, ...plan.translate });
+      const canned = message.cannedResponseId ? await this.deps.settings.getCanned(tenantId, message.cannedResponseId) : undefined;
+      result = await translate(this.deps.translator, { provider, glossary: settings.glossary }, { text: message.text, ...plan.translate, canned });
     } catch (err) {
       // Bad input or a pair the provider does not offer: retrying cannot help. Record why, and stop.
       if (isDomainError(err) && err.code === 'validation') {

@@ -289,6 +289,8 @@ export interface Message {
   revision: number;
   /** Machine translations for the other side, as they arrive. */
   translations: MessageTranslation[];
+  /** The canned response the text came from ('' when typed). */
+  cannedResponseId: string;
 }
 
 export interface MessageTranslation {
@@ -514,6 +516,7 @@ function createBaseMessage(): Message {
     postedAt: undefined,
     revision: 0,
     translations: [],
+    cannedResponseId: "",
   };
 }
 
@@ -548,6 +551,9 @@ export const Message: MessageFns<Message> = {
     }
     for (const v of message.translations) {
       MessageTranslation.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.cannedResponseId !== "") {
+      writer.uint32(90).string(message.cannedResponseId);
     }
     return writer;
   },
@@ -645,6 +651,14 @@ export const Message: MessageFns<Message> = {
             message.translations.push(MessageTranslation.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.cannedResponseId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -693,6 +707,11 @@ export const Message: MessageFns<Message> = {
       translations: globalThis.Array.isArray(object?.translations)
         ? object.translations.map((e: any) => MessageTranslation.fromJSON(e))
         : [],
+      cannedResponseId: isSet(object.cannedResponseId)
+        ? globalThis.String(object.cannedResponseId)
+        : isSet(object.canned_response_id)
+        ? globalThis.String(object.canned_response_id)
+        : "",
     };
   },
 
@@ -728,6 +747,9 @@ export const Message: MessageFns<Message> = {
     if (message.translations?.length) {
       obj.translations = message.translations.map((e) => MessageTranslation.toJSON(e));
     }
+    if (message.cannedResponseId !== "") {
+      obj.cannedResponseId = message.cannedResponseId;
+    }
     return obj;
   },
 
@@ -746,6 +768,7 @@ export const Message: MessageFns<Message> = {
     message.postedAt = object.postedAt ?? undefined;
     message.revision = object.revision ?? 0;
     message.translations = object.translations?.map((e) => MessageTranslation.fromPartial(e)) || [];
+    message.cannedResponseId = object.cannedResponseId ?? "";
     return message;
   },
 };

@@ -71,6 +71,11 @@ export interface PostMessageRequest {
   attachments: Attachment[];
   clientMessageId: string;
   language: string;
+  /**
+   * The tenant's canned response this text came from, if any: its versions
+   * written by people win over machine translation.
+   */
+  cannedResponseId: string;
 }
 
 export interface PostMessageResponse {
@@ -604,6 +609,7 @@ function createBasePostMessageRequest(): PostMessageRequest {
     attachments: [],
     clientMessageId: "",
     language: "",
+    cannedResponseId: "",
   };
 }
 
@@ -632,6 +638,9 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
     }
     if (message.language !== "") {
       writer.uint32(66).string(message.language);
+    }
+    if (message.cannedResponseId !== "") {
+      writer.uint32(74).string(message.cannedResponseId);
     }
     return writer;
   },
@@ -713,6 +722,14 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
             message.language = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.cannedResponseId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -757,6 +774,11 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
         ? globalThis.String(object.client_message_id)
         : "",
       language: isSet(object.language) ? globalThis.String(object.language) : "",
+      cannedResponseId: isSet(object.cannedResponseId)
+        ? globalThis.String(object.cannedResponseId)
+        : isSet(object.canned_response_id)
+        ? globalThis.String(object.canned_response_id)
+        : "",
     };
   },
 
@@ -786,6 +808,9 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
     if (message.language !== "") {
       obj.language = message.language;
     }
+    if (message.cannedResponseId !== "") {
+      obj.cannedResponseId = message.cannedResponseId;
+    }
     return obj;
   },
 
@@ -802,6 +827,7 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
     message.attachments = object.attachments?.map((e) => Attachment.fromPartial(e)) || [];
     message.clientMessageId = object.clientMessageId ?? "";
     message.language = object.language ?? "";
+    message.cannedResponseId = object.cannedResponseId ?? "";
     return message;
   },
 };

@@ -19,6 +19,37 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
+/**
+ * A reply agents reuse, with versions written by people per language (BCP 47
+ * tag → text). Sent in a conversation (PostMessage with canned_response_id),
+ * the version in the reader's language wins over machine translation.
+ */
+export interface CannedResponse {
+  cannedResponseId: string;
+  title: string;
+  versions: { [key: string]: string };
+}
+
+export interface CannedResponse_VersionsEntry {
+  key: string;
+  value: string;
+}
+
+export interface UpsertCannedResponseRequest {
+  cannedResponse: CannedResponse | undefined;
+}
+
+export interface UpsertCannedResponseResponse {
+  cannedResponse: CannedResponse | undefined;
+}
+
+export interface ListCannedResponsesRequest {
+}
+
+export interface ListCannedResponsesResponse {
+  cannedResponses: CannedResponse[];
+}
+
 export interface TenantSettings {
   /** Translate conversations of this tenant at all. */
   enabled: boolean;
@@ -85,6 +116,501 @@ export interface GetTenantSettingsRequest {
 export interface GetTenantSettingsResponse {
   settings: TenantSettings | undefined;
 }
+
+function createBaseCannedResponse(): CannedResponse {
+  return { cannedResponseId: "", title: "", versions: {} };
+}
+
+export const CannedResponse: MessageFns<CannedResponse> = {
+  encode(message: CannedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cannedResponseId !== "") {
+      writer.uint32(10).string(message.cannedResponseId);
+    }
+    if (message.title !== "") {
+      writer.uint32(18).string(message.title);
+    }
+    globalThis.Object.entries(message.versions).forEach(([key, value]: [string, string]) => {
+      CannedResponse_VersionsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CannedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCannedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cannedResponseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = CannedResponse_VersionsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.versions[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CannedResponse {
+    return {
+      cannedResponseId: isSet(object.cannedResponseId)
+        ? globalThis.String(object.cannedResponseId)
+        : isSet(object.canned_response_id)
+        ? globalThis.String(object.canned_response_id)
+        : "",
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+      versions: isObject(object.versions)
+        ? (globalThis.Object.entries(object.versions) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: CannedResponse): unknown {
+    const obj: any = {};
+    if (message.cannedResponseId !== "") {
+      obj.cannedResponseId = message.cannedResponseId;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    if (message.versions) {
+      const entries = globalThis.Object.entries(message.versions) as [string, string][];
+      if (entries.length > 0) {
+        obj.versions = {};
+        entries.forEach(([k, v]) => {
+          obj.versions[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CannedResponse>): CannedResponse {
+    return CannedResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CannedResponse>): CannedResponse {
+    const message = createBaseCannedResponse();
+    message.cannedResponseId = object.cannedResponseId ?? "";
+    message.title = object.title ?? "";
+    message.versions = (globalThis.Object.entries(object.versions ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseCannedResponse_VersionsEntry(): CannedResponse_VersionsEntry {
+  return { key: "", value: "" };
+}
+
+export const CannedResponse_VersionsEntry: MessageFns<CannedResponse_VersionsEntry> = {
+  encode(message: CannedResponse_VersionsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CannedResponse_VersionsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCannedResponse_VersionsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CannedResponse_VersionsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CannedResponse_VersionsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CannedResponse_VersionsEntry>): CannedResponse_VersionsEntry {
+    return CannedResponse_VersionsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CannedResponse_VersionsEntry>): CannedResponse_VersionsEntry {
+    const message = createBaseCannedResponse_VersionsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUpsertCannedResponseRequest(): UpsertCannedResponseRequest {
+  return { cannedResponse: undefined };
+}
+
+export const UpsertCannedResponseRequest: MessageFns<UpsertCannedResponseRequest> = {
+  encode(message: UpsertCannedResponseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cannedResponse !== undefined) {
+      CannedResponse.encode(message.cannedResponse, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpsertCannedResponseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpsertCannedResponseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cannedResponse = CannedResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpsertCannedResponseRequest {
+    return {
+      cannedResponse: isSet(object.cannedResponse)
+        ? CannedResponse.fromJSON(object.cannedResponse)
+        : isSet(object.canned_response)
+        ? CannedResponse.fromJSON(object.canned_response)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpsertCannedResponseRequest): unknown {
+    const obj: any = {};
+    if (message.cannedResponse !== undefined) {
+      obj.cannedResponse = CannedResponse.toJSON(message.cannedResponse);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpsertCannedResponseRequest>): UpsertCannedResponseRequest {
+    return UpsertCannedResponseRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpsertCannedResponseRequest>): UpsertCannedResponseRequest {
+    const message = createBaseUpsertCannedResponseRequest();
+    message.cannedResponse = (object.cannedResponse !== undefined && object.cannedResponse !== null)
+      ? CannedResponse.fromPartial(object.cannedResponse)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpsertCannedResponseResponse(): UpsertCannedResponseResponse {
+  return { cannedResponse: undefined };
+}
+
+export const UpsertCannedResponseResponse: MessageFns<UpsertCannedResponseResponse> = {
+  encode(message: UpsertCannedResponseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cannedResponse !== undefined) {
+      CannedResponse.encode(message.cannedResponse, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpsertCannedResponseResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpsertCannedResponseResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cannedResponse = CannedResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpsertCannedResponseResponse {
+    return {
+      cannedResponse: isSet(object.cannedResponse)
+        ? CannedResponse.fromJSON(object.cannedResponse)
+        : isSet(object.canned_response)
+        ? CannedResponse.fromJSON(object.canned_response)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpsertCannedResponseResponse): unknown {
+    const obj: any = {};
+    if (message.cannedResponse !== undefined) {
+      obj.cannedResponse = CannedResponse.toJSON(message.cannedResponse);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpsertCannedResponseResponse>): UpsertCannedResponseResponse {
+    return UpsertCannedResponseResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpsertCannedResponseResponse>): UpsertCannedResponseResponse {
+    const message = createBaseUpsertCannedResponseResponse();
+    message.cannedResponse = (object.cannedResponse !== undefined && object.cannedResponse !== null)
+      ? CannedResponse.fromPartial(object.cannedResponse)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListCannedResponsesRequest(): ListCannedResponsesRequest {
+  return {};
+}
+
+export const ListCannedResponsesRequest: MessageFns<ListCannedResponsesRequest> = {
+  encode(_: ListCannedResponsesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCannedResponsesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCannedResponsesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListCannedResponsesRequest {
+    return {};
+  },
+
+  toJSON(_: ListCannedResponsesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCannedResponsesRequest>): ListCannedResponsesRequest {
+    return ListCannedResponsesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListCannedResponsesRequest>): ListCannedResponsesRequest {
+    const message = createBaseListCannedResponsesRequest();
+    return message;
+  },
+};
+
+function createBaseListCannedResponsesResponse(): ListCannedResponsesResponse {
+  return { cannedResponses: [] };
+}
+
+export const ListCannedResponsesResponse: MessageFns<ListCannedResponsesResponse> = {
+  encode(message: ListCannedResponsesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.cannedResponses) {
+      CannedResponse.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCannedResponsesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCannedResponsesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cannedResponses.push(CannedResponse.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCannedResponsesResponse {
+    return {
+      cannedResponses: globalThis.Array.isArray(object?.cannedResponses)
+        ? object.cannedResponses.map((e: any) => CannedResponse.fromJSON(e))
+        : globalThis.Array.isArray(object?.canned_responses)
+        ? object.canned_responses.map((e: any) => CannedResponse.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListCannedResponsesResponse): unknown {
+    const obj: any = {};
+    if (message.cannedResponses?.length) {
+      obj.cannedResponses = message.cannedResponses.map((e) => CannedResponse.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCannedResponsesResponse>): ListCannedResponsesResponse {
+    return ListCannedResponsesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCannedResponsesResponse>): ListCannedResponsesResponse {
+    const message = createBaseListCannedResponsesResponse();
+    message.cannedResponses = object.cannedResponses?.map((e) => CannedResponse.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBaseTenantSettings(): TenantSettings {
   return { enabled: false, provider: "", glossary: [] };
@@ -1186,6 +1712,28 @@ export const TranslationServiceService = {
       Buffer.from(GetTenantSettingsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetTenantSettingsResponse => GetTenantSettingsResponse.decode(value),
   },
+  upsertCannedResponse: {
+    path: "/contactcenter.translation.v1.TranslationService/UpsertCannedResponse" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpsertCannedResponseRequest): Buffer =>
+      Buffer.from(UpsertCannedResponseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpsertCannedResponseRequest => UpsertCannedResponseRequest.decode(value),
+    responseSerialize: (value: UpsertCannedResponseResponse): Buffer =>
+      Buffer.from(UpsertCannedResponseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpsertCannedResponseResponse => UpsertCannedResponseResponse.decode(value),
+  },
+  listCannedResponses: {
+    path: "/contactcenter.translation.v1.TranslationService/ListCannedResponses" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListCannedResponsesRequest): Buffer =>
+      Buffer.from(ListCannedResponsesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListCannedResponsesRequest => ListCannedResponsesRequest.decode(value),
+    responseSerialize: (value: ListCannedResponsesResponse): Buffer =>
+      Buffer.from(ListCannedResponsesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListCannedResponsesResponse => ListCannedResponsesResponse.decode(value),
+  },
 } as const;
 
 export interface TranslationServiceServer extends UntypedServiceImplementation {
@@ -1194,6 +1742,8 @@ export interface TranslationServiceServer extends UntypedServiceImplementation {
   listLanguagePairs: handleUnaryCall<ListLanguagePairsRequest, ListLanguagePairsResponse>;
   setTenantSettings: handleUnaryCall<SetTenantSettingsRequest, SetTenantSettingsResponse>;
   getTenantSettings: handleUnaryCall<GetTenantSettingsRequest, GetTenantSettingsResponse>;
+  upsertCannedResponse: handleUnaryCall<UpsertCannedResponseRequest, UpsertCannedResponseResponse>;
+  listCannedResponses: handleUnaryCall<ListCannedResponsesRequest, ListCannedResponsesResponse>;
 }
 
 export interface TranslationServiceClient extends Client {
@@ -1272,6 +1822,36 @@ export interface TranslationServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetTenantSettingsResponse) => void,
   ): ClientUnaryCall;
+  upsertCannedResponse(
+    request: UpsertCannedResponseRequest,
+    callback: (error: ServiceError | null, response: UpsertCannedResponseResponse) => void,
+  ): ClientUnaryCall;
+  upsertCannedResponse(
+    request: UpsertCannedResponseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpsertCannedResponseResponse) => void,
+  ): ClientUnaryCall;
+  upsertCannedResponse(
+    request: UpsertCannedResponseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpsertCannedResponseResponse) => void,
+  ): ClientUnaryCall;
+  listCannedResponses(
+    request: ListCannedResponsesRequest,
+    callback: (error: ServiceError | null, response: ListCannedResponsesResponse) => void,
+  ): ClientUnaryCall;
+  listCannedResponses(
+    request: ListCannedResponsesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListCannedResponsesResponse) => void,
+  ): ClientUnaryCall;
+  listCannedResponses(
+    request: ListCannedResponsesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListCannedResponsesResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const TranslationServiceClient = makeGenericClientConstructor(
@@ -1295,6 +1875,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
