@@ -1,5 +1,6 @@
 import { requireTenantId, type AsyncService, type CallContext } from '@contactcenter/infra';
-import { IllegalStateError, NotFoundError, ValidationError } from '@contactcenter/infra/errors';
+import { IllegalStateError, NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
+import { ConversationStatus } from '@contactcenter/proto/conversation/v1';
 import { Strategy, type FaqEntry as FaqEntryProto, type Queue, type RoutingServiceServer } from '@contactcenter/proto/routing/v1';
 import { validateFaqEntry, type FaqEntry } from './domain/faq';
 import { isActive } from './domain/offer';
@@ -44,6 +45,9 @@ const faqFromProto = (e: FaqEntryProto | undefined): FaqEntry => {
   return { entryId: e.entryId, language: e.language, question: e.question, answer: e.answer, keywords: e.keywords };
 };
 
+/** How long a position query waits for routing to see a conversation that was just queued. */
+const READ_YOUR_WRITES_MS = 3_000;
+
 const requireConversationId = (id: string) => requireToken('conversation_id', id);
 
 /** RoutingService over gRPC. */
@@ -84,13 +88,21 @@ export function routingGrpc(deps: { store: RoutingStore; router: Router; offers:
     },
     getQueuePosition: async (req, ctx) => {
       requireConversationId(req.conversationId);
-      const position = await router.position(tenant(ctx), req.conversationId);
+      let position = await router.position(tenant(ctx), req.conversationId);
       if (!position) {
         const conversation = await peers.getConversation(ctx.tenantId, req.conversationId);
         if (!conversation) throw new NotFoundError('conversation', req.conversationId);
-        throw new IllegalStateError(
-          conversation.assignedAgentId ? `conversation "${req.conversationId}" is not waiting: agent "${conversation.assignedAgentId}" has it` : `conversation "${req.conversationId}" is not waiting in a queue`,
-        );
+        if (conversation.status !== ConversationStatus.CONVERSATION_STATUS_QUEUED) {
+          throw new IllegalStateError(
+            conversation.assignedAgentId ? `conversation "${req.conversationId}" is not waiting: agent "${conversation.assignedAgentId}" has it` : `conversation "${req.conversationId}" is not waiting in a queue`,
+          );
+        }
+        // Queued a moment ago: routing's view follows the event stream; give it a moment to see it.
+        for (let waited = 0; !position && waited < READ_YOUR_WRITES_MS; waited += 50) {
+          await new Promise((r) => setTimeout(r, 50));
+          position = await router.position(ctx.tenantId, req.conversationId);
+        }
+        if (!position) throw new UnavailableError('routing has not seen this conversation join its queue yet; retry shortly');
       }
       return {
         conversationId: req.conversationId,
