@@ -51,6 +51,7 @@ async function resolveTranslation(): Promise<{ env: Record<string, string>; serv
   const missing = apertiumMissing();
   if (missing) return { env: { TRANSLATION_DEFAULT_PROVIDER: 'off' } };
   const server = await startApertiumServer();
+  process.stdout.write(`Apertium APY (offline translation) at ${server.url}\n`);
   return { env: { APERTIUM_URL: server.url }, server };
 }
 
