@@ -216,6 +216,51 @@ describe('the customer widget', () => {
   });
 });
 
+describe('the agent desk', () => {
+  it('notes, tags, prioritises, transfers, resolves, reopens and tickets, and another tenant can do none of it', async () => {
+    const tenant = 'hooli';
+    const gavin = stack.token(tenant, 'gavin');
+    const outsider = stack.token('piedpiper', 'richard');
+    const started = (await (await api('/v1/conversations', { method: 'POST', token: gavin, body: JSON.stringify({ channel: 'email', customerId: 'cust-h1', language: 'en' }) })).json()) as { conversationId: string };
+    const id = started.conversationId;
+    const send = (method: string, path: string, token: string, body?: unknown) => api(`/v1/conversations/${id}${path}`, { method, token, body: body === undefined ? undefined : JSON.stringify(body) });
+    const calls: [string, string, unknown][] = [
+      ['POST', '/notes', { text: 'VIP, handle with care' }],
+      ['POST', '/tags', { add: ['vip', 'refund'] }],
+      ['PUT', '/priority', { priority: 'urgent' }],
+      ['POST', '/ticket', { status: 'pending' }],
+      ['POST', '/resolve', undefined],
+      ['POST', '/reopen', { reason: 'customer wrote back' }],
+    ];
+    for (const [method, path, body] of calls) {
+      // Another tenant first: 404 and nothing changes; then the owner succeeds.
+      const denied = await send(method, path, outsider, body);
+      expect([path, denied.status]).toEqual([path, 404]);
+      const ok = await send(method, path, gavin, body);
+      expect([path, ok.status]).toEqual([path, 200]);
+    }
+    const view = (await (await api(`/v1/conversations/${id}`, { token: gavin })).json()) as { tags: string[]; priority: string; ticketStatus: string; status: string };
+    expect({ ...view, tags: [...view.tags].sort() }).toMatchObject({ tags: ['refund', 'vip'], priority: 'urgent', ticketStatus: 'pending', status: 'open' });
+
+    // Bad input is 400 naming the problem, and changes nothing.
+    expect((await send('POST', '/tags', gavin, { add: ['Not A Tag!'] })).status).toBe(400);
+    expect((await send('PUT', '/priority', gavin, { priority: 'whenever' })).status).toBe(400);
+    expect((await send('POST', '/transfer', gavin, { toAgentId: 'a', toTeamId: 'b' })).status).toBe(400);
+    expect((await send('POST', '/transfer', gavin, { toTeamId: 'nobody' })).status).toBe(404);
+    expect((await send('POST', '/transfer', outsider, { toTeamId: 'nobody' })).status).toBe(404);
+    expect((await api('/v1/conversations?pageSize=500', { token: gavin })).status).toBe(400);
+
+    const listed = (await (await api('/v1/conversations?status=open&pageSize=10', { token: gavin })).json()) as { conversations: { conversationId: string }[] };
+    expect(listed.conversations.map((c) => c.conversationId)).toContain(id);
+    const theirs = (await (await api('/v1/conversations?status=open', { token: outsider })).json()) as { conversations: { conversationId: string }[] };
+    expect(theirs.conversations.map((c) => c.conversationId)).not.toContain(id);
+    const timeline = (await (await api('/v1/customers/cust-h1/timeline', { token: gavin })).json()) as { entries: { conversation: { conversationId: string } }[] };
+    expect(timeline.entries.map((e) => e.conversation.conversationId)).toContain(id);
+    const foreign = (await (await api('/v1/customers/cust-h1/timeline', { token: outsider })).json()) as { entries: unknown[] };
+    expect(foreign.entries).toEqual([]);
+  });
+});
+
 async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -2,15 +2,20 @@ import type { Logger, NatsConnection } from '@contactcenter/infra';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Peers } from './peers';
+import { apiKeyAuthPlugin } from './plugins/apiKeyAuth';
 import { authPlugin } from './plugins/auth';
 import { openapiPlugin } from './plugins/openapi';
 import { problemPlugin } from './plugins/problem';
 import { adminRoutes } from './routes/admin';
+import { apiKeyRoutes } from './routes/apiKeys';
+import { eventsRoutes } from './routes/events';
+import { agentDeskRoutes } from './routes/agentDesk';
 import { agentWorkRoutes } from './routes/agentWork';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
 import { realtimeRoutes } from './routes/realtime';
 import { visitorRoutes } from './routes/visitors';
+import { ApiKeys } from './store/apiKeys';
 import { WidgetKeys } from './store/widgetKeys';
 
 export interface AppDeps {
@@ -41,9 +46,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { peers: deps.peers, nats: deps.nats, isShuttingDown: deps.isShuttingDown ?? (() => false) });
   await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(agentDeskRoutes, { prefix: '/v1', peers: deps.peers });
   const widgetKeys = await WidgetKeys.open(deps.nats, deps.gatewayBucket);
   await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys });
   await app.register(adminRoutes, { prefix: '/v1', widgetKeys });
   await app.register(realtimeRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats });
+  const apiKeys = await ApiKeys.open(deps.nats, deps.gatewayBucket);
+  apiKeyAuthPlugin(app, { authenticator: apiKeys }); // on the root: requireApiKey works in every route plugin
+  await app.register(apiKeyRoutes, { prefix: '/v1', apiKeys });
+  await app.register(eventsRoutes, { prefix: '/v1', nats: deps.nats });
   return app;
 }
