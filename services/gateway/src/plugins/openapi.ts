@@ -16,6 +16,7 @@ export async function openapiPlugin(app: FastifyInstance): Promise<void> {
         securitySchemes: {
           agentToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Agents, supervisors and admins: HS256 JWT with tid, sub and roles' },
           visitorToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A visitor session from POST /v1/visitor/sessions' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An integrator API key (cck_…) from POST /v1/admin/api-keys; also accepted as Authorization: Bearer cck_…' },
         },
       },
     },

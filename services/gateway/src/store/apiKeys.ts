@@ -1,0 +1,97 @@
+import { NotFoundError, UnavailableError } from '@contactcenter/infra/errors';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyScope } from '../plugins/apiKeyAuth';
+import { DEFAULT_GATEWAY_BUCKET } from './widgetKeys';
+
+/** A stored API key: never the key itself, only its SHA-256. */
+export interface ApiKeyRecord {
+  apiKeyId: string;
+  tenantId: string;
+  name: string;
+  scopes: ApiKeyScope[];
+  /** hex SHA-256 of the whole key string. */
+  keyHash: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+const KEY_RE = /^cck_([0-9a-f]{24})_([A-Za-z0-9_-]{43})$/;
+const ID_RE = /^[0-9a-f]{24}$/;
+
+// A plain SHA-256 is enough: the secret is 256 random bits, so there is no
+// dictionary to brute-force (a slow password hash would only slow every request).
+const hashOf = (key: string): Buffer => createHash('sha256').update(key).digest();
+
+/**
+ * Integrators' API keys in NATS KV, shared by every gateway replica:
+ * `apikey.<id>`. A key is `cck_<id>_<secret>`: the id finds the record, then
+ * the SHA-256 of the presented key is compared in constant time.
+ *
+ * @example
+ *   const { key, record } = await apiKeys.create('acme', { name: 'CRM sync', scopes: ['events:read'] });
+ *   (await apiKeys.authenticate(key))?.tenantId; // 'acme'
+ */
+export class ApiKeys {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, bucket = DEFAULT_GATEWAY_BUCKET): Promise<ApiKeys> {
+    try {
+      return new ApiKeys(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }));
+    } catch (err) {
+      throw new UnavailableError(`cannot open the gateway KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** A new key; `key` is returned here only, never stored. */
+  async create(tenantId: string, spec: { name: string; scopes: ApiKeyScope[] }): Promise<{ key: string; record: ApiKeyRecord }> {
+    const apiKeyId = randomBytes(12).toString('hex');
+    const key = `cck_${apiKeyId}_${randomBytes(32).toString('base64url')}`;
+    const record: ApiKeyRecord = {
+      apiKeyId,
+      tenantId,
+      name: spec.name,
+      scopes: [...new Set(spec.scopes)],
+      keyHash: hashOf(key).toString('hex'),
+      createdAt: new Date().toISOString(),
+    };
+    await this.kv.create(`apikey.${apiKeyId}`, JSON.stringify(record));
+    return { key, record };
+  }
+
+  /** The tenant's keys, revoked ones included, oldest first. Scans every tenant's keys: fine for hundreds, not for millions. */
+  async list(tenantId: string): Promise<ApiKeyRecord[]> {
+    const out: ApiKeyRecord[] = [];
+    for await (const k of await this.kv.keys('apikey.*')) {
+      const found = await this.get(k.slice('apikey.'.length));
+      if (found?.tenantId === tenantId) out.push(found);
+    }
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.apiKeyId.localeCompare(b.apiKeyId));
+  }
+
+  async get(apiKeyId: string): Promise<ApiKeyRecord | undefined> {
+    if (!ID_RE.test(apiKeyId)) return undefined;
+    const entry = await this.kv.get(`apikey.${apiKeyId}`);
+    return entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<ApiKeyRecord>() : undefined;
+  }
+
+  /** The live record of a presented key; undefined when malformed, unknown, wrong or revoked. */
+  async authenticate(presentedKey: string): Promise<ApiKeyRecord | undefined> {
+    const m = KEY_RE.exec(presentedKey);
+    if (!m) return undefined;
+    const record = await this.get(m[1]!);
+    if (!record || record.revokedAt !== undefined) return undefined;
+    const expected = Buffer.from(record.keyHash, 'hex');
+    const actual = hashOf(presentedKey);
+    return expected.length === actual.length && timingSafeEqual(expected, actual) ? record : undefined;
+  }
+
+  /** Revokes a key of `tenantId`; idempotent. NOT_FOUND for another tenant's key: nothing leaks. */
+  async revoke(tenantId: string, apiKeyId: string): Promise<void> {
+    const found = await this.get(apiKeyId);
+    if (!found || found.tenantId !== tenantId) throw new NotFoundError('API key', apiKeyId);
+    if (found.revokedAt !== undefined) return;
+    await this.kv.put(`apikey.${apiKeyId}`, JSON.stringify({ ...found, revokedAt: new Date().toISOString() }));
+  }
+}
