@@ -1,4 +1,5 @@
-import { hostPort, port, secret, string } from '@contactcenter/infra';
+import { bool, hostPort, int, port, secret, string } from '@contactcenter/infra';
+import { DEFAULT_RETRY_SCHEDULE_MS, retrySchedule } from './webhooks/backoff';
 
 /** Gateway settings beyond the ones every service shares. */
 export const gatewayConfig = {
@@ -13,4 +14,12 @@ export const gatewayConfig = {
   SURVEY_GRPC_ADDR: hostPort({ default: '127.0.0.1:50055' }),
   /** NATS KV bucket of widget keys, shared by every gateway replica. */
   GATEWAY_BUCKET: string({ default: 'cc_gateway' }),
+  /** Accept webhook URLs `http://127.0.0.1|localhost` (development and tests only); otherwise https only. */
+  WEBHOOKS_ALLOW_INSECURE: bool({ default: false }),
+  /** Waits between webhook delivery attempts, e.g. `1000,5000,30000,120000,600000` (six attempts). */
+  WEBHOOKS_RETRY_SCHEDULE_MS: retrySchedule({ default: DEFAULT_RETRY_SCHEDULE_MS }),
+  /** One webhook attempt's deadline; slower answers count as failures. */
+  WEBHOOKS_TIMEOUT_MS: int({ default: 5_000, min: 100, max: 30_000 }),
+  /** Webhook attempts in flight per gateway replica. */
+  WEBHOOKS_CONCURRENCY: int({ default: 32, min: 1, max: 1_000 }),
 };

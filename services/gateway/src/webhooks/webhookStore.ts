@@ -1,0 +1,136 @@
+import { IllegalStateError, NotFoundError, UnavailableError } from '@contactcenter/infra';
+import type { CloudEvent } from '@contactcenter/infra/events';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { createHash, randomBytes } from 'node:crypto';
+import { DEFAULT_GATEWAY_BUCKET } from '../store/widgetKeys';
+
+export const MAX_WEBHOOKS_PER_TENANT = 25;
+
+/** A tenant's webhook: where to POST which of its events, and the secret that signs them. */
+export interface Webhook {
+  webhookId: string;
+  tenantId: string;
+  url: string;
+  eventTypes: string[];
+  description?: string;
+  /** HMAC key of `Webhook-Signature`; returned once, at creation. */
+  secret: string;
+  createdAt: string;
+}
+
+export type DeliveryStatus = 'failed' | 'succeeded';
+
+/** A delivery that ran out of attempts (and what became of it when replayed). */
+export interface DeliveryRecord {
+  deliveryId: string;
+  webhookId: string;
+  tenantId: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode?: number;
+  lastError?: string;
+  firstAttemptAt: string;
+  lastAttemptAt: string;
+  /** Kept so that the delivery can be replayed after the stream has moved on. */
+  event: CloudEvent;
+}
+
+const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const webhookKey = (tenantId: string, webhookId: string) => `${tenantId}.webhook.${webhookId}`;
+export const deliveryKey = (tenantId: string, deliveryId: string) => `${tenantId}.delivery.${deliveryId}`;
+
+/**
+ * One id per (webhook, event), whatever the number of attempts or replays,
+ * and whichever replica fans the event out: sent as `Webhook-Id` so that
+ * receivers can deduplicate.
+ */
+export const deliveryIdOf = (webhookId: string, eventId: string): string =>
+  `dlv_${createHash('sha256').update(`${webhookId}\n${eventId}`).digest('hex').slice(0, 32)}`;
+
+/**
+ * Webhook definitions and failed deliveries in the gateway's NATS KV bucket,
+ * shared by every replica: `<tenant>.webhook.<id>` and `<tenant>.delivery.<id>`.
+ * Another tenant's ids answer NOT_FOUND, as if they did not exist.
+ */
+export class WebhookStore {
+  private constructor(readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, bucket = DEFAULT_GATEWAY_BUCKET): Promise<WebhookStore> {
+    try {
+      return new WebhookStore(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }));
+    } catch (err) {
+      throw new UnavailableError(`cannot open the gateway KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async create(tenantId: string, input: { url: string; eventTypes: string[]; description?: string }): Promise<Webhook> {
+    if ((await this.list(tenantId)).length >= MAX_WEBHOOKS_PER_TENANT) throw new IllegalStateError(`a tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks`);
+    const webhook: Webhook = {
+      webhookId: `wh_${randomBytes(16).toString('base64url')}`,
+      tenantId,
+      url: input.url,
+      eventTypes: input.eventTypes,
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      secret: `whsec_${randomBytes(32).toString('base64url')}`,
+      createdAt: new Date().toISOString(),
+    };
+    await this.kv.create(webhookKey(tenantId, webhook.webhookId), JSON.stringify(webhook));
+    return webhook;
+  }
+
+  async list(tenantId: string): Promise<Webhook[]> {
+    const out: Webhook[] = [];
+    for await (const key of await this.kv.keys(`${tenantId}.webhook.*`)) {
+      const found = await this.getJson<Webhook>(key);
+      if (found) out.push(found);
+    }
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** @throws NotFoundError for a missing id or another tenant's. */
+  async get(tenantId: string, webhookId: string): Promise<Webhook> {
+    const found = ID_RE.test(webhookId) ? await this.getJson<Webhook>(webhookKey(tenantId, webhookId)) : undefined;
+    if (!found || found.tenantId !== tenantId) throw new NotFoundError('webhook', webhookId);
+    return found;
+  }
+
+  /** Deletes the webhook and its kept deliveries; retries still scheduled find it gone and stop. */
+  async delete(tenantId: string, webhookId: string): Promise<void> {
+    await this.get(tenantId, webhookId);
+    await this.kv.delete(webhookKey(tenantId, webhookId));
+    for (const d of await this.listDeliveries(tenantId, webhookId)) await this.kv.delete(deliveryKey(tenantId, d.deliveryId));
+  }
+
+  async putDelivery(record: DeliveryRecord): Promise<void> {
+    await this.kv.put(deliveryKey(record.tenantId, record.deliveryId), JSON.stringify(record));
+  }
+
+  /** @throws NotFoundError unless the delivery is kept for this webhook of this tenant. */
+  async getDelivery(tenantId: string, webhookId: string, deliveryId: string): Promise<DeliveryRecord> {
+    const found = ID_RE.test(deliveryId) ? await this.getJson<DeliveryRecord>(deliveryKey(tenantId, deliveryId)) : undefined;
+    if (!found || found.tenantId !== tenantId || found.webhookId !== webhookId) throw new NotFoundError('delivery', deliveryId);
+    return found;
+  }
+
+  async findDelivery(tenantId: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
+    return this.getJson<DeliveryRecord>(deliveryKey(tenantId, deliveryId));
+  }
+
+  /** Kept deliveries of one webhook, oldest first. Scans the tenant's delivery keys: fine for hundreds, not millions. */
+  async listDeliveries(tenantId: string, webhookId: string, status?: DeliveryStatus): Promise<DeliveryRecord[]> {
+    const out: DeliveryRecord[] = [];
+    for await (const key of await this.kv.keys(`${tenantId}.delivery.*`)) {
+      const found = await this.getJson<DeliveryRecord>(key);
+      if (found && found.webhookId === webhookId && (!status || found.status === status)) out.push(found);
+    }
+    return out.sort((a, b) => a.firstAttemptAt.localeCompare(b.firstAttemptAt));
+  }
+
+  private async getJson<T>(key: string): Promise<T | undefined> {
+    const entry = await this.kv.get(key);
+    return entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<T>() : undefined;
+  }
+}
