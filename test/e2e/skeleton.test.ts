@@ -261,6 +261,83 @@ describe('the agent desk', () => {
   });
 });
 
+describe('tenant administration', () => {
+  it('lets admins define agents, teams, queues, FAQ, canned responses and translation, for their own tenant only', async () => {
+    const tenant = 'vandelay';
+    const admin = stack.token(tenant, 'art', ['admin']);
+    const agentOnly = stack.token(tenant, 'george');
+    const otherAdmin = stack.token('kramerica', 'cosmo', ['admin']);
+    const put = (path: string, token: string, body: unknown) => api(`/v1/admin/${path}`, { method: 'PUT', token, body: JSON.stringify(body) });
+
+    const agent = { displayName: 'Elaine', skills: [{ name: 'latex', level: 7 }], languages: ['en', 'es'], capacity: { chat: 2 }, translationEnabled: true, teamIds: ['importers'] };
+    expect((await put('agents/elaine', agentOnly, agent)).status).toBe(403);
+    expect((await put('agents/elaine', admin, agent)).status).toBe(200);
+    const badAgent = await put('agents/newman', admin, { ...agent, skills: [{ name: 'latex', level: 11 }] });
+    expect(badAgent.status).toBe(400);
+    expect(await badAgent.json()).toMatchObject({ field: 'profile.skills[0].level' });
+    const queue = { name: 'Imports', channel: 'chat', strategy: 'STRATEGY_LEAST_BUSY', requiredSkills: [{ name: 'latex', minLevel: 5 }] };
+    expect((await put('queues/imports', admin, queue)).status).toBe(200);
+    const badQueue = await put('queues/exports', admin, { ...queue, strategy: 'STRATEGY_UNSPECIFIED' });
+    expect(await badQueue.json()).toMatchObject({ status: 400, field: 'queue.strategy' });
+    expect((await put('teams/importers', admin, { name: 'Importers', queueId: 'imports' })).status).toBe(200);
+    expect((await put('teams/exporters', admin, { name: 'Exporters', queueId: 'nowhere' })).status).toBe(404);
+    expect((await put('faq/hours', admin, { language: 'en', question: 'When are you open?', answer: '9 to 5.' })).status).toBe(200);
+    expect((await put('canned-responses/hello', admin, { title: 'Hello', versions: { en: 'Hello!', es: '¡Hola!' } })).status).toBe(200);
+    expect((await put('translation', admin, { enabled: true, provider: 'babelfish' })).status).toBe(400);
+
+    const mine = (await (await api('/v1/admin/agents', { token: admin })).json()) as { agents: { agentId: string }[] };
+    expect(mine.agents.map((a) => a.agentId)).toEqual(['elaine']);
+    const queues = (await (await api('/v1/admin/queues', { token: admin })).json()) as { queues: { queueId: string; revision: number }[] };
+    expect(queues.queues).toEqual([expect.objectContaining({ queueId: 'imports' })]);
+    const canned = (await (await api('/v1/canned-responses', { token: agentOnly })).json()) as { cannedResponses: { cannedResponseId: string }[] };
+    expect(canned.cannedResponses.map((c) => c.cannedResponseId)).toEqual(['hello']);
+    for (const path of ['agents', 'queues', 'teams']) {
+      const theirs = (await (await api(`/v1/admin/${path}`, { token: otherAdmin })).json()) as Record<string, unknown[]>;
+      expect([path, theirs[path]]).toEqual([path, []]);
+    }
+  });
+});
+
+describe('proactive invitations', () => {
+  it('invites a visitor by the tenant\'s rules once, and records the invitation and its acceptance as events', async () => {
+    const tenant = 'bluth';
+    const admin = stack.token(tenant, 'lucille', ['admin']);
+    const key = (await (await api('/v1/admin/widget-keys', { method: 'POST', token: admin })).json()) as { widgetKey: string };
+    const visitor = async () => ((await (await api('/v1/visitor/sessions', { method: 'POST', body: JSON.stringify({ widgetKey: key.widgetKey }) })).json()) as { token: string; customerId: string });
+    const rules = [{ ruleId: 'big-cart', urlPattern: 'https://shop.example/checkout*', minTimeOnPageSeconds: 20, minCartValue: 100, currency: 'EUR', messages: { en: 'Can we help with your order?', es: '¿Le ayudamos con su pedido?' } }];
+    expect((await api('/v1/admin/invitation-rules', { method: 'PUT', token: admin, body: JSON.stringify({ rules: [{ ...rules[0], currency: 'euro' }] }) })).status).toBe(400);
+    expect((await api('/v1/admin/invitation-rules', { method: 'PUT', token: stack.token(tenant, 'buster'), body: JSON.stringify({ rules }) })).status).toBe(403);
+    expect((await api('/v1/admin/invitation-rules', { method: 'PUT', token: admin, body: JSON.stringify({ rules }) })).status).toBe(200);
+
+    const gob = await visitor();
+    const report = (v: { token: string }, body: object) => api('/v1/visitor/activity', { method: 'POST', token: v.token, body: JSON.stringify(body) });
+    const small = (await (await report(gob, { url: 'https://shop.example/checkout', timeOnPageSeconds: 30, cartValue: 40, currency: 'EUR' })).json()) as { invitation: null };
+    expect(small.invitation).toBeNull();
+    const invited = (await (await report(gob, { url: 'https://shop.example/checkout', timeOnPageSeconds: 30, cartValue: 140, currency: 'EUR', language: 'es' })).json()) as { invitation: { invitationId: string; message: string } };
+    expect(invited.invitation.message).toBe('¿Le ayudamos con su pedido?');
+    const again = (await (await report(gob, { url: 'https://shop.example/checkout', timeOnPageSeconds: 60, cartValue: 140, currency: 'EUR' })).json()) as { invitation: null };
+    expect(again.invitation).toBeNull();
+
+    const tobias = await visitor();
+    expect((await api(`/v1/visitor/invitations/${invited.invitation.invitationId}/accept`, { method: 'POST', token: tobias.token, body: '{}' })).status).toBe(404);
+    const accepted = await api(`/v1/visitor/invitations/${invited.invitation.invitationId}/accept`, { method: 'POST', token: gob.token, body: JSON.stringify({ language: 'es' }) });
+    expect(accepted.status).toBe(201);
+    const { conversationId } = (await accepted.json()) as { conversationId: string };
+    expect((await api(`/v1/visitor/invitations/${invited.invitation.invitationId}/accept`, { method: 'POST', token: gob.token, body: '{}' })).status).toBe(409);
+    expect((await api(`/v1/visitor/conversations/${conversationId}`, { token: gob.token })).status).toBe(200);
+
+    const nc = await connectNats(stack.nats.url, 'e2e-engagement', createLogger('e2e', 'silent'));
+    try {
+      const { readEvents } = await import('@contactcenter/infra/events');
+      const events = await readEvents(nc, { filter: `cc.${tenant}.engagement.>` });
+      expect(events.map((e) => e.event.type)).toEqual(['contactcenter.engagement.v1.InvitationSent', 'contactcenter.engagement.v1.InvitationAccepted']);
+      expect(events[1]!.event.data).toMatchObject({ invitationId: invited.invitation.invitationId, conversationId, ruleId: 'big-cart', customerId: gob.customerId });
+    } finally {
+      await nc.close();
+    }
+  });
+});
+
 async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -7,6 +7,7 @@ import { authPlugin } from './plugins/auth';
 import { openapiPlugin } from './plugins/openapi';
 import { problemPlugin } from './plugins/problem';
 import { adminRoutes } from './routes/admin';
+import { adminDirectoryRoutes } from './routes/adminDirectory';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { eventsRoutes } from './routes/events';
 import { agentDeskRoutes } from './routes/agentDesk';
@@ -17,6 +18,11 @@ import { realtimeRoutes } from './routes/realtime';
 import { visitorRoutes } from './routes/visitors';
 import { ApiKeys } from './store/apiKeys';
 import { WidgetKeys } from './store/widgetKeys';
+import { InvitationStore } from './engagement/invitationStore';
+import { invitationRoutes } from './routes/invitations';
+import { webhookRoutes } from './routes/webhooks';
+import { DeliveryQueue } from './webhooks/deliveryQueue';
+import { WebhookStore } from './webhooks/webhookStore';
 
 export interface AppDeps {
   logger: Logger;
@@ -26,6 +32,10 @@ export interface AppDeps {
   /** NATS KV bucket of widget keys. */
   gatewayBucket?: string;
   isShuttingDown?: () => boolean;
+  /** Region this gateway runs in, as the source of the events it publishes. */
+  region?: string;
+  /** WEBHOOKS_ALLOW_INSECURE: http webhook URLs to localhost (development and tests). */
+  webhooksAllowInsecure?: boolean;
 }
 
 /** The gateway as a fastify app: external plugins, then app plugins, then routes. */
@@ -43,17 +53,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   problemPlugin(app);
   await openapiPlugin(app);
   await authPlugin(app, { secret: deps.jwtSecret }); // not encapsulated: every route verifies tokens
+  const apiKeys = await ApiKeys.open(deps.nats, deps.gatewayBucket);
+  apiKeyAuthPlugin(app, { authenticator: apiKeys }); // on the root, before the routes: requireApiKey works in every route plugin
   await app.register(healthRoutes, { peers: deps.peers, nats: deps.nats, isShuttingDown: deps.isShuttingDown ?? (() => false) });
   await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentDeskRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(adminDirectoryRoutes, { prefix: '/v1', peers: deps.peers });
   const widgetKeys = await WidgetKeys.open(deps.nats, deps.gatewayBucket);
   await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys });
   await app.register(adminRoutes, { prefix: '/v1', widgetKeys });
+  const invitations = await InvitationStore.open(deps.nats, deps.gatewayBucket ?? 'cc_gateway');
+  await app.register(invitationRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, invitations, region: deps.region ?? 'local' });
   await app.register(realtimeRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats });
-  const apiKeys = await ApiKeys.open(deps.nats, deps.gatewayBucket);
-  apiKeyAuthPlugin(app, { authenticator: apiKeys }); // on the root: requireApiKey works in every route plugin
   await app.register(apiKeyRoutes, { prefix: '/v1', apiKeys });
   await app.register(eventsRoutes, { prefix: '/v1', nats: deps.nats });
+  const webhookStore = await WebhookStore.open(deps.nats, deps.gatewayBucket);
+  await app.register(webhookRoutes, { prefix: '/v1', store: webhookStore, queue: await DeliveryQueue.open(deps.nats), allowInsecureUrls: deps.webhooksAllowInsecure ?? false });
   return app;
 }

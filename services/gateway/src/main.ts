@@ -2,6 +2,9 @@ import { runService } from '@contactcenter/infra';
 import { buildApp } from './app';
 import { gatewayConfig } from './config';
 import { connectPeers } from './peers';
+import { WebhookDeliveryEngine } from './webhooks/deliveryEngine';
+import { DeliveryQueue } from './webhooks/deliveryQueue';
+import { WebhookStore } from './webhooks/webhookStore';
 
 /**
  * The gateway process: the public HTTP API (fastify) in front of the
@@ -10,7 +13,16 @@ import { connectPeers } from './peers';
 runService('gateway', gatewayConfig, async (rt) => {
   const peers = connectPeers(rt.config);
   let shuttingDown = false;
-  const app = await buildApp({ logger: rt.logger, peers, nats: rt.nats, jwtSecret: rt.config.JWT_SECRET, gatewayBucket: rt.config.GATEWAY_BUCKET, isShuttingDown: () => shuttingDown });
+  const app = await buildApp({ logger: rt.logger, peers, nats: rt.nats, jwtSecret: rt.config.JWT_SECRET, gatewayBucket: rt.config.GATEWAY_BUCKET, region: rt.config.REGION, isShuttingDown: () => shuttingDown, webhooksAllowInsecure: rt.config.WEBHOOKS_ALLOW_INSECURE });
+  const webhooks = await WebhookDeliveryEngine.start({
+    nats: rt.nats,
+    logger: rt.logger,
+    store: await WebhookStore.open(rt.nats, rt.config.GATEWAY_BUCKET),
+    queue: await DeliveryQueue.open(rt.nats),
+    retryScheduleMs: rt.config.WEBHOOKS_RETRY_SCHEDULE_MS,
+    timeoutMs: rt.config.WEBHOOKS_TIMEOUT_MS,
+    concurrency: rt.config.WEBHOOKS_CONCURRENCY,
+  });
   await app.listen({ host: rt.config.HTTP_HOST, port: rt.config.HTTP_PORT });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : rt.config.HTTP_PORT;
@@ -20,4 +32,6 @@ runService('gateway', gatewayConfig, async (rt) => {
     await app.close();
     peers.close();
   });
+  // Registered after 'http': hooks run in order, so HTTP stops first, then attempts in flight finish, before NATS drains.
+  rt.onShutdown('webhooks', () => webhooks.stop());
 });

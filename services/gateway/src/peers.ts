@@ -1,6 +1,7 @@
 import { ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient } from '@contactcenter/proto/presence/v1';
 import { RoutingServiceClient } from '@contactcenter/proto/routing/v1';
+import { TranslationServiceClient } from '@contactcenter/proto/translation/v1';
 import { createGrpcClient, HealthChecker } from '@contactcenter/infra';
 import type { gatewayConfig } from './config';
 import type { ConfigOf } from '@contactcenter/infra';
@@ -10,6 +11,7 @@ export interface Peers {
   conversation: ConversationServiceClient;
   routing: RoutingServiceClient;
   presence: PresenceServiceClient;
+  translation: TranslationServiceClient;
   health: Record<string, HealthChecker>;
   close(): void;
 }
@@ -27,16 +29,19 @@ export function connectPeers(config: PeerAddresses): Peers {
   const conversation = createGrpcClient(ConversationServiceClient, addresses.conversation);
   const routing = createGrpcClient(RoutingServiceClient, addresses.routing);
   const presence = createGrpcClient(PresenceServiceClient, addresses.presence);
+  const translation = createGrpcClient(TranslationServiceClient, addresses.translation);
   const health = Object.fromEntries(Object.entries(addresses).map(([name, addr]) => [name, new HealthChecker(addr)]));
   return {
     conversation,
     routing,
     presence,
+    translation,
     health,
     close() {
       conversation.close();
       routing.close();
       presence.close();
+      translation.close();
       for (const h of Object.values(health)) h.close();
     },
   };

@@ -1,0 +1,52 @@
+import { ValidationError } from '@contactcenter/infra/errors';
+import { matchRule, messageFor, validateRules, type InvitationRule, type PageActivity } from './invitationRules';
+
+const rule = (over: Partial<InvitationRule> = {}): InvitationRule => ({
+  ruleId: 'checkout',
+  urlPattern: 'https://shop.example/checkout*',
+  minTimeOnPageSeconds: 30,
+  minCartValue: 100,
+  currency: 'EUR',
+  messages: { en: 'Need a hand with your order?', es: '¿Le ayudamos con su pedido?' },
+  queueId: 'sales',
+  ...over,
+});
+const page = (over: Partial<PageActivity> = {}): PageActivity => ({ url: 'https://shop.example/checkout/step-2', timeOnPageSeconds: 45, cartValue: 150, currency: 'EUR', language: 'es-MX', ...over });
+
+describe('invitation rules', () => {
+  it('invites when page, time on page and cart value all match', () => {
+    expect(matchRule([rule()], page())?.ruleId).toBe('checkout');
+    expect(matchRule([rule()], page({ url: 'https://shop.example/blog' }))).toBeUndefined();
+    expect(matchRule([rule()], page({ timeOnPageSeconds: 10 }))).toBeUndefined();
+    expect(matchRule([rule()], page({ cartValue: 99.99 }))).toBeUndefined();
+    expect(matchRule([rule()], page({ currency: 'USD' }))).toBeUndefined();
+  });
+
+  it("takes the first matching rule in the tenant's order, and treats the pattern literally but for *", () => {
+    const any = rule({ ruleId: 'any', urlPattern: '*', minCartValue: 0, minTimeOnPageSeconds: 0 });
+    expect(matchRule([rule(), any], page())?.ruleId).toBe('checkout');
+    expect(matchRule([rule({ urlPattern: 'https://shop.example/a.b' })], page({ url: 'https://shop.example/aXb' }))).toBeUndefined();
+  });
+
+  it("speaks the visitor's language when it can", () => {
+    expect(messageFor(rule(), 'es-MX')).toBe('¿Le ayudamos con su pedido?');
+    expect(messageFor(rule(), 'de')).toBe('Need a hand with your order?');
+  });
+
+  it('names the bad field', () => {
+    const field = (r: Partial<InvitationRule>) => {
+      try {
+        validateRules([rule(r)]);
+      } catch (err) {
+        return (err as ValidationError).field;
+      }
+      return undefined;
+    };
+    expect(field({ ruleId: 'a b' })).toBe('rules[0].ruleId');
+    expect(field({ minTimeOnPageSeconds: -1 })).toBe('rules[0].minTimeOnPageSeconds');
+    expect(field({ currency: 'euro' })).toBe('rules[0].currency');
+    expect(field({ messages: {} })).toBe('rules[0].messages');
+    expect(field({})).toBeUndefined();
+    expect(() => validateRules([rule(), rule()])).toThrow('listed twice');
+  });
+});

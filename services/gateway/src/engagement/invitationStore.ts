@@ -1,0 +1,72 @@
+import { requireTenantId } from '@contactcenter/infra';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { InvitationRule } from './invitationRules';
+
+/** An invitation shown to one visitor; accepted at most once, by that visitor. */
+export interface Invitation {
+  invitationId: string;
+  customerId: string;
+  ruleId: string;
+  queueId: string;
+  message: string;
+  sentAt: string;
+  conversationId: string;
+}
+
+/**
+ * Tenants' invitation rules and the invitations made, in the gateway's NATS
+ * KV bucket: `<tenant>.invitation-rules`, `<tenant>.invitation.<id>`, and
+ * `<tenant>.invited.<customer>.<rule>` (created once: a visitor is invited by
+ * a rule at most once, whichever gateway replica sees the activity).
+ */
+export class InvitationStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, bucket: string): Promise<InvitationStore> {
+    return new InvitationStore(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }));
+  }
+
+  async rules(tenantId: string): Promise<InvitationRule[]> {
+    const entry = await this.kv.get(`${requireTenantId(tenantId)}.invitation-rules`);
+    return entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<InvitationRule[]>() : [];
+  }
+
+  async putRules(tenantId: string, rules: InvitationRule[]): Promise<void> {
+    await this.kv.put(`${requireTenantId(tenantId)}.invitation-rules`, JSON.stringify(rules));
+  }
+
+  /** Records the invitation unless this rule already invited this visitor; false then. */
+  async invite(tenantId: string, invitation: Invitation): Promise<boolean> {
+    const once = `${requireTenantId(tenantId)}.invited.${keyPart(invitation.customerId)}.${invitation.ruleId}`;
+    try {
+      await this.kv.create(once, invitation.invitationId);
+    } catch (err) {
+      if (err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)) return false;
+      if (/wrong last sequence/i.test((err as Error).message)) return false;
+      throw err;
+    }
+    await this.kv.put(`${tenantId}.invitation.${invitation.invitationId}`, JSON.stringify(invitation));
+    return true;
+  }
+
+  async get(tenantId: string, invitationId: string): Promise<{ invitation: Invitation; revision: number } | undefined> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(invitationId)) return undefined;
+    const entry = await this.kv.get(`${requireTenantId(tenantId)}.invitation.${invitationId}`);
+    return entry && entry.operation === 'PUT' && entry.length > 0 ? { invitation: entry.json<Invitation>(), revision: entry.revision } : undefined;
+  }
+
+  /** Marks it accepted if nobody did in between; false when it was. */
+  async accept(tenantId: string, invitation: Invitation, revision: number): Promise<boolean> {
+    try {
+      await this.kv.update(`${tenantId}.invitation.${invitation.invitationId}`, JSON.stringify(invitation), revision);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Customer ids may hold characters KV keys may not ("." separates tokens): hex keeps them apart. */
+const keyPart = (s: string) => Buffer.from(s).toString('hex').slice(0, 200);

@@ -1,0 +1,111 @@
+import { unary } from '@contactcenter/infra';
+import { AgentProfile } from '@contactcenter/proto/presence/v1';
+import { FaqEntry, Queue, Team } from '@contactcenter/proto/routing/v1';
+import { CannedResponse, TenantSettings } from '@contactcenter/proto/translation/v1';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Peers } from '../peers';
+import { requireStaff, type Principal } from '../plugins/auth';
+
+const problem = { $ref: 'problem#' } as const;
+const security = [{ agentToken: [] }];
+const idParam = (name: string) => ({ type: 'object', required: [name], properties: { [name]: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } } }) as const;
+const anyObject = { type: 'object' } as const;
+const callOpts = (request: FastifyRequest, p: Principal) => ({ tenantId: p.tenantId, actorId: p.subject, requestId: String(request.id) });
+const admin = (request: FastifyRequest) => requireStaff(request, ['admin']);
+
+/**
+ * Tenant administration over REST: agents (skills, languages, capacity,
+ * shifts), teams, queues, FAQ entries for the after-hours bot, canned
+ * responses and translation settings, each of the admin's own tenant only.
+ * Bodies use the proto3 JSON mapping of the contracts in `proto/` (camelCase
+ * fields, enum names such as "STRATEGY_LEAST_BUSY"); the owning service
+ * validates them and names the field at fault (400).
+ */
+export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: Peers }) {
+  const { presence, routing, translation } = opts.peers;
+
+  app.put<{ Params: { agentId: string }; Body: Record<string, unknown> }>(
+    '/admin/agents/:agentId',
+    { schema: { tags: ['admin'], security, params: idParam('agentId'), body: anyObject, response: { '4xx': problem } } },
+    async (request) => {
+      const p = await admin(request);
+      const profile = AgentProfile.fromJSON({ ...request.body, agentId: request.params.agentId });
+      const res = await unary(presence, presence.upsertAgent, { profile }, callOpts(request, p));
+      return { agent: AgentProfile.toJSON(res.agent!.profile!) };
+    },
+  );
+
+  app.get('/admin/agents', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
+    const p = await admin(request);
+    const res = await unary(presence, presence.listAgents, { availableOnly: false, channel: '' }, callOpts(request, p));
+    return { agents: res.agents.map((a) => AgentProfile.toJSON(a.profile!)) };
+  });
+
+  app.put<{ Params: { queueId: string }; Body: Record<string, unknown> }>(
+    '/admin/queues/:queueId',
+    { schema: { tags: ['admin'], security, params: idParam('queueId'), body: anyObject, response: { '4xx': problem } } },
+    async (request) => {
+      const p = await admin(request);
+      const queue = Queue.fromJSON({ ...request.body, queueId: request.params.queueId });
+      return { queue: Queue.toJSON((await unary(routing, routing.upsertQueue, { queue }, callOpts(request, p))).queue!) };
+    },
+  );
+
+  app.get('/admin/queues', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
+    const p = await admin(request);
+    return { queues: (await unary(routing, routing.listQueues, {}, callOpts(request, p))).queues.map((q) => Queue.toJSON(q)) };
+  });
+
+  app.put<{ Params: { teamId: string }; Body: Record<string, unknown> }>(
+    '/admin/teams/:teamId',
+    { schema: { tags: ['admin'], security, params: idParam('teamId'), body: anyObject, response: { '4xx': problem } } },
+    async (request) => {
+      const p = await admin(request);
+      const team = Team.fromJSON({ ...request.body, teamId: request.params.teamId });
+      return { team: Team.toJSON((await unary(routing, routing.upsertTeam, { team }, callOpts(request, p))).team!) };
+    },
+  );
+
+  app.get('/admin/teams', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
+    const p = await admin(request);
+    return { teams: (await unary(routing, routing.listTeams, {}, callOpts(request, p))).teams.map((t) => Team.toJSON(t)) };
+  });
+
+  app.put<{ Params: { entryId: string }; Body: Record<string, unknown> }>(
+    '/admin/faq/:entryId',
+    { schema: { tags: ['admin'], security, params: idParam('entryId'), body: anyObject, response: { '4xx': problem } } },
+    async (request) => {
+      const p = await admin(request);
+      const entry = FaqEntry.fromJSON({ ...request.body, entryId: request.params.entryId });
+      return { entry: FaqEntry.toJSON((await unary(routing, routing.upsertFaqEntry, { entry }, callOpts(request, p))).entry!) };
+    },
+  );
+
+  app.put<{ Params: { cannedResponseId: string }; Body: Record<string, unknown> }>(
+    '/admin/canned-responses/:cannedResponseId',
+    { schema: { tags: ['admin'], security, params: idParam('cannedResponseId'), body: anyObject, response: { '4xx': problem } } },
+    async (request) => {
+      const p = await admin(request);
+      const cannedResponse = CannedResponse.fromJSON({ ...request.body, cannedResponseId: request.params.cannedResponseId });
+      const res = await unary(translation, translation.upsertCannedResponse, { cannedResponse }, callOpts(request, p));
+      return { cannedResponse: CannedResponse.toJSON(res.cannedResponse!) };
+    },
+  );
+
+  // Agents read canned responses to pick one; only admins write them.
+  app.get('/canned-responses', { schema: { tags: ['conversations'], security, response: { '4xx': problem } } }, async (request) => {
+    const p = await requireStaff(request);
+    const res = await unary(translation, translation.listCannedResponses, {}, callOpts(request, p));
+    return { cannedResponses: res.cannedResponses.map((c) => CannedResponse.toJSON(c)) };
+  });
+
+  app.put<{ Body: Record<string, unknown> }>(
+    '/admin/translation',
+    { schema: { tags: ['admin'], security, body: anyObject, response: { '4xx': problem } } },
+    async (request) => {
+      const p = await admin(request);
+      const settings = TenantSettings.fromJSON(request.body);
+      return { settings: TenantSettings.toJSON((await unary(translation, translation.setTenantSettings, { settings }, callOpts(request, p))).settings!) };
+    },
+  );
+}
