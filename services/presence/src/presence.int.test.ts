@@ -15,7 +15,8 @@ import { PresenceStore } from './store/presenceStore';
 
 jest.setTimeout(120_000);
 
-const TIMEOUT_MS = 1_000;
+// Short enough for the sweep test to wait it out, long enough that a loaded CI machine keeps agents live between a beat and the calls after it.
+const TIMEOUT_MS = 3_000;
 
 type Replica = { nc: NatsConnection; presence: Presence; server: GrpcServer; client: PresenceServiceClient };
 
@@ -116,6 +117,8 @@ describe('PresenceService, two replicas on one NATS KV bucket', () => {
       await upsert(tenant, profile(a, { capacity: { chat: 3 } }));
       await goOnline(tenant, a);
     }
+    // Fresh beats for all, so every agent is live while the requests race (going online one by one takes a while on a busy machine).
+    await Promise.all(agents.map((a) => unary(replica(0), replica(0).heartbeat, { agentId: a, connectionId: 'desk-1' }, as(tenant))));
     // 400 requests: 40 conversations per agent, some conversations asked twice (a retried request).
     const requests = Array.from({ length: 400 }, (_, i) => ({ agentId: agents[i % agents.length]!, conversationId: `conv-${i % 370}`, channel: 'chat' }));
     const results = await Promise.allSettled(requests.map((r, i) => unary(replica(i), replica(i).reserveCapacity, r, as(tenant))));
