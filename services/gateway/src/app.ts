@@ -17,7 +17,8 @@ import { healthRoutes } from './routes/health';
 import { realtimeRoutes } from './routes/realtime';
 import { visitorRoutes } from './routes/visitors';
 import { ApiKeys } from './store/apiKeys';
-import { WidgetKeys } from './store/widgetKeys';
+import { DEFAULT_GATEWAY_BUCKET, WidgetKeys } from './store/widgetKeys';
+import { openStateBucket } from '@contactcenter/infra/kv';
 import { InvitationStore } from './engagement/invitationStore';
 import { invitationRoutes } from './routes/invitations';
 import { webhookRoutes } from './routes/webhooks';
@@ -53,22 +54,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   problemPlugin(app);
   await openapiPlugin(app);
   await authPlugin(app, { secret: deps.jwtSecret }); // not encapsulated: every route verifies tokens
-  const apiKeys = await ApiKeys.open(deps.nats, deps.gatewayBucket);
+  // One bucket for the gateway's own state (widget keys, API keys, webhooks, invitations), opened once.
+  const gatewayKv = await openStateBucket(deps.nats, deps.gatewayBucket ?? DEFAULT_GATEWAY_BUCKET, 'gateway');
+  const apiKeys = new ApiKeys(gatewayKv);
   apiKeyAuthPlugin(app, { authenticator: apiKeys }); // on the root, before the routes: requireApiKey works in every route plugin
   await app.register(healthRoutes, { peers: deps.peers, nats: deps.nats, isShuttingDown: deps.isShuttingDown ?? (() => false) });
   await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentDeskRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(adminDirectoryRoutes, { prefix: '/v1', peers: deps.peers });
-  const widgetKeys = await WidgetKeys.open(deps.nats, deps.gatewayBucket);
+  const widgetKeys = new WidgetKeys(gatewayKv);
   await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys });
   await app.register(adminRoutes, { prefix: '/v1', widgetKeys });
-  const invitations = await InvitationStore.open(deps.nats, deps.gatewayBucket ?? 'cc_gateway');
+  const invitations = new InvitationStore(gatewayKv);
   await app.register(invitationRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, invitations, region: deps.region ?? 'local' });
   await app.register(realtimeRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats });
   await app.register(apiKeyRoutes, { prefix: '/v1', apiKeys });
   await app.register(eventsRoutes, { prefix: '/v1', nats: deps.nats });
-  const webhookStore = await WebhookStore.open(deps.nats, deps.gatewayBucket);
+  const webhookStore = new WebhookStore(gatewayKv);
   await app.register(webhookRoutes, { prefix: '/v1', store: webhookStore, queue: await DeliveryQueue.open(deps.nats), allowInsecureUrls: deps.webhooksAllowInsecure ?? false });
   return app;
 }

@@ -1,7 +1,6 @@
 import { requireTenantId } from '@contactcenter/infra';
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { isLostRace, jsonOf } from '@contactcenter/infra/kv';
+import type { KV } from '@nats-io/kv';
 import type { InvitationRule } from './invitationRules';
 
 /** An invitation shown to one visitor; accepted at most once, by that visitor. */
@@ -22,15 +21,11 @@ export interface Invitation {
  * a rule at most once, whichever gateway replica sees the activity).
  */
 export class InvitationStore {
-  private constructor(private readonly kv: KV) {}
-
-  static async open(nc: NatsConnection, bucket: string): Promise<InvitationStore> {
-    return new InvitationStore(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }));
-  }
+  /** On the gateway's bucket (see openStateBucket), shared with the other gateway stores. */
+  constructor(private readonly kv: KV) {}
 
   async rules(tenantId: string): Promise<InvitationRule[]> {
-    const entry = await this.kv.get(`${requireTenantId(tenantId)}.invitation-rules`);
-    return entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<InvitationRule[]>() : [];
+    return jsonOf<InvitationRule[]>(await this.kv.get(`${requireTenantId(tenantId)}.invitation-rules`))?.value ?? [];
   }
 
   async putRules(tenantId: string, rules: InvitationRule[]): Promise<void> {
@@ -43,8 +38,7 @@ export class InvitationStore {
     try {
       await this.kv.create(once, invitation.invitationId);
     } catch (err) {
-      if (err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)) return false;
-      if (/wrong last sequence/i.test((err as Error).message)) return false;
+      if (isLostRace(err)) return false;
       throw err;
     }
     await this.kv.put(`${tenantId}.invitation.${invitation.invitationId}`, JSON.stringify(invitation));
@@ -53,8 +47,8 @@ export class InvitationStore {
 
   async get(tenantId: string, invitationId: string): Promise<{ invitation: Invitation; revision: number } | undefined> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(invitationId)) return undefined;
-    const entry = await this.kv.get(`${requireTenantId(tenantId)}.invitation.${invitationId}`);
-    return entry && entry.operation === 'PUT' && entry.length > 0 ? { invitation: entry.json<Invitation>(), revision: entry.revision } : undefined;
+    const found = jsonOf<Invitation>(await this.kv.get(`${requireTenantId(tenantId)}.invitation.${invitationId}`));
+    return found && { invitation: found.value, revision: found.revision };
   }
 
   /** Marks it accepted if nobody did in between; false when it was. */
@@ -62,8 +56,9 @@ export class InvitationStore {
     try {
       await this.kv.update(`${tenantId}.invitation.${invitation.invitationId}`, JSON.stringify(invitation), revision);
       return true;
-    } catch {
-      return false;
+    } catch (err) {
+      if (isLostRace(err)) return false;
+      throw err;
     }
   }
 }

@@ -1,5 +1,6 @@
-import { NotFoundError, UnavailableError } from '@contactcenter/infra/errors';
-import { Kvm, type KV } from '@nats-io/kv';
+import { NotFoundError } from '@contactcenter/infra/errors';
+import { jsonOf, openStateBucket } from '@contactcenter/infra/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyScope } from '../plugins/apiKeyAuth';
@@ -34,14 +35,11 @@ const hashOf = (key: string): Buffer => createHash('sha256').update(key).digest(
  *   (await apiKeys.authenticate(key))?.tenantId; // 'acme'
  */
 export class ApiKeys {
-  private constructor(private readonly kv: KV) {}
+  /** On the gateway's bucket (see openStateBucket), shared with the other gateway stores. */
+  constructor(private readonly kv: KV) {}
 
   static async open(nc: NatsConnection, bucket = DEFAULT_GATEWAY_BUCKET): Promise<ApiKeys> {
-    try {
-      return new ApiKeys(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }));
-    } catch (err) {
-      throw new UnavailableError(`cannot open the gateway KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
-    }
+    return new ApiKeys(await openStateBucket(nc, bucket, 'gateway'));
   }
 
   /** A new key; `key` is returned here only, never stored. */
@@ -73,7 +71,7 @@ export class ApiKeys {
   async get(apiKeyId: string): Promise<ApiKeyRecord | undefined> {
     if (!ID_RE.test(apiKeyId)) return undefined;
     const entry = await this.kv.get(`apikey.${apiKeyId}`);
-    return entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<ApiKeyRecord>() : undefined;
+    return jsonOf<ApiKeyRecord>(entry)?.value;
   }
 
   /** The live record of a presented key; undefined when malformed, unknown, wrong or revoked. */

@@ -1,5 +1,6 @@
-import { NotFoundError, UnavailableError } from '@contactcenter/infra/errors';
-import { Kvm, type KV } from '@nats-io/kv';
+import { NotFoundError } from '@contactcenter/infra/errors';
+import { jsonOf, openStateBucket } from '@contactcenter/infra/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -22,14 +23,11 @@ export interface WidgetKey {
  * visitor cannot open someone else's history by typing their id.
  */
 export class WidgetKeys {
-  private constructor(private readonly kv: KV) {}
+  /** On the gateway's bucket (see openStateBucket), shared with the other gateway stores. */
+  constructor(private readonly kv: KV) {}
 
   static async open(nc: NatsConnection, bucket = DEFAULT_GATEWAY_BUCKET): Promise<WidgetKeys> {
-    try {
-      return new WidgetKeys(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }));
-    } catch (err) {
-      throw new UnavailableError(`cannot open the gateway KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
-    }
+    return new WidgetKeys(await openStateBucket(nc, bucket, 'gateway'));
   }
 
   async create(tenantId: string): Promise<WidgetKey> {
@@ -56,7 +54,7 @@ export class WidgetKeys {
   async get(widgetKey: string): Promise<WidgetKey | undefined> {
     if (!/^wk_[A-Za-z0-9_-]{24}$/.test(widgetKey)) return undefined;
     const entry = await this.kv.get(`widget.${widgetKey}`);
-    return entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<WidgetKey>() : undefined;
+    return jsonOf<WidgetKey>(entry)?.value;
   }
 
   /** Revokes a key of `tenantId` (NOT_FOUND for another tenant's key: nothing leaks). */

@@ -1,6 +1,7 @@
-import { IllegalStateError, NotFoundError, UnavailableError } from '@contactcenter/infra';
+import { IllegalStateError, NotFoundError } from '@contactcenter/infra';
 import type { CloudEvent } from '@contactcenter/infra/events';
-import { Kvm, type KV } from '@nats-io/kv';
+import { jsonOf, openStateBucket } from '@contactcenter/infra/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createHash, randomBytes } from 'node:crypto';
 import { DEFAULT_GATEWAY_BUCKET } from '../store/widgetKeys';
@@ -56,14 +57,11 @@ export const deliveryIdOf = (webhookId: string, eventId: string): string =>
  * Another tenant's ids answer NOT_FOUND, as if they did not exist.
  */
 export class WebhookStore {
-  private constructor(readonly kv: KV) {}
+  /** On the gateway's bucket (see openStateBucket), shared with the other gateway stores. */
+  constructor(readonly kv: KV) {}
 
   static async open(nc: NatsConnection, bucket = DEFAULT_GATEWAY_BUCKET): Promise<WebhookStore> {
-    try {
-      return new WebhookStore(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }));
-    } catch (err) {
-      throw new UnavailableError(`cannot open the gateway KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
-    }
+    return new WebhookStore(await openStateBucket(nc, bucket, 'gateway'));
   }
 
   async create(tenantId: string, input: { url: string; eventTypes: string[]; description?: string }): Promise<Webhook> {
@@ -131,6 +129,6 @@ export class WebhookStore {
 
   private async getJson<T>(key: string): Promise<T | undefined> {
     const entry = await this.kv.get(key);
-    return entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<T>() : undefined;
+    return jsonOf<T>(entry)?.value;
   }
 }

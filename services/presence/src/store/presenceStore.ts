@@ -1,7 +1,7 @@
 import { requireTenantId } from '@contactcenter/infra';
 import { isDomainError, NotFoundError, UnavailableError } from '@contactcenter/infra/errors';
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import { isLostRace, jsonOf, openStateBucket } from '@contactcenter/infra/kv';
+import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { AgentRecord, StatusCatalog, Transition } from '../domain/agent';
 
@@ -25,13 +25,7 @@ export class PresenceStore {
   private constructor(readonly kv: KV) {}
 
   static async open(nc: NatsConnection, bucket = DEFAULT_PRESENCE_BUCKET, options: { replicas?: number } = {}): Promise<PresenceStore> {
-    try {
-      // history 1: the bucket is state; the history is in the events. File storage survives a restart.
-      const kv = await new Kvm(nc).create(bucket, { history: 1, storage: 'file', replicas: options.replicas ?? 1 });
-      return new PresenceStore(kv);
-    } catch (err) {
-      throw new UnavailableError(`cannot open the presence KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
-    }
+    return new PresenceStore(await openStateBucket(nc, bucket, 'presence', { replicas: options.replicas ?? 1 }));
   }
 
   async get(tenantId: string, agentId: string): Promise<Stored | undefined> {
@@ -98,8 +92,7 @@ export class PresenceStore {
     } catch (err) {
       throw unavailable(err);
     }
-    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
-    return { value: entry.json<V>(), revision: entry.revision };
+    return jsonOf<V>(entry);
   }
 
   /**
@@ -135,14 +128,6 @@ const statusesKey = (tenantId: string) => `${requireTenantId(tenantId)}.statuses
 
 
 export const agentKey = (tenantId: string, agentId: string) => `${requireTenantId(tenantId)}.agent.${agentId}`;
-
-/** create() on an existing key, update() on a stale revision. */
-function isLostRace(err: unknown): boolean {
-  if (err instanceof JetStreamApiError) {
-    return err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown;
-  }
-  return /wrong last sequence/i.test((err as Error)?.message ?? '');
-}
 
 function unavailable(err: unknown): Error {
   if (isDomainError(err)) return err;

@@ -1,7 +1,7 @@
 import { requireTenantId } from '@contactcenter/infra';
 import { isDomainError, UnavailableError } from '@contactcenter/infra/errors';
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import { isLostRace, jsonOf, openStateBucket } from '@contactcenter/infra/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FaqEntry } from '../domain/faq';
 import type { QueuePolicy, Team } from '../domain/policy';
@@ -24,11 +24,7 @@ export class RoutingStore {
   private constructor(readonly kv: KV) {}
 
   static async open(nc: NatsConnection, bucket = DEFAULT_ROUTING_BUCKET): Promise<RoutingStore> {
-    try {
-      return new RoutingStore(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }));
-    } catch (err) {
-      throw new UnavailableError(`cannot open the routing KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
-    }
+    return new RoutingStore(await openStateBucket(nc, bucket, 'routing'));
   }
 
   async putQueue(tenantId: string, queue: Omit<QueuePolicy, 'revision'>): Promise<QueuePolicy> {
@@ -103,7 +99,7 @@ export class RoutingStore {
     void (async () => {
       for await (const e of watch) {
         const [tenantId, , conversationId] = e.key.split('.');
-        onChange(tenantId!, conversationId!, live(e) ? { value: e.json<OfferRecord>(), revision: e.revision } : undefined);
+        onChange(tenantId!, conversationId!, jsonOf<OfferRecord>(e));
       }
     })();
     return () => watch.stop();
@@ -124,8 +120,7 @@ export class RoutingStore {
   }
 
   private async get<V>(k: string): Promise<Versioned<V> | undefined> {
-    const entry = await this.attempt(() => this.kv.get(k));
-    return entry && live(entry) ? { value: entry.json<V>(), revision: entry.revision } : undefined;
+    return jsonOf<V>(await this.attempt(() => this.kv.get(k)));
   }
 
   private async list<V>(tenantId: string, kind: string): Promise<Versioned<V>[]> {
@@ -154,15 +149,6 @@ export class RoutingStore {
 }
 
 const key = (tenantId: string, kind: 'queue' | 'team' | 'faq' | 'offer', id: string) => `${requireTenantId(tenantId)}.${kind}.${id}`;
-
-const live = (e: KvEntry) => e.operation === 'PUT' && e.length > 0;
-
-function isLostRace(err: unknown): boolean {
-  if (err instanceof JetStreamApiError) {
-    return err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown;
-  }
-  return /wrong last sequence/i.test((err as Error)?.message ?? '');
-}
 
 function unavailable(err: unknown): Error {
   if (isDomainError(err)) return err;

@@ -1,5 +1,6 @@
 import { UnavailableError } from '@contactcenter/infra/errors';
-import { Kvm, type KV } from '@nats-io/kv';
+import { isLiveEntry, openStateBucket } from '@contactcenter/infra/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { CachedTranslation, TranslationCache } from './translationCache';
 
@@ -24,18 +25,12 @@ export class NatsKvTranslationCache implements TranslationCache {
   private constructor(readonly kv: KV) {}
 
   static async open(nc: NatsConnection, bucket = DEFAULT_TRANSLATION_CACHE_BUCKET, options: NatsKvCacheOptions = {}): Promise<NatsKvTranslationCache> {
-    try {
-      const kv = await new Kvm(nc).create(bucket, {
-        history: 1,
-        storage: 'file',
-        replicas: options.replicas ?? 1,
-        ttl: options.ttlMs ?? 7 * 24 * 3_600_000,
-        max_bytes: options.maxBytes ?? 256 * 1024 * 1024,
-      });
-      return new NatsKvTranslationCache(kv);
-    } catch (err) {
-      throw new UnavailableError(`cannot open the translation memory KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
-    }
+    const kv = await openStateBucket(nc, bucket, 'translation memory', {
+      replicas: options.replicas ?? 1,
+      ttl: options.ttlMs ?? 7 * 24 * 3_600_000,
+      max_bytes: options.maxBytes ?? 256 * 1024 * 1024,
+    });
+    return new NatsKvTranslationCache(kv);
   }
 
   async get(key: string): Promise<CachedTranslation | undefined> {
@@ -45,7 +40,7 @@ export class NatsKvTranslationCache implements TranslationCache {
     } catch (err) {
       throw unavailable(err);
     }
-    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
+    if (!isLiveEntry(entry)) return undefined;
     try {
       const value = entry.json<Partial<CachedTranslation>>();
       // An entry written by a later version or by hand is a miss, not a crash.

@@ -1,7 +1,8 @@
 import { isWellFormedLanguageTag, requireTenantId } from '@contactcenter/infra';
 import type { CannedResponse } from '../memory/cannedResponses';
-import { UnavailableError, ValidationError } from '@contactcenter/infra/errors';
-import { Kvm, type KV } from '@nats-io/kv';
+import { ValidationError } from '@contactcenter/infra/errors';
+import { jsonOf, openStateBucket } from '@contactcenter/infra/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 export const DEFAULT_TRANSLATION_BUCKET = 'cc_translation';
@@ -60,18 +61,14 @@ export class TenantSettingsStore {
   ) {}
 
   static async open(nc: NatsConnection, bucket = DEFAULT_TRANSLATION_BUCKET, cacheMs = 2_000): Promise<TenantSettingsStore> {
-    try {
-      return new TenantSettingsStore(await new Kvm(nc).create(bucket, { history: 1, storage: 'file' }), cacheMs);
-    } catch (err) {
-      throw new UnavailableError(`cannot open the translation KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
-    }
+    return new TenantSettingsStore(await openStateBucket(nc, bucket, 'translation'), cacheMs);
   }
 
   async get(tenantId: string): Promise<TenantSettings> {
     const hit = this.cache.get(tenantId);
     if (hit && Date.now() - hit.at < this.cacheMs) return hit.value;
-    const entry = await this.kv.get(`${requireTenantId(tenantId)}.settings`);
-    const value = entry && entry.operation === 'PUT' && entry.length > 0 ? { ...DEFAULT_SETTINGS, ...entry.json<TenantSettings>() } : DEFAULT_SETTINGS;
+    const stored = jsonOf<TenantSettings>(await this.kv.get(`${requireTenantId(tenantId)}.settings`));
+    const value = stored ? { ...DEFAULT_SETTINGS, ...stored.value } : DEFAULT_SETTINGS;
     this.cache.set(tenantId, { at: Date.now(), value });
     return value;
   }
@@ -83,8 +80,7 @@ export class TenantSettingsStore {
 
   async getCanned(tenantId: string, id: string): Promise<CannedResponseRecord | undefined> {
     if (!CANNED_ID.test(id)) return undefined;
-    const entry = await this.kv.get(`${requireTenantId(tenantId)}.canned.${id}`);
-    return entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<CannedResponseRecord>() : undefined;
+    return jsonOf<CannedResponseRecord>(await this.kv.get(`${requireTenantId(tenantId)}.canned.${id}`))?.value;
   }
 
   async listCanned(tenantId: string): Promise<CannedResponseRecord[]> {
