@@ -5,6 +5,7 @@ import { Strategy, type FaqEntry as FaqEntryProto, type Queue, type RoutingServi
 import { validateFaqEntry, type FaqEntry } from './domain/faq';
 import { isActive } from './domain/offer';
 import { requireToken, validateQueue, validateTeam, type QueuePolicy, type StrategyName } from './domain/policy';
+import { channelName } from './engine/conversationFeed';
 import type { OfferBook } from './engine/offerBook';
 import type { Peers } from './engine/peers';
 import type { Router } from './engine/router';
@@ -163,7 +164,7 @@ export function routingGrpc(deps: { store: RoutingStore; router: Router; offers:
       }
       const agentId = requireToken('to_agent_id', target.value);
       if (conversation.assignedAgentId === agentId) throw new IllegalStateError(`agent "${agentId}" already holds conversation "${req.conversationId}"`);
-      const channel = ['chat', 'chat', 'email', 'social', 'phone'][conversation.channel] ?? 'chat';
+      const channel = channelName(conversation.channel);
       // Capacity first: a transfer never puts an agent over their limit.
       await peers.reserve(ctx.tenantId, agentId, req.conversationId, channel);
       try {

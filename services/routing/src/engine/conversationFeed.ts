@@ -14,6 +14,9 @@ const CHANNEL_NAMES: Record<number, ChannelName> = {
   [v1.Channel.CHANNEL_PHONE]: 'phone',
 };
 
+/** Routing's (and presence's) name of a conversation channel; unspecified counts as chat. */
+export const channelName = (channel: v1.Channel): ChannelName => CHANNEL_NAMES[channel] ?? 'chat';
+
 /** What routing knows of one open conversation, folded from its events. */
 export interface ConversationFacts {
   tenantId: string;
@@ -99,7 +102,7 @@ export class ConversationFeed {
       this.conversations.set(key, {
         tenantId,
         conversationId: id,
-        channel: CHANNEL_NAMES[e.channel] ?? 'chat',
+        channel: channelName(e.channel),
         language: e.language.toLowerCase(),
         priority: 0,
         status: 'open',
