@@ -16,6 +16,11 @@ export interface EventFeed {
   /** The position the feed resumes after: the client's `after`, or the stream's end when it gave none. */
   position: number;
   messages: AsyncIterable<JsMsg>;
+  /**
+   * Stops pulling and deletes the ephemeral consumer now: the server would
+   * otherwise keep it until its 5-minute inactivity threshold, and clients
+   * that reconnect often would pile them up.
+   */
   close(): Promise<void>;
 }
 
@@ -54,6 +59,7 @@ export async function openEventFeed(nc: NatsConnection, options: { tenantId: str
     messages,
     async close() {
       await messages.close().catch(() => undefined);
+      await consumer.delete().catch(() => undefined);
     },
   };
 }

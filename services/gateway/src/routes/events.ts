@@ -135,7 +135,7 @@ function stream(
     closed = true;
     clearInterval(heartbeat);
     ctx.open.delete(end);
-    void closeFeed(feed);
+    void feed.close();
     if (!res.writableEnded) res.end();
   };
   ctx.open.add(end);
@@ -204,20 +204,6 @@ function stream(
       end();
     }
   })();
-}
-
-/**
- * Stops the feed and deletes its ephemeral consumer now. `EventFeed.close()`
- * only stops pulling; the server would keep the ordered consumer until its
- * 5-minute inactivity threshold, and integrators that reconnect often would
- * pile them up. The ordered consumer is not exposed by `EventFeed`, hence the
- * guarded reach into the messages object; if a client upgrade removes it,
- * the inactivity threshold still cleans up.
- */
-async function closeFeed(feed: EventFeed): Promise<void> {
-  await feed.close();
-  const consumer = (feed.messages as unknown as { consumer?: { delete?: () => Promise<boolean> } }).consumer;
-  if (typeof consumer?.delete === 'function') await consumer.delete().catch(() => undefined);
 }
 
 /** One SSE message. JSON.stringify never emits a raw newline, and the codec refuses CR/LF in the type. */

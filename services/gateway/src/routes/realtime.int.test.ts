@@ -339,4 +339,16 @@ describe('GET /v1/realtime: bad input and keepalive', () => {
     expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
     healthy.close();
   });
+
+  it('deletes its JetStream consumer when the socket closes', async () => {
+    const consumers = async () => (await jsm.streams.info('CC_EVENTS')).state.consumer_count;
+    await settle(300); // earlier tests' sockets finish closing
+    const before = await consumers();
+    const c = await Client.open(staffToken(tenant()));
+    expect(await consumers()).toBe(before + 1);
+    c.close();
+    const deadline = Date.now() + 3_000;
+    while ((await consumers()) !== before && Date.now() < deadline) await settle(50);
+    expect(await consumers()).toBe(before);
+  });
 });
