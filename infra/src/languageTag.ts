@@ -26,3 +26,14 @@ export const MAX_LANGUAGE_TAG_LENGTH = 35;
  */
 export const isWellFormedLanguageTag = (tag: string): boolean =>
   tag.length <= MAX_LANGUAGE_TAG_LENGTH && langtag.test(tag);
+
+/**
+ * The language subtag, lower-cased: `pt` for `pt-BR`, `zh` for `zh-Hant`.
+ *
+ * @example
+ *   primaryLanguage('es-MX'); // 'es'
+ */
+export const primaryLanguage = (tag: string): string => tag.split('-')[0]!.toLowerCase();
+
+/** Whether two tags name the same language, ignoring region and script. */
+export const sameLanguage = (a: string, b: string): boolean => primaryLanguage(a) === primaryLanguage(b);

@@ -1,4 +1,4 @@
-import { isWellFormedLanguageTag } from './languageTag';
+import { isWellFormedLanguageTag, primaryLanguage, sameLanguage } from './languageTag';
 
 describe('isWellFormedLanguageTag', () => {
   it.each(['en', 'es', 'pt-BR', 'zh-Hant-TW', 'sr-Latn-RS', 'es-419', 'de-CH-1996', 'yue', 'zh-yue-HK', 'en-US-x-twain', 'EN-us', 'de-DE-u-co-phonebk'])(
@@ -10,4 +10,13 @@ describe('isWellFormedLanguageTag', () => {
     'rejects %j',
     (tag) => expect(isWellFormedLanguageTag(tag)).toBe(false),
   );
+});
+
+describe('primaryLanguage and sameLanguage', () => {
+  it('compare the language subtag only, ignoring case, region and script', () => {
+    expect(primaryLanguage('pt-BR')).toBe('pt');
+    expect(primaryLanguage('ZH-Hant-TW')).toBe('zh');
+    expect(sameLanguage('en-GB', 'EN-us')).toBe(true);
+    expect(sameLanguage('es', 'pt')).toBe(false);
+  });
 });

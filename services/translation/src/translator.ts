@@ -3,7 +3,7 @@ import { cannedVersionFor, type CannedResponse } from './memory/cannedResponses'
 import { glossaryFingerprint, protectTerms, type Glossary } from './memory/glossary';
 import { translationCacheKey, type TranslationCache } from './memory/translationCache';
 import { CircuitOpenError } from './providers/circuitBreaker';
-import { sameLanguage } from './providers/languagePairs';
+import { sameLanguage } from '@contactcenter/infra';
 import { ProviderError, type ProviderFailure, type TranslationProvider } from './providers/translationProvider';
 import { DEFAULT_MAX_TEXT_CHARS, validateTranslationInput } from './translationRequest';
 

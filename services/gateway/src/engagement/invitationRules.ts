@@ -1,3 +1,4 @@
+import { primaryLanguage } from '@contactcenter/infra';
 import { ValidationError } from '@contactcenter/infra/errors';
 
 /** A tenant's rule for inviting a visitor to chat, evaluated on what the widget reports. */
@@ -63,6 +64,6 @@ export function matchRule(rules: readonly InvitationRule[], activity: PageActivi
 
 /** The rule's message in the visitor's language, else English, else its first. */
 export function messageFor(rule: InvitationRule, language: string): string {
-  const primary = language.toLowerCase().split('-')[0]!;
+  const primary = primaryLanguage(language);
   return rule.messages[language] ?? rule.messages[primary] ?? rule.messages.en ?? Object.values(rule.messages)[0]!;
 }

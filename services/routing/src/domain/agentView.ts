@@ -1,3 +1,4 @@
+import { primaryLanguage } from '@contactcenter/infra';
 import type { ChannelName } from './policy';
 
 /**
@@ -38,4 +39,3 @@ export function speaks(a: AgentView, language: string, primary = language && pri
   return a.primaryLanguages ? a.primaryLanguages.has(primary) : a.languages.some((l) => primaryLanguage(l) === primary);
 }
 
-export const primaryLanguage = (tag: string): string => tag.toLowerCase().split('-')[0]!;

@@ -1,4 +1,4 @@
-import { primaryLanguage } from './agentView';
+import { primaryLanguage } from '@contactcenter/infra';
 import { matchFaq, words, type FaqEntry } from './faq';
 
 /** What the after-hours bot wants done; the runner posts and converts. */

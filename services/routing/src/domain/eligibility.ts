@@ -1,4 +1,5 @@
-import { capacityOn, loadOn, primaryLanguage, speaks, type AgentView } from './agentView';
+import { primaryLanguage } from '@contactcenter/infra';
+import { capacityOn, loadOn, speaks, type AgentView } from './agentView';
 import type { ChannelName, QueuePolicy, SkillRequirement } from './policy';
 import type { Waiting } from './waiting';
 

@@ -1,6 +1,5 @@
-import { isWellFormedLanguageTag } from '@contactcenter/infra';
+import { isWellFormedLanguageTag, primaryLanguage } from '@contactcenter/infra';
 import { ValidationError } from '@contactcenter/infra/errors';
-import { primaryLanguage } from './agentView';
 import { requireToken } from './policy';
 
 export interface FaqEntry {

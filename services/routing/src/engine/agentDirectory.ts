@@ -1,7 +1,8 @@
 import type { Logger } from '@contactcenter/infra';
 import type { Agent } from '@contactcenter/proto/presence/v1';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { primaryLanguage, type AgentView } from '../domain/agentView';
+import { primaryLanguage } from '@contactcenter/infra';
+import type { AgentView } from '../domain/agentView';
 import type { ChannelName } from '../domain/policy';
 import type { Peers } from './peers';
 

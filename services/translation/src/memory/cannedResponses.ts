@@ -1,4 +1,4 @@
-import { primaryLanguage } from '../providers/languagePairs';
+import { primaryLanguage } from '@contactcenter/infra';
 
 /**
  * A canned response with versions written by people, keyed by BCP 47 tag.

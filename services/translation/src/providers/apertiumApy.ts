@@ -1,7 +1,8 @@
 import { fromApertiumCode } from './apertiumCodes';
 import { excerpt, failureOfStatus, httpJson, type HttpAnswer } from './httpJson';
-import { PairCatalog, publicPairs, requireWirePair, type WirePair } from './pairCatalog';
-import { ProviderError, type LanguagePair, type TranslateRequest, type Translated, type TranslationProvider } from './translationProvider';
+import { CatalogProvider } from './catalogProvider';
+import type { WirePair } from './pairCatalog';
+import { ProviderError, type TranslateRequest, type Translated } from './translationProvider';
 
 export interface ApertiumApyOptions {
   /** e.g. `http://127.0.0.1:2737` */
@@ -29,24 +30,14 @@ export interface ApertiumApyOptions {
  * the documented `{responseStatus: 400, responseDetails}` and, from APY
  * 0.11 on, tornado's `{status: "error", code, message, explanation}`.
  */
-export class ApertiumApyProvider implements TranslationProvider {
+export class ApertiumApyProvider extends CatalogProvider {
   readonly name = 'apertium';
-  private readonly baseUrl: string;
-  private readonly timeoutMs: number;
-  private readonly catalog: PairCatalog;
 
   constructor(private readonly options: ApertiumApyOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.timeoutMs = options.timeoutMs ?? 5_000;
-    this.catalog = new PairCatalog(() => this.listPairs(), options.pairsTtlMs, options.clock);
+    super(options, 5_000);
   }
 
-  async supportedPairs(): Promise<LanguagePair[]> {
-    return publicPairs(await this.catalog.get());
-  }
-
-  async translate({ text, source, target, signal }: TranslateRequest): Promise<Translated> {
-    const pair = requireWirePair(this.name, await this.catalog.get(), source, target);
+  protected async translatePair(pair: WirePair, { text, signal }: TranslateRequest): Promise<Translated> {
     const form = new URLSearchParams({ langpair: `${pair.wireSource}|${pair.wireTarget}`, q: text, markUnknown: this.options.markUnknown ? 'yes' : 'no' });
     const answer = await httpJson({
       provider: this.name,
@@ -62,7 +53,7 @@ export class ApertiumApyProvider implements TranslationProvider {
     return { text: data.translatedText, provider: this.name };
   }
 
-  private async listPairs(): Promise<WirePair[]> {
+  protected async listPairs(): Promise<WirePair[]> {
     const answer = await httpJson({ provider: this.name, url: `${this.baseUrl}/listPairs`, timeoutMs: this.timeoutMs });
     const data = this.successData(answer);
     if (!Array.isArray(data)) throw this.garbage(answer);

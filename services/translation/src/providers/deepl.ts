@@ -1,8 +1,8 @@
-import { isWellFormedLanguageTag } from '@contactcenter/infra';
+import { isWellFormedLanguageTag, sameLanguage } from '@contactcenter/infra';
 import { excerpt, failureOfStatus, httpJson, type HttpAnswer } from './httpJson';
-import { sameLanguage } from './languagePairs';
-import { PairCatalog, publicPairs, requireWirePair, type WirePair } from './pairCatalog';
-import { ProviderError, type LanguagePair, type TranslateRequest, type Translated, type TranslationProvider } from './translationProvider';
+import { CatalogProvider } from './catalogProvider';
+import type { WirePair } from './pairCatalog';
+import { ProviderError, type TranslateRequest, type Translated } from './translationProvider';
 
 export interface DeepLOptions {
   /** `https://api-free.deepl.com` for keys ending in `:fx`, else `https://api.deepl.com`. */
@@ -26,24 +26,14 @@ export interface DeepLOptions {
  * cross product. The key travels in the header only: DeepL no longer accepts
  * it as a form field, and a header keeps it out of access logs.
  */
-export class DeepLProvider implements TranslationProvider {
+export class DeepLProvider extends CatalogProvider {
   readonly name = 'deepl';
-  private readonly baseUrl: string;
-  private readonly timeoutMs: number;
-  private readonly catalog: PairCatalog;
 
   constructor(private readonly options: DeepLOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.catalog = new PairCatalog(() => this.listPairs(), options.pairsTtlMs, options.clock);
+    super(options, 10_000);
   }
 
-  async supportedPairs(): Promise<LanguagePair[]> {
-    return publicPairs(await this.catalog.get());
-  }
-
-  async translate({ text, source, target, signal }: TranslateRequest): Promise<Translated> {
-    const pair = requireWirePair(this.name, await this.catalog.get(), source, target);
+  protected async translatePair(pair: WirePair, { text, signal }: TranslateRequest): Promise<Translated> {
     const answer = await httpJson({
       provider: this.name,
       url: `${this.baseUrl}/v2/translate`,
@@ -59,7 +49,7 @@ export class DeepLProvider implements TranslationProvider {
     return { text: first.text, provider: this.name };
   }
 
-  private async listPairs(): Promise<WirePair[]> {
+  protected async listPairs(): Promise<WirePair[]> {
     const [sources, targets] = await Promise.all([this.languages('source'), this.languages('target')]);
     const pairs: WirePair[] = [];
     for (const s of sources) {

@@ -1,3 +1,4 @@
+import { sameLanguage } from '@contactcenter/infra';
 import type { LanguagePair } from './translationProvider';
 
 /**
@@ -23,12 +24,6 @@ export function resolvePair<P extends LanguagePair>(pairs: readonly P[], source:
   }
   return best?.pair;
 }
-
-/** The language subtag: `pt` for `pt-BR`, `zh` for `zh-Hant`. */
-export const primaryLanguage = (tag: string): string => tag.split('-')[0]!.toLowerCase();
-
-/** Whether two tags name the same language, ignoring region and script. */
-export const sameLanguage = (a: string, b: string): boolean => primaryLanguage(a) === primaryLanguage(b);
 
 /** 2 for the same tag, 1 for the same language, 0 otherwise. */
 function tagMatch(offered: string, wanted: string): number {

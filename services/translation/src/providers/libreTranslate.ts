@@ -1,7 +1,8 @@
 import { isWellFormedLanguageTag } from '@contactcenter/infra';
 import { excerpt, failureOfStatus, httpJson, type HttpAnswer } from './httpJson';
-import { PairCatalog, publicPairs, requireWirePair, type WirePair } from './pairCatalog';
-import { ProviderError, type LanguagePair, type TranslateRequest, type Translated, type TranslationProvider } from './translationProvider';
+import { CatalogProvider } from './catalogProvider';
+import type { WirePair } from './pairCatalog';
+import { ProviderError, type TranslateRequest, type Translated } from './translationProvider';
 
 export interface LibreTranslateOptions {
   /** e.g. `http://127.0.0.1:5000` */
@@ -23,24 +24,14 @@ const LEGACY_CODES: Readonly<Record<string, string>> = { zt: 'zh-Hant' };
  *   POST /translate {q, source, target, format: "text", api_key?} → {translatedText}
  *   errors: 400 / 403 (bad or missing key) / 429 (slow down) / 500, each {error: "…"}
  */
-export class LibreTranslateProvider implements TranslationProvider {
+export class LibreTranslateProvider extends CatalogProvider {
   readonly name = 'libretranslate';
-  private readonly baseUrl: string;
-  private readonly timeoutMs: number;
-  private readonly catalog: PairCatalog;
 
   constructor(private readonly options: LibreTranslateOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.catalog = new PairCatalog(() => this.listPairs(), options.pairsTtlMs, options.clock);
+    super(options, 10_000);
   }
 
-  async supportedPairs(): Promise<LanguagePair[]> {
-    return publicPairs(await this.catalog.get());
-  }
-
-  async translate({ text, source, target, signal }: TranslateRequest): Promise<Translated> {
-    const pair = requireWirePair(this.name, await this.catalog.get(), source, target);
+  protected async translatePair(pair: WirePair, { text, signal }: TranslateRequest): Promise<Translated> {
     const body = { q: text, source: pair.wireSource, target: pair.wireTarget, format: 'text', ...(this.options.apiKey ? { api_key: this.options.apiKey } : {}) };
     const answer = await httpJson({
       provider: this.name,
@@ -56,7 +47,7 @@ export class LibreTranslateProvider implements TranslationProvider {
     return { text: translated, provider: this.name };
   }
 
-  private async listPairs(): Promise<WirePair[]> {
+  protected async listPairs(): Promise<WirePair[]> {
     const url = new URL(`${this.baseUrl}/languages`);
     if (this.options.apiKey) url.searchParams.set('api_key', this.options.apiKey);
     const answer = await httpJson({ provider: this.name, url: url.toString(), timeoutMs: this.timeoutMs });

@@ -1,5 +1,5 @@
 import { AuthorKind } from '@contactcenter/proto/conversation/v1';
-import { sameLanguage } from '../providers/languagePairs';
+import { sameLanguage } from '@contactcenter/infra';
 
 /** What the translation service knows when a message is posted. */
 export interface MessageContext {
