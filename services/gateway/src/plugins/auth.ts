@@ -78,3 +78,6 @@ function principalOfClaims(claims: unknown): Principal {
   }
   return { tenantId: tid, subject: sub, roles: granted as Role[] };
 }
+
+/** The gRPC call options for a request made on behalf of `principal`: its tenant, its subject as actor, the request id. */
+export const callOptions = (request: FastifyRequest, principal: Principal) => ({ tenantId: principal.tenantId, actorId: principal.subject, requestId: String(request.id) });

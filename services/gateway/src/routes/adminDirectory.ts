@@ -4,13 +4,12 @@ import { FaqEntry, Queue, Team } from '@contactcenter/proto/routing/v1';
 import { CannedResponse, TenantSettings } from '@contactcenter/proto/translation/v1';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Peers } from '../peers';
-import { requireStaff, type Principal } from '../plugins/auth';
+import { callOptions, requireStaff } from '../plugins/auth';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ agentToken: [] }];
 const idParam = (name: string) => ({ type: 'object', required: [name], properties: { [name]: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } } }) as const;
 const anyObject = { type: 'object' } as const;
-const callOpts = (request: FastifyRequest, p: Principal) => ({ tenantId: p.tenantId, actorId: p.subject, requestId: String(request.id) });
 const admin = (request: FastifyRequest) => requireStaff(request, ['admin']);
 
 /**
@@ -30,14 +29,14 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
     async (request) => {
       const p = await admin(request);
       const profile = AgentProfile.fromJSON({ ...request.body, agentId: request.params.agentId });
-      const res = await unary(presence, presence.upsertAgent, { profile }, callOpts(request, p));
+      const res = await unary(presence, presence.upsertAgent, { profile }, callOptions(request, p));
       return { agent: AgentProfile.toJSON(res.agent!.profile!) };
     },
   );
 
   app.get('/admin/agents', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
     const p = await admin(request);
-    const res = await unary(presence, presence.listAgents, { availableOnly: false, channel: '' }, callOpts(request, p));
+    const res = await unary(presence, presence.listAgents, { availableOnly: false, channel: '' }, callOptions(request, p));
     return { agents: res.agents.map((a) => AgentProfile.toJSON(a.profile!)) };
   });
 
@@ -47,13 +46,13 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
     async (request) => {
       const p = await admin(request);
       const queue = Queue.fromJSON({ ...request.body, queueId: request.params.queueId });
-      return { queue: Queue.toJSON((await unary(routing, routing.upsertQueue, { queue }, callOpts(request, p))).queue!) };
+      return { queue: Queue.toJSON((await unary(routing, routing.upsertQueue, { queue }, callOptions(request, p))).queue!) };
     },
   );
 
   app.get('/admin/queues', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
     const p = await admin(request);
-    return { queues: (await unary(routing, routing.listQueues, {}, callOpts(request, p))).queues.map((q) => Queue.toJSON(q)) };
+    return { queues: (await unary(routing, routing.listQueues, {}, callOptions(request, p))).queues.map((q) => Queue.toJSON(q)) };
   });
 
   app.put<{ Params: { teamId: string }; Body: Record<string, unknown> }>(
@@ -62,13 +61,13 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
     async (request) => {
       const p = await admin(request);
       const team = Team.fromJSON({ ...request.body, teamId: request.params.teamId });
-      return { team: Team.toJSON((await unary(routing, routing.upsertTeam, { team }, callOpts(request, p))).team!) };
+      return { team: Team.toJSON((await unary(routing, routing.upsertTeam, { team }, callOptions(request, p))).team!) };
     },
   );
 
   app.get('/admin/teams', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
     const p = await admin(request);
-    return { teams: (await unary(routing, routing.listTeams, {}, callOpts(request, p))).teams.map((t) => Team.toJSON(t)) };
+    return { teams: (await unary(routing, routing.listTeams, {}, callOptions(request, p))).teams.map((t) => Team.toJSON(t)) };
   });
 
   app.put<{ Params: { entryId: string }; Body: Record<string, unknown> }>(
@@ -77,7 +76,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
     async (request) => {
       const p = await admin(request);
       const entry = FaqEntry.fromJSON({ ...request.body, entryId: request.params.entryId });
-      return { entry: FaqEntry.toJSON((await unary(routing, routing.upsertFaqEntry, { entry }, callOpts(request, p))).entry!) };
+      return { entry: FaqEntry.toJSON((await unary(routing, routing.upsertFaqEntry, { entry }, callOptions(request, p))).entry!) };
     },
   );
 
@@ -87,7 +86,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
     async (request) => {
       const p = await admin(request);
       const cannedResponse = CannedResponse.fromJSON({ ...request.body, cannedResponseId: request.params.cannedResponseId });
-      const res = await unary(translation, translation.upsertCannedResponse, { cannedResponse }, callOpts(request, p));
+      const res = await unary(translation, translation.upsertCannedResponse, { cannedResponse }, callOptions(request, p));
       return { cannedResponse: CannedResponse.toJSON(res.cannedResponse!) };
     },
   );
@@ -95,7 +94,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
   // Agents read canned responses to pick one; only admins write them.
   app.get('/canned-responses', { schema: { tags: ['conversations'], security, response: { '4xx': problem } } }, async (request) => {
     const p = await requireStaff(request);
-    const res = await unary(translation, translation.listCannedResponses, {}, callOpts(request, p));
+    const res = await unary(translation, translation.listCannedResponses, {}, callOptions(request, p));
     return { cannedResponses: res.cannedResponses.map((c) => CannedResponse.toJSON(c)) };
   });
 
@@ -105,7 +104,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
     async (request) => {
       const p = await admin(request);
       const settings = TenantSettings.fromJSON(request.body);
-      return { settings: TenantSettings.toJSON((await unary(translation, translation.setTenantSettings, { settings }, callOpts(request, p))).settings!) };
+      return { settings: TenantSettings.toJSON((await unary(translation, translation.setTenantSettings, { settings }, callOptions(request, p))).settings!) };
     },
   );
 }

@@ -1,8 +1,8 @@
 import { unary } from '@contactcenter/infra';
 import type { CommandResult } from '@contactcenter/proto/conversation/v1';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
-import { requireStaff, type Principal } from '../plugins/auth';
+import { callOptions, requireStaff } from '../plugins/auth';
 import { commandResultSchema, conversationIdParam, conversationSchema, conversationView, messageView, priorities, statuses, ticketStatuses } from '../schemas/conversation';
 
 const problem = { $ref: 'problem#' } as const;
@@ -11,7 +11,6 @@ const TAG = { type: 'string', pattern: '^[a-z0-9][a-z0-9_.:-]{0,63}$' } as const
 const ID = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 
 type IdParams = { conversationId: string };
-const callOpts = (request: FastifyRequest, p: Principal) => ({ tenantId: p.tenantId, actorId: p.subject, requestId: String(request.id) });
 const result = (r: CommandResult | undefined) => ({ conversationId: r?.conversationId ?? '', revision: r?.revision ?? 0 });
 const action = (tag: string, body?: object) => ({
   schema: { tags: [tag], security, params: conversationIdParam, ...(body ? { body } : {}), response: { 200: commandResultSchema, '4xx': problem } },
@@ -55,7 +54,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
         c,
         c.listConversations,
         { status: q.status ? statuses.fromRest(q.status) : 0, queueId: q.queueId ?? '', assignedAgentId: q.assignedAgentId ?? '', pageSize: q.pageSize ? Number(q.pageSize) : 50, pageToken: q.pageToken ?? '' },
-        callOpts(request, p),
+        callOptions(request, p),
       );
       return { conversations: res.conversations.map(conversationView), nextPageToken: res.nextPageToken || undefined };
     },
@@ -66,7 +65,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
     { schema: { tags: ['conversations'], security, response: { 200: { type: 'object', properties: { conversations: { type: 'array', items: conversationSchema } } }, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
-      const res = await unary(c, c.listConversations, { status: 0, queueId: '', assignedAgentId: p.subject, pageSize: 200, pageToken: '' }, callOpts(request, p));
+      const res = await unary(c, c.listConversations, { status: 0, queueId: '', assignedAgentId: p.subject, pageSize: 200, pageToken: '' }, callOptions(request, p));
       return { conversations: res.conversations.map(conversationView) };
     },
   );
@@ -76,7 +75,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
     action('conversations', { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 16384 } } }),
     async (request) => {
       const p = await requireStaff(request);
-      const res = await unary(c, c.addInternalNote, { conversationId: request.params.conversationId, agentId: p.subject, text: request.body.text }, callOpts(request, p));
+      const res = await unary(c, c.addInternalNote, { conversationId: request.params.conversationId, agentId: p.subject, text: request.body.text }, callOptions(request, p));
       return result(res.result);
     },
   );
@@ -86,7 +85,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
     action('conversations', { type: 'object', additionalProperties: false, properties: { add: { type: 'array', items: TAG, maxItems: 50 }, remove: { type: 'array', items: TAG, maxItems: 50 } } }),
     async (request) => {
       const p = await requireStaff(request);
-      const res = await unary(c, c.tagConversation, { conversationId: request.params.conversationId, add: request.body.add ?? [], remove: request.body.remove ?? [] }, callOpts(request, p));
+      const res = await unary(c, c.tagConversation, { conversationId: request.params.conversationId, add: request.body.add ?? [], remove: request.body.remove ?? [] }, callOptions(request, p));
       return result(res.result);
     },
   );
@@ -96,7 +95,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
     action('conversations', { type: 'object', required: ['priority'], additionalProperties: false, properties: { priority: { type: 'string', enum: priorities.names } } }),
     async (request) => {
       const p = await requireStaff(request);
-      const res = await unary(c, c.setPriority, { conversationId: request.params.conversationId, priority: priorities.fromRest(request.body.priority) }, callOpts(request, p));
+      const res = await unary(c, c.setPriority, { conversationId: request.params.conversationId, priority: priorities.fromRest(request.body.priority) }, callOptions(request, p));
       return result(res.result);
     },
   );
@@ -113,14 +112,14 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
       const p = await requireStaff(request);
       const b = request.body;
       const target = b.toAgentId !== undefined ? { $case: 'toAgentId' as const, value: b.toAgentId } : { $case: 'toTeamId' as const, value: b.toTeamId! };
-      const res = await unary(routing, routing.transferConversation, { conversationId: request.params.conversationId, target, reason: b.reason ?? '' }, callOpts(request, p));
+      const res = await unary(routing, routing.transferConversation, { conversationId: request.params.conversationId, target, reason: b.reason ?? '' }, callOptions(request, p));
       return { conversationId: request.params.conversationId, revision: res.revision };
     },
   );
 
   app.post<{ Params: IdParams }>('/conversations/:conversationId/resolve', action('conversations'), async (request) => {
     const p = await requireStaff(request);
-    return result((await unary(c, c.resolveConversation, { conversationId: request.params.conversationId }, callOpts(request, p))).result);
+    return result((await unary(c, c.resolveConversation, { conversationId: request.params.conversationId }, callOptions(request, p))).result);
   });
 
   app.post<{ Params: IdParams; Body: { reason?: string } }>(
@@ -128,7 +127,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
     action('conversations', { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } }),
     async (request) => {
       const p = await requireStaff(request);
-      return result((await unary(c, c.reopenConversation, { conversationId: request.params.conversationId, reason: request.body?.reason ?? '' }, callOpts(request, p))).result);
+      return result((await unary(c, c.reopenConversation, { conversationId: request.params.conversationId, reason: request.body?.reason ?? '' }, callOptions(request, p))).result);
     },
   );
 
@@ -138,7 +137,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
     async (request) => {
       const p = await requireStaff(request);
       const ticketStatus = ticketStatuses.fromRest(request.body?.status ?? 'open');
-      return result((await unary(c, c.convertToTicket, { conversationId: request.params.conversationId, ticketStatus }, callOpts(request, p))).result);
+      return result((await unary(c, c.convertToTicket, { conversationId: request.params.conversationId, ticketStatus }, callOptions(request, p))).result);
     },
   );
 
@@ -165,7 +164,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
     },
     async (request) => {
       const p = await requireStaff(request);
-      const res = await unary(c, c.getCustomerTimeline, { customerId: request.params.customerId, pageSize: 20, pageToken: request.query.pageToken ?? '' }, callOpts(request, p));
+      const res = await unary(c, c.getCustomerTimeline, { customerId: request.params.customerId, pageSize: 20, pageToken: request.query.pageToken ?? '' }, callOptions(request, p));
       return {
         customerIds: res.customerIds,
         entries: res.entries.map((e) => ({ conversation: e.conversation && conversationView(e.conversation), recentMessages: e.recentMessages.map(messageView) })),

@@ -1,14 +1,13 @@
 import { unary } from '@contactcenter/infra';
 import { AgentStatus, type Agent } from '@contactcenter/proto/presence/v1';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
-import { requireStaff } from '../plugins/auth';
+import { callOptions, requireStaff } from '../plugins/auth';
 import { conversationIdParam } from '../schemas/conversation';
 import { queuePositionSchema, queuePositionView } from '../schemas/routing';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ agentToken: [] }];
-const callOpts = (request: FastifyRequest, tenantId: string, actorId: string) => ({ tenantId, actorId, requestId: String(request.id) });
 
 const STATUS = { online: AgentStatus.AGENT_STATUS_ONLINE, away: AgentStatus.AGENT_STATUS_AWAY, busy: AgentStatus.AGENT_STATUS_BUSY, offline: AgentStatus.AGENT_STATUS_OFFLINE } as const;
 const STATUS_NAMES = new Map<AgentStatus, string>([...Object.entries(STATUS).map(([k, v]) => [v, k] as [AgentStatus, string]), [AgentStatus.AGENT_STATUS_CUSTOM, 'custom']]);
@@ -52,7 +51,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
     { schema: { tags: ['presence'], security, body: connectionBody, response: { 200: presenceSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
-      const res = await unary(presence, presence.heartbeat, { agentId: p.subject, connectionId: request.body.connectionId }, callOpts(request, p.tenantId, p.subject));
+      const res = await unary(presence, presence.heartbeat, { agentId: p.subject, connectionId: request.body.connectionId }, callOptions(request, p));
       return presenceView(res.agent!);
     },
   );
@@ -62,7 +61,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
     { schema: { tags: ['presence'], security, params: connectionBody, response: { 200: presenceSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
-      const res = await unary(presence, presence.disconnect, { agentId: p.subject, connectionId: request.params.connectionId }, callOpts(request, p.tenantId, p.subject));
+      const res = await unary(presence, presence.disconnect, { agentId: p.subject, connectionId: request.params.connectionId }, callOptions(request, p));
       return presenceView(res.agent!);
     },
   );
@@ -80,7 +79,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
     async (request) => {
       const p = await requireStaff(request);
       const status = request.body.status === 'custom' ? AgentStatus.AGENT_STATUS_CUSTOM : STATUS[request.body.status];
-      const res = await unary(presence, presence.setAgentStatus, { agentId: p.subject, status, customStatus: request.body.customStatus ?? '' }, callOpts(request, p.tenantId, p.subject));
+      const res = await unary(presence, presence.setAgentStatus, { agentId: p.subject, status, customStatus: request.body.customStatus ?? '' }, callOptions(request, p));
       return presenceView(res.agent!);
     },
   );
@@ -107,7 +106,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
     },
     async (request) => {
       const p = await requireStaff(request);
-      const res = await unary(routing, routing.listOffers, { agentId: p.subject }, callOpts(request, p.tenantId, p.subject));
+      const res = await unary(routing, routing.listOffers, { agentId: p.subject }, callOptions(request, p));
       return { offers: res.offers.map((o) => ({ conversationId: o.conversationId, queueId: o.queueId, channel: o.channel, language: o.language, expiresAt: o.expiresAt?.toISOString(), offeredTo: o.agentIds.length })) };
     },
   );
@@ -119,8 +118,8 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
       async (request) => {
         const p = await requireStaff(request);
         const req = { conversationId: request.params.conversationId, agentId: p.subject };
-        if (action === 'accept') return { revision: (await unary(routing, routing.acceptOffer, req, callOpts(request, p.tenantId, p.subject))).revision };
-        await unary(routing, routing.declineOffer, req, callOpts(request, p.tenantId, p.subject));
+        if (action === 'accept') return { revision: (await unary(routing, routing.acceptOffer, req, callOptions(request, p))).revision };
+        await unary(routing, routing.declineOffer, req, callOptions(request, p));
         return {};
       },
     );
@@ -131,7 +130,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
     { schema: { tags: ['routing'], security, params: conversationIdParam, response: { 200: queuePositionSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
-      return queuePositionView(await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOpts(request, p.tenantId, p.subject)));
+      return queuePositionView(await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOptions(request, p)));
     },
   );
 }

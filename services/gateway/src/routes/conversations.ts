@@ -1,8 +1,8 @@
 import { unary } from '@contactcenter/infra';
 import { AuthorKind, ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
-import { requireStaff } from '../plugins/auth';
+import { callOptions, requireStaff } from '../plugins/auth';
 import {
   channels,
   commandResultSchema,
@@ -21,7 +21,6 @@ type IdParams = { conversationId: string };
 const problem = { $ref: 'problem#' } as const;
 const security = [{ agentToken: [] }];
 
-const callOpts = (request: FastifyRequest, tenantId: string, actorId: string) => ({ tenantId, actorId, requestId: String(request.id) });
 
 /** Agent-desk routes on conversations. Every call is scoped to the token's tenant. */
 export async function conversationRoutes(app: FastifyInstance, opts: { peers: Peers }) {
@@ -37,7 +36,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
         client,
         client.startConversation,
         { conversationId: b.conversationId ?? '', channel: channels.fromRest(b.channel), customerId: b.customerId, language: b.language, region: b.region ?? '', subject: b.subject ?? '' },
-        callOpts(request, p.tenantId, p.subject),
+        callOptions(request, p),
       );
       return reply.code(201).send(res.result);
     },
@@ -48,7 +47,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
     { schema: { tags: ['conversations'], security, params: conversationIdParam, response: { 200: conversationSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
-      const res = await unary(client, client.getConversation, { conversationId: request.params.conversationId, includeNotes: false }, callOpts(request, p.tenantId, p.subject));
+      const res = await unary(client, client.getConversation, { conversationId: request.params.conversationId, includeNotes: false }, callOptions(request, p));
       return { ...conversationView(res.conversation!), messages: res.messages.map(messageView) };
     },
   );
@@ -81,7 +80,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
           cannedResponseId: request.body.cannedResponseId ?? '',
           language: request.body.language ?? '',
         },
-        callOpts(request, p.tenantId, p.subject),
+        callOptions(request, p),
       );
       return reply.code(res.duplicate ? 200 : 201).send({ ...res.result!, messageId: res.messageId, duplicate: res.duplicate });
     },

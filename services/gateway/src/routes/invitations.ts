@@ -1,16 +1,15 @@
 import { unary, IllegalStateError, NotFoundError } from '@contactcenter/infra';
 import { Channel } from '@contactcenter/proto/conversation/v1';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { publishEngagement } from '../engagement/engagementEvents';
 import { matchRule, messageFor, validateRules, type InvitationRule } from '../engagement/invitationRules';
 import type { InvitationStore } from '../engagement/invitationStore';
 import type { Peers } from '../peers';
-import { requireStaff, requireVisitor, type Principal } from '../plugins/auth';
+import { callOptions, requireStaff, requireVisitor } from '../plugins/auth';
 
 const problem = { $ref: 'problem#' } as const;
-const callOpts = (request: FastifyRequest, p: Principal) => ({ tenantId: p.tenantId, actorId: p.subject, requestId: String(request.id) });
 
 const ruleSchema = {
   type: 'object',
@@ -128,13 +127,13 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
         conversation,
         conversation.startConversation,
         { conversationId: '', channel: Channel.CHANNEL_CHAT, customerId: p.subject, language: request.body?.language ?? '', region: '', subject: '' },
-        callOpts(request, p),
+        callOptions(request, p),
       );
       const conversationId = started.result!.conversationId;
       if (!(await invitations.accept(p.tenantId, { ...found.invitation, conversationId }, found.revision))) {
         throw new IllegalStateError(`invitation "${request.params.invitationId}" was already accepted`);
       }
-      if (found.invitation.queueId) await unary(routing, routing.enqueueConversation, { conversationId, queueId: found.invitation.queueId }, callOpts(request, p));
+      if (found.invitation.queueId) await unary(routing, routing.enqueueConversation, { conversationId, queueId: found.invitation.queueId }, callOptions(request, p));
       await publishEngagement(nats, region, p.tenantId, 'InvitationAccepted', found.invitation.invitationId, { customerId: p.subject, ruleId: found.invitation.ruleId, conversationId });
       return reply.code(201).send({ conversationId });
     },

@@ -3,7 +3,7 @@ import { AuthorKind, type Conversation } from '@contactcenter/proto/conversation
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Peers } from '../peers';
-import { requireVisitor, type Principal } from '../plugins/auth';
+import { callOptions, requireVisitor, type Principal } from '../plugins/auth';
 import { channels, commandResultSchema, conversationIdParam, conversationSchema, conversationView, messageView, postMessageBody } from '../schemas/conversation';
 import { queuePositionSchema, queuePositionView } from '../schemas/routing';
 import { identityMatches, type WidgetKeys } from '../store/widgetKeys';
@@ -11,7 +11,6 @@ import { identityMatches, type WidgetKeys } from '../store/widgetKeys';
 const problem = { $ref: 'problem#' } as const;
 const security = [{ visitorToken: [] }];
 const SESSION_TTL_SECONDS = 12 * 3600;
-const callOpts = (request: FastifyRequest, p: Principal) => ({ tenantId: p.tenantId, actorId: p.subject, requestId: String(request.id) });
 
 type SessionBody = { widgetKey: string; customerId?: string; identityHash?: string };
 type StartBody = { language: string; channel?: string; queueId?: string; subject?: string };
@@ -60,7 +59,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
 
   /** The conversation, if it is the visitor's own; 404 otherwise, so nothing about others leaks. */
   const own = async (request: FastifyRequest, p: Principal, conversationId: string) => {
-    const res = await unary(conversation, conversation.getConversation, { conversationId, includeNotes: false }, callOpts(request, p)).catch((err: unknown) => {
+    const res = await unary(conversation, conversation.getConversation, { conversationId, includeNotes: false }, callOptions(request, p)).catch((err: unknown) => {
       throw err instanceof NotFoundError ? new NotFoundError('conversation', conversationId) : err;
     });
     if (res.conversation?.customerId !== p.subject) throw new NotFoundError('conversation', conversationId);
@@ -92,17 +91,17 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
       const b = request.body;
       if (b.queueId) {
         // An unknown queue fails before anything is written.
-        await unary(routing, routing.getQueue, { queueId: b.queueId }, callOpts(request, p));
+        await unary(routing, routing.getQueue, { queueId: b.queueId }, callOptions(request, p));
       }
       const res = await unary(
         conversation,
         conversation.startConversation,
         { conversationId: '', channel: channels.fromRest(b.channel ?? 'chat'), customerId: p.subject, language: b.language, region: '', subject: b.subject ?? '' },
-        callOpts(request, p),
+        callOptions(request, p),
       );
       const conversationId = res.result!.conversationId;
       let revision = res.result!.revision;
-      if (b.queueId) revision = (await unary(routing, routing.enqueueConversation, { conversationId, queueId: b.queueId }, callOpts(request, p))).revision;
+      if (b.queueId) revision = (await unary(routing, routing.enqueueConversation, { conversationId, queueId: b.queueId }, callOptions(request, p))).revision;
       return reply.code(201).send({ conversationId, revision });
     },
   );
@@ -136,7 +135,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
           language: request.body.language ?? '',
           cannedResponseId: '',
         },
-        callOpts(request, p),
+        callOptions(request, p),
       );
       return reply.code(res.duplicate ? 200 : 201).send({ ...res.result!, messageId: res.messageId, duplicate: res.duplicate });
     },
@@ -148,7 +147,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
     async (request) => {
       const p = await requireVisitor(request);
       await own(request, p, request.params.conversationId);
-      return queuePositionView(await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOpts(request, p)));
+      return queuePositionView(await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOptions(request, p)));
     },
   );
 }
