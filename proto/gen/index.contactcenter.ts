@@ -8,4 +8,5 @@
 export * as conversation from "./index.contactcenter.conversation";
 export * as presence from "./index.contactcenter.presence";
 export * as routing from "./index.contactcenter.routing";
+export * as survey from "./index.contactcenter.survey";
 export * as translation from "./index.contactcenter.translation";

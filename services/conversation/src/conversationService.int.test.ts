@@ -164,7 +164,7 @@ describe.each(backends)('ConversationService on $name', (backend) => {
     for (let i = 0; i < 25; i++) {
       const id = (await start(tenant)).result!.conversationId;
       ids.push(id);
-      await unary(client, client.queueConversation, { conversationId: id, queueId: i % 2 ? 'sales' : 'support' }, as(tenant));
+      await unary(client, client.queueConversation, { conversationId: id, queueId: i % 2 ? 'sales' : 'support', teamId: '' }, as(tenant));
       if (i % 5 === 0) await unary(client, client.assignAgent, { conversationId: id, agentId: 'agent-p', reason: 'r', decision: undefined }, as(tenant));
     }
     await service.projector.catchUp();

@@ -94,6 +94,13 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
     linkCustomerIdentity: plain('LinkCustomerIdentity'),
     recordTranslation: plain('RecordTranslation'),
     changeCustomerLanguage: plain('ChangeCustomerLanguage'),
+    requestSurvey: plain('RequestSurvey'),
+    recordSurveyResponse: async (request, ctx) => {
+      const handled = await run('RecordSurveyResponse', request, ctx);
+      const state = handled.state;
+      const survey = state.status === 'initial' ? undefined : (state.details.surveys ?? []).find((s) => s.surveyId === request.surveyId);
+      return { result: result(request.conversationId, handled), responseRevision: survey?.responseRevision ?? 0, editableUntil: survey?.editableUntil };
+    },
 
     getConversation: async (request, ctx) => {
       if (!request.conversationId) throw new ValidationError('conversation_id', 'is required');

@@ -85,7 +85,7 @@ export function routingGrpc(deps: { store: RoutingStore; router: Router; offers:
       requireConversationId(req.conversationId);
       const queue = await store.getQueue(tenant(ctx), requireToken('queue_id', req.queueId));
       if (!queue) throw new NotFoundError('queue', req.queueId);
-      return { revision: await peers.queue(ctx.tenantId, req.conversationId, queue.queueId, ctx.actorId || 'routing') };
+      return { revision: await peers.queue(ctx.tenantId, req.conversationId, queue.queueId, queue.teamId, ctx.actorId || 'routing') };
     },
     getQueuePosition: async (req, ctx) => {
       requireConversationId(req.conversationId);

@@ -4,6 +4,8 @@ import type {
   AuthorKind,
   Channel,
   Priority,
+  SurveyAnswer,
+  SurveyQuestion,
   TicketStatus,
 } from '@contactcenter/proto/conversation/v1';
 import type { Command } from './decider';
@@ -52,7 +54,8 @@ export type PostMessage = ConversationCommandOf<
   }
 >;
 
-export type QueueConversation = ConversationCommandOf<'QueueConversation', { queueId: string }>;
+/** `teamId`: the team serving the queue ('' when any agent may), kept for per-team figures. */
+export type QueueConversation = ConversationCommandOf<'QueueConversation', { queueId: string; teamId?: string }>;
 
 /** `decision` is set by routing (candidates, strategy, policy); absent when a supervisor assigns by hand. */
 export type AssignAgent = ConversationCommandOf<
@@ -98,6 +101,24 @@ export type RecordTranslation = ConversationCommandOf<
 
 export type ChangeCustomerLanguage = ConversationCommandOf<'ChangeCustomerLanguage', { language: string; detected: boolean }>;
 
+/** A survey sent in a resolved conversation, its questions already in the customer's language. */
+export type RequestSurvey = ConversationCommandOf<
+  'RequestSurvey',
+  {
+    surveyId: string;
+    surveyVersion: string;
+    title: string;
+    language: string;
+    questions: readonly SurveyQuestion[];
+    /** "resolved" (sent on resolution) or "agent" (an agent asked for it). */
+    trigger: string;
+    editWindowSeconds: number;
+  }
+>;
+
+/** The customer's answers; the actor must be the conversation's customer. */
+export type RecordSurveyResponse = ConversationCommandOf<'RecordSurveyResponse', { surveyId: string; answers: readonly SurveyAnswer[] }>;
+
 export type ConversationCommand =
   | StartConversation
   | PostMessage
@@ -113,6 +134,8 @@ export type ConversationCommand =
   | SetTicketStatus
   | LinkCustomerIdentity
   | RecordTranslation
-  | ChangeCustomerLanguage;
+  | ChangeCustomerLanguage
+  | RequestSurvey
+  | RecordSurveyResponse;
 
 export type ConversationCommandType = ConversationCommand['type'];

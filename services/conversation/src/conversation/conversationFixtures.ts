@@ -52,7 +52,7 @@ export const startData = {
 };
 
 export const started = (at: Date = now) => event('ConversationStarted', { tenantId, ...startData, occurredAt: at });
-export const queued = (queueId = 'support-pt') => event('ConversationQueued', { queueId });
+export const queued = (queueId = 'support-pt', teamId = '') => event('ConversationQueued', { queueId, teamId });
 export const assigned = (agentId = 'agent-7', reason = 'least busy') => event('AgentAssigned', { agentId, reason, decision: undefined });
 export const resolved = (resolvedBy = actorId) => event('ConversationResolved', { resolvedBy });
 export const reopened = (reason = '') => event('ConversationReopened', { reopenedBy: actorId, reason });

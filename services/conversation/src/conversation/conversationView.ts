@@ -42,5 +42,6 @@ export function conversationView(state: ConversationState): Conversation | undef
     revision: state.revision,
     messageCount: details.messageCount,
     lastMessageAt: details.lastMessageAt,
+    surveys: [...(details.surveys ?? [])],
   };
 }

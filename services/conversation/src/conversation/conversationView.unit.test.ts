@@ -38,6 +38,7 @@ describe('evolve and conversationView', () => {
       language: 'pt-BR',
       region: 'eu-west',
       subject: 'Where is my order?',
+      surveys: [],
       status: ConversationStatus.CONVERSATION_STATUS_OPEN,
       queueId: '',
       assignedAgentId: '',

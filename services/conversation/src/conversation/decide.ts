@@ -6,6 +6,7 @@ import { decideAddInternalNote, decidePostMessage } from './decideMessages';
 import { decideAssign, decideQueue, decideTransfer } from './decideRouting';
 import { decideStart } from './decideStart';
 import { decideChangeCustomerLanguage, decideRecordTranslation } from './decideTranslation';
+import { decideRecordSurveyResponse, decideRequestSurvey } from './decideSurveys';
 import type { ConversationEvent } from './events';
 import type { ConversationState } from './state';
 import { requireId, requireInstant, requireReference } from './validation';
@@ -60,6 +61,10 @@ export function decide(command: ConversationCommand, state: ConversationState): 
       return decideRecordTranslation(command, state);
     case 'ChangeCustomerLanguage':
       return decideChangeCustomerLanguage(command, state);
+    case 'RequestSurvey':
+      return decideRequestSurvey(command, state);
+    case 'RecordSurveyResponse':
+      return decideRecordSurveyResponse(command, state);
     default: {
       const unknown: never = command;
       throw new ValidationError('type', `unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}`);

@@ -3,7 +3,7 @@ import type { AssignAgent, QueueConversation, TransferConversation } from './com
 import { eventFrom, occurredAt, requireStarted } from './commandGuards';
 import type { ConversationEvent } from './events';
 import type { ConversationState } from './state';
-import { optionalReason, requireId } from './validation';
+import { optionalId, optionalReason, requireId } from './validation';
 
 /**
  * Puts an open conversation in a queue, or moves a queued one to another
@@ -12,6 +12,7 @@ import { optionalReason, requireId } from './validation';
 export function decideQueue(command: QueueConversation, state: ConversationState): ConversationEvent[] {
   const { data } = command;
   requireId('queue_id', data.queueId);
+  const teamId = optionalId('team_id', data.teamId ?? '');
   const conversation = requireStarted(command, state);
   switch (conversation.status) {
     case 'resolved':
@@ -31,6 +32,7 @@ export function decideQueue(command: QueueConversation, state: ConversationState
       conversationId: data.conversationId,
       queueId: data.queueId,
       occurredAt: occurredAt(command),
+      teamId,
     }),
   ];
 }

@@ -14,6 +14,8 @@ import {
   InternalNoteAdded,
   MessagePosted,
   PriorityChanged,
+  SurveyAnswered,
+  SurveyRequested,
   TicketStatusChanged,
 } from '@contactcenter/proto/conversation/v1';
 import { ValidationError } from '@contactcenter/infra/errors';
@@ -44,6 +46,8 @@ const codecs: { [Type in ConversationEventType]: JsonCodec<ConversationEventOf<T
   MessageTranslated,
   MessageTranslationFailed,
   CustomerLanguageChanged,
+  SurveyRequested,
+  SurveyAnswered,
 };
 
 /**

@@ -1,4 +1,4 @@
-import { AuthorKind, Priority, TicketStatus } from '@contactcenter/proto/conversation/v1';
+import { AuthorKind, Priority, SurveyQuestionKind, TicketStatus } from '@contactcenter/proto/conversation/v1';
 import { ValidationError } from '@contactcenter/infra/errors';
 import {
   assigned,
@@ -63,6 +63,17 @@ const oneOfEach: ConversationEvent[] = [
   event('MessageTranslated', { messageId: 'm1', sourceLanguage: 'pt-br', targetLanguage: 'en', text: 'Hello 😀', provider: 'apertium' }),
   event('MessageTranslationFailed', { messageId: 'm1', targetLanguage: 'de', provider: 'deepl', failure: 'timeout', detail: 'no answer in 5000 ms' }),
   event('CustomerLanguageChanged', { language: 'es', previous: 'pt-br', detected: true, changedBy: 'translation' }),
+  event('SurveyRequested', {
+    surveyId: 'post-chat',
+    surveyVersion: 'v1',
+    title: 'Encuesta',
+    language: 'es',
+    questions: [{ questionId: 'nps', kind: SurveyQuestionKind.SURVEY_QUESTION_KIND_NPS, text: '¿Nos recomendaría?', required: true }],
+    trigger: 'resolved',
+    requestedBy: 'survey',
+    editWindowSeconds: 600,
+  }),
+  event('SurveyAnswered', { surveyId: 'post-chat', answers: [{ questionId: 'nps', kind: SurveyQuestionKind.SURVEY_QUESTION_KIND_NPS, score: 0, text: '' }], respondentId: 'cust-42', revision: 1 }),
 ];
 
 describe('event JSON codec', () => {

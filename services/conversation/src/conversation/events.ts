@@ -27,7 +27,9 @@ export type ConversationEvent =
   | ConversationEventOfData<'CustomerIdentityLinked', v1.CustomerIdentityLinked>
   | ConversationEventOfData<'MessageTranslated', v1.MessageTranslated>
   | ConversationEventOfData<'MessageTranslationFailed', v1.MessageTranslationFailed>
-  | ConversationEventOfData<'CustomerLanguageChanged', v1.CustomerLanguageChanged>;
+  | ConversationEventOfData<'CustomerLanguageChanged', v1.CustomerLanguageChanged>
+  | ConversationEventOfData<'SurveyRequested', v1.SurveyRequested>
+  | ConversationEventOfData<'SurveyAnswered', v1.SurveyAnswered>;
 
 export type ConversationEventType = ConversationEvent['type'];
 
@@ -52,6 +54,8 @@ const eventTypes: Record<ConversationEventType, true> = {
   MessageTranslated: true,
   MessageTranslationFailed: true,
   CustomerLanguageChanged: true,
+  SurveyRequested: true,
+  SurveyAnswered: true,
 };
 
 export const conversationEventTypes = Object.keys(eventTypes) as readonly ConversationEventType[];

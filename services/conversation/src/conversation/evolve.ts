@@ -114,6 +114,35 @@ function applyToStarted(state: StartedConversation, event: ConversationEvent): S
       return state;
     case 'CustomerLanguageChanged':
       return patch({ language: event.data.language });
+    case 'SurveyRequested': {
+      const { data } = event;
+      const surveys = details.surveys ?? [];
+      if (surveys.some((s) => s.surveyId === data.surveyId)) return state;
+      const sent = {
+        surveyId: data.surveyId,
+        surveyVersion: data.surveyVersion,
+        title: data.title,
+        language: data.language,
+        questions: data.questions,
+        requestedAt: data.occurredAt,
+        answers: [],
+        responseRevision: 0,
+        firstAnsweredAt: undefined,
+        editableUntil: undefined,
+        editWindowSeconds: data.editWindowSeconds,
+      };
+      return patch({ surveys: [...surveys, sent] });
+    }
+    case 'SurveyAnswered': {
+      const { data } = event;
+      const surveys = (details.surveys ?? []).map((s) => {
+        if (s.surveyId !== data.surveyId) return s;
+        const firstAnsweredAt = s.firstAnsweredAt ?? data.occurredAt;
+        const editableUntil = firstAnsweredAt ? new Date(firstAnsweredAt.getTime() + s.editWindowSeconds * 1000) : undefined;
+        return { ...s, answers: data.answers, responseRevision: data.revision, firstAnsweredAt, editableUntil };
+      });
+      return patch({ surveys });
+    }
     case 'CustomerIdentityLinked': {
       const linked = event.data.linkedCustomerId;
       return details.linkedCustomerIds.includes(linked)

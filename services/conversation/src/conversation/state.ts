@@ -1,4 +1,4 @@
-import type { Channel, Priority, TicketStatus } from '@contactcenter/proto/conversation/v1';
+import type { Channel, ConversationSurvey, Priority, TicketStatus } from '@contactcenter/proto/conversation/v1';
 
 /** What a started conversation knows whatever its status. */
 export type ConversationDetails = Readonly<{
@@ -30,6 +30,8 @@ export type ConversationDetails = Readonly<{
   translations: ReadonlyMap<string, string>;
   messageCount: number;
   lastMessageAt: Date | undefined;
+  /** Surveys sent, in order, with their latest answers (absent in states from before surveys existed). */
+  surveys?: readonly ConversationSurvey[];
 }>;
 
 /**

@@ -246,7 +246,7 @@ export class Router {
         }
         const policy = this.policyOf(defs, w);
         if (policy && policy.overflow.toQueueId && policy.overflow.afterSeconds > 0 && now - w.queuedAt >= policy.overflow.afterSeconds * 1000) {
-          this.act(k, () => this.deps.peers.queue(tenantId, w.conversationId, policy.overflow.toQueueId).then(() => undefined));
+          this.act(k, () => this.deps.peers.queue(tenantId, w.conversationId, policy.overflow.toQueueId, defs.queues.get(policy.overflow.toQueueId)?.teamId ?? '').then(() => undefined));
           continue;
         }
         if (this.judgedAt.get(k) === directory.version) continue;

@@ -264,6 +264,101 @@ export function ticketStatusToJSON(object: TicketStatus): string {
   }
 }
 
+/**
+ * What a survey question asks for. Ratings are integers in a fixed range:
+ * CSAT 1-5 (satisfied = 4 or 5), NPS 0-10 (promoters 9-10, detractors 0-6),
+ * CES 1-7 ("how easy was it"); TEXT is a free-text answer.
+ */
+export enum SurveyQuestionKind {
+  SURVEY_QUESTION_KIND_UNSPECIFIED = 0,
+  SURVEY_QUESTION_KIND_CSAT = 1,
+  SURVEY_QUESTION_KIND_NPS = 2,
+  SURVEY_QUESTION_KIND_CES = 3,
+  SURVEY_QUESTION_KIND_TEXT = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function surveyQuestionKindFromJSON(object: any): SurveyQuestionKind {
+  switch (object) {
+    case 0:
+    case "SURVEY_QUESTION_KIND_UNSPECIFIED":
+      return SurveyQuestionKind.SURVEY_QUESTION_KIND_UNSPECIFIED;
+    case 1:
+    case "SURVEY_QUESTION_KIND_CSAT":
+      return SurveyQuestionKind.SURVEY_QUESTION_KIND_CSAT;
+    case 2:
+    case "SURVEY_QUESTION_KIND_NPS":
+      return SurveyQuestionKind.SURVEY_QUESTION_KIND_NPS;
+    case 3:
+    case "SURVEY_QUESTION_KIND_CES":
+      return SurveyQuestionKind.SURVEY_QUESTION_KIND_CES;
+    case 4:
+    case "SURVEY_QUESTION_KIND_TEXT":
+      return SurveyQuestionKind.SURVEY_QUESTION_KIND_TEXT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SurveyQuestionKind.UNRECOGNIZED;
+  }
+}
+
+export function surveyQuestionKindToJSON(object: SurveyQuestionKind): string {
+  switch (object) {
+    case SurveyQuestionKind.SURVEY_QUESTION_KIND_UNSPECIFIED:
+      return "SURVEY_QUESTION_KIND_UNSPECIFIED";
+    case SurveyQuestionKind.SURVEY_QUESTION_KIND_CSAT:
+      return "SURVEY_QUESTION_KIND_CSAT";
+    case SurveyQuestionKind.SURVEY_QUESTION_KIND_NPS:
+      return "SURVEY_QUESTION_KIND_NPS";
+    case SurveyQuestionKind.SURVEY_QUESTION_KIND_CES:
+      return "SURVEY_QUESTION_KIND_CES";
+    case SurveyQuestionKind.SURVEY_QUESTION_KIND_TEXT:
+      return "SURVEY_QUESTION_KIND_TEXT";
+    case SurveyQuestionKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * A survey question as it was sent to the customer: its text in the
+ * customer's language, kept with the conversation so the answer can be
+ * checked and read later whatever happens to the survey's definition.
+ */
+export interface SurveyQuestion {
+  questionId: string;
+  kind: SurveyQuestionKind;
+  text: string;
+  required: boolean;
+}
+
+/** One answer: `score` for rating questions, `text` for free text. */
+export interface SurveyAnswer {
+  questionId: string;
+  kind: SurveyQuestionKind;
+  score: number;
+  text: string;
+}
+
+/** A survey sent in a conversation, with its latest answers if any. */
+export interface ConversationSurvey {
+  surveyId: string;
+  surveyVersion: string;
+  title: string;
+  language: string;
+  questions: SurveyQuestion[];
+  requestedAt: Date | undefined;
+  answers: SurveyAnswer[];
+  /** 0 while unanswered; 1 after the first answer, +1 for each edit. */
+  responseRevision: number;
+  firstAnsweredAt:
+    | Date
+    | undefined;
+  /** After this the answers can no longer be changed (unset while unanswered). */
+  editableUntil: Date | undefined;
+  editWindowSeconds: number;
+}
+
 /** Metadata of a file attached to a message; the file itself lives in object storage. */
 export interface Attachment {
   name: string;
@@ -329,7 +424,11 @@ export interface Conversation {
   /** Number of the last event of the conversation's stream (0 = first event). */
   revision: number;
   messageCount: number;
-  lastMessageAt: Date | undefined;
+  lastMessageAt:
+    | Date
+    | undefined;
+  /** Surveys sent in this conversation, in the order they were sent. */
+  surveys: ConversationSurvey[];
 }
 
 /** One agent routing looked at when it chose an assignee. */
@@ -378,6 +477,521 @@ export interface AssignmentDecision_ExcludedEntry {
   key: string;
   value: number;
 }
+
+function createBaseSurveyQuestion(): SurveyQuestion {
+  return { questionId: "", kind: 0, text: "", required: false };
+}
+
+export const SurveyQuestion: MessageFns<SurveyQuestion> = {
+  encode(message: SurveyQuestion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.questionId !== "") {
+      writer.uint32(10).string(message.questionId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.text !== "") {
+      writer.uint32(26).string(message.text);
+    }
+    if (message.required !== false) {
+      writer.uint32(32).bool(message.required);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SurveyQuestion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSurveyQuestion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.questionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.required = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SurveyQuestion {
+    return {
+      questionId: isSet(object.questionId)
+        ? globalThis.String(object.questionId)
+        : isSet(object.question_id)
+        ? globalThis.String(object.question_id)
+        : "",
+      kind: isSet(object.kind) ? surveyQuestionKindFromJSON(object.kind) : 0,
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
+    };
+  },
+
+  toJSON(message: SurveyQuestion): unknown {
+    const obj: any = {};
+    if (message.questionId !== "") {
+      obj.questionId = message.questionId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = surveyQuestionKindToJSON(message.kind);
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.required !== false) {
+      obj.required = message.required;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SurveyQuestion>): SurveyQuestion {
+    return SurveyQuestion.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SurveyQuestion>): SurveyQuestion {
+    const message = createBaseSurveyQuestion();
+    message.questionId = object.questionId ?? "";
+    message.kind = object.kind ?? 0;
+    message.text = object.text ?? "";
+    message.required = object.required ?? false;
+    return message;
+  },
+};
+
+function createBaseSurveyAnswer(): SurveyAnswer {
+  return { questionId: "", kind: 0, score: 0, text: "" };
+}
+
+export const SurveyAnswer: MessageFns<SurveyAnswer> = {
+  encode(message: SurveyAnswer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.questionId !== "") {
+      writer.uint32(10).string(message.questionId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.score !== 0) {
+      writer.uint32(24).int32(message.score);
+    }
+    if (message.text !== "") {
+      writer.uint32(34).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SurveyAnswer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSurveyAnswer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.questionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.score = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SurveyAnswer {
+    return {
+      questionId: isSet(object.questionId)
+        ? globalThis.String(object.questionId)
+        : isSet(object.question_id)
+        ? globalThis.String(object.question_id)
+        : "",
+      kind: isSet(object.kind) ? surveyQuestionKindFromJSON(object.kind) : 0,
+      score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+    };
+  },
+
+  toJSON(message: SurveyAnswer): unknown {
+    const obj: any = {};
+    if (message.questionId !== "") {
+      obj.questionId = message.questionId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = surveyQuestionKindToJSON(message.kind);
+    }
+    if (message.score !== 0) {
+      obj.score = Math.round(message.score);
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SurveyAnswer>): SurveyAnswer {
+    return SurveyAnswer.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SurveyAnswer>): SurveyAnswer {
+    const message = createBaseSurveyAnswer();
+    message.questionId = object.questionId ?? "";
+    message.kind = object.kind ?? 0;
+    message.score = object.score ?? 0;
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseConversationSurvey(): ConversationSurvey {
+  return {
+    surveyId: "",
+    surveyVersion: "",
+    title: "",
+    language: "",
+    questions: [],
+    requestedAt: undefined,
+    answers: [],
+    responseRevision: 0,
+    firstAnsweredAt: undefined,
+    editableUntil: undefined,
+    editWindowSeconds: 0,
+  };
+}
+
+export const ConversationSurvey: MessageFns<ConversationSurvey> = {
+  encode(message: ConversationSurvey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.surveyId !== "") {
+      writer.uint32(10).string(message.surveyId);
+    }
+    if (message.surveyVersion !== "") {
+      writer.uint32(18).string(message.surveyVersion);
+    }
+    if (message.title !== "") {
+      writer.uint32(26).string(message.title);
+    }
+    if (message.language !== "") {
+      writer.uint32(34).string(message.language);
+    }
+    for (const v of message.questions) {
+      SurveyQuestion.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.requestedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(50).fork()).join();
+    }
+    for (const v of message.answers) {
+      SurveyAnswer.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.responseRevision !== 0) {
+      writer.uint32(64).int32(message.responseRevision);
+    }
+    if (message.firstAnsweredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstAnsweredAt), writer.uint32(74).fork()).join();
+    }
+    if (message.editableUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.editableUntil), writer.uint32(82).fork()).join();
+    }
+    if (message.editWindowSeconds !== 0) {
+      writer.uint32(88).int32(message.editWindowSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConversationSurvey {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConversationSurvey();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.surveyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.surveyVersion = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.questions.push(SurveyQuestion.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.answers.push(SurveyAnswer.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.responseRevision = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.firstAnsweredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.editableUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.editWindowSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConversationSurvey {
+    return {
+      surveyId: isSet(object.surveyId)
+        ? globalThis.String(object.surveyId)
+        : isSet(object.survey_id)
+        ? globalThis.String(object.survey_id)
+        : "",
+      surveyVersion: isSet(object.surveyVersion)
+        ? globalThis.String(object.surveyVersion)
+        : isSet(object.survey_version)
+        ? globalThis.String(object.survey_version)
+        : "",
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      questions: globalThis.Array.isArray(object?.questions)
+        ? object.questions.map((e: any) => SurveyQuestion.fromJSON(e))
+        : [],
+      requestedAt: isSet(object.requestedAt)
+        ? fromJsonTimestamp(object.requestedAt)
+        : isSet(object.requested_at)
+        ? fromJsonTimestamp(object.requested_at)
+        : undefined,
+      answers: globalThis.Array.isArray(object?.answers)
+        ? object.answers.map((e: any) => SurveyAnswer.fromJSON(e))
+        : [],
+      responseRevision: isSet(object.responseRevision)
+        ? globalThis.Number(object.responseRevision)
+        : isSet(object.response_revision)
+        ? globalThis.Number(object.response_revision)
+        : 0,
+      firstAnsweredAt: isSet(object.firstAnsweredAt)
+        ? fromJsonTimestamp(object.firstAnsweredAt)
+        : isSet(object.first_answered_at)
+        ? fromJsonTimestamp(object.first_answered_at)
+        : undefined,
+      editableUntil: isSet(object.editableUntil)
+        ? fromJsonTimestamp(object.editableUntil)
+        : isSet(object.editable_until)
+        ? fromJsonTimestamp(object.editable_until)
+        : undefined,
+      editWindowSeconds: isSet(object.editWindowSeconds)
+        ? globalThis.Number(object.editWindowSeconds)
+        : isSet(object.edit_window_seconds)
+        ? globalThis.Number(object.edit_window_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: ConversationSurvey): unknown {
+    const obj: any = {};
+    if (message.surveyId !== "") {
+      obj.surveyId = message.surveyId;
+    }
+    if (message.surveyVersion !== "") {
+      obj.surveyVersion = message.surveyVersion;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.questions?.length) {
+      obj.questions = message.questions.map((e) => SurveyQuestion.toJSON(e));
+    }
+    if (message.requestedAt !== undefined) {
+      obj.requestedAt = message.requestedAt.toISOString();
+    }
+    if (message.answers?.length) {
+      obj.answers = message.answers.map((e) => SurveyAnswer.toJSON(e));
+    }
+    if (message.responseRevision !== 0) {
+      obj.responseRevision = Math.round(message.responseRevision);
+    }
+    if (message.firstAnsweredAt !== undefined) {
+      obj.firstAnsweredAt = message.firstAnsweredAt.toISOString();
+    }
+    if (message.editableUntil !== undefined) {
+      obj.editableUntil = message.editableUntil.toISOString();
+    }
+    if (message.editWindowSeconds !== 0) {
+      obj.editWindowSeconds = Math.round(message.editWindowSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConversationSurvey>): ConversationSurvey {
+    return ConversationSurvey.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConversationSurvey>): ConversationSurvey {
+    const message = createBaseConversationSurvey();
+    message.surveyId = object.surveyId ?? "";
+    message.surveyVersion = object.surveyVersion ?? "";
+    message.title = object.title ?? "";
+    message.language = object.language ?? "";
+    message.questions = object.questions?.map((e) => SurveyQuestion.fromPartial(e)) || [];
+    message.requestedAt = object.requestedAt ?? undefined;
+    message.answers = object.answers?.map((e) => SurveyAnswer.fromPartial(e)) || [];
+    message.responseRevision = object.responseRevision ?? 0;
+    message.firstAnsweredAt = object.firstAnsweredAt ?? undefined;
+    message.editableUntil = object.editableUntil ?? undefined;
+    message.editWindowSeconds = object.editWindowSeconds ?? 0;
+    return message;
+  },
+};
 
 function createBaseAttachment(): Attachment {
   return { name: "", contentType: "", sizeBytes: 0, url: "" };
@@ -1025,6 +1639,7 @@ function createBaseConversation(): Conversation {
     revision: 0,
     messageCount: 0,
     lastMessageAt: undefined,
+    surveys: [],
   };
 }
 
@@ -1089,6 +1704,9 @@ export const Conversation: MessageFns<Conversation> = {
     }
     if (message.lastMessageAt !== undefined) {
       Timestamp.encode(toTimestamp(message.lastMessageAt), writer.uint32(162).fork()).join();
+    }
+    for (const v of message.surveys) {
+      ConversationSurvey.encode(v!, writer.uint32(170).fork()).join();
     }
     return writer;
   },
@@ -1266,6 +1884,14 @@ export const Conversation: MessageFns<Conversation> = {
             message.lastMessageAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.surveys.push(ConversationSurvey.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1350,6 +1976,9 @@ export const Conversation: MessageFns<Conversation> = {
         : isSet(object.last_message_at)
         ? fromJsonTimestamp(object.last_message_at)
         : undefined,
+      surveys: globalThis.Array.isArray(object?.surveys)
+        ? object.surveys.map((e: any) => ConversationSurvey.fromJSON(e))
+        : [],
     };
   },
 
@@ -1415,6 +2044,9 @@ export const Conversation: MessageFns<Conversation> = {
     if (message.lastMessageAt !== undefined) {
       obj.lastMessageAt = message.lastMessageAt.toISOString();
     }
+    if (message.surveys?.length) {
+      obj.surveys = message.surveys.map((e) => ConversationSurvey.toJSON(e));
+    }
     return obj;
   },
 
@@ -1443,6 +2075,7 @@ export const Conversation: MessageFns<Conversation> = {
     message.revision = object.revision ?? 0;
     message.messageCount = object.messageCount ?? 0;
     message.lastMessageAt = object.lastMessageAt ?? undefined;
+    message.surveys = object.surveys?.map((e) => ConversationSurvey.fromPartial(e)) || [];
     return message;
   },
 };

@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 import {
   AssignmentDecision,
   Attachment,
@@ -36,6 +37,8 @@ import {
   Priority,
   priorityFromJSON,
   priorityToJSON,
+  SurveyAnswer,
+  SurveyQuestion,
   TicketStatus,
   ticketStatusFromJSON,
   ticketStatusToJSON,
@@ -89,6 +92,8 @@ export interface QueueConversationRequest {
   conversationId: string;
   expectedRevision?: number | undefined;
   queueId: string;
+  /** The team serving the queue ('' when none), recorded for per-team figures. */
+  teamId: string;
 }
 
 export interface QueueConversationResponse {
@@ -282,6 +287,41 @@ export interface GetCustomerTimelineResponse {
   /** Every identity found to be this customer. */
   customerIds: string[];
   nextPageToken: string;
+}
+
+export interface RequestSurveyRequest {
+  conversationId: string;
+  expectedRevision?: number | undefined;
+  surveyId: string;
+  surveyVersion: string;
+  title: string;
+  language: string;
+  questions: SurveyQuestion[];
+  /** "resolved" or "agent". */
+  trigger: string;
+  editWindowSeconds: number;
+}
+
+export interface RequestSurveyResponse {
+  result: CommandResult | undefined;
+}
+
+/** The caller (actor) must be the conversation's customer. */
+export interface RecordSurveyResponseRequest {
+  conversationId: string;
+  expectedRevision?: number | undefined;
+  surveyId: string;
+  answers: SurveyAnswer[];
+}
+
+export interface RecordSurveyResponseResponse {
+  result:
+    | CommandResult
+    | undefined;
+  /** 1 for the first answer, +1 for each edit. */
+  responseRevision: number;
+  /** Until when the answers may still be changed. */
+  editableUntil: Date | undefined;
 }
 
 function createBaseCommandResult(): CommandResult {
@@ -940,7 +980,7 @@ export const PostMessageResponse: MessageFns<PostMessageResponse> = {
 };
 
 function createBaseQueueConversationRequest(): QueueConversationRequest {
-  return { conversationId: "", expectedRevision: undefined, queueId: "" };
+  return { conversationId: "", expectedRevision: undefined, queueId: "", teamId: "" };
 }
 
 export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
@@ -953,6 +993,9 @@ export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
     }
     if (message.queueId !== "") {
       writer.uint32(26).string(message.queueId);
+    }
+    if (message.teamId !== "") {
+      writer.uint32(34).string(message.teamId);
     }
     return writer;
   },
@@ -994,6 +1037,14 @@ export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
             message.queueId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.teamId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1023,6 +1074,11 @@ export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
         : isSet(object.queue_id)
         ? globalThis.String(object.queue_id)
         : "",
+      teamId: isSet(object.teamId)
+        ? globalThis.String(object.teamId)
+        : isSet(object.team_id)
+        ? globalThis.String(object.team_id)
+        : "",
     };
   },
 
@@ -1037,6 +1093,9 @@ export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
     if (message.queueId !== "") {
       obj.queueId = message.queueId;
     }
+    if (message.teamId !== "") {
+      obj.teamId = message.teamId;
+    }
     return obj;
   },
 
@@ -1048,6 +1107,7 @@ export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
     message.conversationId = object.conversationId ?? "";
     message.expectedRevision = object.expectedRevision ?? undefined;
     message.queueId = object.queueId ?? "";
+    message.teamId = object.teamId ?? "";
     return message;
   },
 };
@@ -4302,6 +4362,546 @@ export const GetCustomerTimelineResponse: MessageFns<GetCustomerTimelineResponse
   },
 };
 
+function createBaseRequestSurveyRequest(): RequestSurveyRequest {
+  return {
+    conversationId: "",
+    expectedRevision: undefined,
+    surveyId: "",
+    surveyVersion: "",
+    title: "",
+    language: "",
+    questions: [],
+    trigger: "",
+    editWindowSeconds: 0,
+  };
+}
+
+export const RequestSurveyRequest: MessageFns<RequestSurveyRequest> = {
+  encode(message: RequestSurveyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.expectedRevision !== undefined) {
+      writer.uint32(16).int64(message.expectedRevision);
+    }
+    if (message.surveyId !== "") {
+      writer.uint32(26).string(message.surveyId);
+    }
+    if (message.surveyVersion !== "") {
+      writer.uint32(34).string(message.surveyVersion);
+    }
+    if (message.title !== "") {
+      writer.uint32(42).string(message.title);
+    }
+    if (message.language !== "") {
+      writer.uint32(50).string(message.language);
+    }
+    for (const v of message.questions) {
+      SurveyQuestion.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.trigger !== "") {
+      writer.uint32(66).string(message.trigger);
+    }
+    if (message.editWindowSeconds !== 0) {
+      writer.uint32(72).int32(message.editWindowSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestSurveyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestSurveyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedRevision = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.surveyId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.surveyVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.questions.push(SurveyQuestion.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.trigger = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.editWindowSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestSurveyRequest {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      expectedRevision: isSet(object.expectedRevision)
+        ? globalThis.Number(object.expectedRevision)
+        : isSet(object.expected_revision)
+        ? globalThis.Number(object.expected_revision)
+        : undefined,
+      surveyId: isSet(object.surveyId)
+        ? globalThis.String(object.surveyId)
+        : isSet(object.survey_id)
+        ? globalThis.String(object.survey_id)
+        : "",
+      surveyVersion: isSet(object.surveyVersion)
+        ? globalThis.String(object.surveyVersion)
+        : isSet(object.survey_version)
+        ? globalThis.String(object.survey_version)
+        : "",
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      questions: globalThis.Array.isArray(object?.questions)
+        ? object.questions.map((e: any) => SurveyQuestion.fromJSON(e))
+        : [],
+      trigger: isSet(object.trigger) ? globalThis.String(object.trigger) : "",
+      editWindowSeconds: isSet(object.editWindowSeconds)
+        ? globalThis.Number(object.editWindowSeconds)
+        : isSet(object.edit_window_seconds)
+        ? globalThis.Number(object.edit_window_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: RequestSurveyRequest): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.expectedRevision !== undefined) {
+      obj.expectedRevision = Math.round(message.expectedRevision);
+    }
+    if (message.surveyId !== "") {
+      obj.surveyId = message.surveyId;
+    }
+    if (message.surveyVersion !== "") {
+      obj.surveyVersion = message.surveyVersion;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.questions?.length) {
+      obj.questions = message.questions.map((e) => SurveyQuestion.toJSON(e));
+    }
+    if (message.trigger !== "") {
+      obj.trigger = message.trigger;
+    }
+    if (message.editWindowSeconds !== 0) {
+      obj.editWindowSeconds = Math.round(message.editWindowSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RequestSurveyRequest>): RequestSurveyRequest {
+    return RequestSurveyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RequestSurveyRequest>): RequestSurveyRequest {
+    const message = createBaseRequestSurveyRequest();
+    message.conversationId = object.conversationId ?? "";
+    message.expectedRevision = object.expectedRevision ?? undefined;
+    message.surveyId = object.surveyId ?? "";
+    message.surveyVersion = object.surveyVersion ?? "";
+    message.title = object.title ?? "";
+    message.language = object.language ?? "";
+    message.questions = object.questions?.map((e) => SurveyQuestion.fromPartial(e)) || [];
+    message.trigger = object.trigger ?? "";
+    message.editWindowSeconds = object.editWindowSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseRequestSurveyResponse(): RequestSurveyResponse {
+  return { result: undefined };
+}
+
+export const RequestSurveyResponse: MessageFns<RequestSurveyResponse> = {
+  encode(message: RequestSurveyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      CommandResult.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestSurveyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestSurveyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = CommandResult.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestSurveyResponse {
+    return { result: isSet(object.result) ? CommandResult.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: RequestSurveyResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = CommandResult.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RequestSurveyResponse>): RequestSurveyResponse {
+    return RequestSurveyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RequestSurveyResponse>): RequestSurveyResponse {
+    const message = createBaseRequestSurveyResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? CommandResult.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRecordSurveyResponseRequest(): RecordSurveyResponseRequest {
+  return { conversationId: "", expectedRevision: undefined, surveyId: "", answers: [] };
+}
+
+export const RecordSurveyResponseRequest: MessageFns<RecordSurveyResponseRequest> = {
+  encode(message: RecordSurveyResponseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.expectedRevision !== undefined) {
+      writer.uint32(16).int64(message.expectedRevision);
+    }
+    if (message.surveyId !== "") {
+      writer.uint32(26).string(message.surveyId);
+    }
+    for (const v of message.answers) {
+      SurveyAnswer.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordSurveyResponseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordSurveyResponseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedRevision = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.surveyId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.answers.push(SurveyAnswer.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordSurveyResponseRequest {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      expectedRevision: isSet(object.expectedRevision)
+        ? globalThis.Number(object.expectedRevision)
+        : isSet(object.expected_revision)
+        ? globalThis.Number(object.expected_revision)
+        : undefined,
+      surveyId: isSet(object.surveyId)
+        ? globalThis.String(object.surveyId)
+        : isSet(object.survey_id)
+        ? globalThis.String(object.survey_id)
+        : "",
+      answers: globalThis.Array.isArray(object?.answers)
+        ? object.answers.map((e: any) => SurveyAnswer.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RecordSurveyResponseRequest): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.expectedRevision !== undefined) {
+      obj.expectedRevision = Math.round(message.expectedRevision);
+    }
+    if (message.surveyId !== "") {
+      obj.surveyId = message.surveyId;
+    }
+    if (message.answers?.length) {
+      obj.answers = message.answers.map((e) => SurveyAnswer.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordSurveyResponseRequest>): RecordSurveyResponseRequest {
+    return RecordSurveyResponseRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordSurveyResponseRequest>): RecordSurveyResponseRequest {
+    const message = createBaseRecordSurveyResponseRequest();
+    message.conversationId = object.conversationId ?? "";
+    message.expectedRevision = object.expectedRevision ?? undefined;
+    message.surveyId = object.surveyId ?? "";
+    message.answers = object.answers?.map((e) => SurveyAnswer.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRecordSurveyResponseResponse(): RecordSurveyResponseResponse {
+  return { result: undefined, responseRevision: 0, editableUntil: undefined };
+}
+
+export const RecordSurveyResponseResponse: MessageFns<RecordSurveyResponseResponse> = {
+  encode(message: RecordSurveyResponseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      CommandResult.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    if (message.responseRevision !== 0) {
+      writer.uint32(16).int32(message.responseRevision);
+    }
+    if (message.editableUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.editableUntil), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordSurveyResponseResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordSurveyResponseResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = CommandResult.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.responseRevision = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.editableUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordSurveyResponseResponse {
+    return {
+      result: isSet(object.result) ? CommandResult.fromJSON(object.result) : undefined,
+      responseRevision: isSet(object.responseRevision)
+        ? globalThis.Number(object.responseRevision)
+        : isSet(object.response_revision)
+        ? globalThis.Number(object.response_revision)
+        : 0,
+      editableUntil: isSet(object.editableUntil)
+        ? fromJsonTimestamp(object.editableUntil)
+        : isSet(object.editable_until)
+        ? fromJsonTimestamp(object.editable_until)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RecordSurveyResponseResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = CommandResult.toJSON(message.result);
+    }
+    if (message.responseRevision !== 0) {
+      obj.responseRevision = Math.round(message.responseRevision);
+    }
+    if (message.editableUntil !== undefined) {
+      obj.editableUntil = message.editableUntil.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordSurveyResponseResponse>): RecordSurveyResponseResponse {
+    return RecordSurveyResponseResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordSurveyResponseResponse>): RecordSurveyResponseResponse {
+    const message = createBaseRecordSurveyResponseResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? CommandResult.fromPartial(object.result)
+      : undefined;
+    message.responseRevision = object.responseRevision ?? 0;
+    message.editableUntil = object.editableUntil ?? undefined;
+    return message;
+  },
+};
+
 /**
  * Commands and queries of conversation history. The tenant travels in the
  * `x-tenant-id` metadata of every call; the actor (agent, visitor, service)
@@ -4470,6 +5070,29 @@ export const ConversationServiceService = {
     responseDeserialize: (value: Buffer): ChangeCustomerLanguageResponse =>
       ChangeCustomerLanguageResponse.decode(value),
   },
+  /** Records that a survey was sent; only for a resolved conversation; the same survey again changes nothing. */
+  requestSurvey: {
+    path: "/contactcenter.conversation.v1.ConversationService/RequestSurvey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestSurveyRequest): Buffer => Buffer.from(RequestSurveyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestSurveyRequest => RequestSurveyRequest.decode(value),
+    responseSerialize: (value: RequestSurveyResponse): Buffer =>
+      Buffer.from(RequestSurveyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestSurveyResponse => RequestSurveyResponse.decode(value),
+  },
+  /** Records the customer's answers to a survey sent in this conversation. */
+  recordSurveyResponse: {
+    path: "/contactcenter.conversation.v1.ConversationService/RecordSurveyResponse" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordSurveyResponseRequest): Buffer =>
+      Buffer.from(RecordSurveyResponseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordSurveyResponseRequest => RecordSurveyResponseRequest.decode(value),
+    responseSerialize: (value: RecordSurveyResponseResponse): Buffer =>
+      Buffer.from(RecordSurveyResponseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordSurveyResponseResponse => RecordSurveyResponseResponse.decode(value),
+  },
   getConversation: {
     path: "/contactcenter.conversation.v1.ConversationService/GetConversation" as const,
     requestStream: false as const,
@@ -4521,6 +5144,10 @@ export interface ConversationServiceServer extends UntypedServiceImplementation 
   linkCustomerIdentity: handleUnaryCall<LinkCustomerIdentityRequest, LinkCustomerIdentityResponse>;
   recordTranslation: handleUnaryCall<RecordTranslationRequest, RecordTranslationResponse>;
   changeCustomerLanguage: handleUnaryCall<ChangeCustomerLanguageRequest, ChangeCustomerLanguageResponse>;
+  /** Records that a survey was sent; only for a resolved conversation; the same survey again changes nothing. */
+  requestSurvey: handleUnaryCall<RequestSurveyRequest, RequestSurveyResponse>;
+  /** Records the customer's answers to a survey sent in this conversation. */
+  recordSurveyResponse: handleUnaryCall<RecordSurveyResponseRequest, RecordSurveyResponseResponse>;
   getConversation: handleUnaryCall<GetConversationRequest, GetConversationResponse>;
   listConversations: handleUnaryCall<ListConversationsRequest, ListConversationsResponse>;
   getCustomerTimeline: handleUnaryCall<GetCustomerTimelineRequest, GetCustomerTimelineResponse>;
@@ -4752,6 +5379,38 @@ export interface ConversationServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ChangeCustomerLanguageResponse) => void,
   ): ClientUnaryCall;
+  /** Records that a survey was sent; only for a resolved conversation; the same survey again changes nothing. */
+  requestSurvey(
+    request: RequestSurveyRequest,
+    callback: (error: ServiceError | null, response: RequestSurveyResponse) => void,
+  ): ClientUnaryCall;
+  requestSurvey(
+    request: RequestSurveyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RequestSurveyResponse) => void,
+  ): ClientUnaryCall;
+  requestSurvey(
+    request: RequestSurveyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RequestSurveyResponse) => void,
+  ): ClientUnaryCall;
+  /** Records the customer's answers to a survey sent in this conversation. */
+  recordSurveyResponse(
+    request: RecordSurveyResponseRequest,
+    callback: (error: ServiceError | null, response: RecordSurveyResponseResponse) => void,
+  ): ClientUnaryCall;
+  recordSurveyResponse(
+    request: RecordSurveyResponseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordSurveyResponseResponse) => void,
+  ): ClientUnaryCall;
+  recordSurveyResponse(
+    request: RecordSurveyResponseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordSurveyResponseResponse) => void,
+  ): ClientUnaryCall;
   getConversation(
     request: GetConversationRequest,
     callback: (error: ServiceError | null, response: GetConversationResponse) => void,
@@ -4816,6 +5475,28 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());

@@ -17,6 +17,8 @@ import {
   Priority,
   priorityFromJSON,
   priorityToJSON,
+  SurveyAnswer,
+  SurveyQuestion,
   TicketStatus,
   ticketStatusFromJSON,
   ticketStatusToJSON,
@@ -42,7 +44,11 @@ export interface MessagePosted {
 export interface ConversationQueued {
   conversationId: string;
   queueId: string;
-  occurredAt: Date | undefined;
+  occurredAt:
+    | Date
+    | undefined;
+  /** The team that serves the queue ('' when any agent may), for per-team figures. */
+  teamId: string;
 }
 
 export interface AgentAssigned {
@@ -173,6 +179,39 @@ export interface CustomerLanguageChanged {
   previous: string;
   detected: boolean;
   changedBy: string;
+  occurredAt: Date | undefined;
+}
+
+/**
+ * A survey was sent to the customer: when the conversation was resolved
+ * (trigger "resolved") or at an agent's request (trigger "agent"). The
+ * questions are kept as sent, in the customer's language.
+ */
+export interface SurveyRequested {
+  conversationId: string;
+  surveyId: string;
+  /** The definition's version it was sent from. */
+  surveyVersion: string;
+  title: string;
+  language: string;
+  questions: SurveyQuestion[];
+  trigger: string;
+  requestedBy: string;
+  /** How long after the first answer the customer may still change it. */
+  editWindowSeconds: number;
+  occurredAt: Date | undefined;
+}
+
+/**
+ * The customer answered a survey (revision 1) or changed the answers within
+ * the edit window (revision 2, 3, ...). The answers replace earlier ones.
+ */
+export interface SurveyAnswered {
+  conversationId: string;
+  surveyId: string;
+  answers: SurveyAnswer[];
+  respondentId: string;
+  revision: number;
   occurredAt: Date | undefined;
 }
 
@@ -494,7 +533,7 @@ export const MessagePosted: MessageFns<MessagePosted> = {
 };
 
 function createBaseConversationQueued(): ConversationQueued {
-  return { conversationId: "", queueId: "", occurredAt: undefined };
+  return { conversationId: "", queueId: "", occurredAt: undefined, teamId: "" };
 }
 
 export const ConversationQueued: MessageFns<ConversationQueued> = {
@@ -507,6 +546,9 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(26).fork()).join();
+    }
+    if (message.teamId !== "") {
+      writer.uint32(34).string(message.teamId);
     }
     return writer;
   },
@@ -548,6 +590,14 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
             message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.teamId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -577,6 +627,11 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      teamId: isSet(object.teamId)
+        ? globalThis.String(object.teamId)
+        : isSet(object.team_id)
+        ? globalThis.String(object.team_id)
+        : "",
     };
   },
 
@@ -591,6 +646,9 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
+    if (message.teamId !== "") {
+      obj.teamId = message.teamId;
+    }
     return obj;
   },
 
@@ -602,6 +660,7 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
     message.conversationId = object.conversationId ?? "";
     message.queueId = object.queueId ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
+    message.teamId = object.teamId ?? "";
     return message;
   },
 };
@@ -2582,6 +2641,423 @@ export const CustomerLanguageChanged: MessageFns<CustomerLanguageChanged> = {
     message.previous = object.previous ?? "";
     message.detected = object.detected ?? false;
     message.changedBy = object.changedBy ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSurveyRequested(): SurveyRequested {
+  return {
+    conversationId: "",
+    surveyId: "",
+    surveyVersion: "",
+    title: "",
+    language: "",
+    questions: [],
+    trigger: "",
+    requestedBy: "",
+    editWindowSeconds: 0,
+    occurredAt: undefined,
+  };
+}
+
+export const SurveyRequested: MessageFns<SurveyRequested> = {
+  encode(message: SurveyRequested, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.surveyId !== "") {
+      writer.uint32(18).string(message.surveyId);
+    }
+    if (message.surveyVersion !== "") {
+      writer.uint32(26).string(message.surveyVersion);
+    }
+    if (message.title !== "") {
+      writer.uint32(34).string(message.title);
+    }
+    if (message.language !== "") {
+      writer.uint32(42).string(message.language);
+    }
+    for (const v of message.questions) {
+      SurveyQuestion.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.trigger !== "") {
+      writer.uint32(58).string(message.trigger);
+    }
+    if (message.requestedBy !== "") {
+      writer.uint32(66).string(message.requestedBy);
+    }
+    if (message.editWindowSeconds !== 0) {
+      writer.uint32(72).int32(message.editWindowSeconds);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SurveyRequested {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSurveyRequested();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.surveyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.surveyVersion = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.questions.push(SurveyQuestion.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.trigger = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.requestedBy = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.editWindowSeconds = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SurveyRequested {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      surveyId: isSet(object.surveyId)
+        ? globalThis.String(object.surveyId)
+        : isSet(object.survey_id)
+        ? globalThis.String(object.survey_id)
+        : "",
+      surveyVersion: isSet(object.surveyVersion)
+        ? globalThis.String(object.surveyVersion)
+        : isSet(object.survey_version)
+        ? globalThis.String(object.survey_version)
+        : "",
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      questions: globalThis.Array.isArray(object?.questions)
+        ? object.questions.map((e: any) => SurveyQuestion.fromJSON(e))
+        : [],
+      trigger: isSet(object.trigger) ? globalThis.String(object.trigger) : "",
+      requestedBy: isSet(object.requestedBy)
+        ? globalThis.String(object.requestedBy)
+        : isSet(object.requested_by)
+        ? globalThis.String(object.requested_by)
+        : "",
+      editWindowSeconds: isSet(object.editWindowSeconds)
+        ? globalThis.Number(object.editWindowSeconds)
+        : isSet(object.edit_window_seconds)
+        ? globalThis.Number(object.edit_window_seconds)
+        : 0,
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SurveyRequested): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.surveyId !== "") {
+      obj.surveyId = message.surveyId;
+    }
+    if (message.surveyVersion !== "") {
+      obj.surveyVersion = message.surveyVersion;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.questions?.length) {
+      obj.questions = message.questions.map((e) => SurveyQuestion.toJSON(e));
+    }
+    if (message.trigger !== "") {
+      obj.trigger = message.trigger;
+    }
+    if (message.requestedBy !== "") {
+      obj.requestedBy = message.requestedBy;
+    }
+    if (message.editWindowSeconds !== 0) {
+      obj.editWindowSeconds = Math.round(message.editWindowSeconds);
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SurveyRequested>): SurveyRequested {
+    return SurveyRequested.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SurveyRequested>): SurveyRequested {
+    const message = createBaseSurveyRequested();
+    message.conversationId = object.conversationId ?? "";
+    message.surveyId = object.surveyId ?? "";
+    message.surveyVersion = object.surveyVersion ?? "";
+    message.title = object.title ?? "";
+    message.language = object.language ?? "";
+    message.questions = object.questions?.map((e) => SurveyQuestion.fromPartial(e)) || [];
+    message.trigger = object.trigger ?? "";
+    message.requestedBy = object.requestedBy ?? "";
+    message.editWindowSeconds = object.editWindowSeconds ?? 0;
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSurveyAnswered(): SurveyAnswered {
+  return { conversationId: "", surveyId: "", answers: [], respondentId: "", revision: 0, occurredAt: undefined };
+}
+
+export const SurveyAnswered: MessageFns<SurveyAnswered> = {
+  encode(message: SurveyAnswered, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.surveyId !== "") {
+      writer.uint32(18).string(message.surveyId);
+    }
+    for (const v of message.answers) {
+      SurveyAnswer.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.respondentId !== "") {
+      writer.uint32(34).string(message.respondentId);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(40).int32(message.revision);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SurveyAnswered {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSurveyAnswered();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.surveyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.answers.push(SurveyAnswer.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.respondentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.revision = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SurveyAnswered {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      surveyId: isSet(object.surveyId)
+        ? globalThis.String(object.surveyId)
+        : isSet(object.survey_id)
+        ? globalThis.String(object.survey_id)
+        : "",
+      answers: globalThis.Array.isArray(object?.answers)
+        ? object.answers.map((e: any) => SurveyAnswer.fromJSON(e))
+        : [],
+      respondentId: isSet(object.respondentId)
+        ? globalThis.String(object.respondentId)
+        : isSet(object.respondent_id)
+        ? globalThis.String(object.respondent_id)
+        : "",
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SurveyAnswered): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.surveyId !== "") {
+      obj.surveyId = message.surveyId;
+    }
+    if (message.answers?.length) {
+      obj.answers = message.answers.map((e) => SurveyAnswer.toJSON(e));
+    }
+    if (message.respondentId !== "") {
+      obj.respondentId = message.respondentId;
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SurveyAnswered>): SurveyAnswered {
+    return SurveyAnswered.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SurveyAnswered>): SurveyAnswered {
+    const message = createBaseSurveyAnswered();
+    message.conversationId = object.conversationId ?? "";
+    message.surveyId = object.surveyId ?? "";
+    message.answers = object.answers?.map((e) => SurveyAnswer.fromPartial(e)) || [];
+    message.respondentId = object.respondentId ?? "";
+    message.revision = object.revision ?? 0;
     message.occurredAt = object.occurredAt ?? undefined;
     return message;
   },
