@@ -116,8 +116,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...(opts.extraEnv?.[name] ?? {}),
   });
   try {
-    // Routing and translation call conversation and presence, so they start once those listen.
-    const dependent: BackendName[] = ['routing', 'translation'];
+    // Routing, translation and survey call conversation and presence, so they start once those listen.
+    const dependent: BackendName[] = ['routing', 'translation', 'survey'];
     const first = BACKEND_SERVICES.filter((n) => !dependent.includes(n));
     for (const name of first) services.set(name, new ServiceProcess(name, envFor(name), opts.onLine));
     for (const name of first) ports.set(name, await services.get(name)!.ready);

@@ -16,6 +16,7 @@ import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
 import { realtimeRoutes } from './routes/realtime';
 import { visitorRoutes } from './routes/visitors';
+import { surveyRoutes } from './routes/surveys';
 import { ApiKeys } from './store/apiKeys';
 import { DEFAULT_GATEWAY_BUCKET, WidgetKeys } from './store/widgetKeys';
 import { openStateBucket } from '@contactcenter/infra/kv';
@@ -66,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const widgetKeys = new WidgetKeys(gatewayKv);
   await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys });
   await app.register(adminRoutes, { prefix: '/v1', widgetKeys });
+  await app.register(surveyRoutes, { prefix: '/v1', peers: deps.peers });
   const invitations = new InvitationStore(gatewayKv);
   await app.register(invitationRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, invitations, region: deps.region ?? 'local' });
   await app.register(realtimeRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats });

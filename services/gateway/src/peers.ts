@@ -1,6 +1,7 @@
 import { ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient } from '@contactcenter/proto/presence/v1';
 import { RoutingServiceClient } from '@contactcenter/proto/routing/v1';
+import { SurveyServiceClient } from '@contactcenter/proto/survey/v1';
 import { TranslationServiceClient } from '@contactcenter/proto/translation/v1';
 import { createGrpcClient, HealthChecker } from '@contactcenter/infra';
 import type { gatewayConfig } from './config';
@@ -12,6 +13,7 @@ export interface Peers {
   routing: RoutingServiceClient;
   presence: PresenceServiceClient;
   translation: TranslationServiceClient;
+  survey: SurveyServiceClient;
   health: Record<string, HealthChecker>;
   close(): void;
 }
@@ -30,18 +32,21 @@ export function connectPeers(config: PeerAddresses): Peers {
   const routing = createGrpcClient(RoutingServiceClient, addresses.routing);
   const presence = createGrpcClient(PresenceServiceClient, addresses.presence);
   const translation = createGrpcClient(TranslationServiceClient, addresses.translation);
+  const survey = createGrpcClient(SurveyServiceClient, addresses.survey);
   const health = Object.fromEntries(Object.entries(addresses).map(([name, addr]) => [name, new HealthChecker(addr)]));
   return {
     conversation,
     routing,
     presence,
     translation,
+    survey,
     health,
     close() {
       conversation.close();
       routing.close();
       presence.close();
       translation.close();
+      survey.close();
       for (const h of Object.values(health)) h.close();
     },
   };

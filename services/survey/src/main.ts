@@ -1,8 +1,33 @@
-import { runService } from '@contactcenter/infra';
+import { hostPort, runService, string } from '@contactcenter/infra';
+import { openStateBucket } from '@contactcenter/infra/kv';
+import { SurveyServiceService } from '@contactcenter/proto/survey/v1';
+import { ResolutionTrigger } from './surveys/resolutionTrigger';
+import { surveyCalls } from './surveys/surveyGrpc';
+import { DEFAULT_SURVEY_BUCKET, SurveyStore } from './surveys/surveyStore';
 
 /**
- * The survey service process. On the walking skeleton it runs the shared
- * runtime (config, logs, NATS, gRPC with grpc.health.v1, metrics, graceful
- * shutdown); its domain, surveys and service metrics projected from conversation events (issue 6), registers here.
+ * The survey service process: survey definitions, surveys sent on
+ * resolution or on an agent's request, the customer's answers (recorded on
+ * the conversation), and the service metrics projected from the events.
  */
-runService('survey', {}, async () => {});
+runService(
+  'survey',
+  {
+    CONVERSATION_GRPC_ADDR: hostPort({ default: '127.0.0.1:50051' }),
+    /** NATS KV bucket of survey definitions and metrics settings, shared by every survey replica. */
+    SURVEY_BUCKET: string({ default: DEFAULT_SURVEY_BUCKET }),
+  },
+  async (rt) => {
+    const { config, logger } = rt;
+    const kv = await openStateBucket(rt.nats, config.SURVEY_BUCKET, 'survey');
+    const store = new SurveyStore(kv);
+    const surveys = surveyCalls({ store, conversationAddress: config.CONVERSATION_GRPC_ADDR });
+    const trigger = new ResolutionTrigger({ nc: rt.nats, store, conversationAddress: config.CONVERSATION_GRPC_ADDR, logger });
+    await trigger.start();
+    rt.grpc.addService(SurveyServiceService, { ...surveys.calls });
+    rt.onShutdown('surveys', async () => {
+      await trigger.stop();
+      surveys.close();
+    });
+  },
+);

@@ -28,6 +28,9 @@ const VISITOR_EVENTS: Readonly<Record<string, readonly string[]>> = {
   ConvertedToTicket: [],
   TicketStatusChanged: [],
   CustomerLanguageChanged: [],
+  // The survey request carries the questions in the visitor's language; who sent it is staff's business.
+  SurveyRequested: ['requestedBy'],
+  SurveyAnswered: [],
 };
 
 /** The parts of a NATS subject `cc.<tenant>.<context>.<Type>` that decide delivery. */

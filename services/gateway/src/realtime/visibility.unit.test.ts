@@ -37,4 +37,10 @@ describe('what a principal may see', () => {
     expect(viewOf(alice, { context: 'conversation', type: 'AgentAssigned' }, 'alice', data)).toEqual({ data: { conversationId: 'c', agentId: 'a' } });
     expect(data.decision).toEqual({ score: 1 });
   });
+
+  it('sends a visitor the survey requests of their own conversations, without who sent them', () => {
+    const survey = { conversationId: 'c', surveyId: 'post-chat', questions: [{ questionId: 'csat', text: '¿Satisfecha?' }], requestedBy: 'agent-7' };
+    expect(viewOf(alice, { context: 'conversation', type: 'SurveyRequested' }, 'alice', survey)).toEqual({ data: { conversationId: 'c', surveyId: 'post-chat', questions: survey.questions } });
+    expect(viewOf(alice, { context: 'conversation', type: 'SurveyRequested' }, 'bob', survey)).toBeUndefined();
+  });
 });

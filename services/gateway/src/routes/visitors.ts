@@ -1,5 +1,5 @@
-import { unary, ForbiddenError, NotFoundError, UnauthorizedError } from '@contactcenter/infra';
-import { AuthorKind, type Conversation } from '@contactcenter/proto/conversation/v1';
+import { unary, ForbiddenError, UnauthorizedError } from '@contactcenter/infra';
+import { AuthorKind } from '@contactcenter/proto/conversation/v1';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Peers } from '../peers';
@@ -7,6 +7,7 @@ import { callOptions, requireVisitor, type Principal } from '../plugins/auth';
 import { channels, commandResultSchema, conversationIdParam, conversationSchema, conversationView, messageView, postMessageBody } from '../schemas/conversation';
 import { queuePositionSchema, queuePositionView } from '../schemas/routing';
 import { identityMatches, type WidgetKeys } from '../store/widgetKeys';
+import { ownConversation } from './ownConversation';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ visitorToken: [] }];
@@ -58,13 +59,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
   );
 
   /** The conversation, if it is the visitor's own; 404 otherwise, so nothing about others leaks. */
-  const own = async (request: FastifyRequest, p: Principal, conversationId: string) => {
-    const res = await unary(conversation, conversation.getConversation, { conversationId, includeNotes: false }, callOptions(request, p)).catch((err: unknown) => {
-      throw err instanceof NotFoundError ? new NotFoundError('conversation', conversationId) : err;
-    });
-    if (res.conversation?.customerId !== p.subject) throw new NotFoundError('conversation', conversationId);
-    return res as { conversation: Conversation; messages: typeof res.messages };
-  };
+  const own = (request: FastifyRequest, p: Principal, conversationId: string) => ownConversation(conversation, request, p, conversationId);
 
   app.post<{ Body: StartBody }>(
     '/visitor/conversations',

@@ -1,0 +1,118 @@
+import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
+import { isDomainError } from '@contactcenter/infra/errors';
+import { decodeCloudEvent, DEFAULT_STREAM } from '@contactcenter/infra/events';
+import { ConversationResolved, ConversationServiceClient, ConversationStatus } from '@contactcenter/proto/conversation/v1';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { sendsOnResolve, surveyFor } from './surveyDefinition';
+import type { SurveyStore } from './surveyStore';
+
+export interface ResolutionTriggerDeps {
+  nc: NatsConnection;
+  store: SurveyStore;
+  conversationAddress: string;
+  logger: Logger;
+  now?: () => number;
+  /** Durable consumer shared by every survey replica. */
+  durable?: string;
+}
+
+const ACTOR = 'survey';
+const RETRY_MS = [1_000, 5_000, 30_000, 120_000];
+
+/**
+ * Sends the tenant's surveys when a conversation is resolved, on the
+ * channels each survey names and after its delay. One durable JetStream
+ * consumer shared by the replicas; a resolution is acknowledged only when
+ * every due survey is recorded on the conversation, and a delay is a
+ * negative acknowledgement with that delay, so a restart loses nothing.
+ * Sending is idempotent per survey, so a redelivery sends nothing twice.
+ */
+export class ResolutionTrigger {
+  private messages: ConsumerMessages | undefined;
+  private readonly conversation: ConversationServiceClient;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ResolutionTriggerDeps) {
+    this.conversation = createGrpcClient(ConversationServiceClient, deps.conversationAddress);
+    this.now = deps.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    const durable = this.deps.durable ?? 'survey-resolution-trigger';
+    const jsm = await jetstreamManager(this.deps.nc);
+    await jsm.consumers
+      .add(DEFAULT_STREAM, {
+        durable_name: durable,
+        filter_subject: 'cc.*.conversation.ConversationResolved',
+        deliver_policy: DeliverPolicy.New,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: 30_000_000_000,
+        max_deliver: -1,
+      })
+      .catch(async (err: unknown) => {
+        if (!(await jsm.consumers.info(DEFAULT_STREAM, durable).catch(() => undefined))) throw err;
+      });
+    const consumer = await jetstream(this.deps.nc).consumers.get(DEFAULT_STREAM, durable);
+    this.messages = await consumer.consume({ max_messages: 64 });
+    void (async () => {
+      for await (const m of this.messages!) await this.handle(m);
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.messages?.stop();
+    this.conversation.close();
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    let tenantId = '';
+    let conversationId = '';
+    try {
+      const event = decodeCloudEvent(m);
+      tenantId = String(event.tenantid ?? m.subject.split('.')[1]);
+      const resolved = ConversationResolved.fromJSON(event.data);
+      conversationId = resolved.conversationId;
+      const waitMs = await this.sendDue(tenantId, resolved);
+      if (waitMs > 0) m.nak(waitMs);
+      else m.ack();
+    } catch (err) {
+      const delay = RETRY_MS[Math.min(m.info.deliveryCount - 1, RETRY_MS.length - 1)]!;
+      this.deps.logger.warn({ err, tenant_id: tenantId, conversation_id: conversationId, attempt: m.info.deliveryCount }, 'survey not sent yet; retried later');
+      m.nak(delay);
+    }
+  }
+
+  /** Sends the surveys that are due; returns how long until the next one is (0: none left). */
+  private async sendDue(tenantId: string, resolved: ConversationResolved): Promise<number> {
+    const as = { tenantId, actorId: ACTOR };
+    const c = this.conversation;
+    const { conversation } = await unary(c, c.getConversation, { conversationId: resolved.conversationId, includeNotes: false }, as);
+    // Reopened since (or gone): the resolution that would have sent it no longer stands.
+    if (!conversation || conversation.status !== ConversationStatus.CONVERSATION_STATUS_RESOLVED) return 0;
+    const resolvedAt = resolved.occurredAt ?? new Date(this.now());
+    const already = new Set(conversation.surveys.map((s) => s.surveyId));
+    let nextMs = 0;
+    for (const survey of await this.deps.store.list(tenantId)) {
+      if (already.has(survey.surveyId)) continue;
+      const at = sendsOnResolve(survey, conversation.channel, resolvedAt);
+      if (!at) continue;
+      const wait = at.getTime() - this.now();
+      if (wait > 0) {
+        nextMs = nextMs === 0 ? wait : Math.min(nextMs, wait);
+        continue;
+      }
+      const sent = surveyFor(survey, conversation.language);
+      try {
+        const request = { conversationId: conversation.conversationId, surveyId: survey.surveyId, surveyVersion: survey.version, ...sent, trigger: 'resolved', editWindowSeconds: survey.editWindowSeconds };
+        await unary(c, c.requestSurvey, request, as);
+        this.deps.logger.info({ tenant_id: tenantId, conversation_id: conversation.conversationId, survey_id: survey.surveyId }, 'survey sent');
+      } catch (err) {
+        // Reopened between the read and the send: nothing to send any more.
+        if (isDomainError(err) && err.code === 'illegal_state') return 0;
+        throw err;
+      }
+    }
+    return nextMs;
+  }
+}
