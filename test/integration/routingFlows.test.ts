@@ -160,6 +160,14 @@ describe('routing flows', () => {
     expect(third).toMatchObject({ queueId: 'line', queueLength: 2, estimatedWaitSeconds: 120 });
     expect(third.waitingReason).toMatch(/busy or at capacity|at capacity/);
     expect(await failure(unary(routing, routing.getQueuePosition, { conversationId: ids[0]! }, as(t)))).toBeInstanceOf(IllegalStateError);
+
+    // The same line as operations see it: routing's Prometheus gauges.
+    const scrape = async () => (await fetch(`http://127.0.0.1:${stack.ports.get('routing')!.metricsPort}/metrics`)).text();
+    const gauge = (text: string, name: string) => Number(new RegExp(`^${name}\\{tenant="${t}",queue="line"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    const text = await scrape();
+    expect(gauge(text, 'routing_queue_depth')).toBe(2);
+    expect(gauge(text, 'routing_queue_agents_online')).toBe(1);
+    expect(gauge(text, 'routing_queue_longest_wait_seconds')).toBeGreaterThan(0);
   });
 
   it('transfers to a team re-enter routing; to an agent they respect capacity', async () => {

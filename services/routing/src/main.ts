@@ -6,6 +6,7 @@ import { AgentDirectory } from './engine/agentDirectory';
 import { ConversationFeed } from './engine/conversationFeed';
 import { OfferBook } from './engine/offerBook';
 import { Peers } from './engine/peers';
+import { registerQueueGauges } from './engine/queueGauges';
 import { Router } from './engine/router';
 import { RoutingEvents } from './engine/routingEvents';
 import { routingGrpc } from './grpc';
@@ -57,6 +58,7 @@ runService(
     const stopDefinitions = await store.watchDefinitions((t) => router!.onDefinitions(t));
     await feed.start();
     directory.start(rt.nats, () => store.tenants(), config.ROUTING_AGENT_RESYNC_MS);
+    registerQueueGauges(metrics.registry, { router: () => router, directory, tenants: () => store.tenants() });
     rt.grpc.addService(RoutingServiceService, routingGrpc({ store, router, offers, peers }));
     void feed.ready.then(() => {
       logger.info({ replica, conversations: feed.conversations.size }, 'routing caught up with the conversation events; routing starts');
