@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff, requireVisitor } from '../plugins/auth';
 import { conversationIdParam } from '../schemas/conversation';
-import { ownConversation } from './ownConversation';
+import { ownConversation, visitorOwnership } from './ownConversation';
 
 const problem = { $ref: 'problem#' } as const;
 const idPattern = '^[A-Za-z0-9_-]{1,64}$';
@@ -99,6 +99,7 @@ const answersBody = {
  */
 export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers }) {
   const { conversation, survey } = opts.peers;
+  const ownership = visitorOwnership(conversation);
 
   app.get<{ Params: { conversationId: string } }>(
     '/visitor/conversations/:conversationId/surveys',
@@ -124,7 +125,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers })
     async (request) => {
       const p = await requireVisitor(request);
       const { conversationId, surveyId } = request.params;
-      await ownConversation(conversation, request, p, conversationId);
+      await ownership.require(request, p, conversationId);
       const answers = request.body.answers.map((a) => ({ questionId: a.questionId, kind: SurveyQuestionKind.SURVEY_QUESTION_KIND_UNSPECIFIED, score: a.score ?? 0, text: a.text ?? '' }));
       const res = await unary(survey, survey.submitSurveyResponse, { conversationId, surveyId, answers }, callOptions(request, p));
       return { responseRevision: res.responseRevision, editableUntil: res.editableUntil?.toISOString() ?? null };

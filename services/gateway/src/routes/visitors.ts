@@ -4,10 +4,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Peers } from '../peers';
 import { callOptions, requireVisitor, type Principal } from '../plugins/auth';
-import { channels, commandResultSchema, conversationIdParam, conversationSchema, conversationView, messageView, postMessageBody } from '../schemas/conversation';
+import { channels, commandResultSchema, conversationIdParam, messageView, postMessageBody, visitorConversationSchema, visitorConversationView } from '../schemas/conversation';
 import { queuePositionSchema, queuePositionView } from '../schemas/routing';
 import { identityMatches, type WidgetKeys } from '../store/widgetKeys';
-import { ownConversation } from './ownConversation';
+import { ownConversation, visitorOwnership } from './ownConversation';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ visitorToken: [] }];
@@ -53,13 +53,15 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
         throw new ForbiddenError('customerId needs a valid identityHash from the tenant\'s server');
       }
       const subject = customerId ?? `anon-${randomUUID()}`;
-      const token = app.jwt.sign({ tid: key.tenantId, sub: subject, roles: ['visitor'] }, { expiresIn: SESSION_TTL_SECONDS });
+      // `wk` lets CORS check the visitor's page against the key's allowed origins (plugins/cors.ts).
+      const token = app.jwt.sign({ tid: key.tenantId, sub: subject, roles: ['visitor'], wk: key.widgetKey }, { expiresIn: SESSION_TTL_SECONDS });
       return reply.code(201).send({ token, customerId: subject, verified: customerId !== undefined, expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString() });
     },
   );
 
   /** The conversation, if it is the visitor's own; 404 otherwise, so nothing about others leaks. */
   const own = (request: FastifyRequest, p: Principal, conversationId: string) => ownConversation(conversation, request, p, conversationId);
+  const ownership = visitorOwnership(conversation);
 
   app.post<{ Body: StartBody }>(
     '/visitor/conversations',
@@ -95,6 +97,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
         callOptions(request, p),
       );
       const conversationId = res.result!.conversationId;
+      ownership.learn(p.tenantId, conversationId, p.subject);
       let revision = res.result!.revision;
       if (b.queueId) revision = (await unary(routing, routing.enqueueConversation, { conversationId, queueId: b.queueId }, callOptions(request, p))).revision;
       return reply.code(201).send({ conversationId, revision });
@@ -103,11 +106,11 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
 
   app.get<{ Params: { conversationId: string } }>(
     '/visitor/conversations/:conversationId',
-    { schema: { tags: ['visitors'], security, params: conversationIdParam, response: { 200: conversationSchema, '4xx': problem } } },
+    { schema: { tags: ['visitors'], security, params: conversationIdParam, response: { 200: visitorConversationSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireVisitor(request);
       const res = await own(request, p, request.params.conversationId);
-      return { ...conversationView(res.conversation), messages: res.messages.map(messageView) };
+      return { ...visitorConversationView(res.conversation), messages: res.messages.map(messageView) };
     },
   );
 
@@ -116,7 +119,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
     { schema: { tags: ['visitors'], security, params: conversationIdParam, body: postMessageBody, response: { 201: commandResultSchema, 200: commandResultSchema, '4xx': problem } } },
     async (request, reply) => {
       const p = await requireVisitor(request);
-      await own(request, p, request.params.conversationId);
+      await ownership.require(request, p, request.params.conversationId);
       const res = await unary(
         conversation,
         conversation.postMessage,
@@ -141,7 +144,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
     { schema: { tags: ['visitors'], security, params: conversationIdParam, response: { 200: queuePositionSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireVisitor(request);
-      await own(request, p, request.params.conversationId);
+      await ownership.require(request, p, request.params.conversationId);
       return queuePositionView(await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOptions(request, p)));
     },
   );

@@ -1,7 +1,7 @@
 import { ValidationError } from '@contactcenter/infra';
 
 /** The bounded contexts that publish CloudEvents `contactcenter.<context>.v1.<Type>`. */
-export const EVENT_CONTEXTS = ['conversation', 'routing', 'presence', 'translation', 'survey'] as const;
+export const EVENT_CONTEXTS = ['conversation', 'routing', 'presence', 'translation', 'survey', 'engagement'] as const;
 export const MAX_EVENT_TYPES = 20;
 export const MAX_DESCRIPTION = 200;
 export const MAX_URL_LENGTH = 2048;
