@@ -3,6 +3,7 @@ import { AuthorKind, ConversationServiceClient } from '@contactcenter/proto/conv
 import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff } from '../plugins/auth';
+import { clientMessageIdOf, idempotencyKeyHeader } from '../schemas/idempotencyKey';
 import {
   channels,
   commandResultSchema,
@@ -60,13 +61,13 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
         security,
         params: conversationIdParam,
         body: agentMessageBody,
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' } } },
+        headers: idempotencyKeyHeader,
         response: { 201: commandResultSchema, '4xx': problem },
       },
     },
     async (request, reply) => {
       const p = await requireStaff(request);
-      const key = request.headers['idempotency-key'];
+      const clientMessageId = clientMessageIdOf(request.body.clientMessageId, request.headers['idempotency-key']);
       const res = await unary(
         client,
         client.postMessage,
@@ -76,7 +77,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
           authorId: p.subject,
           text: request.body.text,
           attachments: [],
-          clientMessageId: request.body.clientMessageId ?? (typeof key === 'string' ? key : ''),
+          clientMessageId,
           cannedResponseId: request.body.cannedResponseId ?? '',
           language: request.body.language ?? '',
         },

@@ -8,6 +8,7 @@ import { channels, commandResultSchema, conversationIdParam, messageView, postMe
 import { queuePositionSchema, queuePositionView } from '../schemas/routing';
 import { identityMatches, type WidgetKeys } from '../store/widgetKeys';
 import { ownConversation, visitorOwnership } from './ownConversation';
+import { clientMessageIdOf, idempotencyKeyHeader } from '../schemas/idempotencyKey';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ visitorToken: [] }];
@@ -116,9 +117,19 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
 
   app.post<{ Params: { conversationId: string }; Body: { text: string; clientMessageId?: string; language?: string } }>(
     '/visitor/conversations/:conversationId/messages',
-    { schema: { tags: ['visitors'], security, params: conversationIdParam, body: postMessageBody, response: { 201: commandResultSchema, 200: commandResultSchema, '4xx': problem } } },
+    {
+      schema: {
+        tags: ['visitors'],
+        security,
+        params: conversationIdParam,
+        body: postMessageBody,
+        headers: idempotencyKeyHeader,
+        response: { 201: commandResultSchema, 200: commandResultSchema, '4xx': problem },
+      },
+    },
     async (request, reply) => {
       const p = await requireVisitor(request);
+      const clientMessageId = clientMessageIdOf(request.body.clientMessageId, request.headers['idempotency-key']);
       await ownership.require(request, p, request.params.conversationId);
       const res = await unary(
         conversation,
@@ -129,7 +140,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
           authorId: p.subject,
           text: request.body.text,
           attachments: [],
-          clientMessageId: request.body.clientMessageId ?? '',
+          clientMessageId,
           language: request.body.language ?? '',
           cannedResponseId: '',
         },
