@@ -20,7 +20,9 @@ export interface CannedResponse {
  *   cannedVersionFor({ id: 'greeting', versions: { en: 'Hi!', es: '¡Hola!' } }, 'es-MX'); // '¡Hola!'
  */
 export function cannedVersionFor(canned: CannedResponse, target: string): string | undefined {
-  const entries = Object.entries(canned.versions).filter(([, text]) => text.trim() !== '');
+  // A version with placeholders ({{customer.name}}) is a template the gateway fills in when it is
+  // sent; here it would reach the reader unfilled, so machine translation of the sent text wins.
+  const entries = Object.entries(canned.versions).filter(([, text]) => text.trim() !== '' && !text.includes('{{'));
   const wanted = target.toLowerCase();
   const language = primaryLanguage(target);
   return (

@@ -13,4 +13,10 @@ describe('canned response versions', () => {
     expect(cannedVersionFor(canned, 'de')).toBeUndefined();
     expect(cannedVersionFor(canned, 'fr')).toBeUndefined();
   });
+
+  it('never uses a version with placeholders: unfilled, it would show the reader "{{customer.name}}"', () => {
+    const template = { id: 'hello-name', versions: { en: 'Hi {{customer.name}}!', es: '¡Hola {{customer.name | amigo}}!' } };
+    expect(cannedVersionFor(template, 'es')).toBeUndefined();
+    expect(cannedVersionFor(template, 'en')).toBeUndefined();
+  });
 });
