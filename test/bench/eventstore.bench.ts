@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { freshPostgresDatabase } from '../support/postgres';
 import { measureConversationLoad } from './conversationLoad';
+import { percentile } from './support/percentile';
 
 const WRITERS = 8;
 const STREAMS_PER_WRITER = 250;
@@ -52,7 +53,6 @@ async function timed(name: string, writers: number, ms: number, op: (writer: num
 
 const emptyPhase = (name: string): Phase => ({ name, ops: 0, seconds: 0, latenciesMs: [] });
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 const percentDelta = (a: number, b: number) => `${round(Math.abs(1 - a / b) * 100, 1)}% ${a <= b ? 'slower' : 'faster'}`;
 

@@ -33,6 +33,7 @@ import { route } from '../../services/routing/src/domain/route';
 import { servingOrder, type Waiting } from '../../services/routing/src/domain/waiting';
 import { freshNats } from '../support/nats';
 import { freshPostgresDatabase } from '../support/postgres';
+import { percentile } from './support/percentile';
 
 const positive = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -68,7 +69,6 @@ const random = mulberry32(20_240_601);
 const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 const log = (line: string) => process.stderr.write(`[routing bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 

@@ -1,0 +1,29 @@
+/** Closed-loop sampling for the baselines: how many calls of an operation complete, and how long each took. */
+import { percentile, sortedAscending } from '../support/percentile';
+
+export type Sample = { ops: number; seconds: number; latenciesMs: number[] };
+
+export const emptySample = (): Sample => ({ ops: 0, seconds: 0, latenciesMs: [] });
+export const rateOf = (s: Sample) => s.ops / s.seconds;
+export const latencyOf = (s: Sample) => {
+  const sorted = sortedAscending(s.latenciesMs);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+};
+
+/** Runs `op` in `workers` concurrent loops for `ms`, adding to `into`. */
+export async function timed(into: Sample, workers: number, ms: number, op: () => Promise<unknown>): Promise<void> {
+  const before = into.latenciesMs.length;
+  const t0 = performance.now();
+  const deadline = t0 + ms;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await op();
+        into.latenciesMs.push(performance.now() - t);
+      }
+    }),
+  );
+  into.ops += into.latenciesMs.length - before;
+  into.seconds += (performance.now() - t0) / 1000;
+}
