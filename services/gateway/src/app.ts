@@ -1,11 +1,18 @@
 import type { Logger, NatsConnection } from '@contactcenter/infra';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { asyncapiRoutes } from './asyncapi/asyncapiRoutes';
+import { CannedReplies } from './cannedResponses/cannedReplies';
 import type { Peers } from './peers';
 import { apiKeyAuthPlugin } from './plugins/apiKeyAuth';
 import { authPlugin } from './plugins/auth';
 import { openapiPlugin } from './plugins/openapi';
-import { problemPlugin } from './plugins/problem';
+import { clientErrorProblem, frameworkErrorProblem, problemPlugin } from './plugins/problem';
+import { corsPlugin } from './plugins/cors';
+import { jsonBodyPlugin } from './plugins/jsonBody';
+import { DEFAULT_RATE_LIMITS, rateLimitPlugin, type RateLimits } from './plugins/rateLimits';
+import { securityHeadersPlugin } from './plugins/securityHeaders';
+import type { RealtimeLimits } from './realtime/realtimeSession';
 import { adminRoutes } from './routes/admin';
 import { adminDirectoryRoutes } from './routes/adminDirectory';
 import { apiKeyRoutes } from './routes/apiKeys';
@@ -17,7 +24,9 @@ import { healthRoutes } from './routes/health';
 import { realtimeRoutes } from './routes/realtime';
 import { visitorRoutes } from './routes/visitors';
 import { surveyRoutes } from './routes/surveys';
+import { metricsRoutes } from './routes/metrics';
 import { ApiKeys } from './store/apiKeys';
+import { CustomerProfiles } from './store/customerProfiles';
 import { DEFAULT_GATEWAY_BUCKET, WidgetKeys } from './store/widgetKeys';
 import { openStateBucket } from '@contactcenter/infra/kv';
 import { InvitationStore } from './engagement/invitationStore';
@@ -38,6 +47,16 @@ export interface AppDeps {
   region?: string;
   /** WEBHOOKS_ALLOW_INSECURE: http webhook URLs to localhost (development and tests). */
   webhooksAllowInsecure?: boolean;
+  /** RATE_LIMIT_PER_KEY_PER_MINUTE and RATE_LIMIT_PER_IP_PER_MINUTE (default: the production defaults). */
+  rateLimits?: RateLimits;
+  /** TRUST_PROXY_HOPS: proxies whose X-Forwarded-For gives the client address (default 0: the TCP peer). */
+  trustProxyHops?: number;
+  /** CORS_STAFF_ORIGINS: staff web apps allowed to call the staff API from a browser (default none). */
+  corsStaffOrigins?: readonly string[];
+  /** REALTIME_*: the WebSocket's frame size, frame rate and buffer limits. */
+  realtimeLimits?: Partial<RealtimeLimits>;
+  /** Sees every route as it is added (route inventories, the fuzz test). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** The gateway as a fastify app: external plugins, then app plugins, then routes. */
@@ -51,26 +70,41 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // No type coercion: a number where a string belongs is a client error, not something to guess at.
     ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
+    // Trust the nearest `trustProxyHops` proxies' X-Forwarded-For (fastify's numeric form, which its types omit).
+    trustProxy: deps.trustProxyHops ? (_address: string, hop: number) => hop < deps.trustProxyHops! : false,
+    // Problem JSON also for what fails before routing (bad percent-encoding) or before fastify (unparseable HTTP).
+    frameworkErrors: frameworkErrorProblem,
+    clientErrorHandler: clientErrorProblem,
   });
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   problemPlugin(app);
-  await openapiPlugin(app);
-  await authPlugin(app, { secret: deps.jwtSecret }); // not encapsulated: every route verifies tokens
+  jsonBodyPlugin(app);
   // One bucket for the gateway's own state (widget keys, API keys, webhooks, invitations), opened once.
   const gatewayKv = await openStateBucket(deps.nats, deps.gatewayBucket ?? DEFAULT_GATEWAY_BUCKET, 'gateway');
+  const widgetKeys = new WidgetKeys(gatewayKv);
+  // Protection before any route, /docs included, so that its hooks run for every one. Rate limits
+  // before CORS: a preflight flood counts too.
+  await securityHeadersPlugin(app);
+  await rateLimitPlugin(app, deps.rateLimits ?? DEFAULT_RATE_LIMITS);
+  await corsPlugin(app, { staffOrigins: deps.corsStaffOrigins ?? [], widgetKeys });
+  await openapiPlugin(app);
+  await authPlugin(app, { secret: deps.jwtSecret }); // not encapsulated: every route verifies tokens
   const apiKeys = new ApiKeys(gatewayKv);
   apiKeyAuthPlugin(app, { authenticator: apiKeys }); // on the root, before the routes: requireApiKey works in every route plugin
   await app.register(healthRoutes, { peers: deps.peers, nats: deps.nats, isShuttingDown: deps.isShuttingDown ?? (() => false) });
-  await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(asyncapiRoutes); // built once here, from the protos: a broken proto fails the start
+  const customerProfiles = new CustomerProfiles(gatewayKv);
+  await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers, cannedReplies: new CannedReplies({ peers: deps.peers, profiles: customerProfiles }) });
   await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentDeskRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(adminDirectoryRoutes, { prefix: '/v1', peers: deps.peers });
-  const widgetKeys = new WidgetKeys(gatewayKv);
-  await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys });
+  await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys, customerProfiles });
   await app.register(adminRoutes, { prefix: '/v1', widgetKeys });
   await app.register(surveyRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(metricsRoutes, { prefix: '/v1', peers: deps.peers });
   const invitations = new InvitationStore(gatewayKv);
   await app.register(invitationRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, invitations, region: deps.region ?? 'local' });
-  await app.register(realtimeRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats });
+  await app.register(realtimeRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, limits: deps.realtimeLimits });
   await app.register(apiKeyRoutes, { prefix: '/v1', apiKeys });
   await app.register(eventsRoutes, { prefix: '/v1', nats: deps.nats });
   const webhookStore = new WebhookStore(gatewayKv);

@@ -1,5 +1,8 @@
 import { bool, hostPort, int, port, secret, string } from '@contactcenter/infra';
 import { DEFAULT_RETRY_SCHEDULE_MS, retrySchedule } from './webhooks/backoff';
+import { DEFAULT_RATE_LIMITS } from './plugins/rateLimits';
+import { DEFAULT_LIMITS as REALTIME_DEFAULTS } from './realtime/realtimeSession';
+import { originList } from './schemas/origins';
 
 /** Gateway settings beyond the ones every service shares. */
 export const gatewayConfig = {
@@ -22,4 +25,21 @@ export const gatewayConfig = {
   WEBHOOKS_TIMEOUT_MS: int({ default: 5_000, min: 100, max: 30_000 }),
   /** Webhook attempts in flight per gateway replica. */
   WEBHOOKS_CONCURRENCY: int({ default: 32, min: 1, max: 1_000 }),
+  /** Requests per minute per API key, staff member or visitor session, per replica (429 beyond). */
+  RATE_LIMIT_PER_KEY_PER_MINUTE: int({ default: DEFAULT_RATE_LIMITS.perKeyPerMinute, min: 1, max: 1_000_000 }),
+  /** Requests per minute per client address, authenticated or not, per replica; a call center behind one NAT address shares it. */
+  RATE_LIMIT_PER_IP_PER_MINUTE: int({ default: DEFAULT_RATE_LIMITS.perIpPerMinute, min: 1, max: 10_000_000 }),
+  /**
+   * Proxies in front of the gateway whose X-Forwarded-For to trust for the client address (0: the TCP peer).
+   * Behind an ingress or load balancer set it, or every client shares the proxy's per-address limit.
+   */
+  TRUST_PROXY_HOPS: int({ default: 0, min: 0, max: 10 }),
+  /** Origins of staff web apps (agent desk, admin console) that may call the staff API from a browser, comma-separated; none by default. */
+  CORS_STAFF_ORIGINS: originList(),
+  /** Largest WebSocket frame a client may send; larger ones close the socket with 1009. */
+  REALTIME_MAX_FRAME_BYTES: int({ default: REALTIME_DEFAULTS.maxFrameBytes, min: 1_024, max: 1_048_576 }),
+  /** Frames per second a WebSocket client may send; persistent excess closes the socket with 1008. */
+  REALTIME_FRAMES_PER_SECOND: int({ default: REALTIME_DEFAULTS.framesPerSecond, min: 1, max: 1_000 }),
+  /** Unread bytes the gateway holds for one WebSocket client; beyond, it closes with 1013 and the client resumes with `after`. */
+  REALTIME_MAX_BUFFERED_BYTES: int({ default: REALTIME_DEFAULTS.maxBufferedBytes, min: 65_536, max: 64 * 1_048_576 }),
 };

@@ -13,7 +13,21 @@ import { WebhookStore } from './webhooks/webhookStore';
 runService('gateway', gatewayConfig, async (rt) => {
   const peers = connectPeers(rt.config);
   let shuttingDown = false;
-  const app = await buildApp({ logger: rt.logger, peers, nats: rt.nats, jwtSecret: rt.config.JWT_SECRET, gatewayBucket: rt.config.GATEWAY_BUCKET, region: rt.config.REGION, isShuttingDown: () => shuttingDown, webhooksAllowInsecure: rt.config.WEBHOOKS_ALLOW_INSECURE });
+  const c = rt.config;
+  const app = await buildApp({
+    logger: rt.logger,
+    peers,
+    nats: rt.nats,
+    jwtSecret: c.JWT_SECRET,
+    gatewayBucket: c.GATEWAY_BUCKET,
+    region: c.REGION,
+    isShuttingDown: () => shuttingDown,
+    webhooksAllowInsecure: c.WEBHOOKS_ALLOW_INSECURE,
+    rateLimits: { perKeyPerMinute: c.RATE_LIMIT_PER_KEY_PER_MINUTE, perIpPerMinute: c.RATE_LIMIT_PER_IP_PER_MINUTE },
+    trustProxyHops: c.TRUST_PROXY_HOPS,
+    corsStaffOrigins: c.CORS_STAFF_ORIGINS,
+    realtimeLimits: { maxFrameBytes: c.REALTIME_MAX_FRAME_BYTES, framesPerSecond: c.REALTIME_FRAMES_PER_SECOND, maxBufferedBytes: c.REALTIME_MAX_BUFFERED_BYTES },
+  });
   const webhooks = await WebhookDeliveryEngine.start({
     nats: rt.nats,
     logger: rt.logger,

@@ -10,6 +10,8 @@ export interface Principal {
   tenantId: string;
   subject: string;
   roles: Role[];
+  /** A visitor's widget key (the session's `wk` claim): whose allowed origins apply to the visitor's browser. */
+  widgetKey?: string;
 }
 
 declare module 'fastify' {
@@ -20,7 +22,8 @@ declare module 'fastify' {
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: { tid: string; sub: string; roles: Role[] };
+    /** `wk`: the widget key a visitor session was opened with (visitor tokens only). */
+    payload: { tid: string; sub: string; roles: Role[]; wk?: string };
   }
 }
 
@@ -72,11 +75,29 @@ export function principalOfToken(app: FastifyInstance, token: string): Principal
 }
 
 function principalOfClaims(claims: unknown): Principal {
-  const { tid, sub, roles: granted } = (claims ?? {}) as Partial<Record<'tid' | 'sub' | 'roles', unknown>>;
+  const { tid, sub, roles: granted, wk } = (claims ?? {}) as Partial<Record<'tid' | 'sub' | 'roles' | 'wk', unknown>>;
   if (typeof tid !== 'string' || !TENANT_RE.test(tid) || typeof sub !== 'string' || !sub || !Array.isArray(granted)) {
     throw new UnauthorizedError('token lacks tenant, subject or roles');
   }
-  return { tenantId: tid, subject: sub, roles: granted as Role[] };
+  return { tenantId: tid, subject: sub, roles: granted as Role[], ...(typeof wk === 'string' ? { widgetKey: wk } : {}) };
+}
+
+/**
+ * The bearer JWT a request presents, unverified: `Authorization: Bearer <jwt>`
+ * (an API key `cck_…` there is not a JWT), or on a WebSocket upgrade the
+ * subprotocol `bearer.<jwt>`. For edge checks that run before the route's own
+ * authentication (rate limits, CORS); verify it with principalOfToken.
+ */
+export function presentedBearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === 'string') {
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    return m && !m[1]!.startsWith('cck_') ? m[1] : undefined;
+  }
+  const protocols = request.headers['sec-websocket-protocol'];
+  if (typeof protocols !== 'string') return undefined;
+  const offered = protocols.split(',').map((p) => p.trim()).find((p) => p.startsWith('bearer.'));
+  return offered ? offered.slice('bearer.'.length) : undefined;
 }
 
 /** The gRPC call options for a request made on behalf of `principal`: its tenant, its subject as actor, the request id. */

@@ -21,6 +21,13 @@ export async function openapiPlugin(app: FastifyInstance): Promise<void> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // The API's own CSP (securityHeadersPlugin) forbids everything; swagger-ui needs its
+    // scripts and styles, so its routes get the plugin's CSP instead, minus
+    // upgrade-insecure-requests, which would break the page on a plain-http dev gateway.
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -1,5 +1,6 @@
 import { isDomainError, type ErrorCode } from '@contactcenter/infra';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Duplex } from 'node:stream';
 
 /** RFC 7807 body; `code` is stable and documented, `detail` is for people. */
 export interface Problem {
@@ -20,6 +21,32 @@ const byDomainCode: Record<ErrorCode, { status: number; title: string }> = {
   forbidden: { status: 403, title: 'Forbidden' },
   unavailable: { status: 503, title: 'Temporarily unavailable' },
 };
+
+/**
+ * Stable codes for the 4xx errors fastify and its plugins raise themselves
+ * (FST_ERR_CTP_INVALID_JSON_BODY, FST_ERR_CTP_BODY_TOO_LARGE, …): clients
+ * switch on `code`, and fastify's internal names may change between versions.
+ */
+const byStatus: Record<number, { title: string; code: string }> = {
+  400: { title: 'Malformed request', code: 'malformed_request' },
+  404: { title: 'Not found', code: 'route_not_found' },
+  405: { title: 'Method not allowed', code: 'method_not_allowed' },
+  406: { title: 'Not acceptable', code: 'not_acceptable' },
+  408: { title: 'Request timeout', code: 'request_timeout' },
+  411: { title: 'Length required', code: 'length_required' },
+  413: { title: 'Payload too large', code: 'payload_too_large' },
+  414: { title: 'URI too long', code: 'uri_too_long' },
+  415: { title: 'Unsupported media type', code: 'unsupported_media_type' },
+  429: { title: 'Too many requests', code: 'rate_limited' },
+  431: { title: 'Request header fields too large', code: 'headers_too_large' },
+};
+
+/** The problem of a 4xx error that is not a domain error: our own code when it has one (e.g. `rate_limited`), else the status's. */
+function problemOfClientError(err: { code?: string; message: string }, status: number): Omit<Problem, 'type'> {
+  const known = byStatus[status] ?? { title: 'Bad request', code: 'bad_request' };
+  const ownCode = typeof err.code === 'string' && /^[a-z][a-z_]*$/.test(err.code) ? err.code : undefined;
+  return { status, title: known.title, code: ownCode ?? known.code, detail: err.message };
+}
 
 export function sendProblem(reply: FastifyReply, problem: Omit<Problem, 'type'>): FastifyReply {
   return reply
@@ -50,9 +77,35 @@ export function problemPlugin(app: FastifyInstance): void {
       request.log.error({ err }, 'unhandled error');
       return sendProblem(reply, { status, title: 'Internal error', code: 'internal', detail: 'an unexpected error occurred; it has been logged' });
     }
-    return sendProblem(reply, { status, title: err.name, code: (err.code ?? 'bad_request').toLowerCase(), detail: err.message });
+    return sendProblem(reply, problemOfClientError(err, status));
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, { status: 404, title: 'Not found', code: 'route_not_found', detail: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: the errors its router raises before any route
+ * or hook runs (a malformed percent-encoding, a path parameter over
+ * maxParamLength), which would otherwise get fastify's own JSON shape.
+ */
+export function frameworkErrorProblem(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  sendProblem(reply, problemOfClientError({ message: err.message }, status));
+}
+
+/**
+ * Fastify's `clientErrorHandler`: requests node's HTTP parser refuses (bad
+ * bytes in the request line or headers, headers over the size limit, a
+ * timeout) never reach fastify; answer them as problem JSON on the raw socket too.
+ */
+export function clientErrorProblem(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const known = byStatus[status]!;
+  const body = JSON.stringify({ type: `https://contactcenter.dev/problems/${known.code}`, title: known.title, status, code: known.code, detail: 'the HTTP request could not be parsed' });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${known.title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }

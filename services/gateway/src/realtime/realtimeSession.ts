@@ -8,6 +8,7 @@ import type { Principal } from '../plugins/auth';
 import type { ConversationOwners } from './conversationOwners';
 import { openEventFeed, PositionExpiredError, type EventFeed } from './eventFeed';
 import { parseClientFrame, type ErrorCode, type EventFrame } from './frames';
+import { TokenBucket } from './tokenBucket';
 import { publishTyping, subscribeTyping, type TypingSignal } from './typingSignals';
 import { addressOf, isStaff, mayEverSee, viewOf } from './visibility';
 
@@ -18,11 +19,15 @@ export interface RealtimeLimits {
   pingIntervalMs: number;
   /** A client that lets this much pile up unread is closed with 1013, to resume with `after`. */
   maxBufferedBytes: number;
-  /** Client frames beyond this many per second are refused with an error frame. */
+  /** Client frames beyond this many per second (in bursts of as many) are refused with an error frame. */
   framesPerSecond: number;
+  /** Refused frames a client may run up, regained at one per second; one more closes the socket with 1008. */
+  maxRefusedFrames: number;
+  /** How long a closed socket waits for the client's close frame before the connection is dropped (a client that stopped reading never sends it). */
+  closeTimeoutMs: number;
 }
 
-export const DEFAULT_LIMITS: RealtimeLimits = { maxFrameBytes: 16 * 1024, pingIntervalMs: 30_000, maxBufferedBytes: 1024 * 1024, framesPerSecond: 20 };
+export const DEFAULT_LIMITS: RealtimeLimits = { maxFrameBytes: 16 * 1024, pingIntervalMs: 30_000, maxBufferedBytes: 1024 * 1024, framesPerSecond: 20, maxRefusedFrames: 40, closeTimeoutMs: 5_000 };
 
 /** Close codes beyond RFC 6455's, in the 4000-4999 range left to applications. */
 export const CLOSE = { invalidPosition: 4400, tokenExpired: 4401, positionExpired: 4410 } as const;
@@ -62,6 +67,8 @@ export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { 
     // Say why in a frame too: browsers hide most close reasons behind 1006.
     if (ws.readyState === ws.OPEN && ws.bufferedAmount <= deps.limits.maxBufferedBytes) ws.send(JSON.stringify({ type: 'error', code: reasonCode(code), message: reason }));
     ws.close(code, reason.slice(0, 120));
+    // Stop pulling events now: a client that stopped reading may hold the closing handshake for closeTimeoutMs.
+    void feed?.close();
   };
 
   /** Whether this principal may see anything of the conversation. @throws when the customer cannot be looked up now. */
@@ -121,13 +128,17 @@ export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { 
     );
   };
 
-  let windowStart = 0;
-  let framesInWindow = 0;
+  // Each frame costs a token; each refused one a strike. A client that slips over the rate now and then is
+  // told so; one that keeps flooding runs out of strikes and is closed with 1008 (policy violation).
+  const frames = new TokenBucket(deps.limits.framesPerSecond, deps.limits.framesPerSecond);
+  const strikes = new TokenBucket(1, deps.limits.maxRefusedFrames);
   ws.on('message', (raw, isBinary) => {
     alive = true;
-    const now = Date.now();
-    if (now - windowStart >= 1000) [windowStart, framesInWindow] = [now, 0];
-    if (++framesInWindow > deps.limits.framesPerSecond) return sendError('rate_limited', `at most ${deps.limits.framesPerSecond} frames per second`);
+    if (closed) return;
+    if (!frames.take()) {
+      if (!strikes.take()) return close(1008, `more than ${deps.limits.framesPerSecond} frames per second, persistently`);
+      return sendError('rate_limited', `at most ${deps.limits.framesPerSecond} frames per second`);
+    }
     if (isBinary) return sendError('malformed_frame', 'frames must be JSON text, not binary');
     const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw as ArrayBuffer).toString('utf8');
     const parsed = parseClientFrame(text);
@@ -178,6 +189,8 @@ function reasonCode(code: number): string {
       return 'token_expired';
     case 1013:
       return 'unavailable';
+    case 1008:
+      return 'rate_limited';
     default:
       return 'internal';
   }

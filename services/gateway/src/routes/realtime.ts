@@ -41,13 +41,15 @@ export interface RealtimeOptions {
  */
 export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions): Promise<void> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  await app.register(websocket, {
-    options: {
-      maxPayload: limits.maxFrameBytes,
-      // Select our protocol when offered; never echo the token back.
-      handleProtocols: (protocols: Set<string>) => (protocols.has(REALTIME_PROTOCOL) ? REALTIME_PROTOCOL : false),
-    },
-  });
+  const wsOptions = {
+    // A larger client frame closes the socket with 1009.
+    maxPayload: limits.maxFrameBytes,
+    // ws ≥ 8.18 honours it; @types/ws 8.18.2 does not list it yet, hence the options object apart.
+    closeTimeout: limits.closeTimeoutMs,
+    // Select our protocol when offered; never echo the token back.
+    handleProtocols: (protocols: Set<string>) => (protocols.has(REALTIME_PROTOCOL) ? REALTIME_PROTOCOL : false),
+  };
+  await app.register(websocket, { options: wsOptions });
   const tokenExpiries = new WeakMap<FastifyRequest, number>();
   const { conversation } = opts.peers;
   const owners = new ConversationOwners({

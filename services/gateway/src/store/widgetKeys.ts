@@ -1,5 +1,5 @@
 import { NotFoundError } from '@contactcenter/infra/errors';
-import { jsonOf, openStateBucket } from '@contactcenter/infra/kv';
+import { isLostRace, jsonOf, openStateBucket } from '@contactcenter/infra/kv';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -14,6 +14,12 @@ export interface WidgetKey {
   identitySecret: string;
   createdAt: string;
   revoked: boolean;
+  /**
+   * Origins (`https://shop.example.com`) whose pages may use the key from a
+   * browser (CORS); normalized by schemas/origins.ts. Absent on keys made
+   * before origins existed, which allow no browser origin.
+   */
+  allowedOrigins?: string[];
 }
 
 /**
@@ -30,13 +36,14 @@ export class WidgetKeys {
     return new WidgetKeys(await openStateBucket(nc, bucket, 'gateway'));
   }
 
-  async create(tenantId: string): Promise<WidgetKey> {
+  async create(tenantId: string, allowedOrigins: string[] = []): Promise<WidgetKey> {
     const key: WidgetKey = {
       widgetKey: `wk_${randomBytes(18).toString('base64url')}`,
       tenantId,
       identitySecret: randomBytes(32).toString('hex'),
       createdAt: new Date().toISOString(),
       revoked: false,
+      allowedOrigins,
     };
     await this.kv.create(`widget.${key.widgetKey}`, JSON.stringify(key));
     return key;
@@ -55,6 +62,24 @@ export class WidgetKeys {
     if (!/^wk_[A-Za-z0-9_-]{24}$/.test(widgetKey)) return undefined;
     const entry = await this.kv.get(`widget.${widgetKey}`);
     return jsonOf<WidgetKey>(entry)?.value;
+  }
+
+  /**
+   * Replaces the allowed origins of a key of `tenantId` (NOT_FOUND for another
+   * tenant's key). A compare-and-set, so a concurrent revoke is never undone.
+   */
+  async setAllowedOrigins(tenantId: string, widgetKey: string, allowedOrigins: string[]): Promise<WidgetKey> {
+    for (let attempt = 1; ; attempt++) {
+      const found = /^wk_[A-Za-z0-9_-]{24}$/.test(widgetKey) ? jsonOf<WidgetKey>(await this.kv.get(`widget.${widgetKey}`)) : undefined;
+      if (!found || found.value.tenantId !== tenantId) throw new NotFoundError('widget key', widgetKey);
+      const updated: WidgetKey = { ...found.value, allowedOrigins };
+      try {
+        await this.kv.update(`widget.${widgetKey}`, JSON.stringify(updated), found.revision);
+        return updated;
+      } catch (err) {
+        if (!isLostRace(err) || attempt >= 3) throw err;
+      }
+    }
   }
 
   /** Revokes a key of `tenantId` (NOT_FOUND for another tenant's key: nothing leaks). */

@@ -1,0 +1,98 @@
+import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { presentedApiKey } from './apiKeyAuth';
+import { presentedBearerToken, principalOfToken } from './auth';
+
+export interface RateLimits {
+  /** Requests per minute per authenticated principal: an API key, a staff member (tenant + subject), a visitor session (tenant + customer id). */
+  perKeyPerMinute: number;
+  /** Requests per minute per client address, authenticated or not. */
+  perIpPerMinute: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { perKeyPerMinute: 600, perIpPerMinute: 6_000 };
+
+/** Over a limit: 429 problem JSON `rate_limited`, with `Retry-After` (seconds) set on the reply. */
+export class RateLimitedError extends Error {
+  override readonly name = 'RateLimitedError';
+  readonly statusCode = 429;
+  readonly code = 'rate_limited';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+const WINDOW_MS = 60_000;
+/**
+ * Probes answer whatever the load: a 429 on /readyz would take a busy pod out
+ * of the load balancer. (Prometheus metrics are served on METRICS_PORT by the
+ * service runtime, outside this app, so no limit applies to them either.)
+ */
+const EXEMPT_ROUTES = new Set(['/healthz', '/readyz']);
+/** Counters each limiter keeps (least recently used evicted first): bounded memory whatever the number of clients. */
+const TRACKED_KEYS = 20_000;
+
+/**
+ * Rate limits (@fastify/rate-limit), in fixed one-minute windows: every
+ * request counts against its client address; an authenticated one also
+ * against its principal, so one integrator or agent cannot starve the others
+ * behind the same address, and one address cannot starve everyone.
+ *
+ * Counters are in memory, per replica: no extra hop or dependency per
+ * request, nothing to fail open or closed. With N replicas behind a load
+ * balancer a client may get up to N × the limits; size them per replica.
+ * A shared store (Redis, which the plugin supports) would make them exact at
+ * the cost of a round trip per request and one more dependency to run; NATS
+ * KV is no fit (a disk write per request). A flood of distinct keys evicts
+ * counters from the bounded LRU rather than growing memory.
+ *
+ * The principal is verified, not just decoded: a forged token naming a
+ * victim must not use up the victim's budget. A request with bad credentials
+ * counts against its address only, and its route answers 401.
+ * Register before any route, so that the hook runs for all of them.
+ */
+export async function rateLimitPlugin(app: FastifyInstance, limits: RateLimits): Promise<void> {
+  await app.register(rateLimit, { global: false });
+  const principalKeys = new WeakMap<FastifyRequest, string>();
+  // `cache` (the LRU size) is honoured by the limiter's store but missing from CreateRateLimitOptions' type.
+  const perIp = app.createRateLimit({ max: limits.perIpPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS } as CreateRateLimitOptions);
+  const perKey = app.createRateLimit({ max: limits.perKeyPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS, keyGenerator: (request) => principalKeys.get(request)! } as CreateRateLimitOptions);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (EXEMPT_ROUTES.has(request.routeOptions.url ?? '')) return;
+    const byIp = await perIp(request);
+    if (!byIp.isAllowed && byIp.isExceeded) refuse(reply, byIp.ttlInSeconds, `more than ${limits.perIpPerMinute} requests per minute from this address`);
+    const key = await principalKeyOf(request);
+    if (!key) return;
+    principalKeys.set(request, key);
+    const byKey = await perKey(request);
+    if (!byKey.isAllowed && byKey.isExceeded) refuse(reply, byKey.ttlInSeconds, `more than ${limits.perKeyPerMinute} requests per minute with these credentials`);
+  });
+}
+
+function refuse(reply: FastifyReply, retryAfterSeconds: number, why: string): never {
+  const seconds = Math.max(1, retryAfterSeconds);
+  reply.header('Retry-After', String(seconds));
+  throw new RateLimitedError(`${why}; retry in ${seconds} s`, seconds);
+}
+
+/** The verified principal a request authenticates as, as a limiter key; undefined without valid credentials. */
+async function principalKeyOf(request: FastifyRequest): Promise<string | undefined> {
+  const apiKey = presentedApiKey(request);
+  if (apiKey !== undefined) {
+    if (!request.server.hasDecorator('apiKeyAuthenticator')) return undefined;
+    const record = await request.server.apiKeyAuthenticator.authenticate(apiKey).catch(() => undefined); // the route reports an outage
+    return record && `apikey:${record.apiKeyId}`;
+  }
+  const token = presentedBearerToken(request);
+  if (!token) return undefined;
+  try {
+    const p = principalOfToken(request.server, token);
+    return `${p.roles.includes('visitor') ? 'visitor' : 'staff'}:${p.tenantId}:${p.subject}`;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The gateway app (buildApp) on a private NATS server, for tests of its edge:
+ * limits, CORS, headers, the fuzz test. Its gRPC peers point at a port
+ * nothing listens on, so a request that got past the edge to a service
+ * fails with 503: a test sees at once when something went through that
+ * should not have, and no service state can change.
+ */
+import { connectNats, createLogger, type NatsConnection } from '@contactcenter/infra';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppDeps } from '../../services/gateway/src/app';
+import { connectPeers } from '../../services/gateway/src/peers';
+import { signStaffToken } from '../../scripts/devToken';
+import { freshNats, type TestNats } from './nats';
+
+export interface EdgeApp {
+  app: FastifyInstance;
+  nats: NatsConnection;
+  /** Signs a token as the gateway expects (HS256 with its secret); `ttlSeconds` negative for an expired one. */
+  sign(claims: { tid: string; sub: string; roles: string[] }, ttlSeconds?: number): string;
+  close(): Promise<void>;
+}
+
+const SECRET = 'e'.repeat(48);
+const NOTHING_LISTENS = '127.0.0.1:1';
+
+export async function startEdgeApp(overrides: Partial<AppDeps> = {}): Promise<EdgeApp> {
+  const server: TestNats = await freshNats();
+  const logger = createLogger('gateway-edge-test', 'silent');
+  const nats = await connectNats(server.url, 'gateway-edge-test', logger);
+  const peers = connectPeers({
+    CONVERSATION_GRPC_ADDR: NOTHING_LISTENS,
+    ROUTING_GRPC_ADDR: NOTHING_LISTENS,
+    PRESENCE_GRPC_ADDR: NOTHING_LISTENS,
+    TRANSLATION_GRPC_ADDR: NOTHING_LISTENS,
+    SURVEY_GRPC_ADDR: NOTHING_LISTENS,
+  });
+  const app = await buildApp({ logger, peers, nats, jwtSecret: SECRET, ...overrides });
+  return {
+    app,
+    nats,
+    sign: (claims, ttlSeconds) => signStaffToken(SECRET, claims, ttlSeconds),
+    async close() {
+      await app.close();
+      peers.close();
+      await nats.close();
+      await server.stop();
+    },
+  };
+}
