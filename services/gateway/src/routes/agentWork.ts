@@ -44,7 +44,7 @@ const connectionBody = { type: 'object', required: ['connectionId'], additionalP
  * declining them; and where a waiting conversation stands in its queue.
  */
 export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers }) {
-  const { presence, routing } = opts.peers;
+  const { presence, routing, conversation } = opts.peers;
 
   app.post<{ Body: { connectionId: string } }>(
     '/agents/me/heartbeat',
@@ -118,6 +118,9 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
       async (request) => {
         const p = await requireStaff(request);
         const req = { conversationId: request.params.conversationId, agentId: p.subject };
+        // Offers are kept per tenant, so routing answers any unknown id with 409 "no open offer"; a conversation
+        // the tenant does not have is 404 here, as on every other route (another tenant's included).
+        await unary(conversation, conversation.getConversation, { conversationId: req.conversationId, includeNotes: false }, callOptions(request, p));
         if (action === 'accept') return { revision: (await unary(routing, routing.acceptOffer, req, callOptions(request, p))).revision };
         await unary(routing, routing.declineOffer, req, callOptions(request, p));
         return {};

@@ -1,6 +1,7 @@
-import { unary } from '@contactcenter/infra';
+import { unary, ValidationError } from '@contactcenter/infra';
 import { AuthorKind, ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import type { FastifyInstance } from 'fastify';
+import type { CannedReplies } from '../cannedResponses/cannedReplies';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff } from '../plugins/auth';
 import { clientMessageIdOf, idempotencyKeyHeader } from '../schemas/idempotencyKey';
@@ -16,7 +17,7 @@ import {
 } from '../schemas/conversation';
 
 type StartBody = { conversationId?: string; channel: string; customerId: string; language: string; region?: string; subject?: string };
-type PostBody = { text: string; clientMessageId?: string; language?: string; cannedResponseId?: string };
+type PostBody = { text?: string; clientMessageId?: string; language?: string; cannedResponseId?: string };
 type IdParams = { conversationId: string };
 
 const problem = { $ref: 'problem#' } as const;
@@ -24,7 +25,7 @@ const security = [{ agentToken: [] }];
 
 
 /** Agent-desk routes on conversations. Every call is scoped to the token's tenant. */
-export async function conversationRoutes(app: FastifyInstance, opts: { peers: Peers }) {
+export async function conversationRoutes(app: FastifyInstance, opts: { peers: Peers; cannedReplies: CannedReplies }) {
   const client: ConversationServiceClient = opts.peers.conversation;
 
   app.post<{ Body: StartBody }>(
@@ -68,6 +69,12 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
     async (request, reply) => {
       const p = await requireStaff(request);
       const clientMessageId = clientMessageIdOf(request.body.clientMessageId, request.headers['idempotency-key']);
+      const { text, cannedResponseId, language } = request.body;
+      if (text === undefined && cannedResponseId === undefined) throw new ValidationError('text', 'is required unless cannedResponseId is given');
+      // A canned response is rendered here (placeholders filled in); what is stored is what the customer reads.
+      const sent = cannedResponseId
+        ? await opts.cannedReplies.compose(callOptions(request, p), { conversationId: request.params.conversationId, cannedResponseId, agentId: p.subject, text, language })
+        : { text: text!, language: language ?? '' };
       const res = await unary(
         client,
         client.postMessage,
@@ -75,11 +82,11 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
           conversationId: request.params.conversationId,
           authorKind: AuthorKind.AUTHOR_KIND_AGENT,
           authorId: p.subject,
-          text: request.body.text,
+          text: sent.text,
           attachments: [],
           clientMessageId,
-          cannedResponseId: request.body.cannedResponseId ?? '',
-          language: request.body.language ?? '',
+          cannedResponseId: cannedResponseId ?? '',
+          language: sent.language,
         },
         callOptions(request, p),
       );

@@ -6,6 +6,7 @@ import type { Peers } from '../peers';
 import { callOptions, requireVisitor, type Principal } from '../plugins/auth';
 import { channels, commandResultSchema, conversationIdParam, messageView, postMessageBody, visitorConversationSchema, visitorConversationView } from '../schemas/conversation';
 import { queuePositionSchema, queuePositionView } from '../schemas/routing';
+import { profileFields, type CustomerProfiles } from '../store/customerProfiles';
 import { identityMatches, type WidgetKeys } from '../store/widgetKeys';
 import { ownConversation, visitorOwnership } from './ownConversation';
 import { clientMessageIdOf, idempotencyKeyHeader } from '../schemas/idempotencyKey';
@@ -14,7 +15,7 @@ const problem = { $ref: 'problem#' } as const;
 const security = [{ visitorToken: [] }];
 const SESSION_TTL_SECONDS = 12 * 3600;
 
-type SessionBody = { widgetKey: string; customerId?: string; identityHash?: string };
+type SessionBody = { widgetKey: string; customerId?: string; identityHash?: string; name?: string; email?: string };
 type StartBody = { language: string; channel?: string; queueId?: string; subject?: string };
 
 /**
@@ -24,7 +25,7 @@ type StartBody = { language: string; channel?: string; queueId?: string; subject
  * is anonymous. A visitor sees only conversations of their own customer id:
  * anything else is 404, the same as a conversation that does not exist.
  */
-export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; widgetKeys: WidgetKeys }) {
+export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; widgetKeys: WidgetKeys; customerProfiles: CustomerProfiles }) {
   const { conversation, routing } = opts.peers;
 
   app.post<{ Body: SessionBody }>(
@@ -40,6 +41,9 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
             widgetKey: { type: 'string', maxLength: 64 },
             customerId: { type: 'string', pattern: '^[A-Za-z0-9_.:@-]{1,128}$' },
             identityHash: { type: 'string', maxLength: 128 },
+            // The visitor's own word, also when the customer id is verified: it fills {{customer.name}} in canned replies.
+            name: { type: 'string', maxLength: 200, description: 'How the visitor wants to be addressed (visitor-supplied).' },
+            email: { type: 'string', maxLength: 254, description: 'Visitor-supplied.' },
           },
         },
         response: { 201: { type: 'object', properties: { token: { type: 'string' }, customerId: { type: 'string' }, verified: { type: 'boolean' }, expiresAt: { type: 'string', format: 'date-time' } } }, '4xx': problem },
@@ -54,6 +58,10 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
         throw new ForbiddenError('customerId needs a valid identityHash from the tenant\'s server');
       }
       const subject = customerId ?? `anon-${randomUUID()}`;
+      const profile = profileFields(request.body);
+      if (profile.name !== undefined || profile.email !== undefined) {
+        await opts.customerProfiles.update(key.tenantId, subject, profile, { identityVerified: customerId !== undefined });
+      }
       // `wk` lets CORS check the visitor's page against the key's allowed origins (plugins/cors.ts).
       const token = app.jwt.sign({ tid: key.tenantId, sub: subject, roles: ['visitor'], wk: key.widgetKey }, { expiresIn: SESSION_TTL_SECONDS });
       return reply.code(201).send({ token, customerId: subject, verified: customerId !== undefined, expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString() });

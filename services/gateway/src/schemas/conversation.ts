@@ -59,10 +59,20 @@ export const postMessageBody = {
   additionalProperties: false,
 } as const;
 
-/** An agent's reply may come from one of the tenant's canned responses (whose human versions beat machine translation). */
+/**
+ * An agent's reply may come from one of the tenant's canned responses (whose
+ * human versions beat machine translation). With `cannedResponseId` and no
+ * `text`, the server sends the canned response's version in the customer's
+ * language with its placeholders filled in; `text` is then optional.
+ */
 export const agentMessageBody = {
   ...postMessageBody,
-  properties: { ...postMessageBody.properties, cannedResponseId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+  properties: {
+    ...postMessageBody.properties,
+    cannedResponseId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Send this canned response, its placeholders ({{customer.name}}, …) filled in.' },
+  },
+  // `text` unless `cannedResponseId`: checked by the handler, which names the field.
+  required: [],
 } as const;
 
 export const commandResultSchema = {
@@ -148,3 +158,16 @@ export const conversationView = (c: Conversation) => ({
   revision: c.revision,
   messageCount: c.messageCount,
 });
+
+/**
+ * A conversation as its visitor may see it: without the staff-only fields
+ * (tags, priority, team), which the real-time channel withholds from
+ * visitors too (realtime/visibility.ts).
+ */
+const { tags: _tags, priority: _priority, teamId: _teamId, ...visitorProperties } = conversationSchema.properties;
+export const visitorConversationSchema = { ...conversationSchema, properties: visitorProperties } as const;
+
+export const visitorConversationView = (c: Conversation) => {
+  const { tags: _t, priority: _p, teamId: _team, ...visible } = conversationView(c);
+  return visible;
+};
