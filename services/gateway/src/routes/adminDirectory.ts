@@ -1,15 +1,25 @@
-import { unary } from '@contactcenter/infra';
+import { unary, ValidationError } from '@contactcenter/infra';
 import { AgentProfile } from '@contactcenter/proto/presence/v1';
 import { FaqEntry, Queue, Team } from '@contactcenter/proto/routing/v1';
 import { CannedResponse, TenantSettings } from '@contactcenter/proto/translation/v1';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { placeholderProblem } from '../cannedResponses/placeholders';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff } from '../plugins/auth';
+import { fieldValidationError, protoBodySchema } from '../schemas/protoBodies';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ agentToken: [] }];
 const idParam = (name: string) => ({ type: 'object', required: [name], properties: { [name]: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } } }) as const;
-const anyObject = { type: 'object' } as const;
+/** The proto3-JSON bodies, checked against the contracts: an unknown field, a wrong type or an unknown enum name is a 400 naming the field. */
+const bodies = {
+  agent: protoBodySchema('contactcenter.presence.v1.AgentProfile', { fromPath: ['agentId'] }),
+  queue: protoBodySchema('contactcenter.routing.v1.Queue', { fromPath: ['queueId'], serverSet: ['revision'] }),
+  team: protoBodySchema('contactcenter.routing.v1.Team', { fromPath: ['teamId'] }),
+  faqEntry: protoBodySchema('contactcenter.routing.v1.FaqEntry', { fromPath: ['entryId'] }),
+  cannedResponse: protoBodySchema('contactcenter.translation.v1.CannedResponse', { fromPath: ['cannedResponseId'] }),
+  settings: protoBodySchema('contactcenter.translation.v1.TenantSettings'),
+};
 const admin = (request: FastifyRequest) => requireStaff(request, ['admin']);
 
 /**
@@ -17,15 +27,17 @@ const admin = (request: FastifyRequest) => requireStaff(request, ['admin']);
  * shifts), teams, queues, FAQ entries for the after-hours bot, canned
  * responses and translation settings, each of the admin's own tenant only.
  * Bodies use the proto3 JSON mapping of the contracts in `proto/` (camelCase
- * fields, enum names such as "STRATEGY_LEAST_BUSY"); the owning service
- * validates them and names the field at fault (400).
+ * fields, enum names such as "STRATEGY_LEAST_BUSY"). The gateway checks
+ * their shape against the contract (unknown fields, types, enum names), the
+ * owning service the values; either names the field at fault (400). An id
+ * in the body is optional: the path's wins.
  */
 export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: Peers }) {
   const { presence, routing, translation } = opts.peers;
 
   app.put<{ Params: { agentId: string }; Body: Record<string, unknown> }>(
     '/admin/agents/:agentId',
-    { schema: { tags: ['admin'], security, params: idParam('agentId'), body: anyObject, response: { '4xx': problem } } },
+    { schema: { tags: ['admin'], security, params: idParam('agentId'), body: bodies.agent, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const profile = AgentProfile.fromJSON({ ...request.body, agentId: request.params.agentId });
@@ -42,10 +54,10 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
 
   app.put<{ Params: { queueId: string }; Body: Record<string, unknown> }>(
     '/admin/queues/:queueId',
-    { schema: { tags: ['admin'], security, params: idParam('queueId'), body: anyObject, response: { '4xx': problem } } },
+    { schema: { tags: ['admin'], security, params: idParam('queueId'), body: bodies.queue, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
-      const queue = Queue.fromJSON({ ...request.body, queueId: request.params.queueId });
+      const queue = Queue.fromJSON({ ...request.body, queueId: request.params.queueId, revision: undefined });
       return { queue: Queue.toJSON((await unary(routing, routing.upsertQueue, { queue }, callOptions(request, p))).queue!) };
     },
   );
@@ -57,7 +69,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
 
   app.put<{ Params: { teamId: string }; Body: Record<string, unknown> }>(
     '/admin/teams/:teamId',
-    { schema: { tags: ['admin'], security, params: idParam('teamId'), body: anyObject, response: { '4xx': problem } } },
+    { schema: { tags: ['admin'], security, params: idParam('teamId'), body: bodies.team, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const team = Team.fromJSON({ ...request.body, teamId: request.params.teamId });
@@ -72,7 +84,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
 
   app.put<{ Params: { entryId: string }; Body: Record<string, unknown> }>(
     '/admin/faq/:entryId',
-    { schema: { tags: ['admin'], security, params: idParam('entryId'), body: anyObject, response: { '4xx': problem } } },
+    { schema: { tags: ['admin'], security, params: idParam('entryId'), body: bodies.faqEntry, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const entry = FaqEntry.fromJSON({ ...request.body, entryId: request.params.entryId });
@@ -82,10 +94,15 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
 
   app.put<{ Params: { cannedResponseId: string }; Body: Record<string, unknown> }>(
     '/admin/canned-responses/:cannedResponseId',
-    { schema: { tags: ['admin'], security, params: idParam('cannedResponseId'), body: anyObject, response: { '4xx': problem } } },
+    { schema: { tags: ['admin'], security, params: idParam('cannedResponseId'), body: bodies.cannedResponse, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const cannedResponse = CannedResponse.fromJSON({ ...request.body, cannedResponseId: request.params.cannedResponseId });
+      // Placeholders are checked here, next to the renderer that fills them in (cannedResponses/placeholders.ts).
+      for (const [tag, text] of Object.entries(cannedResponse.versions)) {
+        const wrong = placeholderProblem(text);
+        if (wrong) throw new ValidationError(`canned_response.versions[${tag}]`, wrong);
+      }
       const res = await unary(translation, translation.upsertCannedResponse, { cannedResponse }, callOptions(request, p));
       return { cannedResponse: CannedResponse.toJSON(res.cannedResponse!) };
     },
@@ -100,7 +117,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
 
   app.put<{ Body: Record<string, unknown> }>(
     '/admin/translation',
-    { schema: { tags: ['admin'], security, body: anyObject, response: { '4xx': problem } } },
+    { schema: { tags: ['admin'], security, body: bodies.settings, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const settings = TenantSettings.fromJSON(request.body);

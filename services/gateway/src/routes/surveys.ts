@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff, requireVisitor } from '../plugins/auth';
 import { conversationIdParam } from '../schemas/conversation';
+import { fieldValidationError, protoBodySchema } from '../schemas/protoBodies';
 import { ownConversation, visitorOwnership } from './ownConversation';
 
 const problem = { $ref: 'problem#' } as const;
@@ -16,6 +17,8 @@ const surveyParams = {
   properties: { conversationId: { type: 'string', pattern: idPattern }, surveyId: { type: 'string', pattern: idPattern } },
 } as const;
 const surveyIdParam = { type: 'object', required: ['surveyId'], additionalProperties: false, properties: { surveyId: { type: 'string', pattern: idPattern } } } as const;
+/** A definition as GET returned it may be sent back: `version` and `updatedAt` are accepted and ignored (the service sets them). */
+const definitionBody = protoBodySchema('contactcenter.survey.v1.SurveyDefinition', { fromPath: ['surveyId'], serverSet: ['version', 'updatedAt'] });
 
 const KIND_NAMES: Record<number, string> = {
   [SurveyQuestionKind.SURVEY_QUESTION_KIND_CSAT]: 'CSAT',
@@ -153,10 +156,10 @@ export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers })
   const admin = { tags: ['admin'], security: [{ agentToken: [] }] };
   app.put<{ Params: { surveyId: string }; Body: Record<string, unknown> }>(
     '/admin/surveys/:surveyId',
-    { schema: { ...admin, params: surveyIdParam, body: { type: 'object' }, response: { '4xx': problem } } },
+    { schema: { ...admin, params: surveyIdParam, body: definitionBody, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await requireStaff(request, ['admin']);
-      const definition = SurveyDefinition.fromJSON({ ...request.body, surveyId: request.params.surveyId });
+      const definition = SurveyDefinition.fromJSON({ ...request.body, surveyId: request.params.surveyId, version: undefined, updatedAt: undefined });
       const res = await unary(survey, survey.putSurvey, { survey: definition }, callOptions(request, p));
       return { survey: SurveyDefinition.toJSON(res.survey!) };
     },
