@@ -88,6 +88,8 @@ export interface StackOptions {
   logLevel?: string;
   extraEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   onLine?: (l: LogLine) => void;
+  /** The survey service's metrics database (default: embedded PGlite under .data/survey-metrics). */
+  surveyDatabaseUrl?: string;
 }
 
 const FIXED_GRPC: Record<ServiceName, number> = { gateway: 50050, conversation: 50051, routing: 50052, presence: 50053, translation: 50054, survey: 50055 };
@@ -113,6 +115,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     GRPC_PORT: String(opts.ports === 'fixed' ? FIXED_GRPC[name] : 0),
     METRICS_PORT: String(opts.ports === 'fixed' ? FIXED_METRICS[name] : 0),
     EVENT_STORE_URL: opts.eventStoreUrl,
+    ...(name === 'survey' ? { SURVEY_DATABASE_URL: opts.surveyDatabaseUrl ?? `pglite://${join(ROOT, '.data', 'survey-metrics')}` } : {}),
     ...(opts.extraEnv?.[name] ?? {}),
   });
   try {

@@ -49,6 +49,11 @@ async function connectPostgres(url: string, max: number): Promise<SqlClient> {
     ...wrap(pool),
     async transaction(fn) {
       const conn = await pool.connect();
+      // A checked-out client whose server dies emits 'error'; unheard, that would crash the process.
+      // Heard, the transaction fails like any other query, and the broken client is destroyed, not pooled.
+      let broken: Error | undefined;
+      const onError = (err: Error) => void (broken = err);
+      conn.on('error', onError);
       try {
         await conn.query('BEGIN');
         const tx: SqlClient = { ...wrap(conn), transaction: (inner) => inner(tx), close: async () => undefined };
@@ -59,7 +64,8 @@ async function connectPostgres(url: string, max: number): Promise<SqlClient> {
         await conn.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        conn.release();
+        conn.off('error', onError);
+        conn.release(broken);
       }
     },
     close: () => pool.end(),

@@ -341,7 +341,8 @@ const ROUTES: Record<string, Row> = {
   'PUT /v1/admin/surveys/{surveyId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/surveys/${w.a.draftSurveyId}`, surveyDefinition('B survey'))) },
   'GET /v1/metrics': {
     requests: (w) => {
-      const r = req('GET', `/v1/metrics?from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z&bucket=none&groupBy=agent`);
+      const day = 86_400_000;
+      const r = req('GET', `/v1/metrics?from=${new Date(Date.now() - 30 * day).toISOString()}&to=${new Date(Date.now() + day).toISOString()}&bucket=none&groupBy=agent`);
       return [...asOtherTenant(w, r, 'own-scope', ['admin', 'supervisor']), { who: 'tenant A agent', ...r, credential: w.a.agent, expect: 'denied' }, ...asVisitor(w, r)];
     },
   },

@@ -178,4 +178,55 @@ describe('survey flows', () => {
     expect(res.status).toBe(409);
     expect(res.body.detail).toMatch(/not resolved/);
   });
+
+  it('turns the real event stream into a manager\'s figures, now and as of a past time', async () => {
+    const t = `${tenant}-m`;
+    const admin = stack.token(t, 'sofia', ['admin']);
+    const supervisor = stack.token(t, 'sofia', ['supervisor']);
+    const agent = stack.token(t, 'priya', ['agent']);
+    expect((await call('PUT', '/v1/admin/metrics-settings', admin, { timeZone: 'Mars/Olympus' })).status).toBe(400);
+    expect((await call('PUT', '/v1/admin/metrics-settings', admin, { timeZone: 'America/Sao_Paulo', fcrWindowDays: 7, conversionTags: ['sale'] })).status).toBe(200);
+    expect((await call('PUT', '/v1/admin/surveys/post-chat', admin, survey({ editWindowSeconds: 0 }))).status).toBe(200);
+    const key = await call('POST', '/v1/admin/widget-keys', admin);
+    const v = (await call('POST', '/v1/visitor/sessions', undefined, { widgetKey: key.body.widgetKey })).body.token as string;
+    const id = (await call('POST', '/v1/visitor/conversations', v, { language: 'es' })).body.conversationId as string;
+    expect((await call('POST', `/v1/visitor/conversations/${id}/messages`, v, { text: '¿Dónde está mi pedido?' })).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await call('POST', `/v1/conversations/${id}/messages`, agent, { text: 'It ships today.' })).status).toBe(201);
+    expect((await call('POST', `/v1/conversations/${id}/tags`, agent, { add: ['sale'] })).status).toBe(200);
+    expect((await call('POST', `/v1/conversations/${id}/resolve`, agent)).status).toBe(200);
+    await surveysOf(v, id, 1);
+    const beforeAnswer = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await call('PUT', `/v1/visitor/conversations/${id}/surveys/post-chat/response`, v, { answers: [{ questionId: 'csat', score: 5 }, { questionId: 'nps', score: 6 }] })).status).toBe(200);
+
+    const day = 86_400_000;
+    const range = `from=${new Date(Date.now() - day).toISOString()}&to=${new Date(Date.now() + day).toISOString()}&bucket=none`;
+    const figures = async (extra = '') => {
+      const res = await call('GET', `/v1/metrics?${range}${extra}`, supervisor);
+      expect(res.status).toBe(200);
+      return { timeZone: res.body.timeZone as string, rows: res.body.rows as Json[] };
+    };
+    let now: { timeZone: string; rows: Json[] } = { timeZone: '', rows: [] };
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      now = await figures();
+      if (now.rows[0]?.figures.csatAnswers === 1) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(now.timeZone).toBe('America/Sao_Paulo');
+    expect(now.rows).toHaveLength(1);
+    const f = now.rows[0]!.figures;
+    expect(f).toMatchObject({ conversationsStarted: 1, conversationsResolved: 1, firstResponses: 1, firstContactResolutions: 1, fcrPercent: 100, csatAnswers: 1, csatPercent: 100, npsAnswers: 1, nps: -100, conversions: 1, conversionPercent: 100, transfers: 0, reopens: 0 });
+    expect(f.firstResponseSecondsAvg).toBeGreaterThanOrEqual(1);
+    expect(f.firstResponseSecondsAvg).toBeLessThan(30);
+    // As of just before the answer, the same history without it.
+    const earlier = await figures(`&asOf=${beforeAnswer}`);
+    expect(earlier.rows[0]!.figures).toMatchObject({ conversationsStarted: 1, csatAnswers: 0, csatPercent: null, npsAnswers: 0 });
+    // Per-channel groups, and the bad inputs a dashboard may send.
+    expect((await figures('&groupBy=channel')).rows.map((r) => r.group)).toEqual(['chat']);
+    expect((await call('GET', `/v1/metrics?${range}&groupBy=mood`, supervisor)).status).toBe(400);
+    expect((await call('GET', `/v1/metrics?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`, supervisor)).status).toBe(400);
+    expect((await call('GET', `/v1/metrics?${range}`, agent)).status).toBe(403);
+  });
 });

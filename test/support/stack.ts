@@ -1,7 +1,7 @@
 /**
  * The whole stack for an end-to-end test file: a fresh NATS server, a fresh
- * PostgreSQL database as the event store, and the six services as separate
- * processes on free ports.
+ * PostgreSQL database as the event store, another as the survey service's
+ * metrics database, and the six services as separate processes on free ports.
  */
 import { randomBytes } from 'node:crypto';
 import { signStaffToken } from '../../scripts/devToken';
@@ -22,6 +22,8 @@ export interface TestStack extends Stack {
 export async function startTestStack(options: { extraEnv?: StackOptions['extraEnv'] } = {}): Promise<TestStack> {
   const nats = await freshNats();
   const pg = await freshPostgresDatabase();
+  // The survey service's own database (its metrics), apart from the event store.
+  const surveyDb = await freshPostgresDatabase();
   const jwtSecret = randomBytes(32).toString('hex');
   const logs: LogLine[] = [];
   let stack: Stack;
@@ -29,6 +31,7 @@ export async function startTestStack(options: { extraEnv?: StackOptions['extraEn
     stack = await startStack({
       natsUrl: nats.url,
       eventStoreUrl: pg.url,
+      surveyDatabaseUrl: surveyDb.url,
       jwtSecret,
       ports: 'free',
       extraEnv: options.extraEnv,
@@ -41,6 +44,7 @@ export async function startTestStack(options: { extraEnv?: StackOptions['extraEn
   } catch (err) {
     await nats.stop();
     await pg.stop();
+    await surveyDb.stop();
     throw err;
   }
   return {
@@ -53,6 +57,7 @@ export async function startTestStack(options: { extraEnv?: StackOptions['extraEn
       await stack.stop();
       await nats.stop();
       await pg.stop();
+      await surveyDb.stop();
     },
   };
 }

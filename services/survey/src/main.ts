@@ -1,6 +1,7 @@
 import { hostPort, runService, string } from '@contactcenter/infra';
 import { openStateBucket } from '@contactcenter/infra/kv';
 import { SurveyServiceService } from '@contactcenter/proto/survey/v1';
+import { metricsConfig, startMetrics } from './metrics';
 import { ResolutionTrigger } from './surveys/resolutionTrigger';
 import { surveyCalls } from './surveys/surveyGrpc';
 import { DEFAULT_SURVEY_BUCKET, SurveyStore } from './surveys/surveyStore';
@@ -16,6 +17,7 @@ runService(
     CONVERSATION_GRPC_ADDR: hostPort({ default: '127.0.0.1:50051' }),
     /** NATS KV bucket of survey definitions and metrics settings, shared by every survey replica. */
     SURVEY_BUCKET: string({ default: DEFAULT_SURVEY_BUCKET }),
+    ...metricsConfig,
   },
   async (rt) => {
     const { config, logger } = rt;
@@ -24,7 +26,9 @@ runService(
     const surveys = surveyCalls({ store, conversationAddress: config.CONVERSATION_GRPC_ADDR });
     const trigger = new ResolutionTrigger({ nc: rt.nats, store, conversationAddress: config.CONVERSATION_GRPC_ADDR, logger });
     await trigger.start();
-    rt.grpc.addService(SurveyServiceService, { ...surveys.calls });
+    const metrics = await startMetrics({ nc: rt.nats, kv, logger, config });
+    rt.grpc.addService(SurveyServiceService, { ...surveys.calls, ...metrics.calls });
+    rt.onShutdown('metrics', () => metrics.close());
     rt.onShutdown('surveys', async () => {
       await trigger.stop();
       surveys.close();

@@ -1,6 +1,6 @@
 import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
-import { decodeCloudEvent, DEFAULT_STREAM } from '@contactcenter/infra/events';
+import { decodeCloudEvent, DEFAULT_STREAM, ensureEventStream } from '@contactcenter/infra/events';
 import { ConversationResolved, ConversationServiceClient, ConversationStatus } from '@contactcenter/proto/conversation/v1';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -41,6 +41,8 @@ export class ResolutionTrigger {
   async start(): Promise<void> {
     const durable = this.deps.durable ?? 'survey-resolution-trigger';
     const jsm = await jetstreamManager(this.deps.nc);
+    // The survey service may start before anything was published: the stream is created with its one shared configuration.
+    await ensureEventStream(jsm);
     await jsm.consumers
       .add(DEFAULT_STREAM, {
         durable_name: durable,

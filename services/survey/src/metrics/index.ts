@@ -1,0 +1,67 @@
+/**
+ * The survey service's metrics: a projection of CC_EVENTS into the service's
+ * own database, tenant settings in NATS KV, and the three gRPC calls
+ * PutMetricsSettings, GetMetricsSettings and GetMetrics.
+ *
+ * @example
+ *   const metrics = await startMetrics({ nc: rt.nats, kv, logger, config: rt.config });
+ *   rt.grpc.addService(SurveyServiceService, { ...surveys.calls, ...metrics.calls });
+ *   rt.onShutdown('metrics', () => metrics.close());
+ */
+import type { ConfigOf, Logger } from '@contactcenter/infra';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { metricsConfig } from './metricsConfig';
+import { metricsCalls, type MetricsCalls } from './metricsGrpc';
+import { MetricsProjection } from './projection/metricsProjection';
+import { MetricsSettingsStore } from './settings/settingsStore';
+import { MetricsStore } from './store/metricsStore';
+
+export { metricsConfig } from './metricsConfig';
+
+/** The projection's checkpoint name in the metrics database. */
+const METRICS_PROJECTION = 'survey-metrics';
+export type { MetricsCalls } from './metricsGrpc';
+
+export interface StartMetricsOptions {
+  nc: NatsConnection;
+  /** The survey service's KV bucket; settings live under `metrics.<tenant>`. */
+  kv: KV;
+  logger: Logger;
+  config: ConfigOf<typeof metricsConfig>;
+  /** Event stream (default CC_EVENTS). */
+  stream?: string;
+  now?: () => number;
+}
+
+export interface Metrics {
+  calls: MetricsCalls;
+  /** Undefined when this replica does not project (SURVEY_METRICS_PROJECTION=false). */
+  projection: MetricsProjection | undefined;
+  close(): Promise<void>;
+}
+
+/** Opens the database (creating its tables), starts the projection and returns the calls to serve. */
+export async function startMetrics(options: StartMetricsOptions): Promise<Metrics> {
+  const { config, logger } = options;
+  const store = await MetricsStore.open(config.SURVEY_DATABASE_URL);
+  if (config.SURVEY_DATABASE_URL === 'pglite://memory') logger.warn('metrics database in memory (SURVEY_DATABASE_URL unset): figures are rebuilt from the first event at every start');
+  const name = METRICS_PROJECTION;
+  const projection = config.SURVEY_METRICS_PROJECTION
+    ? new MetricsProjection({ nc: options.nc, store, logger: logger.child({ part: 'metrics' }), name, stream: options.stream, batchSize: config.SURVEY_METRICS_BATCH })
+    : undefined;
+  try {
+    await projection?.start();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  return {
+    calls: metricsCalls({ settings: new MetricsSettingsStore(options.kv), store, projection: name, now: options.now }),
+    projection,
+    close: async () => {
+      await projection?.stop();
+      await store.close();
+    },
+  };
+}
