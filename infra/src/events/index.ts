@@ -2,3 +2,4 @@
 export * from './cloudEvent';
 export * from './eventStream';
 export * from './readEvents';
+export * from './workConsumer';

@@ -1,8 +1,8 @@
 import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
-import { decodeCloudEvent, DEFAULT_STREAM, ensureEventStream } from '@contactcenter/infra/events';
+import { decodeCloudEvent, startWorkConsumer } from '@contactcenter/infra/events';
 import { ConversationResolved, ConversationServiceClient, ConversationStatus } from '@contactcenter/proto/conversation/v1';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { sendsOnResolve, surveyFor } from './surveyDefinition';
 import type { SurveyStore } from './surveyStore';
@@ -29,7 +29,7 @@ const RETRY_MS = [1_000, 5_000, 30_000, 120_000];
  * Sending is idempotent per survey, so a redelivery sends nothing twice.
  */
 export class ResolutionTrigger {
-  private messages: ConsumerMessages | undefined;
+  private consumer: { stop(): void } | undefined;
   private readonly conversation: ConversationServiceClient;
   private readonly now: () => number;
 
@@ -39,31 +39,15 @@ export class ResolutionTrigger {
   }
 
   async start(): Promise<void> {
-    const durable = this.deps.durable ?? 'survey-resolution-trigger';
-    const jsm = await jetstreamManager(this.deps.nc);
-    // The survey service may start before anything was published: the stream is created with its one shared configuration.
-    await ensureEventStream(jsm);
-    await jsm.consumers
-      .add(DEFAULT_STREAM, {
-        durable_name: durable,
-        filter_subject: 'cc.*.conversation.ConversationResolved',
-        deliver_policy: DeliverPolicy.New,
-        ack_policy: AckPolicy.Explicit,
-        ack_wait: 30_000_000_000,
-        max_deliver: -1,
-      })
-      .catch(async (err: unknown) => {
-        if (!(await jsm.consumers.info(DEFAULT_STREAM, durable).catch(() => undefined))) throw err;
-      });
-    const consumer = await jetstream(this.deps.nc).consumers.get(DEFAULT_STREAM, durable);
-    this.messages = await consumer.consume({ max_messages: 64 });
-    void (async () => {
-      for await (const m of this.messages!) await this.handle(m);
-    })();
+    this.consumer = await startWorkConsumer(
+      this.deps.nc,
+      { durable: this.deps.durable ?? 'survey-resolution-trigger', filterSubject: 'cc.*.conversation.ConversationResolved', ackWaitMs: 30_000, maxDeliver: -1 },
+      (m) => this.handle(m),
+    );
   }
 
   async stop(): Promise<void> {
-    this.messages?.stop();
+    this.consumer?.stop();
     this.conversation.close();
   }
 

@@ -1,9 +1,9 @@
 import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
-import { decodeCloudEvent, DEFAULT_STREAM } from '@contactcenter/infra/events';
+import { decodeCloudEvent, startWorkConsumer } from '@contactcenter/infra/events';
 import { ConversationServiceClient, MessagePosted } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient } from '@contactcenter/proto/presence/v1';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { LanguageDetector } from '../detection/detectLanguage';
 import type { TenantSettingsStore } from '../settings/tenantSettings';
@@ -37,7 +37,7 @@ const RETRY_DELAYS_MS = [2_000, 10_000, 60_000, 300_000];
  * translation recorded on a later attempt follows it.
  */
 export class TranslationWorker {
-  private messages: ConsumerMessages | undefined;
+  private consumer: { stop(): void } | undefined;
   private readonly conversation: ConversationServiceClient;
   private readonly presence: PresenceServiceClient;
 
@@ -47,29 +47,15 @@ export class TranslationWorker {
   }
 
   async start(): Promise<void> {
-    const durable = this.deps.durable ?? 'translation-worker';
-    const jsm = await jetstreamManager(this.deps.nc);
-    await jsm.consumers.add(DEFAULT_STREAM, {
-      durable_name: durable,
-      filter_subject: 'cc.*.conversation.MessagePosted',
-      // A new deployment translates from now on, not the whole history.
-      deliver_policy: DeliverPolicy.New,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: 30_000_000_000,
-      max_deliver: this.deps.maxAttempts + 1,
-    }).catch(async (err: unknown) => {
-      // It exists already (another replica, or a restart): use it as it is.
-      if (!(await jsm.consumers.info(DEFAULT_STREAM, durable).catch(() => undefined))) throw err;
-    });
-    const consumer = await jetstream(this.deps.nc).consumers.get(DEFAULT_STREAM, durable);
-    this.messages = await consumer.consume({ max_messages: 64 });
-    void (async () => {
-      for await (const m of this.messages!) await this.handle(m);
-    })();
+    this.consumer = await startWorkConsumer(
+      this.deps.nc,
+      { durable: this.deps.durable ?? 'translation-worker', filterSubject: 'cc.*.conversation.MessagePosted', ackWaitMs: 30_000, maxDeliver: this.deps.maxAttempts + 1 },
+      (m) => this.handle(m),
+    );
   }
 
   async stop(): Promise<void> {
-    this.messages?.stop();
+    this.consumer?.stop();
     this.conversation.close();
     this.presence.close();
   }
