@@ -1,0 +1,46 @@
+/**
+ * Rows for tenant administration: B's admin writes B's own records under A's
+ * ids (or is refused on A's keys); A's agent and supervisor, and visitors, are
+ * refused outright.
+ */
+import { adminOwnTenant, asOtherTenant, asVisitor, asWrongRole, req, staffOwnTenant } from '../attacks';
+import type { Row } from '../routeRow';
+
+export const adminRoutes: Record<string, Row> = {
+  'PUT /v1/admin/agents/{agentId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/agents/${w.a.agentId}`, { displayName: 'B\'s agent', languages: ['en'], capacity: { chat: 1 } })) },
+  'GET /v1/admin/agents': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/agents')) },
+  'PUT /v1/admin/queues/{queueId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/queues/${w.a.queueId}`, { name: 'B queue', channel: 'chat', strategy: 'STRATEGY_LEAST_BUSY' })) },
+  'GET /v1/admin/queues': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/queues')) },
+  'PUT /v1/admin/teams/{teamId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/teams/${w.a.teamId}`, { name: 'B team', queueId: w.a.queueId })) },
+  'GET /v1/admin/teams': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/teams')) },
+  'PUT /v1/admin/faq/{entryId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/faq/${w.a.faqId}`, { language: 'en', question: 'B?', answer: 'B.' })) },
+  'PUT /v1/admin/canned-responses/{cannedResponseId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/canned-responses/${w.a.cannedId}`, { title: 'B', versions: { en: 'B says hi' } })) },
+  'GET /v1/canned-responses': { requests: (w) => staffOwnTenant(w, req('GET', '/v1/canned-responses')) },
+  'PUT /v1/admin/translation': { requests: (w) => adminOwnTenant(w, req('PUT', '/v1/admin/translation', { enabled: false })) },
+  'POST /v1/admin/widget-keys': { requests: (w) => adminOwnTenant(w, req('POST', '/v1/admin/widget-keys')) },
+  'GET /v1/admin/widget-keys': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/widget-keys')) },
+  'PATCH /v1/admin/widget-keys/{widgetKey}': {
+    requests: (w) => {
+      const r = req('PATCH', `/v1/admin/widget-keys/${w.a.widgetKey}`, { allowedOrigins: ['https://b.example'] });
+      return [...asOtherTenant(w, r, 'denied', ['admin']), ...asWrongRole(w, r), ...asVisitor(w, r)];
+    },
+  },
+  'DELETE /v1/admin/widget-keys/{widgetKey}': {
+    requests: (w) => {
+      const r = req('DELETE', `/v1/admin/widget-keys/${w.a.widgetKey}`);
+      return [...asOtherTenant(w, r, 'denied', ['admin']), ...asWrongRole(w, r), ...asVisitor(w, r)];
+    },
+  },
+  'POST /v1/admin/api-keys': { requests: (w) => adminOwnTenant(w, req('POST', '/v1/admin/api-keys', { name: 'B key', scopes: ['events:read'] })) },
+  'GET /v1/admin/api-keys': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/api-keys')) },
+  'DELETE /v1/admin/api-keys/{apiKeyId}': {
+    requests: (w) => {
+      const r = req('DELETE', `/v1/admin/api-keys/${w.a.hooksKeyId}`);
+      return [...asOtherTenant(w, r, 'denied', ['admin']), ...asWrongRole(w, r), ...asVisitor(w, r)];
+    },
+  },
+  'PUT /v1/admin/invitation-rules': {
+    requests: (w) => adminOwnTenant(w, req('PUT', '/v1/admin/invitation-rules', { rules: [{ ruleId: 'b-rule', urlPattern: 'https://a.example/*', messages: { en: 'B invites' } }] })),
+  },
+  'GET /v1/admin/invitation-rules': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/invitation-rules')) },
+};

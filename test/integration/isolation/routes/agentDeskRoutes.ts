@@ -1,0 +1,58 @@
+/**
+ * Rows for the agent desk: A's conversations (B's staff and visitors at them)
+ * and the desk's presence and offers, where B's agent has the same subject as
+ * A's agent.
+ */
+import { asOtherTenant, asVisitor, req, staffOnConversation, staffOwnTenant } from '../attacks';
+import type { Row } from '../routeRow';
+import { RUN } from '../world';
+
+export const agentDeskRoutes: Record<string, Row> = {
+  // conversations (agent desk)
+  'POST /v1/conversations': {
+    requests: (w) => [
+      // Same id as one of A's conversations: B gets a conversation of its own (no 409 telling that the id is taken), A's stays untouched.
+      ...asOtherTenant(w, req('POST', '/v1/conversations', { conversationId: w.a.c0, channel: 'chat', customerId: `b-cust-${RUN}`, language: 'en' }), 'own-scope', ['agent']),
+      ...asVisitor(w, req('POST', '/v1/conversations', { channel: 'chat', customerId: w.a.v1.customerId, language: 'en' })),
+    ],
+  },
+  'GET /v1/conversations': { requests: (w) => staffOwnTenant(w, req('GET', `/v1/conversations?queueId=${w.a.queueId}`)) },
+  'GET /v1/conversations/{conversationId}': { requests: (w) => staffOnConversation(w, (id) => req('GET', `/v1/conversations/${id}`)) },
+  'POST /v1/conversations/{conversationId}/messages': {
+    requests: (w) => [
+      ...staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/messages`, { text: 'intruder reply' })),
+      // A's canned response, which would fill in V1's name, into A's conversation.
+      ...asOtherTenant(w, req('POST', `/v1/conversations/${w.a.c1}/messages`, { cannedResponseId: w.a.cannedId })),
+    ],
+  },
+  'GET /v1/conversations/{conversationId}/queue-position': {
+    requests: (w) => staffOnConversation(w, (id) => req('GET', `/v1/conversations/${id}/queue-position`)),
+  },
+  'POST /v1/conversations/{conversationId}/notes': { requests: (w) => staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/notes`, { text: 'intruder note' })) },
+  'POST /v1/conversations/{conversationId}/tags': { requests: (w) => staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/tags`, { add: ['intruder'], remove: [] })) },
+  'PUT /v1/conversations/{conversationId}/priority': { requests: (w) => staffOnConversation(w, (id) => req('PUT', `/v1/conversations/${id}/priority`, { priority: 'urgent' })) },
+  'POST /v1/conversations/{conversationId}/transfer': {
+    requests: (w) => [
+      ...staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/transfer`, { toTeamId: w.a.teamId, reason: 'intruder' })),
+      ...asOtherTenant(w, req('POST', `/v1/conversations/${w.a.c1}/transfer`, { toAgentId: w.a.agentId })),
+    ],
+  },
+  'POST /v1/conversations/{conversationId}/resolve': { requests: (w) => staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/resolve`)) },
+  'POST /v1/conversations/{conversationId}/reopen': { requests: (w) => staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/reopen`, { reason: 'intruder' })) },
+  'POST /v1/conversations/{conversationId}/ticket': { requests: (w) => staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/ticket`, { status: 'open' })) },
+  'GET /v1/customers/{customerId}/timeline': {
+    requests: (w) => [
+      ...asOtherTenant(w, req('GET', `/v1/customers/${w.a.v1.customerId}/timeline`), 'own-scope', ['agent', 'admin']),
+      ...asVisitor(w, req('GET', `/v1/customers/${w.a.v1.customerId}/timeline`)),
+    ],
+  },
+  'GET /v1/agents/me/conversations': { requests: (w) => staffOwnTenant(w, req('GET', '/v1/agents/me/conversations')) },
+
+  // presence and routing for the agent desk: B's agent has the same subject as A's agent
+  'POST /v1/agents/me/heartbeat': { requests: (w) => staffOwnTenant(w, req('POST', '/v1/agents/me/heartbeat', { connectionId: 'desk' })) },
+  'DELETE /v1/agents/me/connections/{connectionId}': { requests: (w) => staffOwnTenant(w, req('DELETE', '/v1/agents/me/connections/desk')) },
+  'PUT /v1/agents/me/status': { requests: (w) => staffOwnTenant(w, req('PUT', '/v1/agents/me/status', { status: 'offline' })) },
+  'GET /v1/agents/me/offers': { requests: (w) => staffOwnTenant(w, req('GET', '/v1/agents/me/offers')) },
+  'POST /v1/offers/{conversationId}/accept': { requests: (w) => [...asOtherTenant(w, req('POST', `/v1/offers/${w.a.c2}/accept`), 'denied', ['agent', 'admin']), ...asVisitor(w, req('POST', `/v1/offers/${w.a.c2}/accept`))] },
+  'POST /v1/offers/{conversationId}/decline': { requests: (w) => [...asOtherTenant(w, req('POST', `/v1/offers/${w.a.c2}/decline`), 'denied', ['agent', 'admin']), ...asVisitor(w, req('POST', `/v1/offers/${w.a.c2}/decline`))] },
+};
