@@ -26,7 +26,7 @@ runService(
     const surveys = surveyCalls({ store, conversationAddress: config.CONVERSATION_GRPC_ADDR });
     const trigger = new ResolutionTrigger({ nc: rt.nats, store, conversationAddress: config.CONVERSATION_GRPC_ADDR, logger });
     await trigger.start();
-    const metrics = await startMetrics({ nc: rt.nats, kv, logger, config });
+    const metrics = await startMetrics({ nc: rt.nats, kv, logger, config, registry: rt.metrics.registry });
     rt.grpc.addService(SurveyServiceService, { ...surveys.calls, ...metrics.calls });
     rt.onShutdown('metrics', () => metrics.close());
     rt.onShutdown('surveys', async () => {

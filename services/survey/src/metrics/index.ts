@@ -9,11 +9,14 @@
  *   rt.onShutdown('metrics', () => metrics.close());
  */
 import type { ConfigOf, Logger } from '@contactcenter/infra';
+import { DEFAULT_STREAM } from '@contactcenter/infra/events';
+import type { Registry } from 'prom-client';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { metricsConfig } from './metricsConfig';
 import { metricsCalls, type MetricsCalls } from './metricsGrpc';
 import { MetricsProjection } from './projection/metricsProjection';
+import { registerProjectionGauges } from './projectionGauges';
 import { MetricsSettingsStore } from './settings/settingsStore';
 import { MetricsStore } from './store/metricsStore';
 
@@ -31,6 +34,8 @@ export interface StartMetricsOptions {
   config: ConfigOf<typeof metricsConfig>;
   /** Event stream (default CC_EVENTS). */
   stream?: string;
+  /** The service's Prometheus registry: the projection's position and lag are gauged there. */
+  registry?: Registry;
   now?: () => number;
 }
 
@@ -50,6 +55,7 @@ export async function startMetrics(options: StartMetricsOptions): Promise<Metric
   const projection = config.SURVEY_METRICS_PROJECTION
     ? new MetricsProjection({ nc: options.nc, store, logger: logger.child({ part: 'metrics' }), name, stream: options.stream, batchSize: config.SURVEY_METRICS_BATCH })
     : undefined;
+  if (projection && options.registry) registerProjectionGauges(options.registry, options.nc, projection, options.stream ?? DEFAULT_STREAM);
   try {
     await projection?.start();
   } catch (err) {

@@ -20,10 +20,14 @@ import {
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { freshNats, type TestNats } from '../../../../test/support/nats';
 import { freshPostgresDatabase, startPrivatePostgres, type TestDatabase } from '../../../../test/support/postgres';
 import { metricsCalls, type MetricsCalls } from './metricsGrpc';
 import { MetricsProjection } from './projection/metricsProjection';
+import { registerProjectionGauges } from './projectionGauges';
 import { MetricsSettingsStore } from './settings/settingsStore';
 import { MetricsStore } from './store/metricsStore';
 import { eventHistory, type HistoryEvent } from './testSupport/eventHistory';
@@ -190,6 +194,33 @@ describe('survey metrics on NATS JetStream and PostgreSQL', () => {
     await live.projection.rebuild();
     expect(await live.projection.caughtUp(60_000)).toBe(true);
     expect(await answers(live.calls)).toEqual(before);
+  });
+
+  it('npm run rebuild:metrics, as its own process, rebuilds a stopped projection\'s database to identical figures', async () => {
+    const copy = await project({ batchSize: 500 });
+    expect(await copy.projection.caughtUp(60_000)).toBe(true);
+    await copy.projection.stop();
+    const before = await answers(copy.calls);
+    const run = spawnSync('npx', ['tsx', 'services/survey/src/metrics/rebuildCommand.ts'], {
+      cwd: join(__dirname, '../../../..'),
+      env: { ...process.env, NATS_URL: nats.url, SURVEY_DATABASE_URL: copy.url, LOG_LEVEL: 'info' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout).toContain('metrics rebuilt from the first event');
+    expect(await answers(copy.calls)).toEqual(before);
+    const refused = spawnSync('npx', ['tsx', 'services/survey/src/metrics/rebuildCommand.ts'], { cwd: join(__dirname, '../../../..'), env: { ...process.env, NATS_URL: nats.url, SURVEY_DATABASE_URL: 'pglite://memory' }, encoding: 'utf8' });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^rebuild:metrics: configuration error: SURVEY_DATABASE_URL/);
+  });
+
+  it('gauges its position and lag for Prometheus', async () => {
+    const registry = new Registry();
+    registerProjectionGauges(registry, nc, live.projection, 'CC_EVENTS');
+    const text = await registry.metrics();
+    expect(text).toMatch(new RegExp(`^survey_metrics_projected_sequence ${history.length + sofiasWeek().length}$`, 'm'));
+    expect(text).toMatch(/^survey_metrics_lag_events 0$/m);
   });
 
   it('rebuilt into embedded PGlite, gives identical figures', async () => {
