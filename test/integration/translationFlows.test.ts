@@ -130,6 +130,23 @@ describeIfApertium('translation flows', () => {
     expect((await readEvents(nc, { filter: `cc.${t}.conversation.MessageTranslated` })).length).toBe(2);
   });
 
+  it('translates what the customer wrote before any agent held the conversation, once one does', async () => {
+    const t = `tr-${randomUUID().slice(0, 8)}`;
+    const agentId = 'sofia';
+    const profile = { agentId, displayName: agentId, skills: [], languages: ['es'], capacity: { chat: 3 }, calendar: undefined, translationEnabled: true, teamIds: [] };
+    await unary(presence, presence.upsertAgent, { profile }, as(t));
+    const id = randomUUID();
+    await unary(conversation, conversation.startConversation, { conversationId: id, channel: Channel.CHANNEL_CHAT, customerId: 'cust-1', language: 'en', region: 'eu', subject: '' }, as(t, 'cust-1'));
+    const early = await post(t, id, AuthorKind.AUTHOR_KIND_CUSTOMER, 'My order has not arrived and I need help with it', 'c1');
+    // Nobody to translate for yet: the message waits untranslated, with no failure recorded.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await readEvents(nc, { filter: `cc.${t}.conversation.>` })).map((e) => e.subject.split('.').pop())).not.toContain('MessageTranslationFailed');
+    await unary(conversation, conversation.assignAgent, { conversationId: id, agentId, reason: 'test', decision: undefined }, as(t));
+    const [forAgent] = await eventsOf(t, id, 'MessageTranslated', 1);
+    expect(forAgent).toMatchObject({ messageId: early.messageId, sourceLanguage: 'en', targetLanguage: 'es' });
+    expect(String(forAgent!.text)).toMatch(/pedido|orden/i);
+  });
+
   it('records a provider failure, keeps the original, and translates on a retry', async () => {
     const t = `tr-${randomUUID().slice(0, 8)}`;
     await unary(translation, translation.setTenantSettings, { settings: { enabled: true, provider: 'libretranslate', glossary: ['Acme'] } }, as(t));

@@ -97,7 +97,7 @@ describe('visitor routes', () => {
     expect(answered.statusCode).toBe(204);
     expect(answered.headers).toMatchObject({
       'access-control-allow-origin': EVIL,
-      'access-control-allow-methods': 'GET, POST',
+      'access-control-allow-methods': 'GET, POST, PUT',
       'access-control-allow-headers': 'Content-Type, Authorization, X-Request-Id',
       'access-control-max-age': '600',
     });

@@ -14,7 +14,7 @@ export interface CorsPolicy {
 const VISITOR_PATH = /^\/v1\/visitor\//;
 const SESSION_PATH = '/v1/visitor/sessions';
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
-const VISITOR_METHODS = ['GET', 'POST'];
+const VISITOR_METHODS = ['GET', 'POST', 'PUT'];
 const STAFF_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const VISITOR_HEADERS = ['Content-Type', 'Authorization', 'X-Request-Id'];
 const STAFF_HEADERS = [...VISITOR_HEADERS, 'X-API-Key', 'Last-Event-ID'];

@@ -1,7 +1,7 @@
 import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
 import { decodeCloudEvent, startWorkConsumer } from '@contactcenter/infra/events';
-import { ConversationServiceClient, MessagePosted } from '@contactcenter/proto/conversation/v1';
+import { AgentAssigned, AuthorKind, ConversationServiceClient, MessagePosted } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient } from '@contactcenter/proto/presence/v1';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -27,6 +27,8 @@ export interface TranslationWorkerDeps {
 
 const ACTOR = 'translation';
 const RETRY_DELAYS_MS = [2_000, 10_000, 60_000, 300_000];
+/** How many of the customer's latest messages a newly assigned agent gets translated. */
+const CATCH_UP_MESSAGES = 20;
 
 /**
  * Translates conversations as their messages are posted. One durable
@@ -37,7 +39,7 @@ const RETRY_DELAYS_MS = [2_000, 10_000, 60_000, 300_000];
  * translation recorded on a later attempt follows it.
  */
 export class TranslationWorker {
-  private consumer: { stop(): void } | undefined;
+  private readonly consumers: { stop(): void }[] = [];
   private readonly conversation: ConversationServiceClient;
   private readonly presence: PresenceServiceClient;
 
@@ -47,15 +49,18 @@ export class TranslationWorker {
   }
 
   async start(): Promise<void> {
-    this.consumer = await startWorkConsumer(
-      this.deps.nc,
-      { durable: this.deps.durable ?? 'translation-worker', filterSubject: 'cc.*.conversation.MessagePosted', ackWaitMs: 30_000, maxDeliver: this.deps.maxAttempts + 1 },
-      (m) => this.handle(m),
+    const durable = this.deps.durable ?? 'translation-worker';
+    const maxDeliver = this.deps.maxAttempts + 1;
+    this.consumers.push(
+      await startWorkConsumer(this.deps.nc, { durable, filterSubject: 'cc.*.conversation.MessagePosted', ackWaitMs: 30_000, maxDeliver }, (m) => this.handle(m)),
+      // A customer may write before any agent holds the conversation: then there is nobody to translate for
+      // yet, and those messages are translated when an agent is assigned (or takes it over by transfer).
+      await startWorkConsumer(this.deps.nc, { durable: `${durable}-assignments`, filterSubject: 'cc.*.conversation.AgentAssigned', ackWaitMs: 60_000, maxDeliver }, (m) => this.handleAssigned(m)),
     );
   }
 
   async stop(): Promise<void> {
-    this.consumer?.stop();
+    for (const c of this.consumers) c.stop();
     this.conversation.close();
     this.presence.close();
   }
@@ -73,6 +78,27 @@ export class TranslationWorker {
       else m.nak(RETRY_DELAYS_MS[Math.min(m.info.deliveryCount - 1, RETRY_DELAYS_MS.length - 1)]);
     } catch (err) {
       this.deps.logger.warn({ err, tenant_id: tenantId, conversation_id: conversationId, attempt: m.info.deliveryCount }, 'message not translated yet; retried later');
+      m.nak(RETRY_DELAYS_MS[Math.min(m.info.deliveryCount - 1, RETRY_DELAYS_MS.length - 1)]);
+    }
+  }
+
+  /** An agent took the conversation: the customer's latest messages are translated for them (each language once). */
+  private async handleAssigned(m: JsMsg): Promise<void> {
+    let tenantId = '';
+    let conversationId = '';
+    try {
+      const event = decodeCloudEvent(m);
+      tenantId = String(event.tenantid ?? m.subject.split('.')[1]);
+      conversationId = AgentAssigned.fromJSON(event.data).conversationId;
+      const c = this.conversation;
+      const { messages } = await unary(c, c.getConversation, { conversationId, includeNotes: false }, { tenantId, actorId: ACTOR });
+      const earlier = messages.filter((msg) => msg.authorKind === AuthorKind.AUTHOR_KIND_CUSTOMER).slice(-CATCH_UP_MESSAGES);
+      let done = true;
+      for (const message of earlier) done = (await this.translateMessage(tenantId, { conversationId, message, occurredAt: message.postedAt }, m.info.deliveryCount)) && done;
+      if (done) m.ack();
+      else m.nak(RETRY_DELAYS_MS[Math.min(m.info.deliveryCount - 1, RETRY_DELAYS_MS.length - 1)]);
+    } catch (err) {
+      this.deps.logger.warn({ err, tenant_id: tenantId, conversation_id: conversationId, attempt: m.info.deliveryCount }, 'earlier messages not translated for the new agent yet; retried later');
       m.nak(RETRY_DELAYS_MS[Math.min(m.info.deliveryCount - 1, RETRY_DELAYS_MS.length - 1)]);
     }
   }
