@@ -389,7 +389,7 @@ async function measureAssignments(natsUrl: string, dbUrl: string, cleanups: (() 
   const ids = Array.from({ length: CONVERSATIONS }, () => randomUUID());
   const enqueueing = bounded(CONVERSATIONS, CONCURRENCY, 'conversations queued', async (i) => {
     const conversationId = ids[i]!;
-    await unary(conversations, conversations.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `c-${i}`, language: 'en', region: 'eu', subject: '' }, as(`c-${i}`));
+    await unary(conversations, conversations.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `c-${i}`, language: 'en', region: 'eu', subject: '', invitationId: '' }, as(`c-${i}`));
     firstEnqueueAt ||= performance.now();
     await unary(routing, routing.enqueueConversation, { conversationId, queueId: 'support' }, as(`c-${i}`));
     enqueued++;

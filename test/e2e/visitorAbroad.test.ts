@@ -219,7 +219,8 @@ describeIfApertium('journey 1: a visitor abroad, in her own language', () => {
     const wanted: [string, (e: Json) => boolean][] = [
       ['InvitationSent', (e) => e.type === TYPE('engagement', 'InvitationSent') && e.data.invitationId === invitationId],
       ['InvitationAccepted', (e) => e.type === TYPE('engagement', 'InvitationAccepted') && e.data.invitationId === invitationId && e.data.conversationId === conversationId],
-      ['ConversationStarted', (e) => e.type === CONVERSATION('ConversationStarted') && e.subject === conversationId],
+      // The invitation is part of the conversation's own history, not only of the engagement events.
+      ['ConversationStarted from the invitation', (e) => e.type === CONVERSATION('ConversationStarted') && e.subject === conversationId && e.data.invitationId === invitationId],
       ['AgentAssigned via translation', (e) => e.type === CONVERSATION('AgentAssigned') && e.subject === conversationId && /translated/.test(e.data.reason) && e.data.decision?.candidates?.some((c: Json) => c.agentId === 'tom' && c.chosen && c.viaTranslation)],
       ['MessageTranslated es→en', (e) => e.type === CONVERSATION('MessageTranslated') && e.subject === conversationId && e.data.messageId === customerMessageId && e.data.targetLanguage === 'en'],
       ['MessageTranslated en→es', (e) => e.type === CONVERSATION('MessageTranslated') && e.subject === conversationId && e.data.messageId === agentMessageId && e.data.targetLanguage === 'es'],
@@ -242,8 +243,8 @@ describeIfApertium('journey 1: a visitor abroad, in her own language', () => {
     const at = (name: string) => stream.findIndex(wanted.find(([n]) => n === name)![1]);
     // In the order they happened. The gateway records the acceptance once the conversation it started exists,
     // so InvitationAccepted follows ConversationStarted; routing may assign before or after it.
-    expect(at('InvitationSent')).toBeLessThan(at('ConversationStarted'));
-    expect(at('ConversationStarted')).toBeLessThan(at('InvitationAccepted'));
+    expect(at('InvitationSent')).toBeLessThan(at('ConversationStarted from the invitation'));
+    expect(at('ConversationStarted from the invitation')).toBeLessThan(at('InvitationAccepted'));
     const order = wanted.map(([name]) => name).filter((n) => !n.startsWith('Invitation')).map(at);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     const positions = stream.map((e) => e.position);

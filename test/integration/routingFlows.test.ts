@@ -52,7 +52,7 @@ describe('routing flows', () => {
 
   async function start(tenantId: string, language = 'en', queueId?: string): Promise<string> {
     const conversationId = randomUUID();
-    await unary(conversation, conversation.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `cust-${conversationId.slice(0, 6)}`, language, region: 'eu', subject: '' }, as(tenantId, 'visitor'));
+    await unary(conversation, conversation.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `cust-${conversationId.slice(0, 6)}`, language, region: 'eu', subject: '', invitationId: '' }, as(tenantId, 'visitor'));
     if (queueId) await unary(routing, routing.enqueueConversation, { conversationId, queueId }, as(tenantId, 'visitor'));
     return conversationId;
   }

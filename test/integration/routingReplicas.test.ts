@@ -95,7 +95,7 @@ describe('routing: two replicas, hundreds of conversations, one replica killed',
     const ids = Array.from({ length: CONVERSATIONS }, () => randomUUID());
     await Promise.all(
       ids.map(async (conversationId, i) => {
-        await unary(conversation, conversation.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `c-${i}`, language: 'en', region: 'eu', subject: '' }, as(`c-${i}`));
+        await unary(conversation, conversation.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `c-${i}`, language: 'en', region: 'eu', subject: '', invitationId: '' }, as(`c-${i}`));
         const r = routing[i % 2]!;
         await unary(r, r.enqueueConversation, { conversationId, queueId: 'support' }, as(`c-${i}`));
       }),

@@ -85,7 +85,7 @@ describeIfApertium('translation flows', () => {
     await unary(presence, presence.upsertAgent, { profile }, as(tenantId));
     await unary(presence, presence.setAgentStatus, { agentId, status: AgentStatus.AGENT_STATUS_ONLINE, customStatus: '' }, as(tenantId));
     const conversationId = randomUUID();
-    await unary(conversation, conversation.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: 'cust-1', language: customerLanguage, region: 'eu', subject: '' }, as(tenantId, 'cust-1'));
+    await unary(conversation, conversation.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: 'cust-1', language: customerLanguage, region: 'eu', subject: '', invitationId: '' }, as(tenantId, 'cust-1'));
     await unary(conversation, conversation.assignAgent, { conversationId, agentId, reason: 'test', decision: undefined }, as(tenantId));
     return conversationId;
   }
@@ -136,7 +136,7 @@ describeIfApertium('translation flows', () => {
     const profile = { agentId, displayName: agentId, skills: [], languages: ['es'], capacity: { chat: 3 }, calendar: undefined, translationEnabled: true, teamIds: [] };
     await unary(presence, presence.upsertAgent, { profile }, as(t));
     const id = randomUUID();
-    await unary(conversation, conversation.startConversation, { conversationId: id, channel: Channel.CHANNEL_CHAT, customerId: 'cust-1', language: 'en', region: 'eu', subject: '' }, as(t, 'cust-1'));
+    await unary(conversation, conversation.startConversation, { conversationId: id, channel: Channel.CHANNEL_CHAT, customerId: 'cust-1', language: 'en', region: 'eu', subject: '', invitationId: '' }, as(t, 'cust-1'));
     const early = await post(t, id, AuthorKind.AUTHOR_KIND_CUSTOMER, 'My order has not arrived and I need help with it', 'c1');
     // Nobody to translate for yet: the message waits untranslated, with no failure recorded.
     await new Promise((r) => setTimeout(r, 1_500));

@@ -70,7 +70,7 @@ describe.each(backends)('ConversationService on $name', (backend) => {
 
   const as = (tenantId: string, actorId = 'agent-1'): CallOptions => ({ tenantId, actorId, deadlineMs: 10_000 });
   const start = (tenant: string, extra: Partial<{ conversationId: string; channel: Channel; customerId: string; language: string }> = {}) =>
-    unary(client, client.startConversation, { conversationId: '', channel: Channel.CHANNEL_CHAT, customerId: 'cust-1', language: 'en', region: 'eu', subject: 'Late delivery', ...extra }, as(tenant));
+    unary(client, client.startConversation, { conversationId: '', channel: Channel.CHANNEL_CHAT, customerId: 'cust-1', language: 'en', region: 'eu', subject: 'Late delivery', invitationId: '', ...extra }, as(tenant));
   const post = (tenant: string, conversationId: string, text: string, extra: Partial<{ authorKind: AuthorKind; clientMessageId: string; expectedRevision: number }> = {}) =>
     unary(client, client.postMessage, { conversationId, authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER, authorId: 'cust-1', text, attachments: [], clientMessageId: '', language: '', cannedResponseId: '', ...extra }, as(tenant));
   const revisionOf = (tenant: string, id: string) => stores.events.streamRevision(conversationStreamId(tenant, id));

@@ -34,7 +34,7 @@ type ConversationCommandOf<Type extends string, Data> = Command<
 /** `conversationId` is required here: the caller picks one when the client did not. */
 export type StartConversation = ConversationCommandOf<
   'StartConversation',
-  { channel: Channel; customerId: string; language: string; region: string; subject: string }
+  { channel: Channel; customerId: string; language: string; region: string; subject: string; invitationId?: string }
 >;
 
 export type PostMessage = ConversationCommandOf<

@@ -49,6 +49,7 @@ export const startData = {
   language: 'pt-BR',
   region: 'eu-west',
   subject: 'Where is my order?',
+  invitationId: '',
 };
 
 export const started = (at: Date = now) => event('ConversationStarted', { tenantId, ...startData, occurredAt: at });

@@ -26,6 +26,12 @@ describe('StartConversation', () => {
       ]);
   });
 
+  it('records the proactive invitation the visitor accepted, as part of the conversation', () => {
+    spec.given([]).when(start({ invitationId: 'inv-7' })).then([event('ConversationStarted', { tenantId, ...startData, invitationId: 'inv-7' })]);
+    spec.given([]).when(start({ invitationId: 'inv 7' })).thenRejectsField('invitation_id');
+    spec.given([started()]).when(start({ invitationId: 'inv-7' })).thenThrows(IllegalStateError, 'already started with other data');
+  });
+
   it('is idempotent: a retry with the same id and data writes nothing, even later on', () => {
     spec.given([started()]).when(start()).thenNothingHappens();
     spec.given([started(), queued()]).when(start({}, { now: new Date(now.getTime() + 5000) })).thenNothingHappens();

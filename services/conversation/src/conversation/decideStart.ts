@@ -24,6 +24,7 @@ export function decideStart(command: StartConversation, state: ConversationState
   requireLanguageTag('language', data.language);
   optionalId('region', data.region);
   optionalLine('subject', data.subject, limits.subjectChars);
+  const invitationId = optionalId('invitation_id', data.invitationId ?? '');
 
   if (state.status !== 'initial') {
     const started = state.details;
@@ -34,7 +35,8 @@ export function decideStart(command: StartConversation, state: ConversationState
       started.customerId === data.customerId &&
       started.language === data.language &&
       started.region === data.region &&
-      started.subject === data.subject;
+      started.subject === data.subject &&
+      (started.invitationId ?? '') === invitationId;
     if (sameStart) return [];
     throw new IllegalStateError(`conversation "${data.conversationId}" was already started with other data`);
   }
@@ -49,6 +51,7 @@ export function decideStart(command: StartConversation, state: ConversationState
       region: data.region,
       subject: data.subject,
       occurredAt: occurredAt(command),
+      invitationId,
     }),
   ];
 }

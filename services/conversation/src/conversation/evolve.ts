@@ -32,6 +32,7 @@ function apply(state: ConversationState, event: ConversationEvent): Conversation
         language: data.language,
         region: data.region,
         subject: data.subject,
+        invitationId: data.invitationId,
         startedAt: at,
         updatedAt: at,
         queueId: '',

@@ -9,6 +9,8 @@ export type ConversationDetails = Readonly<{
   language: string;
   region: string;
   subject: string;
+  /** The proactive invitation it came from ('' when none; absent in states from before invitations were recorded). */
+  invitationId?: string;
   startedAt: Date;
   /** Time of the latest event. */
   updatedAt: Date;

@@ -37,7 +37,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
       const res = await unary(
         client,
         client.startConversation,
-        { conversationId: b.conversationId ?? '', channel: channels.fromRest(b.channel), customerId: b.customerId, language: b.language, region: b.region ?? '', subject: b.subject ?? '' },
+        { conversationId: b.conversationId ?? '', channel: channels.fromRest(b.channel), customerId: b.customerId, language: b.language, region: b.region ?? '', subject: b.subject ?? '', invitationId: '' },
         callOptions(request, p),
       );
       return reply.code(201).send(res.result);

@@ -126,7 +126,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
       const started = await unary(
         conversation,
         conversation.startConversation,
-        { conversationId: '', channel: Channel.CHANNEL_CHAT, customerId: p.subject, language: request.body?.language ?? '', region: '', subject: '' },
+        { conversationId: '', channel: Channel.CHANNEL_CHAT, customerId: p.subject, language: request.body?.language ?? '', region: '', subject: '', invitationId: found.invitation.invitationId },
         callOptions(request, p),
       );
       const conversationId = started.result!.conversationId;

@@ -102,7 +102,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
       const res = await unary(
         conversation,
         conversation.startConversation,
-        { conversationId: '', channel: channels.fromRest(b.channel ?? 'chat'), customerId: p.subject, language: b.language, region: '', subject: b.subject ?? '' },
+        { conversationId: '', channel: channels.fromRest(b.channel ?? 'chat'), customerId: p.subject, language: b.language, region: '', subject: b.subject ?? '', invitationId: '' },
         callOptions(request, p),
       );
       const conversationId = res.result!.conversationId;

@@ -59,6 +59,8 @@ export interface StartConversationRequest {
   language: string;
   region: string;
   subject: string;
+  /** The proactive invitation the visitor accepted to start it ('' when none). */
+  invitationId: string;
 }
 
 export interface StartConversationResponse {
@@ -414,7 +416,7 @@ export const CommandResult: MessageFns<CommandResult> = {
 };
 
 function createBaseStartConversationRequest(): StartConversationRequest {
-  return { conversationId: "", channel: 0, customerId: "", language: "", region: "", subject: "" };
+  return { conversationId: "", channel: 0, customerId: "", language: "", region: "", subject: "", invitationId: "" };
 }
 
 export const StartConversationRequest: MessageFns<StartConversationRequest> = {
@@ -436,6 +438,9 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
     }
     if (message.subject !== "") {
       writer.uint32(50).string(message.subject);
+    }
+    if (message.invitationId !== "") {
+      writer.uint32(58).string(message.invitationId);
     }
     return writer;
   },
@@ -501,6 +506,14 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
             message.subject = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.invitationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -529,6 +542,11 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
       language: isSet(object.language) ? globalThis.String(object.language) : "",
       region: isSet(object.region) ? globalThis.String(object.region) : "",
       subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+      invitationId: isSet(object.invitationId)
+        ? globalThis.String(object.invitationId)
+        : isSet(object.invitation_id)
+        ? globalThis.String(object.invitation_id)
+        : "",
     };
   },
 
@@ -552,6 +570,9 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
     if (message.subject !== "") {
       obj.subject = message.subject;
     }
+    if (message.invitationId !== "") {
+      obj.invitationId = message.invitationId;
+    }
     return obj;
   },
 
@@ -566,6 +587,7 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
     message.language = object.language ?? "";
     message.region = object.region ?? "";
     message.subject = object.subject ?? "";
+    message.invitationId = object.invitationId ?? "";
     return message;
   },
 };

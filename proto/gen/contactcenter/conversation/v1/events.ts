@@ -32,7 +32,14 @@ export interface ConversationStarted {
   language: string;
   region: string;
   subject: string;
-  occurredAt: Date | undefined;
+  occurredAt:
+    | Date
+    | undefined;
+  /**
+   * The proactive invitation the visitor accepted to start it ('' when none):
+   * the invitation is part of the conversation's own history.
+   */
+  invitationId: string;
 }
 
 export interface MessagePosted {
@@ -225,6 +232,7 @@ function createBaseConversationStarted(): ConversationStarted {
     region: "",
     subject: "",
     occurredAt: undefined,
+    invitationId: "",
   };
 }
 
@@ -253,6 +261,9 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(66).fork()).join();
+    }
+    if (message.invitationId !== "") {
+      writer.uint32(74).string(message.invitationId);
     }
     return writer;
   },
@@ -334,6 +345,14 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
             message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.invitationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -372,6 +391,11 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      invitationId: isSet(object.invitationId)
+        ? globalThis.String(object.invitationId)
+        : isSet(object.invitation_id)
+        ? globalThis.String(object.invitation_id)
+        : "",
     };
   },
 
@@ -401,6 +425,9 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
+    if (message.invitationId !== "") {
+      obj.invitationId = message.invitationId;
+    }
     return obj;
   },
 
@@ -417,6 +444,7 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
     message.region = object.region ?? "";
     message.subject = object.subject ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
+    message.invitationId = object.invitationId ?? "";
     return message;
   },
 };

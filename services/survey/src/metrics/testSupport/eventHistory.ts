@@ -145,7 +145,7 @@ export function* eventHistory(options: HistoryOptions): Generator<HistoryEvent> 
       }
       engagement('InvitationAccepted', t, { conversationId });
     }
-    conversation('ConversationStarted', t, ConversationStarted.toJSON({ conversationId, tenantId, channel, customerId: customer, language: 'en', region, subject: '', occurredAt: new Date(t) }) as Record<string, unknown>);
+    conversation('ConversationStarted', t, ConversationStarted.toJSON({ conversationId, tenantId, channel, customerId: customer, language: 'en', region, subject: '', invitationId: '', occurredAt: new Date(t) }) as Record<string, unknown>);
     t += 5 * S;
     message(t, AuthorKind.AUTHOR_KIND_CUSTOMER, customer);
     if (chance(0.25)) message((t += 3 * S), AuthorKind.AUTHOR_KIND_BOT, 'faq-bot');

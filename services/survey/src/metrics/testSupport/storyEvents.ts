@@ -34,7 +34,7 @@ export class StoryEvents {
   ) {}
 
   start(at: string, channel = Channel.CHANNEL_CHAT) {
-    return this.add('ConversationStarted', at, ConversationStarted.toJSON({ conversationId: this.conversationId, tenantId: this.tenantId, channel, customerId: 'cust', language: 'pt-BR', region: this.region, subject: '', occurredAt: new Date(at) }));
+    return this.add('ConversationStarted', at, ConversationStarted.toJSON({ conversationId: this.conversationId, tenantId: this.tenantId, channel, customerId: 'cust', language: 'pt-BR', region: this.region, subject: '', invitationId: '', occurredAt: new Date(at) }));
   }
   customer(at: string) {
     return this.message(at, AuthorKind.AUTHOR_KIND_CUSTOMER, 'cust');
