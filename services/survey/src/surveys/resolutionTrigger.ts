@@ -1,8 +1,7 @@
 import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
-import { decodeCloudEvent, startWorkConsumer } from '@contactcenter/infra/events';
+import { startWorkConsumer } from '@contactcenter/infra/events';
 import { ConversationResolved, ConversationServiceClient, ConversationStatus } from '@contactcenter/proto/conversation/v1';
-import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { sendsOnResolve, surveyFor } from './surveyDefinition';
 import type { SurveyStore } from './surveyStore';
@@ -41,32 +40,25 @@ export class ResolutionTrigger {
   async start(): Promise<void> {
     this.consumer = await startWorkConsumer(
       this.deps.nc,
-      { durable: this.deps.durable ?? 'survey-resolution-trigger', filterSubject: 'cc.*.conversation.ConversationResolved', ackWaitMs: 30_000, maxDeliver: -1 },
-      (m) => this.handle(m),
+      {
+        durable: this.deps.durable ?? 'survey-resolution-trigger',
+        filterSubject: 'cc.*.conversation.ConversationResolved',
+        ackWaitMs: 30_000,
+        maxDeliver: -1,
+        retryDelaysMs: RETRY_MS,
+        logger: this.deps.logger,
+        pending: 'survey not sent',
+      },
+      async ({ tenantId, data }) => {
+        const waitMs = await this.sendDue(tenantId, ConversationResolved.fromJSON(data));
+        return waitMs > 0 ? { retryInMs: waitMs } : 'done';
+      },
     );
   }
 
   async stop(): Promise<void> {
     this.consumer?.stop();
     this.conversation.close();
-  }
-
-  private async handle(m: JsMsg): Promise<void> {
-    let tenantId = '';
-    let conversationId = '';
-    try {
-      const event = decodeCloudEvent(m);
-      tenantId = String(event.tenantid ?? m.subject.split('.')[1]);
-      const resolved = ConversationResolved.fromJSON(event.data);
-      conversationId = resolved.conversationId;
-      const waitMs = await this.sendDue(tenantId, resolved);
-      if (waitMs > 0) m.nak(waitMs);
-      else m.ack();
-    } catch (err) {
-      const delay = RETRY_MS[Math.min(m.info.deliveryCount - 1, RETRY_MS.length - 1)]!;
-      this.deps.logger.warn({ err, tenant_id: tenantId, conversation_id: conversationId, attempt: m.info.deliveryCount }, 'survey not sent yet; retried later');
-      m.nak(delay);
-    }
   }
 
   /** Sends the surveys that are due; returns how long until the next one is (0: none left). */

@@ -1,9 +1,8 @@
 import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
-import { decodeCloudEvent, startWorkConsumer } from '@contactcenter/infra/events';
+import { startWorkConsumer, type WorkItem, type WorkOutcome } from '@contactcenter/infra/events';
 import { AgentAssigned, AuthorKind, ConversationServiceClient, MessagePosted } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient } from '@contactcenter/proto/presence/v1';
-import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { LanguageDetector } from '../detection/detectLanguage';
 import type { TenantSettingsStore } from '../settings/tenantSettings';
@@ -50,12 +49,18 @@ export class TranslationWorker {
 
   async start(): Promise<void> {
     const durable = this.deps.durable ?? 'translation-worker';
-    const maxDeliver = this.deps.maxAttempts + 1;
+    const common = { ackWaitMs: 30_000, maxDeliver: this.deps.maxAttempts + 1, retryDelaysMs: RETRY_DELAYS_MS, logger: this.deps.logger };
     this.consumers.push(
-      await startWorkConsumer(this.deps.nc, { durable, filterSubject: 'cc.*.conversation.MessagePosted', ackWaitMs: 30_000, maxDeliver }, (m) => this.handle(m)),
+      await startWorkConsumer(this.deps.nc, { ...common, durable, filterSubject: 'cc.*.conversation.MessagePosted', pending: 'message not translated' }, (item) =>
+        this.translatePosted(item),
+      ),
       // A customer may write before any agent holds the conversation: then there is nobody to translate for
       // yet, and those messages are translated when an agent is assigned (or takes it over by transfer).
-      await startWorkConsumer(this.deps.nc, { durable: `${durable}-assignments`, filterSubject: 'cc.*.conversation.AgentAssigned', ackWaitMs: 60_000, maxDeliver }, (m) => this.handleAssigned(m)),
+      await startWorkConsumer(
+        this.deps.nc,
+        { ...common, ackWaitMs: 60_000, durable: `${durable}-assignments`, filterSubject: 'cc.*.conversation.AgentAssigned', pending: 'earlier messages not translated for the new agent' },
+        (item) => this.translateForAssignee(item),
+      ),
     );
   }
 
@@ -65,42 +70,19 @@ export class TranslationWorker {
     this.presence.close();
   }
 
-  private async handle(m: JsMsg): Promise<void> {
-    let tenantId = '';
-    let conversationId = '';
-    try {
-      const event = decodeCloudEvent(m);
-      tenantId = String(event.tenantid ?? m.subject.split('.')[1]);
-      const data = MessagePosted.fromJSON(event.data);
-      conversationId = data.conversationId;
-      const done = await this.translateMessage(tenantId, data, m.info.deliveryCount);
-      if (done) m.ack();
-      else m.nak(RETRY_DELAYS_MS[Math.min(m.info.deliveryCount - 1, RETRY_DELAYS_MS.length - 1)]);
-    } catch (err) {
-      this.deps.logger.warn({ err, tenant_id: tenantId, conversation_id: conversationId, attempt: m.info.deliveryCount }, 'message not translated yet; retried later');
-      m.nak(RETRY_DELAYS_MS[Math.min(m.info.deliveryCount - 1, RETRY_DELAYS_MS.length - 1)]);
-    }
+  private async translatePosted({ tenantId, data, attempt }: WorkItem): Promise<WorkOutcome> {
+    return (await this.translateMessage(tenantId, MessagePosted.fromJSON(data), attempt)) ? 'done' : 'retry';
   }
 
   /** An agent took the conversation: the customer's latest messages are translated for them (each language once). */
-  private async handleAssigned(m: JsMsg): Promise<void> {
-    let tenantId = '';
-    let conversationId = '';
-    try {
-      const event = decodeCloudEvent(m);
-      tenantId = String(event.tenantid ?? m.subject.split('.')[1]);
-      conversationId = AgentAssigned.fromJSON(event.data).conversationId;
-      const c = this.conversation;
-      const { messages } = await unary(c, c.getConversation, { conversationId, includeNotes: false }, { tenantId, actorId: ACTOR });
-      const earlier = messages.filter((msg) => msg.authorKind === AuthorKind.AUTHOR_KIND_CUSTOMER).slice(-CATCH_UP_MESSAGES);
-      let done = true;
-      for (const message of earlier) done = (await this.translateMessage(tenantId, { conversationId, message, occurredAt: message.postedAt }, m.info.deliveryCount)) && done;
-      if (done) m.ack();
-      else m.nak(RETRY_DELAYS_MS[Math.min(m.info.deliveryCount - 1, RETRY_DELAYS_MS.length - 1)]);
-    } catch (err) {
-      this.deps.logger.warn({ err, tenant_id: tenantId, conversation_id: conversationId, attempt: m.info.deliveryCount }, 'earlier messages not translated for the new agent yet; retried later');
-      m.nak(RETRY_DELAYS_MS[Math.min(m.info.deliveryCount - 1, RETRY_DELAYS_MS.length - 1)]);
-    }
+  private async translateForAssignee({ tenantId, data, attempt }: WorkItem): Promise<WorkOutcome> {
+    const { conversationId } = AgentAssigned.fromJSON(data);
+    const c = this.conversation;
+    const { messages } = await unary(c, c.getConversation, { conversationId, includeNotes: false }, { tenantId, actorId: ACTOR });
+    const earlier = messages.filter((msg) => msg.authorKind === AuthorKind.AUTHOR_KIND_CUSTOMER).slice(-CATCH_UP_MESSAGES);
+    let done = true;
+    for (const message of earlier) done = (await this.translateMessage(tenantId, { conversationId, message, occurredAt: message.postedAt }, attempt)) && done;
+    return done ? 'done' : 'retry';
   }
 
   /** True when the outcome is recorded for good; false to try again later. */
