@@ -3,6 +3,8 @@
  * (Debian: apertium-apy, apertium-eng-spa). Without them the suite fails in
  * CI and is skipped with a printed reason elsewhere.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { LruTranslationCache } from '../memory/lruTranslationCache';
 import { apertiumTestPlan, startApertiumServer, type ApertiumServer } from '../../../../scripts/apertiumServer';
 import { translate } from '../translator';
@@ -86,7 +88,15 @@ suite('ApertiumApyProvider against a real APY', () => {
     const gone = new ApertiumApyProvider({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 2_000 });
     await expect(gone.supportedPairs()).rejects.toMatchObject({ failure: 'network' });
     await expect(gone.supportedPairs()).rejects.toBeInstanceOf(ProviderError);
-    const slow = new ApertiumApyProvider({ baseUrl: apy.url, timeoutMs: 1 });
-    await expect(slow.supportedPairs()).rejects.toBeInstanceOf(ProviderTimeoutError);
+    // Silent: accepts the connection and never answers (a 1 ms timeout against the real APY raced its answer).
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const slow = new ApertiumApyProvider({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 200 });
+      await expect(slow.supportedPairs()).rejects.toBeInstanceOf(ProviderTimeoutError);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });
