@@ -18,7 +18,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { freshPostgresDatabase } from '../support/postgres';
 import { measureConversationLoad } from './conversationLoad';
+import { emptySample, rateOf, timed, type Sample } from './support/closedLoop';
 import { percentile } from './support/percentile';
+import { rawEventTable } from './support/rawBaselines';
 
 const WRITERS = 8;
 const STREAMS_PER_WRITER = 250;
@@ -27,31 +29,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = { append: 2_000, raw: 1_600, rawNoXid: 1_000 };
 const PAGE = 500;
 
-type Phase = { name: string; ops: number; seconds: number; latenciesMs: number[] };
+type Phase = Sample & { name: string };
 
-/** Runs `op` in `writers` concurrent loops for `ms`, recording each call's latency (into `into` when given). */
-async function timed(name: string, writers: number, ms: number, op: (writer: number, i: number) => Promise<unknown>, into?: Phase): Promise<Phase> {
-  const latenciesMs = into?.latenciesMs ?? [];
-  const before = latenciesMs.length;
-  const started = performance.now();
-  const deadline = started + ms;
-  await Promise.all(
-    Array.from({ length: writers }, async (_, w) => {
-      for (let i = 0; performance.now() < deadline; i++) {
-        const t0 = performance.now();
-        await op(w, i);
-        latenciesMs.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  if (!into) return { name, ops: latenciesMs.length - before, seconds, latenciesMs };
-  into.ops += latenciesMs.length - before;
-  into.seconds += seconds;
-  return into;
-}
-
-const emptyPhase = (name: string): Phase => ({ name, ops: 0, seconds: 0, latenciesMs: [] });
+const emptyPhase = (name: string): Phase => ({ name, ...emptySample() });
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 const percentDelta = (a: number, b: number) => `${round(Math.abs(1 - a / b) * 100, 1)}% ${a <= b ? 'slower' : 'faster'}`;
@@ -80,13 +60,7 @@ function appendOp(store: EventStore): Op {
 }
 
 async function rawInsertOp(pool: pg.Pool, table: string, withXid: boolean): Promise<Op> {
-  await pool.query(`CREATE TABLE ${table} (
-    position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    ${withXid ? 'transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),' : ''}
-    stream_id text NOT NULL, revision bigint NOT NULL CHECK (revision >= 0), event_id uuid NOT NULL UNIQUE,
-    type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL DEFAULT '{}', recorded_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (stream_id, revision))`);
-  if (withXid) await pool.query(`CREATE INDEX ON ${table} (transaction_id, position)`);
+  const insert = await rawEventTable(pool, table, { withXid });
   const revisions = new Map<string, number>();
   let round = 0;
   return async (w: number, i: number) => {
@@ -95,12 +69,7 @@ async function rawInsertOp(pool: pg.Pool, table: string, withXid: boolean): Prom
     const revision = (revisions.get(stream) ?? -1) + 1;
     revisions.set(stream, revision);
     const { data, metadata } = payload(w, i);
-    // Prepared (named), as the adapter's statements are: the comparison is then about the SQL, not parsing.
-    await pool.query({
-      name: `insert_${table}`,
-      text: `INSERT INTO ${table} (stream_id, revision, event_id, type, data, metadata) VALUES ($1, $2, $3, $4, $5, $6)`,
-      values: [stream, revision, randomUUID(), 'MessagePosted', JSON.stringify(data), JSON.stringify(metadata)],
-    });
+    await insert({ streamId: stream, revision, eventId: randomUUID(), type: 'MessagePosted', data, metadata });
   };
 }
 
@@ -143,20 +112,20 @@ async function main() {
       raw: await rawInsertOp(pool, 'bench_raw_events', true),
       rawNoXid: await rawInsertOp(pool, 'bench_raw_events_no_xid', false),
     };
-    for (const op of Object.values(ops)) await timed('warm-up', WRITERS, 400, op);
+    for (const op of Object.values(ops)) await timed(emptySample(), WRITERS, 400, op);
     const append = emptyPhase('adapter appendToStream (1 event)');
     const raw = emptyPhase('raw INSERT, same table shape');
     const noXid = emptyPhase('raw INSERT, no transaction_id column/index');
     for (let round = 0; round < ROUNDS; round++) {
-      await timed(append.name, WRITERS, ROUND_MS.append, ops.append, append);
-      await timed(raw.name, WRITERS, ROUND_MS.raw, ops.raw, raw);
-      await timed(noXid.name, WRITERS, ROUND_MS.rawNoXid, ops.rawNoXid, noXid);
+      await timed(append, WRITERS, ROUND_MS.append, ops.append);
+      await timed(raw, WRITERS, ROUND_MS.raw, ops.raw);
+      await timed(noXid, WRITERS, ROUND_MS.rawNoXid, ops.rawNoXid);
     }
     const reads = await benchLogReads(store, pool);
     const readModels = await connectSql(db.url);
     const load = await measureConversationLoad(store, readModels).finally(() => readModels.close());
 
-    const rate = (p: Phase) => p.ops / p.seconds;
+    const rate = rateOf;
     const rows = [append, raw, noXid].map((p) => {
       const sorted = [...p.latenciesMs].sort((a, b) => a - b);
       return { phase: p.name, ops: p.ops, 'ops/s': round(rate(p), 0), 'p50 ms': round(percentile(sorted, 50)), 'p99 ms': round(percentile(sorted, 99)) };

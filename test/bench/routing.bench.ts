@@ -33,7 +33,9 @@ import { route } from '../../services/routing/src/domain/route';
 import { servingOrder, type Waiting } from '../../services/routing/src/domain/waiting';
 import { freshNats } from '../support/nats';
 import { freshPostgresDatabase } from '../support/postgres';
+import { emptySample, rateOf, timed, type Sample } from './support/closedLoop';
 import { percentile } from './support/percentile';
+import { natsEcho, rawEventTable } from './support/rawBaselines';
 
 const positive = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -189,73 +191,39 @@ function measureDecisions() {
 
 // ---------------------------------------------------------------- 3. baselines
 
-type Phase = { ops: number; seconds: number; latenciesMs: number[] };
-const emptyPhase = (): Phase => ({ ops: 0, seconds: 0, latenciesMs: [] });
-const rate = (p: Phase) => p.ops / p.seconds;
-
-/** Runs `op` in `writers` concurrent loops for `ms`, adding to `into`. */
-async function timed(into: Phase, writers: number, ms: number, op: (writer: number) => Promise<unknown>): Promise<void> {
-  const before = into.latenciesMs.length;
-  const started = performance.now();
-  const deadline = started + ms;
-  await Promise.all(
-    Array.from({ length: writers }, async (_, w) => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        await op(w);
-        into.latenciesMs.push(performance.now() - t0);
-      }
-    }),
-  );
-  into.ops += into.latenciesMs.length - before;
-  into.seconds += (performance.now() - started) / 1000;
-}
-
 interface Baselines {
-  natsSequential: Phase;
-  natsConcurrent: Phase;
-  pgInserts: Phase;
+  natsSequential: Sample;
+  natsConcurrent: Sample;
+  pgInserts: Sample;
   run(): Promise<void>;
   close(): Promise<void>;
 }
 
 async function baselines(natsUrl: string, dbUrl: string): Promise<Baselines> {
-  const responder = await connect({ servers: natsUrl });
-  const requester = await connect({ servers: natsUrl });
-  responder.subscribe('bench.rr', { callback: (_err, msg) => void msg.respond(msg.data) });
-  await responder.flush();
+  const echo = await natsEcho(natsUrl, 'bench.rr');
   const payload = new TextEncoder().encode(JSON.stringify({ conversationId: randomUUID(), agentId: 'agent-1', channel: 'chat', padding: 'x'.repeat(160) }));
-  const request = () => requester.request('bench.rr', payload, { timeout: 10_000 });
+  const request = () => echo.request(payload);
 
   const pool = new pg.Pool({ connectionString: dbUrl, max: 8 });
   pool.on('error', () => undefined); // connections cut when the database is dropped at the end
-  await pool.query(`CREATE TABLE bench_raw_events (
-    position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
-    stream_id text NOT NULL, revision bigint NOT NULL CHECK (revision >= 0), event_id uuid NOT NULL UNIQUE,
-    type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL DEFAULT '{}', recorded_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (stream_id, revision))`);
-  await pool.query('CREATE INDEX ON bench_raw_events (transaction_id, position)');
+  const insertRow = await rawEventTable(pool, 'bench_raw_events');
   let n = 0;
   const insert = () =>
-    pool.query({
-      name: 'insert_bench_raw_events',
-      text: 'INSERT INTO bench_raw_events (stream_id, revision, event_id, type, data, metadata) VALUES ($1, $2, $3, $4, $5, $6)',
-      values: [`raw-${n}`, n++, randomUUID(), 'AgentAssigned', JSON.stringify({ conversationId: randomUUID(), agentId: 'agent-1' }), JSON.stringify({ tenant: TENANT })],
-    });
+    insertRow({ streamId: `raw-${n}`, revision: n++, eventId: randomUUID(), type: 'AgentAssigned', data: { conversationId: randomUUID(), agentId: 'agent-1' }, metadata: { tenant: TENANT } });
 
   const b: Baselines = {
-    natsSequential: emptyPhase(),
-    natsConcurrent: emptyPhase(),
-    pgInserts: emptyPhase(),
+    natsSequential: emptySample(),
+    natsConcurrent: emptySample(),
+    pgInserts: emptySample(),
     run: async () => {
-      await timed(emptyPhase(), 8, 300, insert); // warm-up: connections, prepared statement
-      await timed(emptyPhase(), 1, 300, request);
+      await timed(emptySample(), 8, 300, insert); // warm-up: connections, prepared statement
+      await timed(emptySample(), 1, 300, request);
       await timed(b.natsSequential, 1, 2_000, request);
       await timed(b.natsConcurrent, CONCURRENCY, 2_000, request);
       await timed(b.pgInserts, 8, 2_000, insert);
     },
     close: async () => {
-      await Promise.allSettled([responder.close(), requester.close(), pool.end()]);
+      await Promise.allSettled([echo.close(), pool.end()]);
     },
   };
   return b;
@@ -485,9 +453,9 @@ async function main() {
       { figure: 'assignments/s, first enqueue to last assignment', value: `${round(e2e.assignmentsPerSecond, 1)} over ${round(e2e.windowSeconds, 1)} s` },
       { figure: 'assignments/s, middle 80%', value: round(e2e.middleAssignmentsPerSecond, 1) },
       { figure: 'time to first assignment', value: `${round(e2e.timeToFirstAssignmentMs, 0)} ms` },
-      { figure: 'NATS request/reply: sequential p50, rate', value: `${round(natsRrP50, 3)} ms, ${round(rate(base.natsSequential), 0)}/s` },
-      { figure: `NATS request/reply: ${CONCURRENCY} in flight`, value: `${round(rate(base.natsConcurrent), 0)}/s` },
-      { figure: 'PostgreSQL raw INSERT, 8 writers', value: `${round(rate(base.pgInserts), 0)}/s` },
+      { figure: 'NATS request/reply: sequential p50, rate', value: `${round(natsRrP50, 3)} ms, ${round(rateOf(base.natsSequential), 0)}/s` },
+      { figure: `NATS request/reply: ${CONCURRENCY} in flight`, value: `${round(rateOf(base.natsConcurrent), 0)}/s` },
+      { figure: 'PostgreSQL raw INSERT, 8 writers', value: `${round(rateOf(base.pgInserts), 0)}/s` },
     ];
     process.stdout.write(`\nrouting benchmark: tenant ${TENANT}, ${round((performance.now() - started) / 1000, 0)} s in all\n`);
     console.table(rows);
@@ -511,11 +479,11 @@ async function main() {
       setup_failures: e2e.setupFailures,
       service_warnings: e2e.warnings.reduce((sum, [, n]) => sum + n, 0),
       nats_rr_p50_ms: round(natsRrP50, 4),
-      nats_rr_seq_per_s: round(rate(base.natsSequential), 1),
-      nats_rr_per_s: round(rate(base.natsConcurrent), 1),
-      pg_inserts_per_s: round(rate(base.pgInserts), 1),
-      assignments_per_s_vs_nats_rr: round(e2e.assignmentsPerSecond / rate(base.natsConcurrent), 5),
-      assignments_per_s_vs_pg_insert: round(e2e.assignmentsPerSecond / rate(base.pgInserts), 4),
+      nats_rr_seq_per_s: round(rateOf(base.natsSequential), 1),
+      nats_rr_per_s: round(rateOf(base.natsConcurrent), 1),
+      pg_inserts_per_s: round(rateOf(base.pgInserts), 1),
+      assignments_per_s_vs_nats_rr: round(e2e.assignmentsPerSecond / rateOf(base.natsConcurrent), 5),
+      assignments_per_s_vs_pg_insert: round(e2e.assignmentsPerSecond / rateOf(base.pgInserts), 4),
       decision_p50_vs_nats_rr_p50: round(decisions.all.p50 / natsRrP50, 3),
       decision_p99_vs_nats_rr_p50: round(decisions.all.p99 / natsRrP50, 3),
       runtime_s: round((performance.now() - started) / 1000, 0),

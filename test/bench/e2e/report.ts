@@ -14,7 +14,7 @@ import { log } from './progressLog';
 import { round } from './round';
 import type { ServiceWarnings } from './serviceWarnings';
 import { settings } from './settings';
-import { latencyOf, rateOf } from './timedLoops';
+import { latencyOf, rateOf } from '../support/closedLoop';
 
 export interface RunOutcome {
   warmup: PhaseResult;

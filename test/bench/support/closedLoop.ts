@@ -1,5 +1,5 @@
-/** Closed-loop sampling for the baselines: how many calls of an operation complete, and how long each took. */
-import { percentile, sortedAscending } from '../support/percentile';
+/** Closed-loop sampling for the benchmarks: how many calls of an operation complete, and how long each took. */
+import { percentile, sortedAscending } from './percentile';
 
 export type Sample = { ops: number; seconds: number; latenciesMs: number[] };
 
@@ -10,16 +10,16 @@ export const latencyOf = (s: Sample) => {
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 };
 
-/** Runs `op` in `workers` concurrent loops for `ms`, adding to `into`. */
-export async function timed(into: Sample, workers: number, ms: number, op: () => Promise<unknown>): Promise<void> {
+/** Runs `op` in `workers` concurrent loops for `ms`, adding to `into`; `op` gets its worker number and its call number in that worker. */
+export async function timed(into: Sample, workers: number, ms: number, op: (worker: number, i: number) => Promise<unknown>): Promise<void> {
   const before = into.latenciesMs.length;
   const t0 = performance.now();
   const deadline = t0 + ms;
   await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (performance.now() < deadline) {
+    Array.from({ length: workers }, async (_, w) => {
+      for (let i = 0; performance.now() < deadline; i++) {
         const t = performance.now();
-        await op();
+        await op(w, i);
         into.latenciesMs.push(performance.now() - t);
       }
     }),
