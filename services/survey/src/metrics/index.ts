@@ -15,15 +15,13 @@ import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { metricsConfig } from './metricsConfig';
 import { metricsCalls, type MetricsCalls } from './metricsGrpc';
-import { MetricsProjection } from './projection/metricsProjection';
+import { METRICS_PROJECTION, MetricsProjection } from './projection/metricsProjection';
 import { registerProjectionGauges } from './projectionGauges';
 import { MetricsSettingsStore } from './settings/settingsStore';
 import { MetricsStore } from './store/metricsStore';
 
 export { metricsConfig } from './metricsConfig';
 
-/** The projection's checkpoint name in the metrics database. */
-const METRICS_PROJECTION = 'survey-metrics';
 export type { MetricsCalls } from './metricsGrpc';
 
 export interface StartMetricsOptions {
@@ -51,9 +49,8 @@ export async function startMetrics(options: StartMetricsOptions): Promise<Metric
   const { config, logger } = options;
   const store = await MetricsStore.open(config.SURVEY_DATABASE_URL);
   if (config.SURVEY_DATABASE_URL === 'pglite://memory') logger.warn('metrics database in memory (SURVEY_DATABASE_URL unset): figures are rebuilt from the first event at every start');
-  const name = METRICS_PROJECTION;
   const projection = config.SURVEY_METRICS_PROJECTION
-    ? new MetricsProjection({ nc: options.nc, store, logger: logger.child({ part: 'metrics' }), name, stream: options.stream, batchSize: config.SURVEY_METRICS_BATCH })
+    ? new MetricsProjection({ nc: options.nc, store, logger: logger.child({ part: 'metrics' }), name: METRICS_PROJECTION, stream: options.stream, batchSize: config.SURVEY_METRICS_BATCH })
     : undefined;
   if (projection && options.registry) registerProjectionGauges(options.registry, options.nc, projection, options.stream ?? DEFAULT_STREAM);
   try {
@@ -63,7 +60,7 @@ export async function startMetrics(options: StartMetricsOptions): Promise<Metric
     throw err;
   }
   return {
-    calls: metricsCalls({ settings: new MetricsSettingsStore(options.kv), store, projection: name, now: options.now }),
+    calls: metricsCalls({ settings: new MetricsSettingsStore(options.kv), store, projection: METRICS_PROJECTION, now: options.now }),
     projection,
     close: async () => {
       await projection?.stop();

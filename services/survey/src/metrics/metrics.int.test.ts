@@ -256,11 +256,14 @@ describe('survey metrics on NATS JetStream and PostgreSQL', () => {
 
   it('drops a republished event (same conversation revision, new message id) instead of counting it again', async () => {
     const before = await answers(live.calls);
-    const transfer = history.find((e) => e.type === 'ConversationTransferred')!;
+    // One of acme's transfers: the first query covers acme's whole history, so a double count would show.
+    const transfer = history.find((e) => e.type === 'ConversationTransferred' && e.tenantId === 'acme')!;
     const seq = await publishHistory(nc, [{ ...transfer, id: `${transfer.id}-again` }]);
     expect(await live.projection.waitFor(seq, 30_000)).toBe(true);
     const after = await answers(live.calls);
     expect(after.map((a) => a.rows)).toEqual(before.map((b) => b.rows));
+    const everything = { from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-04-30T00:00:00Z'), bucket: MetricsBucket.METRICS_BUCKET_WEEK };
+    expect(sum(await overGrpc('acme', everything), 'transfers')).toBe(count('ConversationTransferred', 'acme'));
   });
 
   it('applies settings at query time: new conversion tags and business hours recompute history', async () => {
@@ -291,6 +294,8 @@ describe('survey metrics on NATS JetStream and PostgreSQL', () => {
 
     await expect(unary(client, client.putMetricsSettings, { settings: { ...wanted, fcrWindowDays: 120 } }, as('newcomer'))).rejects.toMatchObject({ name: 'ValidationError', field: 'settings.fcr_window_days' });
     await expect(unary(client, client.putMetricsSettings, { settings: { ...wanted, timeZone: 'Mars/Base' } }, as('newcomer'))).rejects.toBeInstanceOf(ValidationError);
+    // Refused settings change nothing.
+    expect((await unary(client, client.getMetricsSettings, {}, as('newcomer'))).settings).toEqual(put.settings);
   });
 
   it('rejects bad queries with INVALID_ARGUMENT', async () => {

@@ -10,6 +10,7 @@ import type { MetricsProjection } from './projection/metricsProjection';
  * stream not projected yet), read at scrape time.
  */
 export function registerProjectionGauges(registry: Registry, nc: NatsConnection, projection: MetricsProjection, stream: string): void {
+  let manager: ReturnType<typeof jetstreamManager> | undefined;
   new Gauge({
     name: 'survey_metrics_projected_sequence',
     help: 'Last events-stream sequence committed to the metrics database by this replica',
@@ -23,7 +24,10 @@ export function registerProjectionGauges(registry: Registry, nc: NatsConnection,
     help: 'Events in the stream that the metrics projection has not committed yet',
     registers: [registry],
     async collect() {
-      const info = await (await jetstreamManager(nc)).streams.info(stream).catch(() => undefined);
+      manager ??= jetstreamManager(nc);
+      const info = await manager
+        .then((jsm) => jsm.streams.info(stream))
+        .catch(() => void (manager = undefined)); // no figure this scrape; a fresh manager on the next
       if (info) this.set(Math.max(0, info.state.last_seq - projection.projectedThrough));
     },
   });

@@ -117,6 +117,19 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  *   factOf({ type: 'contactcenter.conversation.v1.ConversationResolved', tenantid: 'acme', sequence: '7', data: { conversationId: 'c-1', occurredAt: '2026-03-29T10:00:00Z' } });
  *   // { kind: 'conversation', tenantId: 'acme', conversationId: 'c-1', sequence: 7, entry: { k: 'resolve', t: 1774778400000 } }
  */
+const ENGAGEMENT_TYPES = new Set(['InvitationSent', 'InvitationAccepted']);
+
+/**
+ * Whether an event on `cc.<tenant>.<context>.<Type>` can become a fact:
+ * read off the subject, so the projection decodes only what it uses (the
+ * stream also carries presence, routing and conversation events no figure needs).
+ */
+export function isMetricsSubject(natsSubject: string): boolean {
+  const [, , context, type = ''] = natsSubject.split('.');
+  if (context === 'conversation') return Object.hasOwn(conversationBuilders, type);
+  return context === 'engagement' && ENGAGEMENT_TYPES.has(type);
+}
+
 export function factOf(event: EventEnvelope, natsSubject = ''): MetricsFact | undefined {
   const tenantId = str(event.tenantid) || natsSubject.split('.')[1] || '';
   const ceTime = Date.parse(str(event.time));

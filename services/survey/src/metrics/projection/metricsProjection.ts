@@ -4,7 +4,7 @@ import { decodeCloudEvent, DEFAULT_STREAM } from '@contactcenter/infra/events';
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { MetricsStore } from '../store/metricsStore';
-import { factOf, type MetricsFact } from './eventFacts';
+import { factOf, isMetricsSubject, type MetricsFact } from './eventFacts';
 
 export interface MetricsProjectionOptions {
   nc: NatsConnection;
@@ -43,6 +43,9 @@ const IDLE_FLUSH_MS = 200;
  *   await projection.caughtUp(10_000);
  *   await projection.stop();
  */
+/** The projection's default checkpoint name in the metrics database. */
+export const METRICS_PROJECTION = 'survey-metrics';
+
 export class MetricsProjection {
   readonly name: string;
   private readonly stream: string;
@@ -55,7 +58,7 @@ export class MetricsProjection {
   private readonly pauses = new Set<() => void>();
 
   constructor(private readonly options: MetricsProjectionOptions) {
-    this.name = options.name ?? 'survey-metrics';
+    this.name = options.name ?? METRICS_PROJECTION;
     this.stream = options.stream ?? DEFAULT_STREAM;
     this.batchSize = options.batchSize ?? 2_000;
   }
@@ -208,6 +211,7 @@ export class MetricsProjection {
     if (fresh.length === 0) return;
     const facts: MetricsFact[] = [];
     for (const m of fresh) {
+      if (!isMetricsSubject(m.subject)) continue;
       try {
         const fact = factOf(decodeCloudEvent(m), m.subject);
         if (fact) facts.push(fact);

@@ -73,7 +73,11 @@ export class MetricsStore {
     await this.sql.transaction(async (tx) => {
       // First, so that a concurrent writer waits on this row and then finds it moved.
       const moved = await tx.query('UPDATE survey_metrics_checkpoints SET stream_seq = $3, updated_at = now() WHERE name = $1 AND stream_seq = $2 RETURNING name', [name, fromSeq, toSeq]);
-      if (moved.rows.length === 0) throw new ConcurrencyError(`metrics projection ${name}`, String(fromSeq), 'a checkpoint moved by another writer');
+      if (moved.rows.length === 0) {
+        // Another writer moved the checkpoint: say where to, so the log shows how far ahead it is.
+        const { rows } = await tx.query<{ stream_seq: string }>('SELECT stream_seq FROM survey_metrics_checkpoints WHERE name = $1', [name]);
+        throw new ConcurrencyError(`metrics projection ${name}`, String(fromSeq), rows[0]?.stream_seq ?? 'no checkpoint');
+      }
       if (byConversation.size > 0) await this.writeTimelines(tx, [...byConversation.values()]);
       if (invitations.size > 0) await writeInvitations(tx, [...invitations.values()]);
     });
@@ -134,13 +138,15 @@ export class MetricsStore {
          WHERE tenant_id = $1 AND sent_at >= $2 AND sent_at < $3`,
         range,
       );
+      // The accepted invitations' conversations come from the rows just read, not a second scan of the table.
+      const accepted = [...new Set(invitations.rows.map((r) => r.conversation_id).filter((id) => id !== ''))];
       const timelines = await tx.query<{ conversation_id: string; timeline: string }>(
         `SELECT conversation_id, timeline FROM survey_metrics_conversations
          WHERE tenant_id = $1 AND conversation_id IN (
-           SELECT conversation_id FROM survey_metrics_activity WHERE tenant_id = $1 AND day BETWEEN $4::date AND $5::date
+           SELECT conversation_id FROM survey_metrics_activity WHERE tenant_id = $1 AND day BETWEEN $2::date AND $3::date
            UNION
-           SELECT conversation_id FROM survey_metrics_invitations WHERE tenant_id = $1 AND sent_at >= $2 AND sent_at < $3 AND conversation_id <> '')`,
-        [...range, utcDay(fromMs), utcDay(endMs - 1)],
+           SELECT unnest($4::text[]))`,
+        [tenantId, utcDay(fromMs), utcDay(endMs - 1), accepted],
       );
       return {
         projectedThrough,
