@@ -1,4 +1,5 @@
-import { hostPort, runService, string } from '@contactcenter/infra';
+import { createGrpcClient, hostPort, runService, string } from '@contactcenter/infra';
+import { ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import { openStateBucket } from '@contactcenter/infra/kv';
 import { SurveyServiceService } from '@contactcenter/proto/survey/v1';
 import { metricsConfig, startMetrics } from './metrics';
@@ -23,15 +24,15 @@ runService(
     const { config, logger } = rt;
     const kv = await openStateBucket(rt.nats, config.SURVEY_BUCKET, 'survey');
     const store = new SurveyStore(kv);
-    const surveys = surveyCalls({ store, conversationAddress: config.CONVERSATION_GRPC_ADDR });
-    const trigger = new ResolutionTrigger({ nc: rt.nats, store, conversationAddress: config.CONVERSATION_GRPC_ADDR, logger });
+    const conversation = createGrpcClient(ConversationServiceClient, config.CONVERSATION_GRPC_ADDR);
+    const trigger = new ResolutionTrigger({ nc: rt.nats, store, conversation, logger });
     await trigger.start();
     const metrics = await startMetrics({ nc: rt.nats, kv, logger, config, registry: rt.metrics.registry });
-    rt.grpc.addService(SurveyServiceService, { ...surveys.calls, ...metrics.calls });
+    rt.grpc.addService(SurveyServiceService, { ...surveyCalls({ store, conversation }), ...metrics.calls });
     rt.onShutdown('metrics', () => metrics.close());
     rt.onShutdown('surveys', async () => {
       await trigger.stop();
-      surveys.close();
+      conversation.close();
     });
   },
 );

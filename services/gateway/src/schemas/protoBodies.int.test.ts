@@ -5,7 +5,8 @@
  * written" is read back through the gateway. The other peers point at a
  * port nothing listens on.
  */
-import { connectNats, createLogger, GrpcServer, type NatsConnection } from '@contactcenter/infra';
+import { connectNats, createGrpcClient, createLogger, GrpcServer, type NatsConnection } from '@contactcenter/infra';
+import { ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import { openStateBucket } from '@contactcenter/infra/kv';
 import { RoutingServiceService } from '@contactcenter/proto/routing/v1';
 import { SurveyServiceService } from '@contactcenter/proto/survey/v1';
@@ -26,7 +27,7 @@ const CLOSED = '127.0.0.1:1';
 let server: TestNats;
 let nats: NatsConnection;
 let grpc: GrpcServer;
-let surveys: ReturnType<typeof surveyCalls>;
+let conversationClient: ConversationServiceClient;
 let peers: ReturnType<typeof connectPeers>;
 let app: FastifyInstance;
 
@@ -38,8 +39,8 @@ beforeAll(async () => {
   // Only the queue and survey-definition calls run here: they touch the store, not the router, offers or peers.
   const routingStore = await RoutingStore.open(nats, `routing_${RUN}`);
   grpc.addService(RoutingServiceService, routingGrpc({ store: routingStore, router: {} as never, offers: {} as never, peers: {} as never }));
-  surveys = surveyCalls({ store: new SurveyStore(await openStateBucket(nats, `survey_${RUN}`, 'survey')), conversationAddress: CLOSED });
-  grpc.addService(SurveyServiceService, surveys.calls);
+  conversationClient = createGrpcClient(ConversationServiceClient, CLOSED);
+  grpc.addService(SurveyServiceService, surveyCalls({ store: new SurveyStore(await openStateBucket(nats, `survey_${RUN}`, 'survey')), conversation: conversationClient }));
   const port = await grpc.listen('127.0.0.1', 0);
   grpc.markServing();
   const local = `127.0.0.1:${port}`;
@@ -50,7 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   peers?.close();
-  surveys?.close();
+  conversationClient?.close();
   await grpc?.shutdown(1_000);
   await nats?.close();
   await server?.stop();

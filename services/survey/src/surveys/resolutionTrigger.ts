@@ -1,15 +1,16 @@
-import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
+import { unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
 import { startWorkConsumer } from '@contactcenter/infra/events';
-import { ConversationResolved, ConversationServiceClient, ConversationStatus } from '@contactcenter/proto/conversation/v1';
+import { ConversationResolved, ConversationStatus, type ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { sendsOnResolve, surveyFor } from './surveyDefinition';
+import { sendsOnResolve, surveyRequest } from './surveyDefinition';
 import type { SurveyStore } from './surveyStore';
 
 export interface ResolutionTriggerDeps {
   nc: NatsConnection;
   store: SurveyStore;
-  conversationAddress: string;
+  /** The conversation service (the caller owns and closes the client). */
+  conversation: ConversationServiceClient;
   logger: Logger;
   now?: () => number;
   /** Durable consumer shared by every survey replica. */
@@ -33,7 +34,7 @@ export class ResolutionTrigger {
   private readonly now: () => number;
 
   constructor(private readonly deps: ResolutionTriggerDeps) {
-    this.conversation = createGrpcClient(ConversationServiceClient, deps.conversationAddress);
+    this.conversation = deps.conversation;
     this.now = deps.now ?? Date.now;
   }
 
@@ -58,7 +59,6 @@ export class ResolutionTrigger {
 
   async stop(): Promise<void> {
     this.consumer?.stop();
-    this.conversation.close();
   }
 
   /** Sends the surveys that are due; returns how long until the next one is (0: none left). */
@@ -80,10 +80,8 @@ export class ResolutionTrigger {
         nextMs = nextMs === 0 ? wait : Math.min(nextMs, wait);
         continue;
       }
-      const sent = surveyFor(survey, conversation.language);
       try {
-        const request = { conversationId: conversation.conversationId, surveyId: survey.surveyId, surveyVersion: survey.version, ...sent, trigger: 'resolved', editWindowSeconds: survey.editWindowSeconds };
-        await unary(c, c.requestSurvey, request, as);
+        await unary(c, c.requestSurvey, surveyRequest(survey, conversation, 'resolved'), as);
         this.deps.logger.info({ tenant_id: tenantId, conversation_id: conversation.conversationId, survey_id: survey.surveyId }, 'survey sent');
       } catch (err) {
         // Reopened between the read and the send: nothing to send any more.

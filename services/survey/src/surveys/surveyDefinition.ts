@@ -112,3 +112,15 @@ export function sendsOnResolve(s: SurveyDefinition, channel: Channel, resolvedAt
   if (!s.enabled || !s.sendOnResolveChannels.includes(channel)) return undefined;
   return new Date(resolvedAt.getTime() + s.delaySeconds * 1000);
 }
+
+/** What the conversation service records when `s` is sent in a conversation: the questions in one language, the version, the edit window. */
+export function surveyRequest(s: SurveyDefinition, conversation: { conversationId: string; language: string }, trigger: 'resolved' | 'agent') {
+  return {
+    conversationId: conversation.conversationId,
+    surveyId: s.surveyId,
+    surveyVersion: s.version,
+    ...surveyFor(s, conversation.language),
+    trigger,
+    editWindowSeconds: s.editWindowSeconds,
+  };
+}

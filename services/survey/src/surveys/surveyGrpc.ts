@@ -1,8 +1,8 @@
-import { createGrpcClient, requireTenantId, unary, type AsyncService, type CallContext } from '@contactcenter/infra';
+import { requireTenantId, unary, type AsyncService, type CallContext } from '@contactcenter/infra';
 import { IllegalStateError, NotFoundError, ValidationError } from '@contactcenter/infra/errors';
-import { ConversationServiceClient, ConversationStatus } from '@contactcenter/proto/conversation/v1';
+import type { ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import type { SurveyServiceServer } from '@contactcenter/proto/survey/v1';
-import { requireSurveyId, surveyFor, validateSurveyDefinition } from './surveyDefinition';
+import { requireSurveyId, surveyRequest, validateSurveyDefinition } from './surveyDefinition';
 import type { SurveyStore } from './surveyStore';
 
 type SurveyCalls = Pick<
@@ -23,17 +23,14 @@ function requireConversationId(value: string): string {
  * the conversation (the conversation service checks ranges, ownership,
  * resolution and the edit window, so the rules live in one aggregate).
  */
-export function surveyCalls(deps: { store: SurveyStore; conversationAddress: string; now?: () => Date }): {
-  calls: AsyncService<SurveyCalls>;
-  close(): void;
-} {
+export function surveyCalls(deps: { store: SurveyStore; conversation: ConversationServiceClient; now?: () => Date }): AsyncService<SurveyCalls> {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
-  const conversation = createGrpcClient(ConversationServiceClient, deps.conversationAddress);
+  const { conversation } = deps;
   const tenant = (ctx: CallContext) => requireTenantId(ctx.tenantId);
   const as = (ctx: CallContext) => ({ tenantId: ctx.tenantId, actorId: ctx.actorId || 'survey', requestId: ctx.requestId });
 
-  const calls: AsyncService<SurveyCalls> = {
+  return {
     putSurvey: async (req, ctx) => ({ survey: await store.put(tenant(ctx), validateSurveyDefinition(req.survey), now()) }),
     getSurvey: async (req, ctx) => ({ survey: await store.require(tenant(ctx), requireSurveyId(req.surveyId)) }),
     listSurveys: async (_req, ctx) => ({ surveys: await store.list(tenant(ctx)) }),
@@ -46,13 +43,10 @@ export function surveyCalls(deps: { store: SurveyStore; conversationAddress: str
       const survey = await store.require(tenant(ctx), requireSurveyId(req.surveyId));
       if (!survey.enabled) throw new IllegalStateError(`survey "${survey.surveyId}" is disabled`);
       const c = conversation;
+      // For the customer's language; the conversation service itself refuses an unresolved conversation.
       const { conversation: found } = await unary(c, c.getConversation, { conversationId, includeNotes: false }, as(ctx));
       if (!found) throw new NotFoundError('conversation', conversationId);
-      if (found.status !== ConversationStatus.CONVERSATION_STATUS_RESOLVED) {
-        throw new IllegalStateError(`conversation "${conversationId}" is not resolved: surveys follow a resolution`);
-      }
-      const sent = surveyFor(survey, found.language);
-      const { result } = await unary(c, c.requestSurvey, { conversationId, surveyId: survey.surveyId, surveyVersion: survey.version, ...sent, trigger: 'agent', editWindowSeconds: survey.editWindowSeconds }, as(ctx));
+      const { result } = await unary(c, c.requestSurvey, surveyRequest(survey, found, 'agent'), as(ctx));
       return { revision: result?.revision ?? 0 };
     },
     submitSurveyResponse: async (req, ctx) => {
@@ -64,5 +58,4 @@ export function surveyCalls(deps: { store: SurveyStore; conversationAddress: str
       return { revision: res.result?.revision ?? 0, responseRevision: res.responseRevision, editableUntil: res.editableUntil };
     },
   };
-  return { calls, close: () => conversation.close() };
 }

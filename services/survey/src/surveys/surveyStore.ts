@@ -33,12 +33,12 @@ export class SurveyStore {
   }
 
   async list(tenantId: string): Promise<SurveyDefinition[]> {
-    const out: SurveyDefinition[] = [];
-    for await (const key of await this.kv.keys(`survey.${tenantId}.*`)) {
-      const found = await this.get(tenantId, key.slice(`survey.${tenantId}.`.length));
-      if (found) out.push(found);
-    }
-    return out.sort((a, b) => a.surveyId.localeCompare(b.surveyId));
+    const prefix = `survey.${tenantId}.`;
+    const ids: string[] = [];
+    for await (const key of await this.kv.keys(`${prefix}*`)) ids.push(key.slice(prefix.length));
+    // Read at once, not one after another: the resolution trigger lists them for every resolved conversation.
+    const found = await Promise.all(ids.map((id) => this.get(tenantId, id)));
+    return found.filter((s): s is SurveyDefinition => s !== undefined).sort((a, b) => a.surveyId.localeCompare(b.surveyId));
   }
 
   async delete(tenantId: string, surveyId: string): Promise<void> {
