@@ -1,5 +1,5 @@
 import { ValidationError } from '@contactcenter/infra/errors';
-import { matchRule, messageFor, validateRules, type InvitationRule, type PageActivity } from './invitationRules';
+import { matchRule, messageFor, validateRules, wildcardMatches, type InvitationRule, type PageActivity } from './invitationRules';
 
 const rule = (over: Partial<InvitationRule> = {}): InvitationRule => ({
   ruleId: 'checkout',
@@ -26,6 +26,27 @@ describe('invitation rules', () => {
     const any = rule({ ruleId: 'any', urlPattern: '*', minCartValue: 0, minTimeOnPageSeconds: 0 });
     expect(matchRule([rule(), any], page())?.ruleId).toBe('checkout');
     expect(matchRule([rule({ urlPattern: 'https://shop.example/a.b' })], page({ url: 'https://shop.example/aXb' }))).toBeUndefined();
+  });
+
+  it('matches * as any run of characters, the same as an anchored .* regular expression', () => {
+    expect(wildcardMatches('https://shop.example/*/checkout', 'https://shop.example/de/checkout')).toBe(true);
+    expect(wildcardMatches('ab*ba', 'aba')).toBe(false); // prefix and suffix may not overlap
+    expect(wildcardMatches('a*b*c', 'acb')).toBe(false); // pieces in order
+    expect(wildcardMatches('exact', 'exact')).toBe(true);
+    expect(wildcardMatches('exact', 'exactly')).toBe(false);
+    // Against the regular expression it replaces, on every short pattern and text over a small alphabet.
+    const words = (n: number, alphabet: string): string[] => (n === 0 ? [''] : words(n - 1, alphabet).flatMap((w) => [w, ...[...alphabet].map((c) => w + c)]));
+    const patterns = [...new Set(words(4, 'ab*'))];
+    const texts = [...new Set(words(5, 'ab'))];
+    for (const pattern of patterns) {
+      const regex = new RegExp(`^${pattern.split('*').join('.*')}$`);
+      for (const text of texts) if (wildcardMatches(pattern, text) !== regex.test(text)) throw new Error(`${pattern} on ${text}`);
+    }
+  });
+
+  it('answers a pattern that makes a regular expression backtrack, against a long URL', () => {
+    // With `.*` this took seconds and one more "*a" over a minute, blocking every tenant's requests.
+    expect(wildcardMatches('*a*a*a*a*a*a*b', `https://shop.example/${'a'.repeat(2_000)}`)).toBe(false);
   });
 
   it("speaks the visitor's language when it can", () => {
