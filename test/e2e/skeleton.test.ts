@@ -335,6 +335,18 @@ describe('proactive invitations', () => {
     } finally {
       await nc.close();
     }
+
+    // Two accepts at once (a double click): one conversation, never an orphan second one.
+    const maeby = await visitor();
+    const offer = (await (await report(maeby, { url: 'https://shop.example/checkout', timeOnPageSeconds: 30, cartValue: 140, currency: 'EUR' })).json()) as { invitation: { invitationId: string } };
+    const both = await Promise.all([1, 2].map(() => api(`/v1/visitor/invitations/${offer.invitation.invitationId}/accept`, { method: 'POST', token: maeby.token, body: JSON.stringify({ language: 'en' }) })));
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    // The list is a read model: wait for the first, then give a second one as long again to show up.
+    const maebys = async () =>
+      ((await (await api('/v1/conversations?pageSize=50', { token: stack.token(tenant, 'buster') })).json()) as { conversations: { customerId: string }[] }).conversations.filter((c) => c.customerId === maeby.customerId);
+    await poll(async () => ((await maebys()).length > 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await maebys()).toHaveLength(1);
   });
 });
 

@@ -123,10 +123,12 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
       // Another visitor's invitation is as unknown as one that never was.
       if (!found || found.invitation.customerId !== p.subject) throw new NotFoundError('invitation', request.params.invitationId);
       if (found.invitation.conversationId) throw new IllegalStateError(`invitation "${request.params.invitationId}" was already accepted`);
+      // The conversation's id comes from the invitation: two accepts racing (a double click, a retry after a
+      // timeout) start the same conversation once, and the loser of the compare-and-set below leaves no orphan.
       const started = await unary(
         conversation,
         conversation.startConversation,
-        { conversationId: '', channel: Channel.CHANNEL_CHAT, customerId: p.subject, language: request.body?.language ?? '', region: '', subject: '', invitationId: found.invitation.invitationId },
+        { conversationId: `inv-${found.invitation.invitationId}`, channel: Channel.CHANNEL_CHAT, customerId: p.subject, language: request.body?.language ?? '', region: '', subject: '', invitationId: found.invitation.invitationId },
         callOptions(request, p),
       );
       const conversationId = started.result!.conversationId;
