@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health';
 import { realtimeRoutes } from './routes/realtime';
 import { visitorRoutes } from './routes/visitors';
 import { surveyRoutes } from './routes/surveys';
+import { conversationOwnersOf } from './routes/ownConversation';
 import { metricsRoutes } from './routes/metrics';
 import { ApiKeys } from './store/apiKeys';
 import { CustomerProfiles } from './store/customerProfiles';
@@ -98,13 +99,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentDeskRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(adminDirectoryRoutes, { prefix: '/v1', peers: deps.peers });
-  await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys, customerProfiles });
+  // One cache of whose each conversation is, for the visitor routes and the real-time sockets alike.
+  const owners = conversationOwnersOf(deps.peers.conversation);
+  await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys, customerProfiles, owners });
   await app.register(adminRoutes, { prefix: '/v1', widgetKeys });
-  await app.register(surveyRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(surveyRoutes, { prefix: '/v1', peers: deps.peers, owners });
   await app.register(metricsRoutes, { prefix: '/v1', peers: deps.peers });
   const invitations = new InvitationStore(gatewayKv);
   await app.register(invitationRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, invitations, region: deps.region ?? 'local' });
-  await app.register(realtimeRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, limits: deps.realtimeLimits });
+  await app.register(realtimeRoutes, { prefix: '/v1', owners, nats: deps.nats, limits: deps.realtimeLimits });
   await app.register(apiKeyRoutes, { prefix: '/v1', apiKeys });
   await app.register(eventsRoutes, { prefix: '/v1', nats: deps.nats });
   const webhookStore = new WebhookStore(gatewayKv);

@@ -23,24 +23,19 @@ export async function ownConversation(
 }
 
 /**
- * Ownership checks for the visitor routes that only need to know whose a
- * conversation is (posting a message, queue position, surveys): answered
- * from a bounded cache of conversation → customer, which never changes, so
- * a visitor's message costs one gRPC call instead of two and does not load
- * the whole timeline.
+ * Whose each conversation is, for the visitor routes that need nothing else
+ * (posting a message, queue position, surveys) and for the real-time
+ * sockets: one bounded cache per gateway process of conversation → customer,
+ * which never changes, so a visitor's message costs one gRPC call instead of
+ * two and does not load the whole timeline.
  */
-export function visitorOwnership(client: ConversationServiceClient): {
-  require(request: FastifyRequest, p: Principal, conversationId: string): Promise<void>;
-  learn(tenantId: string, conversationId: string, customerId: string): void;
-} {
-  const owners = new ConversationOwners({
+export const conversationOwnersOf = (client: ConversationServiceClient): ConversationOwners =>
+  new ConversationOwners({
     fetch: async (tenantId, conversationId) =>
       (await unary(client, client.getConversation, { conversationId, includeNotes: false }, { tenantId, actorId: 'gateway' })).conversation?.customerId,
   });
-  return {
-    async require(request, p, conversationId) {
-      if ((await owners.customerOf(p.tenantId, conversationId)) !== p.subject) throw new NotFoundError('conversation', conversationId);
-    },
-    learn: (tenantId, conversationId, customerId) => owners.learn(tenantId, conversationId, customerId),
-  };
+
+/** Resolves when the conversation is the visitor's own; NOT_FOUND otherwise, as for one that does not exist. */
+export async function requireOwn(owners: ConversationOwners, p: Principal, conversationId: string): Promise<void> {
+  if ((await owners.customerOf(p.tenantId, conversationId)) !== p.subject) throw new NotFoundError('conversation', conversationId);
 }

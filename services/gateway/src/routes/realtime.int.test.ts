@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { signStaffToken } from '../../../../scripts/devToken';
 import { freshNats, type TestNats } from '../../../../test/support/nats';
-import type { Peers } from '../peers';
+import type { ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
+import { conversationOwnersOf } from './ownConversation';
 import { authPlugin } from '../plugins/auth';
 import { problemPlugin } from '../plugins/problem';
 import { realtimeRoutes } from './realtime';
@@ -49,7 +50,7 @@ beforeAll(async () => {
   app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   problemPlugin(app);
   await authPlugin(app, { secret: SECRET });
-  await app.register(realtimeRoutes, { prefix: '/v1', peers: { conversation } as unknown as Peers, nats, limits: { pingIntervalMs: PING_MS, maxFrameBytes: 2048, framesPerSecond: 50 } });
+  await app.register(realtimeRoutes, { prefix: '/v1', owners: conversationOwnersOf(conversation as unknown as ConversationServiceClient), nats, limits: { pingIntervalMs: PING_MS, maxFrameBytes: 2048, framesPerSecond: 50 } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/realtime`;

@@ -1,9 +1,8 @@
 import websocket from '@fastify/websocket';
-import { unary, UnauthorizedError, type NatsConnection } from '@contactcenter/infra';
+import { UnauthorizedError, type NatsConnection } from '@contactcenter/infra';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Peers } from '../peers';
 import { principalOfToken, type Principal } from '../plugins/auth';
-import { ConversationOwners } from '../realtime/conversationOwners';
+import type { ConversationOwners } from '../realtime/conversationOwners';
 import { DEFAULT_LIMITS, runRealtimeSession, type RealtimeLimits } from '../realtime/realtimeSession';
 
 /** The subprotocol a browser offers alongside `bearer.<token>`; the server selects it, never the token. */
@@ -11,7 +10,8 @@ export const REALTIME_PROTOCOL = 'cc.realtime.v1';
 const BEARER_PROTOCOL = 'bearer.';
 
 export interface RealtimeOptions {
-  peers: Peers;
+  /** Whose each conversation is (the gateway's one cache, shared with the visitor routes): what a visitor socket may see. */
+  owners: ConversationOwners;
   nats: NatsConnection;
   /** JetStream stream of domain events (default CC_EVENTS). */
   stream?: string;
@@ -51,13 +51,7 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions
   };
   await app.register(websocket, { options: wsOptions });
   const tokenExpiries = new WeakMap<FastifyRequest, number>();
-  const { conversation } = opts.peers;
-  const owners = new ConversationOwners({
-    fetch: async (tenantId, conversationId) => {
-      const res = await unary(conversation, conversation.getConversation, { conversationId, includeNotes: false }, { tenantId, actorId: 'gateway-realtime' });
-      return res.conversation?.customerId;
-    },
-  });
+  const { owners } = opts;
 
   app.get<{ Querystring: { after?: string } }>(
     '/realtime',

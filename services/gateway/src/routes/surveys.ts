@@ -6,7 +6,8 @@ import type { Peers } from '../peers';
 import { callOptions, requireStaff, requireVisitor } from '../plugins/auth';
 import { conversationIdParam } from '../schemas/conversation';
 import { fieldValidationError, protoBodySchema } from '../schemas/protoBodies';
-import { ownConversation, visitorOwnership } from './ownConversation';
+import { ownConversation, requireOwn } from './ownConversation';
+import type { ConversationOwners } from '../realtime/conversationOwners';
 
 const problem = { $ref: 'problem#' } as const;
 const idPattern = '^[A-Za-z0-9_-]{1,64}$';
@@ -100,9 +101,8 @@ const answersBody = {
  * resolution, delay, edit window). Ranges, ownership and the edit window are
  * checked by the services; their errors come back as problem JSON.
  */
-export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers }) {
+export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers; owners: ConversationOwners }) {
   const { conversation, survey } = opts.peers;
-  const ownership = visitorOwnership(conversation);
 
   app.get<{ Params: { conversationId: string } }>(
     '/visitor/conversations/:conversationId/surveys',
@@ -128,7 +128,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers })
     async (request) => {
       const p = await requireVisitor(request);
       const { conversationId, surveyId } = request.params;
-      await ownership.require(request, p, conversationId);
+      await requireOwn(opts.owners, p, conversationId);
       const answers = request.body.answers.map((a) => ({ questionId: a.questionId, kind: SurveyQuestionKind.SURVEY_QUESTION_KIND_UNSPECIFIED, score: a.score ?? 0, text: a.text ?? '' }));
       const res = await unary(survey, survey.submitSurveyResponse, { conversationId, surveyId, answers }, callOptions(request, p));
       return { responseRevision: res.responseRevision, editableUntil: res.editableUntil?.toISOString() ?? null };

@@ -8,7 +8,8 @@ import { channels, commandResultSchema, conversationIdParam, messageView, postMe
 import { queuePositionSchema, queuePositionView } from '../schemas/routing';
 import { profileFields, type CustomerProfiles } from '../store/customerProfiles';
 import { identityMatches, type WidgetKeys } from '../store/widgetKeys';
-import { ownConversation, visitorOwnership } from './ownConversation';
+import { ownConversation, requireOwn } from './ownConversation';
+import type { ConversationOwners } from '../realtime/conversationOwners';
 import { clientMessageIdOf, idempotencyKeyHeader } from '../schemas/idempotencyKey';
 
 const problem = { $ref: 'problem#' } as const;
@@ -25,7 +26,7 @@ type StartBody = { language: string; channel?: string; queueId?: string; subject
  * is anonymous. A visitor sees only conversations of their own customer id:
  * anything else is 404, the same as a conversation that does not exist.
  */
-export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; widgetKeys: WidgetKeys; customerProfiles: CustomerProfiles }) {
+export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; widgetKeys: WidgetKeys; customerProfiles: CustomerProfiles; owners: ConversationOwners }) {
   const { conversation, routing } = opts.peers;
 
   app.post<{ Body: SessionBody }>(
@@ -70,7 +71,6 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
 
   /** The conversation, if it is the visitor's own; 404 otherwise, so nothing about others leaks. */
   const own = (request: FastifyRequest, p: Principal, conversationId: string) => ownConversation(conversation, request, p, conversationId);
-  const ownership = visitorOwnership(conversation);
 
   app.post<{ Body: StartBody }>(
     '/visitor/conversations',
@@ -106,7 +106,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
         callOptions(request, p),
       );
       const conversationId = res.result!.conversationId;
-      ownership.learn(p.tenantId, conversationId, p.subject);
+      opts.owners.learn(p.tenantId, conversationId, p.subject);
       let revision = res.result!.revision;
       if (b.queueId) revision = (await unary(routing, routing.enqueueConversation, { conversationId, queueId: b.queueId }, callOptions(request, p))).revision;
       return reply.code(201).send({ conversationId, revision });
@@ -138,7 +138,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
     async (request, reply) => {
       const p = await requireVisitor(request);
       const clientMessageId = clientMessageIdOf(request.body.clientMessageId, request.headers['idempotency-key']);
-      await ownership.require(request, p, request.params.conversationId);
+      await requireOwn(opts.owners, p, request.params.conversationId);
       const res = await unary(
         conversation,
         conversation.postMessage,
@@ -163,7 +163,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
     { schema: { tags: ['visitors'], security, params: conversationIdParam, response: { 200: queuePositionSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireVisitor(request);
-      await ownership.require(request, p, request.params.conversationId);
+      await requireOwn(opts.owners, p, request.params.conversationId);
       return queuePositionView(await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOptions(request, p)));
     },
   );
