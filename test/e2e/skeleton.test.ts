@@ -258,6 +258,13 @@ describe('the agent desk', () => {
     expect(timeline.entries.map((e) => e.conversation.conversationId)).toContain(id);
     const foreign = (await (await api('/v1/customers/cust-h1/timeline', { token: outsider })).json()) as { entries: unknown[] };
     expect(foreign.entries).toEqual([]);
+    // A customer known by a +phone number has a timeline like any other.
+    const phone = await api('/v1/conversations', { method: 'POST', token: gavin, body: JSON.stringify({ channel: 'phone', customerId: '+4915112345678', language: 'de' }) });
+    expect(phone.status).toBe(201);
+    const byPhone = () => api(`/v1/customers/${encodeURIComponent('+4915112345678')}/timeline`, { token: gavin });
+    expect((await byPhone()).status).toBe(200);
+    // The timeline is a read model: it shows the conversation once projected.
+    await poll(async () => (((await (await byPhone()).json()) as { entries: unknown[] }).entries.length === 1 ? true : undefined));
   });
 });
 

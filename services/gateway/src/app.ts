@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health';
 import { realtimeRoutes } from './routes/realtime';
 import { visitorRoutes } from './routes/visitors';
 import { surveyRoutes } from './routes/surveys';
+import { GATEWAY_AJV } from './schemas/ajvOptions';
 import { conversationOwnersOf } from './routes/ownConversation';
 import { metricsRoutes } from './routes/metrics';
 import { ApiKeys } from './store/apiKeys';
@@ -69,8 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
-    // No type coercion: a number where a string belongs is a client error, not something to guess at.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
+    ajv: GATEWAY_AJV,
     // Trust the nearest `trustProxyHops` proxies' X-Forwarded-For (fastify's numeric form, which its types omit).
     trustProxy: deps.trustProxyHops ? (_address: string, hop: number) => hop < deps.trustProxyHops! : false,
     // Problem JSON also for what fails before routing (bad percent-encoding) or before fastify (unparseable HTTP).

@@ -3,7 +3,7 @@ import type { CommandResult } from '@contactcenter/proto/conversation/v1';
 import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff } from '../plugins/auth';
-import { commandResultSchema, conversationIdParam, conversationSchema, conversationView, messageView, priorities, statuses, ticketStatuses } from '../schemas/conversation';
+import { commandResultSchema, conversationIdParam, customerIdSchema, conversationSchema, conversationView, messageView, priorities, statuses, ticketStatuses } from '../schemas/conversation';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ agentToken: [] }];
@@ -147,7 +147,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
       schema: {
         tags: ['customers'],
         security,
-        params: { type: 'object', required: ['customerId'], properties: { customerId: { type: 'string', pattern: '^[A-Za-z0-9_.:@-]{1,128}$' } } },
+        params: { type: 'object', required: ['customerId'], properties: { customerId: customerIdSchema } },
         querystring: { type: 'object', additionalProperties: false, properties: { pageToken: { type: 'string', maxLength: 512 } } },
         response: {
           200: {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Peers } from '../peers';
 import { callOptions, requireVisitor, type Principal } from '../plugins/auth';
-import { channels, commandResultSchema, conversationIdParam, messageView, postMessageBody, visitorConversationSchema, visitorConversationView } from '../schemas/conversation';
+import { channels, commandResultSchema, customerIdSchema, conversationIdParam, messageView, postMessageBody, visitorConversationSchema, visitorConversationView } from '../schemas/conversation';
 import { queuePositionSchema, queuePositionView } from '../schemas/routing';
 import { profileFields, type CustomerProfiles } from '../store/customerProfiles';
 import { identityMatches, type WidgetKeys } from '../store/widgetKeys';
@@ -40,7 +40,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
           additionalProperties: false,
           properties: {
             widgetKey: { type: 'string', maxLength: 64 },
-            customerId: { type: 'string', pattern: '^[A-Za-z0-9_.:@-]{1,128}$' },
+            customerId: customerIdSchema,
             identityHash: { type: 'string', maxLength: 128 },
             // The visitor's own word, also when the customer id is verified: it fills {{customer.name}} in canned replies.
             name: { type: 'string', maxLength: 200, description: 'How the visitor wants to be addressed (visitor-supplied).' },

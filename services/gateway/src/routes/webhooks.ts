@@ -63,7 +63,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
         tags: ['webhooks'],
         security,
         // Field checks live in webhookRules so that each 400 names its field.
-        body: { type: 'object', required: ['url', 'eventTypes'], properties: { url: {}, eventTypes: {}, description: {} } },
+        body: { type: 'object', required: ['url', 'eventTypes'], additionalProperties: false, properties: { url: {}, eventTypes: {}, description: {} } },
         response: { 201: { type: 'object', properties: { ...webhookProps, secret: { type: 'string' } } }, '4xx': problem },
       },
     },

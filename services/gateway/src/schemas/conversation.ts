@@ -34,12 +34,15 @@ export const conversationIdParam = {
   additionalProperties: false,
 } as const;
 
+/** A customer id as the conversation service takes it (e-mail addresses and +phone numbers included): one schema for every route. */
+export const customerIdSchema = { type: 'string', pattern: '^[A-Za-z0-9_.:@+-]{1,128}$' } as const;
+
 export const startConversationBody = {
   type: 'object',
   properties: {
     conversationId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Optional client-chosen id; makes a retried start idempotent.' },
     channel: { type: 'string', enum: channels.names },
-    customerId: { type: 'string', pattern: '^[A-Za-z0-9_.:@+-]{1,128}$' },
+    customerId: customerIdSchema,
     language: { type: 'string', minLength: 1, maxLength: 35, description: 'BCP 47 tag, e.g. "es" or "pt-BR".' },
     region: { type: 'string', maxLength: 64 },
     subject: { type: 'string', maxLength: 512 },

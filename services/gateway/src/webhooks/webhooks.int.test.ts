@@ -20,6 +20,7 @@ import { WebhookDeliveryEngine } from './deliveryEngine';
 import { DeliveryQueue } from './deliveryQueue';
 import { verifyWebhookSignature } from './signature';
 import { WebhookStore } from './webhookStore';
+import { GATEWAY_AJV } from '../schemas/ajvOptions';
 
 const SECRET = 's'.repeat(48);
 const API_KEY = 'cck_test_webhooks';
@@ -61,7 +62,7 @@ beforeAll(async () => {
 
   const store = await WebhookStore.open(nats);
   const queue = await DeliveryQueue.open(nats);
-  app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  app = Fastify({ loggerInstance: logger as FastifyBaseLogger, ajv: GATEWAY_AJV });
   problemPlugin(app);
   await authPlugin(app, { secret: SECRET });
   const keyRecord: ApiKeyRecord = { apiKeyId: 'k1', tenantId: API_KEY_TENANT, name: 'test', scopes: ['webhooks:manage'], keyHash: 'x', createdAt: new Date().toISOString() };
@@ -236,6 +237,14 @@ describe('webhook management', () => {
     const res = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: admin(tid), payload });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'validation', field });
+  });
+
+  it('refuses unknown fields rather than ignoring them, and registers nothing', async () => {
+    const tid = tenant();
+    const res = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: admin(tid), payload: { url: 'https://example.com/h', eventTypes: ['*'], secret: 'mine' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'validation', detail: expect.stringContaining('additional properties') });
+    expect((await app.inject({ method: 'GET', url: '/v1/webhooks', headers: admin(tid) })).json().webhooks).toEqual([]);
   });
 
   it('answers 404 for another tenant’s webhook and for unknown deliveries', async () => {
