@@ -146,6 +146,19 @@ describe('routing flows', () => {
     expect(germanAssigned.reason).toContain('translated');
   });
 
+  it('routes by the language the customer turns out to write in, once it changes', async () => {
+    const t = newTenant();
+    await agent(t, 'ines', { languages: ['es'] });
+    await queue(t, { queueId: 'front' });
+    const id = await start(t, 'en', 'front');
+    // Nobody speaks English and nobody translates: it waits.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await get(t, id)).assignedAgentId).toBe('');
+    // The translation service detects Spanish and records it on the conversation; routing follows.
+    await unary(conversation, conversation.changeCustomerLanguage, { conversationId: id, language: 'es', detected: true }, as(t, 'translation'));
+    expect(await eventually(async () => (await get(t, id)).assignedAgentId === 'ines')).toBe(true);
+  });
+
   it('says why a conversation waits, its position and the expected wait', async () => {
     const t = newTenant();
     await agent(t, 'busy', { capacity: { chat: 1 } });
@@ -243,6 +256,9 @@ describe('routing flows', () => {
     expect(await failure(unary(routing, routing.transferConversation, { conversationId: id, target: { $case: 'toTeamId', value: 'ghosts' }, reason: '' }, as(t)))).toBeInstanceOf(NotFoundError);
     expect(await failure(unary(routing, routing.acceptOffer, { conversationId: id, agentId: 'nobody' }, as(t)))).toBeInstanceOf(NotFoundError);
     expect(await failure(unary(routing, routing.acceptOffer, { conversationId: id, agentId: 'a1' }, as(t)))).toBeInstanceOf(IllegalStateError);
+    // Conversation ids are the conversation service's: up to 128 characters, and no more.
+    expect(await failure(unary(routing, routing.getQueuePosition, { conversationId: 'c'.repeat(128) }, as(t)))).not.toBeInstanceOf(ValidationError);
+    expect((await failure(unary(routing, routing.getQueuePosition, { conversationId: 'c'.repeat(129) }, as(t)))) as ValidationError).toMatchObject({ field: 'conversation_id' });
     const badLevel = await failure(unary(routing, routing.upsertQueue, { queue: { ...(await queue(t, { queueId: 'q2' })), requiredSkills: [{ name: 'billing', minLevel: 11 }] } }, as(t)));
     expect(badLevel).toBeInstanceOf(ValidationError);
     expect((badLevel as ValidationError).field).toBe('queue.required_skills[0].min_level');

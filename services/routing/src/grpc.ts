@@ -49,7 +49,12 @@ const faqFromProto = (e: FaqEntryProto | undefined): FaqEntry => {
 /** How long a position query waits for routing to see a conversation that was just queued. */
 const READ_YOUR_WRITES_MS = 3_000;
 
-const requireConversationId = (id: string) => requireToken('conversation_id', id);
+// As the conversation service takes them: up to 128 characters (queue, team and FAQ ids stop at 64).
+const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const requireConversationId = (id: string) => {
+  if (!CONVERSATION_ID.test(id)) throw new ValidationError('conversation_id', `must be 1-128 letters, digits, "-" or "_", got ${JSON.stringify(id.slice(0, 140))}`);
+  return id;
+};
 
 /** RoutingService over gRPC. */
 export function routingGrpc(deps: { store: RoutingStore; router: Router; offers: OfferBook; peers: Peers }): AsyncService<RoutingServiceServer> {

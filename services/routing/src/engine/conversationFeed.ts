@@ -157,6 +157,11 @@ export class ConversationFeed {
         }
         return;
       }
+      case 'CustomerLanguageChanged':
+        // Chosen or detected from what the customer writes: who may take it changes with it.
+        facts.language = v1.CustomerLanguageChanged.fromJSON(data).language.toLowerCase();
+        if (facts.status === 'queued') this.onChange({ kind: 'waiting', facts });
+        return;
       case 'ConvertedToTicket':
         facts.ticketOpen = true;
         return;
