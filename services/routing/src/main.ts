@@ -58,7 +58,7 @@ runService(
     const stopDefinitions = await store.watchDefinitions((t) => router!.onDefinitions(t));
     await feed.start();
     directory.start(rt.nats, () => store.tenants(), config.ROUTING_AGENT_RESYNC_MS);
-    registerQueueGauges(metrics.registry, { router: () => router, directory, tenants: () => store.tenants() });
+    registerQueueGauges(metrics.registry, { router: () => router, directory });
     rt.grpc.addService(RoutingServiceService, routingGrpc({ store, router, offers, peers }));
     void feed.ready.then(() => {
       logger.info({ replica, conversations: feed.conversations.size }, 'routing caught up with the conversation events; routing starts');

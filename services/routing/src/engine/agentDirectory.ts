@@ -61,6 +61,11 @@ export class AgentDirectory {
     return this.tenants.has(tenantId);
   }
 
+  /** The tenants routing serves, as of the last resync (those with queues) and since (those routed to). */
+  tenantIds(): IterableIterator<string> {
+    return this.tenants.keys();
+  }
+
   /** Takes presence's answer (e.g. to a reservation) as the agent's latest state. */
   apply(tenantId: string, agent: Agent | undefined): void {
     if (!agent?.profile) return;

@@ -12,7 +12,7 @@ const LABELS = ['tenant', 'queue'] as const;
  * `routing_queue_agents_online` per tenant and queue. One computation serves
  * the three gauges of a scrape.
  */
-export function registerQueueGauges(registry: Registry, deps: { router: () => Router | undefined; directory: AgentDirectory; tenants: () => Promise<string[]>; now?: () => number }): void {
+export function registerQueueGauges(registry: Registry, deps: { router: () => Router | undefined; directory: AgentDirectory; now?: () => number }): void {
   const now = deps.now ?? Date.now;
   let pending: Promise<Map<string, QueueStats[]>> | undefined;
   const snapshot = () => {
@@ -20,7 +20,8 @@ export function registerQueueGauges(registry: Registry, deps: { router: () => Ro
       const out = new Map<string, QueueStats[]>();
       const router = deps.router();
       if (!router) return out;
-      const tenants = new Set([...(await deps.tenants()), ...router.waiting.keys()]);
+      // The directory's tenants (re-read from the queues on every resync), not a KV scan per scrape.
+      const tenants = new Set([...deps.directory.tenantIds(), ...router.waiting.keys()]);
       for (const tenantId of tenants) {
         const defs = await router.defs(tenantId);
         out.set(tenantId, queueStats(defs.queues.values(), router.waiting.get(tenantId)?.values() ?? [], deps.directory.agents(tenantId), now()));
