@@ -1,11 +1,11 @@
 import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
 import { startWorkConsumer, type WorkItem, type WorkOutcome } from '@contactcenter/infra/events';
-import { AgentAssigned, AuthorKind, ConversationServiceClient, MessagePosted } from '@contactcenter/proto/conversation/v1';
+import { AgentAssigned, AuthorKind, ConversationServiceClient, MessagePosted, type Message } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient } from '@contactcenter/proto/presence/v1';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { LanguageDetector } from '../detection/detectLanguage';
-import type { TenantSettingsStore } from '../settings/tenantSettings';
+import type { TenantSettings, TenantSettingsStore } from '../settings/tenantSettings';
 import { translate, type TranslatorDeps } from '../translator';
 import { planTranslation } from './translationPlan';
 
@@ -25,6 +25,17 @@ export interface TranslationWorkerDeps {
 }
 
 const ACTOR = 'translation';
+
+interface TranslationContext {
+  tenantId: string;
+  conversationId: string;
+  settings: TenantSettings;
+  provider: string;
+  /** Updated as messages change it, so the next message of the same event sees it. */
+  customerLanguage: string;
+  agentLanguage: string;
+  messages: Message[];
+}
 const RETRY_DELAYS_MS = [2_000, 10_000, 60_000, 300_000];
 /** How many of the customer's latest messages a newly assigned agent gets translated. */
 const CATCH_UP_MESSAGES = 20;
@@ -77,40 +88,62 @@ export class TranslationWorker {
   /** An agent took the conversation: the customer's latest messages are translated for them (each language once). */
   private async translateForAssignee({ tenantId, data, attempt }: WorkItem): Promise<WorkOutcome> {
     const { conversationId } = AgentAssigned.fromJSON(data);
-    const c = this.conversation;
-    const { messages } = await unary(c, c.getConversation, { conversationId, includeNotes: false }, { tenantId, actorId: ACTOR });
-    const earlier = messages.filter((msg) => msg.authorKind === AuthorKind.AUTHOR_KIND_CUSTOMER).slice(-CATCH_UP_MESSAGES);
+    const context = await this.contextOf(tenantId, conversationId);
+    if (!context) return 'done';
+    const earlier = context.messages.filter((msg) => msg.authorKind === AuthorKind.AUTHOR_KIND_CUSTOMER && msg.text.trim() !== '').slice(-CATCH_UP_MESSAGES);
     let done = true;
-    for (const message of earlier) done = (await this.translateMessage(tenantId, { conversationId, message, occurredAt: message.postedAt }, attempt)) && done;
+    for (const message of earlier) done = (await this.translateIn(context, message, attempt, false)) && done;
     return done ? 'done' : 'retry';
   }
 
-  /** True when the outcome is recorded for good; false to try again later. */
-  private async translateMessage(tenantId: string, posted: MessagePosted, attempt: number): Promise<boolean> {
-    const message = posted.message;
-    if (!message || message.text.trim() === '') return true;
+  /**
+   * What translating in a conversation needs, read once per event however many messages it covers:
+   * the tenant's settings, the conversation (whose customer language a message may change) and the
+   * language of the agent who holds it. Undefined when nothing is to be translated.
+   */
+  private async contextOf(tenantId: string, conversationId: string): Promise<TranslationContext | undefined> {
     const settings = await this.deps.settings.get(tenantId);
     const provider = settings.provider || this.deps.defaultProvider;
-    if (!settings.enabled || provider === 'off') return true;
+    if (!settings.enabled || provider === 'off') return undefined;
     const as = { tenantId, actorId: ACTOR };
     const c = this.conversation;
-    const { conversation } = await unary(c, c.getConversation, { conversationId: posted.conversationId, includeNotes: false }, as);
-    if (!conversation) return true;
+    const { conversation, messages } = await unary(c, c.getConversation, { conversationId, includeNotes: false }, as);
+    if (!conversation) return undefined;
     let agentLanguage = '';
     if (conversation.assignedAgentId) {
       const p = this.presence;
       const agent = await unary(p, p.getAgent, { agentId: conversation.assignedAgentId }, as).catch(() => undefined);
       agentLanguage = agent?.agent?.profile?.languages[0] ?? '';
     }
+    return { tenantId, conversationId, settings, provider, customerLanguage: conversation.language, agentLanguage, messages };
+  }
+
+  /** True when the outcome is recorded for good; false to try again later. */
+  private async translateMessage(tenantId: string, posted: MessagePosted, attempt: number): Promise<boolean> {
+    const message = posted.message;
+    if (!message || message.text.trim() === '') return true;
+    const context = await this.contextOf(tenantId, posted.conversationId);
+    return context ? this.translateIn(context, message, attempt) : true;
+  }
+
+  /**
+   * `followCustomerLanguage`: whether a language detected in this message becomes the customer's. Only as
+   * messages arrive; catching up on earlier ones for a new agent must not take the customer back in time.
+   */
+  private async translateIn(context: TranslationContext, message: Message, attempt: number, followCustomerLanguage = true): Promise<boolean> {
+    const { tenantId, settings, provider, agentLanguage } = context;
+    const as = { tenantId, actorId: ACTOR };
+    const c = this.conversation;
     const plan = planTranslation({
       authorKind: message.authorKind,
       messageLanguage: message.language,
       detected: this.deps.detector.detect(message.text)?.language,
-      customerLanguage: conversation.language,
+      customerLanguage: context.customerLanguage,
       agentLanguage,
     });
-    if (plan.customerLanguage) {
-      await unary(c, c.changeCustomerLanguage, { conversationId: posted.conversationId, language: plan.customerLanguage, detected: plan.customerLanguageDetected ?? true }, as);
+    if (plan.customerLanguage && followCustomerLanguage) {
+      await unary(c, c.changeCustomerLanguage, { conversationId: context.conversationId, language: plan.customerLanguage, detected: plan.customerLanguageDetected ?? true }, as);
+      context.customerLanguage = plan.customerLanguage;
     }
     if (!plan.translate) return true;
     const record = (r: { text?: string; provider: string; failure?: string; detail?: string }) =>
@@ -118,7 +151,7 @@ export class TranslationWorker {
         c,
         c.recordTranslation,
         {
-          conversationId: posted.conversationId,
+          conversationId: context.conversationId,
           messageId: message.messageId,
           sourceLanguage: plan.translate!.source,
           targetLanguage: plan.translate!.target,
