@@ -1,4 +1,4 @@
-import { unary } from '@contactcenter/infra';
+import { IllegalStateError, unary } from '@contactcenter/infra';
 import { AgentStatus, type Agent } from '@contactcenter/proto/presence/v1';
 import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
@@ -118,12 +118,17 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
       async (request) => {
         const p = await requireStaff(request);
         const req = { conversationId: request.params.conversationId, agentId: p.subject };
-        // Offers are kept per tenant, so routing answers any unknown id with 409 "no open offer"; a conversation
-        // the tenant does not have is 404 here, as on every other route (another tenant's included).
-        await unary(conversation, conversation.getConversation, { conversationId: req.conversationId, includeNotes: false }, callOptions(request, p));
-        if (action === 'accept') return { revision: (await unary(routing, routing.acceptOffer, req, callOptions(request, p))).revision };
-        await unary(routing, routing.declineOffer, req, callOptions(request, p));
-        return {};
+        try {
+          if (action === 'accept') return { revision: (await unary(routing, routing.acceptOffer, req, callOptions(request, p))).revision };
+          await unary(routing, routing.declineOffer, req, callOptions(request, p));
+          return {};
+        } catch (err) {
+          // Offers are kept per tenant, so routing answers any unknown id with 409 "no open offer"; a conversation
+          // the tenant does not have is 404, as on every other route (another tenant's included). Looked up only
+          // then, off the path of the accept an agent waits for.
+          if (err instanceof IllegalStateError) await unary(conversation, conversation.getConversation, { conversationId: req.conversationId, includeNotes: false }, callOptions(request, p));
+          throw err;
+        }
       },
     );
   }
