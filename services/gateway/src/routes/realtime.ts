@@ -1,7 +1,7 @@
 import websocket from '@fastify/websocket';
 import { UnauthorizedError, type NatsConnection } from '@contactcenter/infra';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { principalOfToken, type Principal } from '../plugins/auth';
+import { presentedBearerToken, principalOfToken, type Principal } from '../plugins/auth';
 import type { ConversationOwners } from '../realtime/conversationOwners';
 import { DEFAULT_LIMITS, runRealtimeSession, type RealtimeLimits } from '../realtime/realtimeSession';
 
@@ -80,18 +80,10 @@ function authenticateUpgrade(app: FastifyInstance, request: FastifyRequest): { p
   if (Object.hasOwn((request.query ?? {}) as object, 'token')) {
     throw new UnauthorizedError(`pass the token in the Authorization header or as the subprotocol "${BEARER_PROTOCOL}<token>", never in the URL`);
   }
-  const token = bearerOf(request);
+  const token = presentedBearerToken(request);
   if (!token) throw new UnauthorizedError('a valid bearer token is required');
   const principal = principalOfToken(app, token);
   const exp = (app.jwt.decode<{ exp?: unknown }>(token) ?? {}).exp;
   return { principal, ...(typeof exp === 'number' ? { expiresAt: exp * 1000 } : {}) };
 }
 
-function bearerOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header === 'string' && /^Bearer [^\s]+$/i.test(header)) return header.slice(7);
-  const protocols = request.headers['sec-websocket-protocol'];
-  if (typeof protocols !== 'string') return undefined;
-  const offered = protocols.split(',').map((p) => p.trim()).find((p) => p.startsWith(BEARER_PROTOCOL));
-  return offered ? offered.slice(BEARER_PROTOCOL.length) : undefined;
-}
