@@ -35,6 +35,25 @@ export function logContract(harness: () => EventStoreHarness): void {
       expect(await store().readAll({ after: start, maxCount: 0 })).toEqual([]);
     });
 
+    it('finds the event at a position, and nothing at a position it never handed out', async () => {
+      const event = newEvent({ at: true });
+      const { position } = await store().appendToStream(newStreamId(), [event]);
+      const found = await store().eventAt(position);
+      expect(found).toMatchObject({ id: event.id, position, data: { at: true } });
+      const [latest] = (await store().readAll({ after: position })).slice(-1);
+      const beyond = latest ? latest.position : position;
+      // A position past the end of the log (what a checkpoint of another, longer store would name).
+      const past = /^\d+$/.test(beyond) ? String(BigInt(beyond) + 1_000_000n) : undefined;
+      if (past) expect(await store().eventAt(past)).toBeUndefined();
+    });
+
+    it('has one identity, the same on every call', async () => {
+      const [a, b] = await Promise.all([store().storeId(), store().storeId()]);
+      expect(a).toMatch(/^[0-9a-f-]{36}$/);
+      expect(b).toBe(a);
+      expect(await store().storeId()).toBe(a);
+    });
+
     it('reads from the start of the log when no position is given', async () => {
       const first = await store().readAll({ maxCount: 1 });
       expect(first).toHaveLength(1);

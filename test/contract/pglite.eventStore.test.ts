@@ -38,11 +38,17 @@ describe('PGlite in a directory', () => {
       const events = [newEvent({ n: 1 }), newEvent({ n: 2 })];
       const first = await createEventStore(`pglite://${dir}`);
       const appended = await first.appendToStream(s, events);
+      const identity = await first.storeId();
       await first.close();
       const second = await createEventStore(`pglite://${dir}`);
       expect((await second.readStream(s)).map((e) => e.id)).toEqual(events.map((e) => e.id));
       expect((await second.readAll()).at(-1)?.position).toBe(appended.position);
+      // Its identity too; a new store has another one.
+      expect(await second.storeId()).toBe(identity);
       await second.close();
+      const other = await createEventStore('pglite://memory');
+      expect(await other.storeId()).not.toBe(identity);
+      await other.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -101,6 +101,21 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up then live delivery of the global log, in `readAll` order; ends only when aborted or closed. */
   subscribeToAll(options?: SubscribeToAllOptions): AsyncIterable<RecordedEvent>;
+  /**
+   * The event at a global position, or undefined when the log holds none there
+   * (a position of another store, or of events a restore from backup lost).
+   */
+  eventAt(position: string): Promise<RecordedEvent | undefined>;
+  /**
+   * This store's identity: a random id written once, when the store is first
+   * set up. A restart or a restore from backup keeps it; a new, empty store has
+   * another. Followers keep it beside their checkpoints, so that a checkpoint
+   * is never applied to a store it does not belong to.
+   *
+   * @example
+   *   const id = await store.storeId(); // '3f0c…' (the same on every call and every restart)
+   */
+  storeId(): Promise<string>;
   /** Ends subscriptions and releases connections. */
   close(): Promise<void>;
 }

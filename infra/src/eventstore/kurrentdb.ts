@@ -29,6 +29,9 @@ import { ConcurrencyError, UnavailableError, ValidationError } from '../errors';
 import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions } from './eventStore';
 import { validateAppend, validateMaxCount, validateReadStream, type SerialisedEvent } from './validation';
 
+/** Holds the store's identity (see EventStore.storeId). */
+const STORE_IDENTITY_STREAM = '$cc-store';
+
 /**
  * The EventStore over KurrentDB (formerly EventStoreDB). The server keeps the
  * global order itself; positions are `"<commit>/<prepare>"`. System events
@@ -154,6 +157,39 @@ export class KurrentDbEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterable<RecordedEvent> {
     return this.follow(options);
+  }
+
+  async eventAt(position: string): Promise<RecordedEvent | undefined> {
+    const at = parsePosition(position);
+    try {
+      for await (const resolved of this.client.readAll({ fromPosition: at, direction: FORWARDS, maxCount: 1, filter: excludeSystemEvents() })) {
+        const event = toRecordedEvent(resolved);
+        return event?.position === position ? event : undefined;
+      }
+    } catch (err) {
+      const mapped = this.mapError(err);
+      if (mapped instanceof UnavailableError) throw mapped;
+      return undefined; // a position the server does not know
+    }
+    return undefined;
+  }
+
+  async storeId(): Promise<string> {
+    // The first writer wins (NO_STREAM); a `$`-typed event in a `$` stream stays out of
+    // readAll and subscriptions (excludeSystemEvents) and out of the relay.
+    const read = async () => (await this.readStream(STORE_IDENTITY_STREAM, { maxCount: 1 }))[0];
+    let first = await read();
+    if (!first) {
+      try {
+        await this.client.appendToStream(STORE_IDENTITY_STREAM, jsonEvent({ id: randomUUID(), type: '$cc-store-identified', data: { storeId: randomUUID() } }), { streamState: NO_STREAM });
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError)) throw this.mapError(err);
+      }
+      first = await read();
+    }
+    const id = (first?.data as { storeId?: unknown } | undefined)?.storeId;
+    if (typeof id !== 'string') throw new UnavailableError(`${this.description} has no readable store identity in ${STORE_IDENTITY_STREAM}`);
+    return id;
   }
 
   async close(): Promise<void> {

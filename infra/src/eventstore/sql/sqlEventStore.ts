@@ -97,6 +97,18 @@ export class SqlEventStore implements EventStore {
     return this.follow(options);
   }
 
+  async eventAt(position: string): Promise<RecordedEvent | undefined> {
+    if (typeof position !== 'string' || !/^\d{1,19}$/.test(position)) throw new ValidationError('position', `not a position of this store: ${JSON.stringify(position)}`);
+    const [row] = await this.query<sql.EventRow>(sql.EVENT_AT_POSITION, [position]);
+    return row ? toRecordedEvent(row) : undefined;
+  }
+
+  async storeId(): Promise<string> {
+    const [row] = await this.query<{ store_id: string }>(sql.STORE_ID, []);
+    if (!row) throw new UnavailableError('the event store has no identity row (es_store): run the migration (npm run migrate)');
+    return row.store_id;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -51,6 +51,14 @@ export const SCHEMA = [
    )`,
   // The global log order; also serves the `transaction_id < horizon` filter.
   `CREATE INDEX IF NOT EXISTS es_events_log_order ON es_events (transaction_id, position)`,
+  // The store's identity (EventStore.storeId): one row, written by the first migration; a
+  // restored backup keeps it, a new database gets its own.
+  `CREATE TABLE IF NOT EXISTS es_store (
+     singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+     store_id   uuid        NOT NULL DEFAULT gen_random_uuid(),
+     created_at timestamptz NOT NULL DEFAULT now()
+   )`,
+  `INSERT INTO es_store (singleton) VALUES (true) ON CONFLICT DO NOTHING`,
 ];
 
 /** Serialises concurrent migrations (two services starting at once). Arbitrary constant. */
@@ -129,6 +137,10 @@ export const READ_ALL_AFTER = `SELECT ${COLUMNS} FROM es_events e
 WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
   AND (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
 ORDER BY e.transaction_id, e.position LIMIT $3`;
+
+export const EVENT_AT_POSITION = `SELECT ${COLUMNS} FROM es_events e WHERE e.position = $1`;
+
+export const STORE_ID = `SELECT store_id::text AS store_id FROM es_store`;
 
 /** Resolves a position handed out earlier into the log cursor. */
 export const TRANSACTION_OF_POSITION = `SELECT transaction_id::text AS transaction_id FROM es_events WHERE position = $1`;

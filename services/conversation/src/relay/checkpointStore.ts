@@ -9,6 +9,11 @@ export interface RelayCheckpoint {
   position: string;
   eventId: string;
   savedAt: string;
+  /**
+   * The identity of the event store the position belongs to (EventStore.storeId).
+   * Absent in checkpoints saved before stores had one: those are checked by their event id.
+   */
+  storeId?: string;
 }
 
 const KEY = /^[-/_=.a-zA-Z0-9]+$/;
@@ -37,7 +42,7 @@ export class RelayCheckpoints {
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
     const value = entry.json<Partial<RelayCheckpoint>>();
     if (typeof value.position !== 'string') throw new ValidationError(`checkpoint ${relayName}`, 'has no position');
-    return { position: value.position, eventId: value.eventId ?? '', savedAt: value.savedAt ?? '' };
+    return { position: value.position, eventId: value.eventId ?? '', savedAt: value.savedAt ?? '', ...(typeof value.storeId === 'string' ? { storeId: value.storeId } : {}) };
   }
 
   async save(relayName: string, checkpoint: RelayCheckpoint, timeoutMs = 5_000): Promise<void> {

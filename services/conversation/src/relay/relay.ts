@@ -3,6 +3,7 @@ import { UnavailableError } from '@contactcenter/infra/errors';
 import type { EventStore, RecordedEvent } from '@contactcenter/infra/eventstore';
 import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { assertCheckpointBelongs, RelayCheckpointMismatchError } from './checkpointMatch';
 import { RelayCheckpoints, DEFAULT_CHECKPOINT_BUCKET } from './checkpointStore';
 import { encodeCloudEvent, type EncodedCloudEvent } from './cloudEvent';
 import { ensureEventStream, type EventStreamOptions } from '@contactcenter/infra/events';
@@ -71,6 +72,8 @@ export class EventRelay {
   private subscription: AbortController | undefined;
 
   private lastRelayed: { position: string; eventId: string } | undefined;
+  /** The event store's identity, saved with every checkpoint. */
+  private storeId = '';
   private relayedSeq = 0;
   private savedSeq = 0;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -134,10 +137,14 @@ export class EventRelay {
           replicas: this.options.stream?.replicas,
         });
         const checkpoint = await this.checkpoints.load(this.name);
+        this.storeId = await this.options.events.storeId();
+        // Never follow a checkpoint of another store (a deleted and recreated database, a restore).
+        if (checkpoint) await assertCheckpointBelongs(this.name, checkpoint, this.options.events, this.storeId);
         if (checkpoint) this.lastRelayed = { position: checkpoint.position, eventId: checkpoint.eventId };
-        this.log.info({ relay: this.name, checkpoint: checkpoint?.position ?? null }, 'relay following the event log');
+        this.log.info({ relay: this.name, checkpoint: checkpoint?.position ?? null, store_id: this.storeId }, 'relay following the event log');
         return;
       } catch (err) {
+        if (err instanceof RelayCheckpointMismatchError) throw err; // waiting cannot mend it
         if (Date.now() > deadline) throw new UnavailableError(`relay ${this.name}: JetStream is not usable (${(err as Error).message})`, { cause: err });
         this.log.warn({ err, relay: this.name, attempt }, 'relay setup failed; retrying');
         await this.pause(this.backoff(attempt));
@@ -234,7 +241,7 @@ export class EventRelay {
       const seq = this.relayedSeq;
       if (!last || seq === this.savedSeq) return;
       try {
-        await this.checkpoints.save(this.name, { ...last, savedAt: new Date().toISOString() });
+        await this.checkpoints.save(this.name, { ...last, savedAt: new Date().toISOString(), storeId: this.storeId });
         this.savedSeq = seq;
         this.options.observer?.checkpointSaved?.(last.position);
       } catch (err) {
