@@ -4,6 +4,21 @@ import type { Logger } from './logger';
 
 export type { NatsConnection };
 
+/** Whether a connection can carry messages now: RECONNECTING from a lost server until the client is back. */
+export type NatsConnectionState = 'CONNECTED' | 'RECONNECTING' | 'CLOSED';
+
+const states = new WeakMap<NatsConnection, Exclude<NatsConnectionState, 'CLOSED'>>();
+
+/**
+ * The state of a connection made by connectNats, from the client's own status
+ * events. `isClosed()` alone stays false while the client reconnects for ever
+ * to a dead server, so a readiness probe built on it says CONNECTED then.
+ */
+export function natsConnectionState(nc: NatsConnection): NatsConnectionState {
+  if (nc.isClosed()) return 'CLOSED';
+  return states.get(nc) ?? 'CONNECTED';
+}
+
 /**
  * Connects to NATS, reconnecting for ever once connected (services ride out
  * a server restart); the first connection must succeed, or start fails with
@@ -24,8 +39,11 @@ export async function connectNats(servers: string, name: string, logger: Logger)
   } catch (err) {
     throw new UnavailableError(`NATS at ${list.join(', ')} is unreachable (${(err as Error).message})`, { cause: err });
   }
+  states.set(nc, 'CONNECTED');
   void (async () => {
     for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'staleConnection') states.set(nc, 'RECONNECTING');
+      if (s.type === 'reconnect') states.set(nc, 'CONNECTED');
       if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {
         logger.warn({ nats: s.type, server: 'server' in s ? s.server : undefined }, `NATS ${s.type}`);
       }

@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@contactcenter/infra';
+import { natsConnectionState, type NatsConnection } from '@contactcenter/infra';
 import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
 
@@ -13,7 +13,8 @@ const statusSchema = {
 
 /**
  * `/healthz`: the process is alive. `/readyz`: it can serve, i.e. NATS is
- * connected and every gRPC peer reports SERVING over grpc.health.v1.
+ * connected (not reconnecting to a lost server) and every gRPC peer reports
+ * SERVING over grpc.health.v1.
  */
 export async function healthRoutes(app: FastifyInstance, opts: { peers: Peers; nats: NatsConnection; isShuttingDown: () => boolean }) {
   app.get('/healthz', { schema: { tags: ['operations'], response: { 200: statusSchema } } }, async () => ({ status: 'ok' }));
@@ -23,7 +24,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { peers: Peers; n
       Object.entries(opts.peers.health).map(async ([name, checker]) => [name, await checker.check('', 1_000)] as const),
     );
     const checks: Record<string, string> = Object.fromEntries(entries);
-    checks.nats = opts.nats.isClosed() ? 'CLOSED' : 'CONNECTED';
+    checks.nats = natsConnectionState(opts.nats);
     if (opts.isShuttingDown()) checks.gateway = 'SHUTTING_DOWN';
     const ready = entries.every(([, s]) => s === 'SERVING') && checks.nats === 'CONNECTED' && !opts.isShuttingDown();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
