@@ -1,4 +1,5 @@
 import { isDomainError, type ErrorCode } from '@contactcenter/infra';
+import { temporaryFaultOf } from './temporaryFaults';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Duplex } from 'node:stream';
 
@@ -33,10 +34,12 @@ const byStatus: Record<number, { title: string; code: string }> = {
   405: { title: 'Method not allowed', code: 'method_not_allowed' },
   406: { title: 'Not acceptable', code: 'not_acceptable' },
   408: { title: 'Request timeout', code: 'request_timeout' },
+  409: { title: 'Conflict', code: 'conflict' },
   411: { title: 'Length required', code: 'length_required' },
   413: { title: 'Payload too large', code: 'payload_too_large' },
   414: { title: 'URI too long', code: 'uri_too_long' },
   415: { title: 'Unsupported media type', code: 'unsupported_media_type' },
+  422: { title: 'Unprocessable content', code: 'unprocessable_content' },
   429: { title: 'Too many requests', code: 'rate_limited' },
   431: { title: 'Request header fields too large', code: 'headers_too_large' },
 };
@@ -64,13 +67,22 @@ export function problemPlugin(app: FastifyInstance): void {
     properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, field: { type: 'string' } },
     required: ['type', 'title', 'status', 'code'],
   });
-  app.setErrorHandler((err: FastifyError, request, reply) => {
+  app.setErrorHandler((thrown: FastifyError, request, reply) => {
+    // A dependency down or restarting is a 503 to retry, whatever error type carried it.
+    const err = (temporaryFaultOf(thrown) ?? thrown) as FastifyError;
     if (isDomainError(err)) {
+      // Every 503 says when to come back; a client that retries at once only adds to the load.
+      if (err.code === 'unavailable' && !('retryAfterSeconds' in err)) reply.header('Retry-After', String(DEFAULT_RETRY_AFTER_SECONDS));
       const m = byDomainCode[err.code];
-      return sendProblem(reply, { ...m, code: err.code, detail: err.message, ...('field' in err ? { field: String(err.field) } : {}) });
+      // A 503 that knows when to come back (an identity provider being asked again) says so.
+      if ('retryAfterSeconds' in err && typeof err.retryAfterSeconds === 'number') reply.header('Retry-After', String(err.retryAfterSeconds));
+      // A subclass may name itself more precisely for REST clients (TenantLimitError: `tenant_limit_reached`).
+      const code = 'problemCode' in err && typeof err.problemCode === 'string' ? err.problemCode : err.code;
+      return sendProblem(reply, { ...m, code, detail: err.message, ...('field' in err ? { field: String(err.field) } : {}) });
     }
     if (err.validation) {
-      return sendProblem(reply, { status: 400, title: 'Invalid request', code: 'validation', detail: err.message });
+      const field = fieldOfValidation(err.validation[0]);
+      return sendProblem(reply, { status: 400, title: 'Invalid request', code: 'validation', detail: err.message, ...(field ? { field } : {}) });
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) {
@@ -82,6 +94,17 @@ export function problemPlugin(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, { status: 404, title: 'Not found', code: 'route_not_found', detail: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
+}
+
+/** Retry-After of a 503 that knows no better: soon, but not at once. */
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+/** The body field a schema error is about: the unknown or missing property, or the one with a bad value (`a.b`). */
+function fieldOfValidation(error: { instancePath?: string; params?: Record<string, unknown> } | undefined): string | undefined {
+  const named = error?.params?.additionalProperty ?? error?.params?.missingProperty;
+  const path = (error?.instancePath ?? '').split('/').filter(Boolean);
+  if (typeof named === 'string') path.push(named);
+  return path.length ? path.join('.') : undefined;
 }
 
 /**
