@@ -117,6 +117,15 @@ describe.each(backends)('ConversationService on $name', (backend) => {
     expect(await revisionOf('acme', id)).toBe(1);
   });
 
+  it('takes every one of many concurrent messages that pinned no revision, none answered ABORTED', async () => {
+    const id = (await start('acme')).result!.conversationId;
+    // Forty writers on one conversation at once: most lose the append race at least once, several lose it many times.
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => post('acme', id, `burst ${i}`, { clientMessageId: `burst-${i}` })));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as { cause?: grpc.ServiceError }).cause?.code);
+    expect(refused).toEqual([]);
+    expect(await revisionOf('acme', id)).toBe(40);
+  });
+
   it.each([
     ['text over 16 KiB', { text: 'x'.repeat(16_385) }, 'text'],
     ['empty text', { text: '' }, 'text'],

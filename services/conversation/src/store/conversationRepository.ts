@@ -1,5 +1,5 @@
 import type { Logger } from '@contactcenter/infra';
-import { ConcurrencyError } from '@contactcenter/infra/errors';
+import { ConcurrencyError, UnavailableError } from '@contactcenter/infra/errors';
 import type { EventStore } from '@contactcenter/infra/eventstore';
 import { randomUUID } from 'node:crypto';
 import {
@@ -32,13 +32,22 @@ export interface CommandOptions {
   traceparent?: string;
 }
 
-/** How often a command re-reads and retries after losing a race, when the caller set no expected revision. */
-const MAX_ATTEMPTS = 5;
+/**
+ * How long a command that pinned no revision keeps re-reading and retrying
+ * after losing races. A busy conversation (a visitor, an agent, translations
+ * and routing writing at once, or clients retrying after an outage) can lose
+ * several in a row; such a command is never the caller's conflict to resolve,
+ * so it never surfaces as ABORTED (HTTP 412), which a client would drop.
+ */
+const UNPINNED_RETRY_BUDGET_MS = 3_000;
+const MAX_BACKOFF_MS = 100;
 
 /**
  * The conversation command handler: load (snapshot + tail), decide, append
  * with the expected revision. A conflict is retried on fresh state, unless
- * the caller pinned a revision, in which case it surfaces as ABORTED.
+ * the caller pinned a revision, in which case it surfaces as ABORTED. A
+ * command without one that still loses after the retry budget is UNAVAILABLE:
+ * the same request, retried, will go through.
  */
 export class ConversationRepository {
   constructor(
@@ -67,6 +76,7 @@ export class ConversationRepository {
     const { tenantId } = command.metadata;
     const { conversationId } = command.data;
     const streamId = conversationStreamId(tenantId, conversationId);
+    const giveUpAt = Date.now() + UNPINNED_RETRY_BUDGET_MS;
     for (let attempt = 1; ; attempt++) {
       const { state, revision } = await this.load(tenantId, conversationId);
       const events = conversationDecider.decide(command, state);
@@ -93,8 +103,13 @@ export class ConversationRepository {
           { expectedRevision: revision === -1 ? 'no_stream' : revision },
         );
       } catch (err) {
-        if (err instanceof ConcurrencyError && options.expectedRevision === undefined && attempt < MAX_ATTEMPTS) continue;
-        throw err;
+        if (!(err instanceof ConcurrencyError) || options.expectedRevision !== undefined) throw err;
+        if (Date.now() >= giveUpAt) {
+          throw new UnavailableError(`conversation ${conversationId} is changing too often to take this change now (${attempt} attempts); retry it`, { cause: err });
+        }
+        // Jittered, growing pause: writers that collided do not collide again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt)));
+        continue;
       }
       const next = events.reduce(conversationDecider.evolve, state);
       const nextRevision = revision + events.length;
