@@ -48,14 +48,21 @@ async function waitForPortsFile(dir: string, child: ChildProcess, log: () => str
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}: ${log()}`);
     const file = readdirSync(dir).find((f) => f.endsWith('.ports'));
-    if (file) {
-      const ports = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nats?: string[] };
-      const url = ports.nats?.[0];
-      if (url) return Number(new URL(url).port);
-    }
+    // The server writes the file in place: a read can catch it half-written, so only a whole one counts.
+    const ports = file ? parsedPortsFile(join(dir, file)) : undefined;
+    const url = ports?.nats?.[0];
+    if (url) return Number(new URL(url).port);
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`nats-server did not report its port within 10 s: ${log()}`);
+}
+
+function parsedPortsFile(path: string): { nats?: string[] } | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { nats?: string[] };
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startNatsServer(options: { storeDir?: string; port?: number } = {}): Promise<NatsServer> {
@@ -76,7 +83,13 @@ export async function startNatsServer(options: { storeDir?: string; port?: numbe
     child.stderr!.on('data', (d: Buffer) => {
       output = (output + d.toString()).slice(-4_000);
     });
-    port = await waitForPortsFile(portsDir, child, () => output);
+    try {
+      port = await waitForPortsFile(portsDir, child, () => output);
+    } catch (err) {
+      // A server that never reported its port must not outlive the caller (it would keep a test run alive).
+      child.kill('SIGKILL');
+      throw err;
+    }
     const deadline = Date.now() + 5_000;
     while (!(await tcpReachable('127.0.0.1', port)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   };
