@@ -38,7 +38,7 @@ export async function startIsolationStack(): Promise<IsolationStack> {
     stack = await startTestStack({
       extraEnv: {
         // Hundreds of attacks from one address within seconds: rate limits are not what this test is about.
-        gateway: { WEBHOOKS_ALLOW_INSECURE: 'true', WEBHOOKS_RETRY_SCHEDULE_MS: '50', WEBHOOKS_TIMEOUT_MS: '1000', RATE_LIMIT_PER_KEY_PER_MINUTE: '100000', RATE_LIMIT_PER_IP_PER_MINUTE: '1000000' },
+        gateway: { WEBHOOKS_ALLOW_INSECURE: 'true', OUTBOUND_ALLOWED_NETWORKS: '127.0.0.0/8', WEBHOOKS_RETRY_SCHEDULE_MS: '50', WEBHOOKS_TIMEOUT_MS: '1000', RATE_LIMIT_PER_KEY_PER_MINUTE: '100000', RATE_LIMIT_PER_IP_PER_MINUTE: '1000000' },
         // A's desk must stay online however long the attacks take.
         presence: { HEARTBEAT_TIMEOUT_MS: '600000' },
       },

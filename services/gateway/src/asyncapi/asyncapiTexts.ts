@@ -8,7 +8,7 @@ export const INFO_DESCRIPTION = `Every fact the contact center records, for inte
   \`cc.<tenant>.<context>.<EventType>\`; each message is a CloudEvent 1.0 in binary mode (\`ce-*\` headers, JSON data as the body).
   Replay with a consumer from any sequence; \`Nats-Msg-Id\` is the event id. Typing indicators are ephemeral, on core NATS.
 * **Server-Sent Events**: \`GET /v1/events\` on the gateway with an API key (\`events:read\`), resumable with \`Last-Event-ID\`.
-* **Webhooks**: each event POSTed as a structured CloudEvent (\`${CLOUDEVENTS_JSON}\`), signed with \`Webhook-Signature\`.
+* **Webhooks**: each event POSTed as a structured CloudEvent (\`${CLOUDEVENTS_JSON}\`), signed as Standard Webhooks (\`webhook-id\`, \`webhook-timestamp\`, \`webhook-signature\`).
 
 Event data is proto3 JSON of the message of the same name in \`proto/contactcenter/<context>/v1/events.proto\`:
 lowerCamelCase field names, enums by name, timestamps as RFC 3339 strings, 64-bit integers as numbers (or decimal strings),
@@ -31,10 +31,10 @@ Each matching event is POSTed to the URL as a structured CloudEvent (\`content-t
 anything else (redirects included) is retried, by default after 1 s, 5 s, 30 s, 2 min and 10 min, then kept as failed for replay.
 Delivery is at least once and unordered (retries overtake): deduplicate on \`Webhook-Id\`, order conversation events by \`sequence\`.
 
-**Verify every request** before parsing it: compute HMAC-SHA256 over \`<Webhook-Timestamp>.<raw body bytes>\` with the secret string as key,
-hex-encode it, and compare it in constant time with each \`v1=<hex>\` of \`Webhook-Signature\` (several during a secret rotation; any match is valid).
-Reject timestamps more than 5 minutes from your clock (replay protection).
+**Verify every request** before parsing it, as the Standard Webhooks spec says (https://www.standardwebhooks.com; its libraries do it all):
+HMAC-SHA256 over \`<webhook-id>.<webhook-timestamp>.<raw body bytes>\`, keyed with the base64-decoded part of the \`whsec_<base64>\` secret,
+base64-encoded, compared in constant time with each \`v1,<base64>\` of \`webhook-signature\`; reject timestamps more than 5 minutes from your clock.
+\`POST /v1/webhooks/{id}/rotate-secret\` shows a new secret once; for 24 hours both secrets sign (\`v1,… v1,…\`), so either verifies.
 
-    const expected = crypto.createHmac('sha256', secret).update(\`\${req.headers['webhook-timestamp']}.\${rawBody}\`).digest();
-    const ok = req.headers['webhook-signature'].split(' ').some((s) => s.startsWith('v1=') && /^[0-9a-f]{64}$/.test(s.slice(3))
-      && crypto.timingSafeEqual(Buffer.from(s.slice(3), 'hex'), expected));`;
+    import { Webhook } from 'standardwebhooks';
+    const event = new Webhook(secret).verify(rawBody, req.headers); // throws when the signature or timestamp is wrong`;

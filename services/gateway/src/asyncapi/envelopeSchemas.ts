@@ -69,15 +69,15 @@ export const ENVELOPE_SCHEMAS: SchemaComponents = {
   },
   WebhookHeaders: {
     type: 'object',
-    description: 'Headers of a webhook delivery (close to Standard Webhooks, with a hex HMAC).',
+    description: 'Headers of a webhook delivery: Standard Webhooks (https://www.standardwebhooks.com), verifiable with its libraries.',
     properties: {
       'content-type': { const: CLOUDEVENTS_JSON },
       'webhook-id': { type: 'string', description: 'The delivery id: the same on every retry and replay of this event to this webhook. Deduplicate on it.' },
       'webhook-timestamp': { ...DIGITS, description: 'Unix seconds when this attempt was signed. Reject it when more than a few minutes away from your clock.' },
       'webhook-signature': {
         type: 'string',
-        pattern: `^${SIGNATURE_VERSION}=[0-9a-f]{64}( ${SIGNATURE_VERSION}=[0-9a-f]{64})*$`,
-        description: `\`${SIGNATURE_VERSION}=<hex HMAC-SHA256>\` of \`<webhook-timestamp>.<raw body>\`, keyed with the webhook secret (the whole \`whsec_…\` string as UTF-8). Several space-separated signatures during a secret rotation: any match is valid.`,
+        pattern: `^${SIGNATURE_VERSION},[A-Za-z0-9+/]{43}=( ${SIGNATURE_VERSION},[A-Za-z0-9+/]{43}=)*$`,
+        description: `\`${SIGNATURE_VERSION},<base64 HMAC-SHA256>\` of \`<webhook-id>.<webhook-timestamp>.<raw body>\`, keyed with the base64-decoded part of the \`whsec_<base64>\` secret. Several space-separated signatures during a secret rotation (\`POST /v1/webhooks/{id}/rotate-secret\`): any match is valid.`,
       },
       'user-agent': { type: 'string' },
     },

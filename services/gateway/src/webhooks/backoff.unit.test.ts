@@ -33,8 +33,11 @@ describe('webhook rules', () => {
   it('rejects unknown patterns, too many types and bad URLs, naming the field', () => {
     expect(() => validateEventTypes(['contactcenter.billing.v1.Paid'])).toThrow(expect.objectContaining({ field: 'eventTypes' }));
     expect(() => validateEventTypes(Array.from({ length: 21 }, () => '*'))).toThrow(expect.objectContaining({ field: 'eventTypes' }));
-    expect(() => validateWebhookUrl('http://example.com/h', true)).toThrow(expect.objectContaining({ field: 'url' }));
-    expect(() => validateWebhookUrl('http://127.0.0.1/h', false)).toThrow(expect.objectContaining({ field: 'url' }));
+    expect(() => validateWebhookUrl('ftp://example.com/h', true)).toThrow(expect.objectContaining({ field: 'url' }));
+    expect(() => validateWebhookUrl('https://user:pw@example.com/h', false)).toThrow(expect.objectContaining({ field: 'url' }));
+    expect(() => validateWebhookUrl('http://example.com/h', false)).toThrow(expect.objectContaining({ field: 'url' }));
+    // With WEBHOOKS_ALLOW_INSECURE any http URL has the right shape; where it points is the address policy's call.
+    expect(validateWebhookUrl('http://example.com/h', true)).toBe('http://example.com/h');
     expect(validateWebhookUrl('http://127.0.0.1:9/h', true)).toBe('http://127.0.0.1:9/h');
     expect(validateWebhookUrl('https://example.com/h', false)).toBe('https://example.com/h');
   });

@@ -5,6 +5,7 @@ import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { DEFAULT_RETRY_SCHEDULE_MS, retryDelayMs } from './backoff';
 import { nextDeliveryRecord } from './deliveryRecord';
 import type { DeliveryJob, DeliveryQueue } from './deliveryQueue';
+import type { OutboundAddressPolicy } from '../outbound/addressPolicy';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, postCloudEvent } from './httpDelivery';
 import { WebhookCache } from './webhookCache';
 import { matchesEventType } from './webhookRules';
@@ -15,6 +16,8 @@ export interface DeliveryEngineOptions {
   logger: Logger;
   store: WebhookStore;
   queue: DeliveryQueue;
+  /** Which addresses deliveries may connect to (checked on the address dialled). */
+  policy: OutboundAddressPolicy;
   /** Waits between attempts (default 1 s, 5 s, 30 s, 2 min, 10 min). */
   retryScheduleMs?: readonly number[];
   /** ±fraction of each wait, so that retries after an outage spread out (default 0.1). */
@@ -186,8 +189,8 @@ export class WebhookDeliveryEngine {
     const webhook = this.cache.get(job.tenantId, job.webhookId) ?? (await this.o.store.get(job.tenantId, job.webhookId).catch(() => undefined));
     if (!webhook) return m.ack(); // deleted: its pending retries end here
     const attempt = m.info.deliveryCount;
-    const outcome = await postCloudEvent(webhook, job.deliveryId, job.event, { timeoutMs });
-    const log = { tenantId: job.tenantId, webhookId: job.webhookId, deliveryId: job.deliveryId, attempt, statusCode: outcome.statusCode, error: outcome.error };
+    const outcome = await postCloudEvent(webhook, job.deliveryId, job.event, { policy: this.o.policy, timeoutMs });
+    const log = { tenantId: job.tenantId, webhookId: job.webhookId, deliveryId: job.deliveryId, attempt, statusCode: outcome.statusCode, error: outcome.error, ...(outcome.cause !== undefined ? { cause: String(outcome.cause) } : {}) };
     const delay = outcome.ok ? undefined : retryDelayMs(attempt, this.schedule, this.o.retryJitter ?? 0.1);
     if (delay !== undefined) {
       this.o.logger.debug(log, 'webhook delivery failed; retrying later');

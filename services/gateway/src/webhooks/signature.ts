@@ -1,55 +1,38 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /**
- * How receivers authenticate a webhook request (close to Standard Webhooks,
- * with a hex HMAC):
+ * How receivers authenticate a webhook request: Standard Webhooks
+ * (https://www.standardwebhooks.com), so that its libraries verify it as is.
  *
- *   Webhook-Id:        the delivery id, the same on every retry and replay (deduplicate on it)
- *   Webhook-Timestamp: Unix seconds when this attempt was signed
- *   Webhook-Signature: v1=<hex HMAC-SHA256 of "<Webhook-Timestamp>.<raw body>">
+ *   webhook-id:        the delivery id, the same on every retry and replay (deduplicate on it)
+ *   webhook-timestamp: Unix seconds when this attempt was signed
+ *   webhook-signature: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">
  *
- * The HMAC key is the webhook secret as UTF-8 text (the whole `whsec_…`
- * string, as shown once at creation). Receivers must verify against the raw
- * body bytes before parsing, compare in constant time and reject timestamps
- * older than a few minutes (replay protection). The header may carry several
- * space-separated signatures (`v1=… v1=…`) so that a secret rotation can sign
- * with both secrets; any match is valid.
+ * The HMAC key is the base64-decoded part of the `whsec_<base64>` secret
+ * shown once at creation (or rotation). During a rotation's grace period
+ * the header carries one signature per live secret, space-separated
+ * (`v1,… v1,…`): a receiver holding either secret verifies it.
  *
  * @example
- *   const ts = Math.floor(Date.now() / 1000);
- *   const header = signWebhook(secret, ts, body); // 'v1=5f2c…'
- *   verifyWebhookSignature(secret, String(ts), body, header); // true
+ *   const secret = newWebhookSecret(); // 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+ *   const header = signWebhook([secret], 'dlv_1', 1700000000, body); // 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4='
+ *   new Webhook(secret).verify(body, { 'webhook-id': 'dlv_1', 'webhook-timestamp': '1700000000', 'webhook-signature': header }); // standardwebhooks
  */
 export const SIGNATURE_VERSION = 'v1';
+export const SECRET_PREFIX = 'whsec_';
 
-export function webhookHmac(secret: string, timestamp: number | string, body: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+/** A fresh secret: 32 random bytes, base64, behind `whsec_`. */
+export function newWebhookSecret(): string {
+  return `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
 }
 
-/** The `Webhook-Signature` header value for one attempt. */
-export function signWebhook(secret: string, timestamp: number, body: string): string {
-  return `${SIGNATURE_VERSION}=${webhookHmac(secret, timestamp, body)}`;
+/** The base64 HMAC-SHA256 of `<msgId>.<timestamp>.<body>` under one secret. */
+export function webhookSignature(secret: string, msgId: string, timestamp: number, body: string): string {
+  const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+  return createHmac('sha256', key).update(`${msgId}.${timestamp}.${body}`).digest('base64');
 }
 
-/**
- * Whether `header` holds a valid signature of `body` at `timestamp`, and the
- * timestamp lies within `toleranceSeconds` of `nowSeconds`. What a receiver
- * runs; the gateway's tests use it too.
- */
-export function verifyWebhookSignature(
-  secret: string,
-  timestamp: string,
-  body: string,
-  header: string,
-  options: { toleranceSeconds?: number; nowSeconds?: number } = {},
-): boolean {
-  if (!/^\d{1,12}$/.test(timestamp)) return false;
-  const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - Number(timestamp)) > (options.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(webhookHmac(secret, timestamp, body), 'hex');
-  return header
-    .split(' ')
-    .filter((part) => part.startsWith(`${SIGNATURE_VERSION}=`))
-    .map((part) => part.slice(SIGNATURE_VERSION.length + 1))
-    .some((hex) => /^[0-9a-f]{64}$/i.test(hex) && timingSafeEqual(Buffer.from(hex, 'hex'), expected));
+/** The `webhook-signature` header of one attempt: one `v1,<signature>` per secret. */
+export function signWebhook(secrets: readonly string[], msgId: string, timestamp: number, body: string): string {
+  return secrets.map((s) => `${SIGNATURE_VERSION},${webhookSignature(s, msgId, timestamp, body)}`).join(' ');
 }

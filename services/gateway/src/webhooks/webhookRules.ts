@@ -31,8 +31,9 @@ export function matchesEventType(patterns: readonly string[], type: string): boo
 }
 
 /**
- * A webhook target: https, or http to 127.0.0.1/localhost/[::1] only when
- * `allowInsecure` (local development and tests). No credentials in the URL.
+ * A webhook target's shape: https, or http too when `allowInsecure` (local
+ * development and tests). No credentials in the URL. Where it may point is
+ * the outbound address policy's call (see outbound/addressPolicy.ts).
  * @throws ValidationError naming `url`.
  */
 export function validateWebhookUrl(raw: unknown, allowInsecure: boolean): string {
@@ -44,10 +45,8 @@ export function validateWebhookUrl(raw: unknown, allowInsecure: boolean): string
     throw new ValidationError('url', 'is not a valid absolute URL', { cause: err });
   }
   if (parsed.username || parsed.password) throw new ValidationError('url', 'must not contain credentials');
-  if (parsed.protocol === 'https:') return parsed.toString();
-  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-  if (parsed.protocol === 'http:' && local && allowInsecure) return parsed.toString();
-  throw new ValidationError('url', allowInsecure ? 'must be https, or http to 127.0.0.1/localhost' : 'must be https');
+  if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && allowInsecure)) return parsed.toString();
+  throw new ValidationError('url', allowInsecure ? 'must be http or https' : 'must be https');
 }
 
 export function validateDescription(raw: unknown): string | undefined {

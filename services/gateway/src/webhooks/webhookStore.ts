@@ -1,12 +1,14 @@
-import { IllegalStateError, NotFoundError } from '@contactcenter/infra';
+import { ConcurrencyError, NotFoundError } from '@contactcenter/infra';
 import type { CloudEvent } from '@contactcenter/infra/events';
-import { jsonOf, openStateBucket } from '@contactcenter/infra/kv';
+import { isLostRace, jsonOf, openStateBucket } from '@contactcenter/infra/kv';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createHash, randomBytes } from 'node:crypto';
+import { TenantIndex } from '../store/tenantIndex';
+import { DEFAULT_TENANT_LIMITS } from '../store/tenantLimits';
 import { DEFAULT_GATEWAY_BUCKET } from '../store/widgetKeys';
-
-export const MAX_WEBHOOKS_PER_TENANT = 25;
+import { newWebhookSecret } from './signature';
+import { withRotatedSecret, type RetiringSecret } from './webhookSecrets';
 
 /** A tenant's webhook: where to POST which of its events, and the secret that signs them. */
 export interface Webhook {
@@ -15,8 +17,10 @@ export interface Webhook {
   url: string;
   eventTypes: string[];
   description?: string;
-  /** HMAC key of `Webhook-Signature`; returned once, at creation. */
+  /** `whsec_<base64>` key of `webhook-signature`; returned once, at creation or rotation. */
   secret: string;
+  /** Secrets replaced by a rotation, still signing until they expire (see webhookSecrets.ts). */
+  retiringSecrets?: RetiringSecret[];
   createdAt: string;
 }
 
@@ -54,28 +58,47 @@ export const deliveryIdOf = (webhookId: string, eventId: string): string =>
 /**
  * Webhook definitions and failed deliveries in the gateway's NATS KV bucket,
  * shared by every replica: `<tenant>.webhook.<id>` and `<tenant>.delivery.<id>`.
- * Another tenant's ids answer NOT_FOUND, as if they did not exist.
+ * Another tenant's ids answer NOT_FOUND, as if they did not exist. Each
+ * webhook also has an entry `tenant.<tenant>.webhook.<id>` (see TenantIndex):
+ * its place under the tenant's limit, taken before the definition exists, so
+ * that a webhook refused over the limit is never seen by a delivery engine.
  */
 export class WebhookStore {
-  /** On the gateway's bucket (see openStateBucket), shared with the other gateway stores. */
-  constructor(readonly kv: KV) {}
+  private readonly slots: TenantIndex;
+
+  /**
+   * On the gateway's bucket (see openStateBucket), shared with the other gateway stores.
+   * @param maxPerTenant webhooks a tenant may have (TENANT_MAX_WEBHOOKS).
+   */
+  constructor(
+    readonly kv: KV,
+    private readonly maxPerTenant = DEFAULT_TENANT_LIMITS.webhooks,
+  ) {
+    this.slots = new TenantIndex(kv, 'webhook');
+  }
 
   static async open(nc: NatsConnection, bucket = DEFAULT_GATEWAY_BUCKET): Promise<WebhookStore> {
     return new WebhookStore(await openStateBucket(nc, bucket, 'gateway'));
   }
 
+  /** @throws TenantLimitError when the tenant already has `maxPerTenant` webhooks; nothing is written. */
   async create(tenantId: string, input: { url: string; eventTypes: string[]; description?: string }): Promise<Webhook> {
-    if ((await this.list(tenantId)).length >= MAX_WEBHOOKS_PER_TENANT) throw new IllegalStateError(`a tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks`);
     const webhook: Webhook = {
       webhookId: `wh_${randomBytes(16).toString('base64url')}`,
       tenantId,
       url: input.url,
       eventTypes: input.eventTypes,
       ...(input.description !== undefined ? { description: input.description } : {}),
-      secret: `whsec_${randomBytes(32).toString('base64url')}`,
+      secret: newWebhookSecret(),
       createdAt: new Date().toISOString(),
     };
-    await this.kv.create(webhookKey(tenantId, webhook.webhookId), JSON.stringify(webhook));
+    await this.slots.admit(tenantId, webhook.webhookId, 'webhooks', this.maxPerTenant);
+    try {
+      await this.kv.create(webhookKey(tenantId, webhook.webhookId), JSON.stringify(webhook));
+    } catch (err) {
+      await this.slots.remove(tenantId, webhook.webhookId).catch(() => undefined);
+      throw err;
+    }
     return webhook;
   }
 
@@ -95,9 +118,31 @@ export class WebhookStore {
     return found;
   }
 
+  /**
+   * Gives the webhook a new secret; the old one keeps signing for the grace period.
+   * A compare-and-set: two rotations at once never lose a secret silently.
+   * @throws NotFoundError for a missing id or another tenant's.
+   */
+  async rotateSecret(tenantId: string, webhookId: string, now = new Date()): Promise<Webhook> {
+    for (let attempt = 1; ; attempt++) {
+      const entry = ID_RE.test(webhookId) ? jsonOf<Webhook>(await this.kv.get(webhookKey(tenantId, webhookId))) : undefined;
+      if (!entry || entry.value.tenantId !== tenantId) throw new NotFoundError('webhook', webhookId);
+      const rotated = withRotatedSecret(entry.value, newWebhookSecret(), now);
+      try {
+        await this.kv.update(webhookKey(tenantId, webhookId), JSON.stringify(rotated), entry.revision);
+        return rotated;
+      } catch (err) {
+        if (!isLostRace(err)) throw err;
+        if (attempt >= 3) throw new ConcurrencyError(webhookKey(tenantId, webhookId), String(entry.revision), 'newer', { cause: err });
+      }
+    }
+  }
+
   /** Deletes the webhook and its kept deliveries; retries still scheduled find it gone and stop. */
   async delete(tenantId: string, webhookId: string): Promise<void> {
     await this.get(tenantId, webhookId);
+    // The place first: a crash in between leaves a webhook without one, which the next start's backfill gives back.
+    await this.slots.remove(tenantId, webhookId);
     await this.kv.delete(webhookKey(tenantId, webhookId));
     for (const d of await this.listDeliveries(tenantId, webhookId)) await this.kv.delete(deliveryKey(tenantId, d.deliveryId));
   }
@@ -125,6 +170,14 @@ export class WebhookStore {
       if (found && found.webhookId === webhookId && (!status || found.status === status)) out.push(found);
     }
     return out.sort((a, b) => a.firstAttemptAt.localeCompare(b.firstAttemptAt));
+  }
+
+  /** Gives webhooks made before per-tenant places existed theirs (see TenantIndex.backfill); at every start. */
+  async indexLegacyWebhooks(): Promise<number> {
+    return this.slots.backfill('*.webhook.*', async (key) => {
+      const w = await this.getJson<Webhook>(key);
+      return w && { tenantId: w.tenantId, status: 'live' };
+    });
   }
 
   private async getJson<T>(key: string): Promise<T | undefined> {

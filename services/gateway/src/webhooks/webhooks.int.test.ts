@@ -18,7 +18,8 @@ import { webhookRoutes } from '../routes/webhooks';
 import type { ApiKeyRecord } from '../store/apiKeys';
 import { WebhookDeliveryEngine } from './deliveryEngine';
 import { DeliveryQueue } from './deliveryQueue';
-import { verifyWebhookSignature } from './signature';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { OutboundAddressPolicy } from '../outbound/addressPolicy';
 import { WebhookStore } from './webhookStore';
 import { GATEWAY_AJV } from '../schemas/ajvOptions';
 
@@ -38,6 +39,11 @@ interface Received { path: string; headers: IncomingHttpHeaders; body: string }
 const received: Received[] = [];
 /** Per path: status codes to answer in turn (the last one repeats); 200 when unset. */
 const answers = new Map<string, number[]>();
+/** Receivers listen on loopback, so the operator allows it; names never reach DNS. */
+const policy = new OutboundAddressPolicy({
+  allowedNetworks: ['127.0.0.0/8'],
+  resolve: async (host) => Promise.reject(Object.assign(new Error(`no DNS in this test: ${host}`), { code: 'ENOTFOUND' })),
+});
 
 beforeAll(async () => {
   server = await freshNats();
@@ -53,7 +59,7 @@ beforeAll(async () => {
       received.push({ path, headers: req.headers, body });
       const queue = answers.get(path) ?? [200];
       const status = queue.length > 1 ? queue.shift()! : queue[0]!;
-      res.writeHead(status).end();
+      res.writeHead(status, status >= 300 && status < 400 ? { location: `/moved${path}` } : {}).end();
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -67,8 +73,8 @@ beforeAll(async () => {
   await authPlugin(app, { secret: SECRET });
   const keyRecord: ApiKeyRecord = { apiKeyId: 'k1', tenantId: API_KEY_TENANT, name: 'test', scopes: ['webhooks:manage'], keyHash: 'x', createdAt: new Date().toISOString() };
   apiKeyAuthPlugin(app, { authenticator: { authenticate: async (k: string) => (k === API_KEY ? keyRecord : undefined) } });
-  await app.register(webhookRoutes, { prefix: '/v1', store, queue, allowInsecureUrls: true, timeoutMs: 1_000 });
-  engine = await WebhookDeliveryEngine.start({ nats, logger, store, queue, retryScheduleMs: [100, 200], retryJitter: 0, timeoutMs: 1_000 });
+  await app.register(webhookRoutes, { prefix: '/v1', store, queue, allowInsecureUrls: true, policy, timeoutMs: 1_000 });
+  engine = await WebhookDeliveryEngine.start({ nats, logger, store, queue, policy, retryScheduleMs: [100, 200], retryJitter: 0, timeoutMs: 1_000 });
 });
 
 afterAll(async () => {
@@ -127,7 +133,8 @@ describe('webhook delivery', () => {
     const h = hit!.headers;
     expect(h['content-type']).toBe('application/cloudevents+json');
     expect(h['webhook-id']).toMatch(/^dlv_/);
-    expect(verifyWebhookSignature(secret, String(h['webhook-timestamp']), hit!.body, String(h['webhook-signature']))).toBe(true);
+    // As a receiver verifies it, with the Standard Webhooks library.
+    expect(new StandardWebhook(secret).verify(hit!.body, h as Record<string, string>)).toMatchObject({ id: eventId });
     expect(JSON.parse(hit!.body)).toMatchObject({ specversion: '1.0', id: eventId, type: 'contactcenter.conversation.v1.MessagePosted', tenantid: tid, data: { conversationId: 'c-1' } });
   });
 
@@ -207,6 +214,79 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('webhook signing secrets (Standard Webhooks)', () => {
+  const verifies = (secret: string, r: Received) => {
+    try {
+      new StandardWebhook(secret).verify(r.body, r.headers as Record<string, string>);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('rotates a secret: the new one is shown once, and both sign real deliveries during the grace period', async () => {
+    const tid = tenant();
+    const path = `/rotate-${randomUUID()}`;
+    const { webhookId, secret: first } = await createWebhook(tid, path, ['*']);
+    await publish(tid, 'conversation', 'MessagePosted');
+    await until('a delivery signed with the first secret', () => at(path).length === 1);
+    expect(verifies(first, at(path)[0]!)).toBe(true);
+
+    const res = await app.inject({ method: 'POST', url: `/v1/webhooks/${webhookId}/rotate-secret`, headers: admin(tid) });
+    expect(res.statusCode).toBe(200);
+    const { secret: second, previousSecretExpiresAt } = res.json<{ secret: string; previousSecretExpiresAt: string }>();
+    expect(second).toMatch(/^whsec_/);
+    expect(second).not.toBe(first);
+    expect(Date.parse(previousSecretExpiresAt) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    await until('the engine to see the new secret', () => engine.webhooksOf(tid).some((w) => w.secret === second));
+
+    await publish(tid, 'conversation', 'MessagePosted');
+    const [, during] = await until('a delivery during the rotation', () => at(path).length === 2 && at(path));
+    expect(String(during!.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect([verifies(first, during!), verifies(second, during!), verifies(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, during!)]).toEqual([true, true, false]);
+
+    const listed = (await app.inject({ method: 'GET', url: '/v1/webhooks', headers: admin(tid) })).json().webhooks[0];
+    expect(listed.secret).toBeUndefined();
+    expect(listed.retiringSecrets).toBeUndefined();
+    expect((await app.inject({ method: 'POST', url: `/v1/webhooks/${webhookId}/rotate-secret`, headers: admin(tenant()) })).statusCode).toBe(404);
+  });
+});
+
+describe('webhook delivery failures', () => {
+  it('does not follow a redirect: a 3xx is a failed attempt', async () => {
+    const tid = tenant();
+    const path = `/redirect-${randomUUID()}`;
+    answers.set(path, [302]);
+    const { webhookId } = await createWebhook(tid, path, ['*']);
+    await publish(tid, 'conversation', 'MessagePosted');
+    const [failed] = await until('a failed delivery', async () => {
+      const d = (await app.inject({ method: 'GET', url: `/v1/webhooks/${webhookId}/deliveries?status=failed`, headers: admin(tid) })).json().deliveries;
+      return d.length > 0 && d;
+    });
+    expect(failed).toMatchObject({ lastStatusCode: 302, lastError: 'HTTP 302' });
+    expect(at(path)).toHaveLength(3);
+    expect(at(`/moved${path}`)).toHaveLength(0);
+  });
+
+  it('records a generic reason, never the socket error, when the receiver cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((r) => closed.close(r));
+    const tid = tenant();
+    const res = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: admin(tid), payload: { url: `http://127.0.0.1:${port}/gone`, eventTypes: ['*'] } });
+    const { webhookId } = res.json<{ webhookId: string }>();
+    await until('the engine to see the webhook', () => engine.webhooksOf(tid).length === 1);
+    await publish(tid, 'conversation', 'MessagePosted');
+    const [failed] = await until('a failed delivery', async () => {
+      const d = (await app.inject({ method: 'GET', url: `/v1/webhooks/${webhookId}/deliveries?status=failed`, headers: admin(tid) })).json().deliveries;
+      return d.length > 0 && d;
+    });
+    expect(failed.lastError).toBe('connection failed');
+    expect(failed.lastStatusCode).toBeUndefined();
+  });
+});
+
 describe('webhook management', () => {
   it('accepts an API key with webhooks:manage, scoped to the key’s tenant', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: { 'x-api-key': API_KEY }, payload: { url: `${receiverUrl}/k`, eventTypes: ['*'], description: 'crm sync' } });
@@ -227,7 +307,9 @@ describe('webhook management', () => {
 
   it.each([
     [{ url: 'ftp://x/h', eventTypes: ['*'] }, 'url'],
-    [{ url: 'http://example.com/h', eventTypes: ['*'] }, 'url'],
+    [{ url: 'https://user:pw@example.com/h', eventTypes: ['*'] }, 'url'],
+    [{ url: 'https://10.0.0.1/h', eventTypes: ['*'] }, 'url'],
+    [{ url: 'http://169.254.169.254/latest/meta-data/', eventTypes: ['*'] }, 'url'],
     [{ url: 'https://example.com/h', eventTypes: ['contactcenter.billing.v1.Paid'] }, 'eventTypes'],
     [{ url: 'https://example.com/h', eventTypes: [] }, 'eventTypes'],
     [{ url: 'https://example.com/h', eventTypes: Array.from({ length: 21 }, (_, i) => `contactcenter.conversation.v1.T${i}`) }, 'eventTypes'],

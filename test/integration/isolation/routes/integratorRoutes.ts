@@ -20,4 +20,5 @@ export const integratorRoutes: Record<string, Row> = {
   'GET /v1/webhooks/{id}/deliveries': { requests: (w) => webhookAttacks(w, req('GET', `/v1/webhooks/${w.a.webhookId}/deliveries`)) },
   'POST /v1/webhooks/{id}/deliveries/{deliveryId}/replay': { requests: (w) => webhookAttacks(w, req('POST', `/v1/webhooks/${w.a.webhookId}/deliveries/${w.a.deliveryId}/replay`)) },
   'POST /v1/webhooks/{id}/replay-failed': { requests: (w) => webhookAttacks(w, req('POST', `/v1/webhooks/${w.a.webhookId}/replay-failed`)) },
+  'POST /v1/webhooks/{id}/rotate-secret': { requests: (w) => webhookAttacks(w, req('POST', `/v1/webhooks/${w.a.webhookId}/rotate-secret`)) },
 };
