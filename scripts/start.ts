@@ -97,7 +97,9 @@ async function main() {
       }
     });
   }
-  const token = signStaffToken(jwtSecret, { tid: 'demo', sub: 'agent-demo', roles: ['agent', 'supervisor', 'admin'] });
+  // The gateway inherits this environment: when it requires an issuer or audience, the demo token carries them.
+  const registered = { iss: process.env.JWT_ISSUER?.trim() || undefined, aud: process.env.JWT_AUDIENCE?.trim() || undefined };
+  const token = signStaffToken(jwtSecret, { tid: 'demo', sub: 'agent-demo', roles: ['agent', 'supervisor', 'admin'] }, undefined, registered);
   process.stdout.write(
     [
       '',

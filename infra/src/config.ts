@@ -133,3 +133,9 @@ export const secret = (opts: { minLength: number }) =>
     if (raw.length < opts.minLength) throw new ConfigError(name, `must be at least ${opts.minLength} characters long`);
     return raw;
   });
+
+/** A secret that may be absent (e.g. the previous one during a rotation); when set, as `secret`. */
+export const optionalSecret = (opts: { minLength: number }): Field<string | undefined> => ({
+  describe: `an optional secret of at least ${opts.minLength} characters`,
+  parse: (raw, name) => (raw === undefined || raw.trim() === '' ? undefined : secret(opts).parse(raw, name)),
+});

@@ -36,6 +36,7 @@ export async function snapshotOfA(api: GatewayClient, { presence, routing, trans
     canned: await get('/v1/canned-responses', a.agent),
     translation: await unary(translation, translation.getTenantSettings, {}, grpcAs(a.id)),
     widgetKeys: await get('/v1/admin/widget-keys', a.admin),
+    identityProvider: await get('/v1/admin/identity-provider', a.admin),
     apiKeys: await get('/v1/admin/api-keys', a.admin),
     invitationRules: await get('/v1/admin/invitation-rules', a.admin),
     webhooks: await get('/v1/webhooks', a.admin),

@@ -1,6 +1,8 @@
 import jwt from '@fastify/jwt';
 import { ForbiddenError, UnauthorizedError } from '@contactcenter/infra';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { gatewayTokensOnly, type TokenVerifier } from '../tokens/tokenVerifier';
+import { requireLiveWidgetKey } from './liveWidgetKey';
 
 export type Role = 'agent' | 'supervisor' | 'admin' | 'visitor';
 export type StaffRole = Exclude<Role, 'visitor'>;
@@ -12,11 +14,17 @@ export interface Principal {
   roles: Role[];
   /** A visitor's widget key (the session's `wk` claim): whose allowed origins apply to the visitor's browser. */
   widgetKey?: string;
+  /** When the token expires (epoch ms): a WebSocket opened with it closes then. */
+  expiresAt?: number;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+  }
+  interface FastifyInstance {
+    /** The one bearer-token check (tokens/tokenVerifier.ts); use verifiedPrincipal(request), which runs it once per request. */
+    tokenVerifier: TokenVerifier;
   }
 }
 
@@ -27,14 +35,26 @@ declare module '@fastify/jwt' {
   }
 }
 
-const TENANT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export interface AuthOptions {
+  /** JWT_SECRET: signs the gateway's own tokens (visitor sessions). */
+  secret: string;
+  /** JWT_ISSUER / JWT_AUDIENCE: put into the tokens the gateway signs, so that they pass its own checks. */
+  issuer?: string;
+  audience?: string;
+  /** Default: HS256 tokens under `secret` only, with the default rules (apps assembled by hand in tests). */
+  verifier?: TokenVerifier;
+}
 
 /**
- * Agents, supervisors and admins present an HS256 JWT carrying `tid`
- * (tenant), `sub` (agent id) and `roles`; it must not be expired.
+ * Agents, supervisors and admins present a JWT carrying `tid` (tenant), `sub`
+ * (agent id) and `roles`: HS256 under the gateway's secret, or from their
+ * tenant's identity provider (see TokenVerifier). @fastify/jwt only signs
+ * (visitor sessions); every check goes through `verifier`.
  */
-export async function authPlugin(app: FastifyInstance, opts: { secret: string }): Promise<void> {
-  await app.register(jwt, { secret: opts.secret, verify: { algorithms: ['HS256'] } });
+export async function authPlugin(app: FastifyInstance, opts: AuthOptions): Promise<void> {
+  const sign = { ...(opts.issuer !== undefined ? { iss: opts.issuer } : {}), ...(opts.audience !== undefined ? { aud: opts.audience } : {}) };
+  await app.register(jwt, { secret: opts.secret, sign, verify: { algorithms: ['HS256'] } });
+  app.decorate('tokenVerifier', opts.verifier ?? gatewayTokensOnly(opts.secret));
 }
 
 export async function requireStaff(request: FastifyRequest, roles: StaffRole[] = ['agent', 'supervisor', 'admin']): Promise<Principal> {
@@ -43,50 +63,41 @@ export async function requireStaff(request: FastifyRequest, roles: StaffRole[] =
 
 /** A visitor of the customer widget: `subject` is their customer id, verified or anonymous. */
 export async function requireVisitor(request: FastifyRequest): Promise<Principal> {
-  return requireRole(request, ['visitor']);
+  return requireLiveWidgetKey(request, await requireRole(request, ['visitor'])); // a revoked widget key ends its sessions
 }
 
 async function requireRole(request: FastifyRequest, roles: Role[]): Promise<Principal> {
-  try {
-    await request.jwtVerify();
-  } catch (err) {
-    throw new UnauthorizedError('a valid bearer token is required', { cause: err });
-  }
-  const principal = principalOfClaims(request.user);
+  const principal = await verifiedPrincipal(request);
   if (!principal.roles.some((r) => roles.includes(r))) throw new ForbiddenError(roles.includes('visitor') ? 'requires a visitor session' : `requires one of the roles ${roles.join(', ')}`);
   request.principal = principal;
   return principal;
 }
 
-/**
- * The principal of a bearer token that did not come in the `Authorization`
- * header (the WebSocket upgrade, where browsers cannot set headers). Same
- * checks as the REST routes: signature, algorithm, expiry, claims.
- * @throws UnauthorizedError for any bad token.
- */
-export function principalOfToken(app: FastifyInstance, token: string): Principal {
-  let claims: unknown;
-  try {
-    claims = app.jwt.verify(token);
-  } catch (err) {
-    throw new UnauthorizedError('a valid bearer token is required', { cause: err });
-  }
-  return principalOfClaims(claims);
-}
+const verifiedPrincipals = new WeakMap<FastifyRequest, Promise<Principal>>();
 
-function principalOfClaims(claims: unknown): Principal {
-  const { tid, sub, roles: granted, wk } = (claims ?? {}) as Partial<Record<'tid' | 'sub' | 'roles' | 'wk', unknown>>;
-  if (typeof tid !== 'string' || !TENANT_RE.test(tid) || typeof sub !== 'string' || !sub || !Array.isArray(granted)) {
-    throw new UnauthorizedError('token lacks tenant, subject or roles');
+/**
+ * The principal of the bearer token a request presents (presentedBearerToken:
+ * the `Authorization` header, or the WebSocket subprotocol), verified once per
+ * request however many hooks ask (rate limits, CORS, the route): the answer,
+ * or the refusal, is kept with the request.
+ * @throws UnauthorizedError (401) without a valid token; UnavailableError (503)
+ *   when the tenant's identity provider cannot be reached to check it.
+ */
+export function verifiedPrincipal(request: FastifyRequest): Promise<Principal> {
+  let verified = verifiedPrincipals.get(request);
+  if (!verified) {
+    const token = presentedBearerToken(request);
+    verified = token ? request.server.tokenVerifier.verify(token) : Promise.reject(new UnauthorizedError('a valid bearer token is required'));
+    verifiedPrincipals.set(request, verified);
   }
-  return { tenantId: tid, subject: sub, roles: granted as Role[], ...(typeof wk === 'string' ? { widgetKey: wk } : {}) };
+  return verified;
 }
 
 /**
  * The bearer JWT a request presents, unverified: `Authorization: Bearer <jwt>`
  * (an API key `cck_…` there is not a JWT), or on a WebSocket upgrade the
  * subprotocol `bearer.<jwt>`. For edge checks that run before the route's own
- * authentication (rate limits, CORS); verify it with principalOfToken.
+ * authentication (rate limits, CORS); verify it with verifiedPrincipal.
  */
 export function presentedBearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;

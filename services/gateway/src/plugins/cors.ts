@@ -3,7 +3,7 @@ import { ForbiddenError } from '@contactcenter/infra';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { normalizeOrigin } from '../schemas/origins';
 import type { WidgetKeys } from '../store/widgetKeys';
-import { presentedBearerToken, principalOfToken } from './auth';
+import { presentedBearerToken, verifiedPrincipal } from './auth';
 
 export interface CorsPolicy {
   /** Origins of staff web apps (CORS_STAFF_ORIGINS) that may call the non-visitor routes from a browser; none by default. */
@@ -69,13 +69,12 @@ export async function corsPlugin(app: FastifyInstance, policy: CorsPolicy): Prom
       if (typeof given !== 'string') return 'undecided';
       widgetKey = given;
     } else {
-      const token = presentedBearerToken(request);
-      if (!token) return 'undecided';
+      if (!presentedBearerToken(request)) return 'undecided';
       let principal;
       try {
-        principal = principalOfToken(app, token);
+        principal = await verifiedPrincipal(request);
       } catch {
-        return 'undecided'; // the route answers 401
+        return 'undecided'; // the route answers 401 (or 503 when the tenant's identity provider is down)
       }
       if (!principal.roles.includes('visitor')) return 'undecided'; // the route answers 403
       // A session from before widget keys had origins cannot name its site: refused, and the widget opens a new one.

@@ -1,7 +1,7 @@
 import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { presentedApiKey } from './apiKeyAuth';
-import { presentedBearerToken, principalOfToken } from './auth';
+import { presentedBearerToken, verifiedPrincipal } from './auth';
 
 export interface RateLimits {
   /** Requests per minute per authenticated principal: an API key, a staff member (tenant + subject), a visitor session (tenant + customer id). */
@@ -87,10 +87,9 @@ async function principalKeyOf(request: FastifyRequest): Promise<string | undefin
     const record = await request.server.apiKeyAuthenticator.authenticate(apiKey).catch(() => undefined); // the route reports an outage
     return record && `apikey:${record.apiKeyId}`;
   }
-  const token = presentedBearerToken(request);
-  if (!token) return undefined;
+  if (!presentedBearerToken(request)) return undefined;
   try {
-    const p = principalOfToken(request.server, token);
+    const p = await verifiedPrincipal(request); // kept with the request: the route does not verify it again
     return `${p.roles.includes('visitor') ? 'visitor' : 'staff'}:${p.tenantId}:${p.subject}`;
   } catch {
     return undefined;

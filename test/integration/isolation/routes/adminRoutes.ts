@@ -31,6 +31,11 @@ export const adminRoutes: Record<string, Row> = {
       return [...asOtherTenant(w, r, 'denied', ['admin']), ...asWrongRole(w, r), ...asVisitor(w, r)];
     },
   },
+  'PUT /v1/admin/identity-provider': {
+    requests: (w) => adminOwnTenant(w, req('PUT', '/v1/admin/identity-provider', { jwksUrl: 'https://1.1.1.1/b-jwks', issuer: 'https://login.b.example' })),
+  },
+  'GET /v1/admin/identity-provider': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/identity-provider')) },
+  'DELETE /v1/admin/identity-provider': { requests: (w) => adminOwnTenant(w, req('DELETE', '/v1/admin/identity-provider')) },
   'POST /v1/admin/api-keys': { requests: (w) => adminOwnTenant(w, req('POST', '/v1/admin/api-keys', { name: 'B key', scopes: ['events:read'] })) },
   'GET /v1/admin/api-keys': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/api-keys')) },
   'DELETE /v1/admin/api-keys/{apiKeyId}': {
