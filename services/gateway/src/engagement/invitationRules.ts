@@ -31,7 +31,7 @@ const CURRENCY = /^[A-Z]{3}$/;
 
 /** @throws ValidationError naming the first bad field (`rules[i].…`). */
 export function validateRules(rules: InvitationRule[]): InvitationRule[] {
-  if (rules.length > 50) throw new ValidationError('rules', 'at most 50 rules');
+  // How many a tenant may have is its limit (TENANT_MAX_INVITATION_RULES), enforced by InvitationStore.putRules.
   const ids = new Set<string>();
   return rules.map((r, i) => {
     const f = (name: string) => `rules[${i}].${name}`;

@@ -1,6 +1,7 @@
 import { requireTenantId } from '@contactcenter/infra';
 import { isLostRace, jsonOf } from '@contactcenter/infra/kv';
 import type { KV } from '@nats-io/kv';
+import { DEFAULT_TENANT_LIMITS, TenantLimitError } from '../store/tenantLimits';
 import type { InvitationRule } from './invitationRules';
 
 /** An invitation shown to one visitor; accepted at most once, by that visitor. */
@@ -21,14 +22,26 @@ export interface Invitation {
  * a rule at most once, whichever gateway replica sees the activity).
  */
 export class InvitationStore {
-  /** On the gateway's bucket (see openStateBucket), shared with the other gateway stores. */
-  constructor(private readonly kv: KV) {}
+  /**
+   * On the gateway's bucket (see openStateBucket), shared with the other gateway stores.
+   * @param maxRules rules a tenant may have (TENANT_MAX_INVITATION_RULES).
+   */
+  constructor(
+    private readonly kv: KV,
+    private readonly maxRules = DEFAULT_TENANT_LIMITS.invitationRules,
+  ) {}
 
   async rules(tenantId: string): Promise<InvitationRule[]> {
     return jsonOf<InvitationRule[]>(await this.kv.get(`${requireTenantId(tenantId)}.invitation-rules`))?.value ?? [];
   }
 
+  /**
+   * Replaces the tenant's rules. One value holds them all, so each write is
+   * checked whole and no concurrent write can take a tenant over its limit.
+   * @throws TenantLimitError over `maxRules`; nothing is written.
+   */
   async putRules(tenantId: string, rules: InvitationRule[]): Promise<void> {
+    if (rules.length > this.maxRules) throw new TenantLimitError('invitationRules', this.maxRules);
     await this.kv.put(`${requireTenantId(tenantId)}.invitation-rules`, JSON.stringify(rules));
   }
 

@@ -4,6 +4,8 @@ import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyScope } from '../plugins/apiKeyAuth';
+import { TenantIndex } from './tenantIndex';
+import { DEFAULT_TENANT_LIMITS } from './tenantLimits';
 import { DEFAULT_GATEWAY_BUCKET } from './widgetKeys';
 
 /** A stored API key: never the key itself, only its SHA-256. */
@@ -27,22 +29,37 @@ const hashOf = (key: string): Buffer => createHash('sha256').update(key).digest(
 
 /**
  * Integrators' API keys in NATS KV, shared by every gateway replica:
- * `apikey.<id>`. A key is `cck_<id>_<secret>`: the id finds the record, then
- * the SHA-256 of the presented key is compared in constant time.
+ * `apikey.<id>`, indexed per tenant by `tenant.<tenant>.apikey.<id>` (see
+ * TenantIndex) so that a listing reads only its tenant's keys. A key is
+ * `cck_<id>_<secret>`: the id finds the record, then the SHA-256 of the
+ * presented key is compared in constant time.
  *
  * @example
  *   const { key, record } = await apiKeys.create('acme', { name: 'CRM sync', scopes: ['events:read'] });
  *   (await apiKeys.authenticate(key))?.tenantId; // 'acme'
  */
 export class ApiKeys {
-  /** On the gateway's bucket (see openStateBucket), shared with the other gateway stores. */
-  constructor(private readonly kv: KV) {}
+  private readonly index: TenantIndex;
+
+  /**
+   * On the gateway's bucket (see openStateBucket), shared with the other gateway stores.
+   * @param maxLive live keys a tenant may have (TENANT_MAX_API_KEYS).
+   */
+  constructor(
+    private readonly kv: KV,
+    private readonly maxLive = DEFAULT_TENANT_LIMITS.apiKeys,
+  ) {
+    this.index = new TenantIndex(kv, 'apikey');
+  }
 
   static async open(nc: NatsConnection, bucket = DEFAULT_GATEWAY_BUCKET): Promise<ApiKeys> {
     return new ApiKeys(await openStateBucket(nc, bucket, 'gateway'));
   }
 
-  /** A new key; `key` is returned here only, never stored. */
+  /**
+   * A new key; `key` is returned here only, never stored.
+   * @throws TenantLimitError when the tenant already has `maxLive` live keys; nothing is written.
+   */
   async create(tenantId: string, spec: { name: string; scopes: ApiKeyScope[] }): Promise<{ key: string; record: ApiKeyRecord }> {
     const apiKeyId = randomBytes(12).toString('hex');
     const key = `cck_${apiKeyId}_${randomBytes(32).toString('base64url')}`;
@@ -54,17 +71,21 @@ export class ApiKeys {
       keyHash: hashOf(key).toString('hex'),
       createdAt: new Date().toISOString(),
     };
-    await this.kv.create(`apikey.${apiKeyId}`, JSON.stringify(record));
+    await this.index.admit(tenantId, apiKeyId, 'apiKeys', this.maxLive);
+    try {
+      await this.kv.create(`apikey.${apiKeyId}`, JSON.stringify(record));
+    } catch (err) {
+      await this.index.remove(tenantId, apiKeyId).catch(() => undefined);
+      throw err;
+    }
     return { key, record };
   }
 
-  /** The tenant's keys, revoked ones included, oldest first. Scans every tenant's keys: fine for hundreds, not for millions. */
+  /** The tenant's keys, revoked ones included, oldest first. Reads the tenant's own keys only, whatever other tenants hold. */
   async list(tenantId: string): Promise<ApiKeyRecord[]> {
-    const out: ApiKeyRecord[] = [];
-    for await (const k of await this.kv.keys('apikey.*')) {
-      const found = await this.get(k.slice('apikey.'.length));
-      if (found?.tenantId === tenantId) out.push(found);
-    }
+    const found = await Promise.all((await this.index.ids(tenantId)).map((id) => this.get(id)));
+    // The tenant check keeps a stray index entry from ever showing another tenant's key.
+    const out = found.filter((r): r is ApiKeyRecord => r?.tenantId === tenantId);
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.apiKeyId.localeCompare(b.apiKeyId));
   }
 
@@ -89,7 +110,16 @@ export class ApiKeys {
   async revoke(tenantId: string, apiKeyId: string): Promise<void> {
     const found = await this.get(apiKeyId);
     if (!found || found.tenantId !== tenantId) throw new NotFoundError('API key', apiKeyId);
-    if (found.revokedAt !== undefined) return;
-    await this.kv.put(`apikey.${apiKeyId}`, JSON.stringify({ ...found, revokedAt: new Date().toISOString() }));
+    if (found.revokedAt === undefined) await this.kv.put(`apikey.${apiKeyId}`, JSON.stringify({ ...found, revokedAt: new Date().toISOString() }));
+    // Also when already revoked: a retry after a failure here still frees the key's place under the limit.
+    await this.index.markRevoked(tenantId, apiKeyId);
+  }
+
+  /** Indexes keys made before the per-tenant index (see TenantIndex.backfill); at every start. */
+  async indexLegacyKeys(): Promise<number> {
+    return this.index.backfill('apikey.*', async (key) => {
+      const r = await this.get(key.slice('apikey.'.length));
+      return r && { tenantId: r.tenantId, status: r.revokedAt === undefined ? 'live' : 'revoked' };
+    });
   }
 }

@@ -3,6 +3,8 @@ import { isLostRace, jsonOf, openStateBucket } from '@contactcenter/infra/kv';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { TenantIndex } from './tenantIndex';
+import { DEFAULT_TENANT_LIMITS } from './tenantLimits';
 
 export const DEFAULT_GATEWAY_BUCKET = 'cc_gateway';
 
@@ -23,19 +25,33 @@ export interface WidgetKey {
 }
 
 /**
- * Widget keys in NATS KV, shared by every gateway replica: `widget.<key>`.
+ * Widget keys in NATS KV, shared by every gateway replica: `widget.<key>`
+ * (found by the key alone when a visitor presents it), indexed per tenant by
+ * `tenant.<tenant>.widget.<key>` (see TenantIndex) so that a listing reads
+ * only its tenant's keys.
  * A visitor session may claim a customer id only with the HMAC-SHA256 of it
  * under the key's identity secret, computed by the tenant's server, so a
  * visitor cannot open someone else's history by typing their id.
  */
 export class WidgetKeys {
-  /** On the gateway's bucket (see openStateBucket), shared with the other gateway stores. */
-  constructor(private readonly kv: KV) {}
+  private readonly index: TenantIndex;
+
+  /**
+   * On the gateway's bucket (see openStateBucket), shared with the other gateway stores.
+   * @param maxLive live keys a tenant may have (TENANT_MAX_WIDGET_KEYS).
+   */
+  constructor(
+    private readonly kv: KV,
+    private readonly maxLive = DEFAULT_TENANT_LIMITS.widgetKeys,
+  ) {
+    this.index = new TenantIndex(kv, 'widget');
+  }
 
   static async open(nc: NatsConnection, bucket = DEFAULT_GATEWAY_BUCKET): Promise<WidgetKeys> {
     return new WidgetKeys(await openStateBucket(nc, bucket, 'gateway'));
   }
 
+  /** @throws TenantLimitError when the tenant already has `maxLive` live keys; nothing is written. */
   async create(tenantId: string, allowedOrigins: string[] = []): Promise<WidgetKey> {
     const key: WidgetKey = {
       widgetKey: `wk_${randomBytes(18).toString('base64url')}`,
@@ -45,16 +61,21 @@ export class WidgetKeys {
       revoked: false,
       allowedOrigins,
     };
-    await this.kv.create(`widget.${key.widgetKey}`, JSON.stringify(key));
+    await this.index.admit(tenantId, key.widgetKey, 'widgetKeys', this.maxLive);
+    try {
+      await this.kv.create(`widget.${key.widgetKey}`, JSON.stringify(key));
+    } catch (err) {
+      await this.index.remove(tenantId, key.widgetKey).catch(() => undefined);
+      throw err;
+    }
     return key;
   }
 
+  /** The tenant's keys, revoked ones included, oldest first. Reads the tenant's own keys only, whatever other tenants hold. */
   async list(tenantId: string): Promise<WidgetKey[]> {
-    const out: WidgetKey[] = [];
-    for await (const k of await this.kv.keys('widget.*')) {
-      const found = await this.get(k.slice('widget.'.length));
-      if (found?.tenantId === tenantId) out.push(found);
-    }
+    const found = await Promise.all((await this.index.ids(tenantId)).map((k) => this.get(k)));
+    // The tenant check keeps a stray index entry from ever showing another tenant's key.
+    const out = found.filter((k): k is WidgetKey => k?.tenantId === tenantId);
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
@@ -87,6 +108,15 @@ export class WidgetKeys {
     const found = await this.get(widgetKey);
     if (!found || found.tenantId !== tenantId) throw new NotFoundError('widget key', widgetKey);
     await this.kv.put(`widget.${widgetKey}`, JSON.stringify({ ...found, revoked: true }));
+    await this.index.markRevoked(tenantId, widgetKey);
+  }
+
+  /** Indexes keys made before the per-tenant index (see TenantIndex.backfill); at every start. */
+  async indexLegacyKeys(): Promise<number> {
+    return this.index.backfill('widget.*', async (key) => {
+      const k = await this.get(key.slice('widget.'.length));
+      return k && { tenantId: k.tenantId, status: k.revoked ? 'revoked' : 'live' };
+    });
   }
 }
 
