@@ -81,7 +81,13 @@ describe('visitor routes', () => {
     expect((await getConversation(token, SHOP2)).headers['access-control-allow-origin']).toBe(SHOP2);
     expectRefusedAtTheEdge(await getConversation(token, SHOP));
     expect((await edge.app.inject({ method: 'DELETE', url: `/v1/admin/widget-keys/${widgetKey}`, headers: admin(tid) })).statusCode).toBe(204);
-    expectRefusedAtTheEdge(await getConversation(token, SHOP2));
+    // A revoked key's sessions are refused before CORS looks (plugins/liveWidgetKey.ts), from a browser or not.
+    for (const origin of [SHOP2, undefined]) {
+      const revoked = await getConversation(token, origin);
+      expect(revoked.statusCode).toBe(401);
+      expect(revoked.json()).toMatchObject({ code: 'unauthorized', detail: 'widget key revoked' });
+      expect(revoked.headers['access-control-allow-origin']).toBeUndefined();
+    }
   });
 
   it('refuses, from a browser, a session token that names no widget key (issued before origins existed)', async () => {

@@ -22,7 +22,7 @@ export type ClientFrame = { type: 'typing'; conversationId: string; typing: bool
 export type ErrorCode =
   | 'malformed_frame' | 'unknown_type' | 'invalid_frame' | 'not_found' | 'rate_limited' | 'unavailable'
   // sent just before the server closes the socket
-  | 'position_expired' | 'invalid_position' | 'token_expired' | 'internal';
+  | 'position_expired' | 'invalid_position' | 'token_expired' | 'revoked' | 'internal';
 
 export interface ErrorFrame {
   type: 'error';

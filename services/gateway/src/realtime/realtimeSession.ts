@@ -40,13 +40,19 @@ export interface SessionDeps {
   stream?: string;
 }
 
+/** A running session, for what ends it from outside (a revoked key). */
+export interface RealtimeSession {
+  /** Says why in an error frame, closes with `code`, and stops pulling events at once. */
+  end(code: number, reason: string, errorCode: ErrorCode): void;
+}
+
 /**
  * One connected client: its events from JetStream after `after`, filtered for
  * the principal; typing indicators both ways; keepalive; its own clean-up.
  * Events are handled one at a time, in stream order, so a lookup of a
  * conversation's customer never lets a later event overtake an earlier one.
  */
-export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { after?: number; expiresAt?: number }, deps: SessionDeps): void {
+export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { after?: number; expiresAt?: number }, deps: SessionDeps): RealtimeSession {
   const { tenantId } = principal;
   const socketId = randomUUID();
   const staff = isStaff(principal);
@@ -61,11 +67,11 @@ export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { 
     ws.send(JSON.stringify(frame));
   };
   const sendError = (code: ErrorCode, message: string) => send({ type: 'error', code, message });
-  const close = (code: number, reason: string): void => {
+  const close = (code: number, reason: string, errorCode: ErrorCode = reasonCode(code)): void => {
     if (closed) return;
     closed = true;
     // Say why in a frame too: browsers hide most close reasons behind 1006.
-    if (ws.readyState === ws.OPEN && ws.bufferedAmount <= deps.limits.maxBufferedBytes) ws.send(JSON.stringify({ type: 'error', code: reasonCode(code), message: reason }));
+    if (ws.readyState === ws.OPEN && ws.bufferedAmount <= deps.limits.maxBufferedBytes) ws.send(JSON.stringify({ type: 'error', code: errorCode, message: reason }));
     ws.close(code, reason.slice(0, 120));
     // Stop pulling events now: a client that stopped reading may hold the closing handshake for closeTimeoutMs.
     void feed?.close();
@@ -177,9 +183,10 @@ export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { 
     log.error({ err }, 'realtime feed failed');
     close(1011, 'internal error: reconnect with after');
   });
+  return { end: close };
 }
 
-function reasonCode(code: number): string {
+function reasonCode(code: number): ErrorCode {
   switch (code) {
     case CLOSE.positionExpired:
       return 'position_expired';

@@ -15,6 +15,8 @@ import { apiKeyAuthPlugin, type ApiKeyScope } from '../plugins/apiKeyAuth';
 import { authPlugin } from '../plugins/auth';
 import { problemPlugin } from '../plugins/problem';
 import { ApiKeys } from '../store/apiKeys';
+import { Revocations } from '../store/revocations';
+import { openStateBucket } from '@contactcenter/infra/kv';
 import { eventsRoutes } from './events';
 
 const SECRET = 's'.repeat(48);
@@ -35,12 +37,15 @@ beforeAll(async () => {
   jsm = await jetstreamManager(nats);
   await ensureEventStream(jsm);
   js = jetstream(nats);
-  apiKeys = await ApiKeys.open(nats, `gw_${randomUUID().slice(0, 8)}`);
+  const bucket = `gw_${randomUUID().slice(0, 8)}`;
+  apiKeys = await ApiKeys.open(nats, bucket);
+  const revocations = await Revocations.start(await openStateBucket(nats, bucket, 'gateway'), logger);
   app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   problemPlugin(app);
   await authPlugin(app, { secret: SECRET });
   apiKeyAuthPlugin(app, { authenticator: apiKeys });
-  await app.register(eventsRoutes, { prefix: '/v1', nats, heartbeatMs: HEARTBEAT_MS });
+  app.addHook('onClose', () => revocations.stop());
+  await app.register(eventsRoutes, { prefix: '/v1', nats, heartbeatMs: HEARTBEAT_MS, revocations });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/events`;

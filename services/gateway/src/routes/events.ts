@@ -3,14 +3,20 @@ import { decodeCloudEvent, type CloudEvent } from '@contactcenter/infra/events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EVENTS_READ_SCOPE, presentedApiKey, requireApiKey } from '../plugins/apiKeyAuth';
 import { sendProblem } from '../plugins/problem';
+import { ConnectionCaps, takeOrRetryAfter, type Release } from '../realtime/connectionCaps';
 import { openEventFeed, PositionExpiredError, type EventFeed } from '../realtime/eventFeed';
+import type { Revocations } from '../store/revocations';
 
 export interface EventsRouteOptions {
   nats: NatsConnection;
   /** JetStream stream of domain events (default CC_EVENTS). */
   stream?: string;
-  /** Interval of `: keepalive` comments, which also re-check that the key is not revoked (default 15 s). */
+  /** Interval of `: keepalive` comments, which also re-check that the key is not revoked, should the revocations watch lag (default 15 s). */
   heartbeatMs?: number;
+  /** Live connections per holder, shared with the WebSockets (default: a fresh counter with the default caps). */
+  caps?: ConnectionCaps;
+  /** Ends a stream within the watch's latency when its API key is revoked, on any replica. */
+  revocations: Revocations;
 }
 
 const POSITION_RE = /^(0|[1-9][0-9]{0,15})$/;
@@ -47,7 +53,14 @@ export interface EventPayload {
  * `Last-Event-ID` header (which wins, since a browser's EventSource resends
  * the original URL on reconnect): every later event comes once, in order.
  * `?types=a,b` keeps only those CloudEvent types. `: keepalive` comments
- * come every 15 s; the stream ends when the key is revoked.
+ * come every 15 s; the stream ends when the key is revoked (on any
+ * replica, within a second).
+ *
+ * Each stream holds a slot of its API key and of its tenant
+ * (realtime/connectionCaps.ts): over a cap, 429 `too_many_connections`
+ * before the stream starts and before any JetStream consumer is created.
+ * `HEAD` answers the same checks and the stream's headers, then ends: no
+ * stream, no consumer, no slot.
  *
  * A position older than the stream keeps is 410 `position_expired`; one
  * beyond its end is 400.
@@ -57,6 +70,7 @@ export interface EventPayload {
  */
 export async function eventsRoutes(app: FastifyInstance, opts: EventsRouteOptions): Promise<void> {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const caps = opts.caps ?? new ConnectionCaps();
   const open = new Set<() => void>();
   // Hijacked replies keep their sockets open; end them so app.close() does not wait forever.
   app.addHook('preClose', async () => {
@@ -87,18 +101,30 @@ export async function eventsRoutes(app: FastifyInstance, opts: EventsRouteOption
       const { tenantId, apiKeyId } = request.apiKey!;
       const after = resumePosition(request);
       const types = typesOf(request.query.types);
+      if (request.method === 'HEAD') return reply.code(200).headers(streamHeaders(request)).send();
+      const release = takeOrRetryAfter(reply, () => caps.takeStream({ tenantId, apiKeyId }));
       let feed: EventFeed;
       try {
         feed = await openEventFeed(opts.nats, { tenantId, after, stream: opts.stream });
       } catch (err) {
+        release();
         if (err instanceof PositionExpiredError) return sendProblem(reply, { status: 410, title: 'Gone', code: err.code, detail: err.message });
         throw err;
       }
       request.log.info({ apiKeyId, after: feed.position, types }, 'event stream opened');
-      stream(request, reply, feed, { tenantId, types, heartbeatMs, open, presentedKey: presentedApiKey(request)! });
+      stream(request, reply, feed, { tenantId, types, heartbeatMs, open, presentedKey: presentedApiKey(request)!, release, revocations: opts.revocations });
     },
   );
 }
+
+const streamHeaders = (request: FastifyRequest) => ({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  // nginx and similar proxies buffer responses unless told not to.
+  'x-accel-buffering': 'no',
+  'x-request-id': String(request.id),
+});
 
 /** `Last-Event-ID` (an EventSource reconnect), else `?after`, else undefined: the stream's end. */
 function resumePosition(request: FastifyRequest<{ Querystring: { after?: string } }>): number | undefined {
@@ -123,18 +149,21 @@ function stream(
   request: FastifyRequest,
   reply: FastifyReply,
   feed: EventFeed,
-  ctx: { tenantId: string; types?: Set<string>; heartbeatMs: number; open: Set<() => void>; presentedKey: string },
+  ctx: { tenantId: string; types?: Set<string>; heartbeatMs: number; open: Set<() => void>; presentedKey: string; release: Release; revocations: Revocations },
 ): void {
   // From here on fastify neither buffers nor serialises: we own the socket.
   reply.hijack();
   const res = reply.raw;
   const log = request.log;
   let closed = false;
+  let stopWatching = (): void => undefined;
   const end = () => {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
     ctx.open.delete(end);
+    stopWatching();
+    ctx.release();
     void feed.close();
     if (!res.writableEnded) res.end();
   };
@@ -172,15 +201,13 @@ function stream(
   }, ctx.heartbeatMs);
   heartbeat.unref();
 
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    // nginx and similar proxies buffer responses unless told not to.
-    'x-accel-buffering': 'no',
-    'x-request-id': String(request.id),
-  });
+  res.writeHead(200, streamHeaders(request));
   res.write(`retry: ${RETRY_MS}\nid: ${feed.position}\n\n`);
+  // Registered once the headers are out: a key revoked meanwhile ends the stream at once, cleanly.
+  stopWatching = ctx.revocations.onApiKeyRevoked(request.apiKey!.apiKeyId, () => {
+    log.info({ apiKeyId: request.apiKey?.apiKeyId }, 'API key revoked: event stream ended');
+    end();
+  });
 
   void (async () => {
     try {

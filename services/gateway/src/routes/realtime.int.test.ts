@@ -17,6 +17,8 @@ import { conversationOwnersOf } from './ownConversation';
 import { authPlugin } from '../plugins/auth';
 import { problemPlugin } from '../plugins/problem';
 import { realtimeRoutes } from './realtime';
+import { Revocations } from '../store/revocations';
+import { openStateBucket } from '@contactcenter/infra/kv';
 
 const SECRET = 's'.repeat(48);
 const PING_MS = 150;
@@ -50,7 +52,10 @@ beforeAll(async () => {
   app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   problemPlugin(app);
   await authPlugin(app, { secret: SECRET });
-  await app.register(realtimeRoutes, { prefix: '/v1', owners: conversationOwnersOf(conversation as unknown as ConversationServiceClient), nats, limits: { pingIntervalMs: PING_MS, maxFrameBytes: 2048, framesPerSecond: 50 } });
+  // Visitor tokens here carry no widget key (`wk`): nothing to revoke, but the route needs the watch.
+  const revocations = await Revocations.start(await openStateBucket(nats, `gw_${randomUUID().slice(0, 8)}`, 'gateway'), logger);
+  app.addHook('onClose', () => revocations.stop());
+  await app.register(realtimeRoutes, { prefix: '/v1', owners: conversationOwnersOf(conversation as unknown as ConversationServiceClient), nats, limits: { pingIntervalMs: PING_MS, maxFrameBytes: 2048, framesPerSecond: 50 }, revocations });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/realtime`;
@@ -135,16 +140,20 @@ describe('GET /v1/realtime: authentication before the upgrade', () => {
   it.each([
     ['no token', undefined, {}],
     ['a forged token', signStaffToken('x'.repeat(48), { tid: 'acme', sub: 'a', roles: ['agent'] }), {}],
-    ['an expired token', signStaffToken(SECRET, { tid: 'acme', sub: 'a', roles: ['agent'] }, -10), {}],
+    ['an expired token (beyond the 30 s clock skew)', signStaffToken(SECRET, { tid: 'acme', sub: 'a', roles: ['agent'] }, -60), {}],
     ['a token in the URL', undefined, { query: `?token=${staffToken('acme')}` }],
   ])('refuses %s with HTTP 401 and no socket', async (_label, token, options) => {
     await expect(Client.open(token, options)).rejects.toMatchObject({ statusCode: 401 });
   });
 
-  it('answers 401 problem JSON to a plain request without a token, and 400 to a malformed after', async () => {
-    const res = await app.inject({ method: 'GET', url: '/v1/realtime' });
-    expect(res.statusCode).toBe(401);
-    expect(res.json()).toMatchObject({ code: 'unauthorized' });
+  it('answers 426 problem JSON to a plain request (no upgrade), with or without a token, and 400 to a malformed after', async () => {
+    for (const headers of [{}, { authorization: `Bearer ${staffToken('acme')}` }]) {
+      const res = await app.inject({ method: 'GET', url: '/v1/realtime', headers });
+      expect(res.statusCode).toBe(426);
+      expect(res.headers.upgrade).toBe('websocket');
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({ status: 426, code: 'upgrade_required' });
+    }
     await expect(Client.open(staffToken('acme'), { query: '?after=abc' })).rejects.toMatchObject({ statusCode: 400 });
   });
 

@@ -1,9 +1,13 @@
 import websocket from '@fastify/websocket';
 import { UnauthorizedError, type NatsConnection } from '@contactcenter/infra';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { presentedBearerToken, principalOfToken, type Principal } from '../plugins/auth';
+import { verifiedPrincipal, type Principal } from '../plugins/auth';
+import { requireLiveWidgetKey } from '../plugins/liveWidgetKey';
+import { sendProblem } from '../plugins/problem';
+import { ConnectionCaps, takeOrRetryAfter, type Release } from '../realtime/connectionCaps';
 import type { ConversationOwners } from '../realtime/conversationOwners';
 import { DEFAULT_LIMITS, runRealtimeSession, type RealtimeLimits } from '../realtime/realtimeSession';
+import type { Revocations } from '../store/revocations';
 
 /** The subprotocol a browser offers alongside `bearer.<token>`; the server selects it, never the token. */
 export const REALTIME_PROTOCOL = 'cc.realtime.v1';
@@ -16,6 +20,10 @@ export interface RealtimeOptions {
   /** JetStream stream of domain events (default CC_EVENTS). */
   stream?: string;
   limits?: Partial<RealtimeLimits>;
+  /** Live connections per holder, shared with the SSE streams (default: a fresh counter with the default caps). */
+  caps?: ConnectionCaps;
+  /** Ends visitor sockets when their widget key is revoked, on any replica. */
+  revocations: Revocations;
 }
 
 /**
@@ -26,7 +34,14 @@ export interface RealtimeOptions {
  * `Authorization` header, or, from a browser, which cannot set headers on a
  * WebSocket, as a subprotocol: `new WebSocket(url, ['cc.realtime.v1', 'bearer.' + token])`.
  * A `?token=` query parameter is refused: URLs end up in access logs
- * (this gateway's own request log prints them) and proxy logs.
+ * (this gateway's own request log prints them) and proxy logs. A plain
+ * request without an upgrade is 426 `upgrade_required`.
+ *
+ * Each socket holds a slot of its staff member or visitor session and of its
+ * tenant (realtime/connectionCaps.ts); over a cap the upgrade is refused
+ * with 429 `too_many_connections` before any JetStream consumer is created.
+ * A visitor socket closes with 1008 "widget key revoked" when its session's
+ * widget key is revoked on any replica; staff sockets hold no key.
  *
  * `?after=<position>` resumes after the last event the client saw: it gets
  * every later event it may see, in order, then live ones, none twice.
@@ -51,7 +66,9 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions
   };
   await app.register(websocket, { options: wsOptions });
   const tokenExpiries = new WeakMap<FastifyRequest, number>();
-  const { owners } = opts;
+  const releases = new WeakMap<FastifyRequest, Release>();
+  const { owners, revocations } = opts;
+  const caps = opts.caps ?? new ConnectionCaps();
 
   app.get<{ Querystring: { after?: string } }>(
     '/realtime',
@@ -60,30 +77,45 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions
       schema: {
         querystring: { type: 'object', additionalProperties: false, properties: { after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' } } },
       },
+      // Before anything else: a plain HTTP client (a browser tab, a probe) is told what this URL speaks.
+      onRequest: async (request, reply) => {
+        if (request.ws) return;
+        return sendProblem(reply.header('Upgrade', 'websocket'), { status: 426, title: 'Upgrade required', code: 'upgrade_required', detail: 'GET /v1/realtime is a WebSocket: send Upgrade: websocket' });
+      },
       // Before validation and before the upgrade: an anonymous client learns nothing, not even about its query.
       preValidation: async (request) => {
-        const { principal, expiresAt } = authenticateUpgrade(app, request);
-        request.principal = principal;
+        const { principal, expiresAt } = await authenticateUpgrade(request);
+        request.principal = await requireLiveWidgetKey(request, principal);
         if (expiresAt !== undefined) tokenExpiries.set(request, expiresAt);
+      },
+      // After validation, still before the upgrade: a refused socket costs no upgrade and no consumer.
+      preHandler: async (request, reply) => {
+        const release = takeOrRetryAfter(reply, () => caps.takeSocket(request.principal!));
+        releases.set(request, release);
+        // The connection's end, however it ends (also when the upgrade itself fails): a WebSocket never reuses it.
+        request.raw.socket.once('close', release);
       },
     },
     (socket, request) => {
       const principal = request.principal!;
       const expiresAt = tokenExpiries.get(request);
       const after = request.query.after === undefined ? undefined : Number(request.query.after);
-      runRealtimeSession(socket, principal, { after, expiresAt }, { nats: opts.nats, owners, log: request.log, limits, stream: opts.stream });
+      const release = releases.get(request);
+      if (release) socket.once('close', release);
+      const session = runRealtimeSession(socket, principal, { after, expiresAt }, { nats: opts.nats, owners, log: request.log, limits, stream: opts.stream });
+      if (principal.widgetKey !== undefined && principal.roles.includes('visitor')) {
+        const stop = revocations.onWidgetKeyRevoked(principal.widgetKey, () => session.end(1008, 'widget key revoked', 'revoked'));
+        socket.once('close', stop);
+      }
     },
   );
 }
 
-function authenticateUpgrade(app: FastifyInstance, request: FastifyRequest): { principal: Principal; expiresAt?: number } {
+async function authenticateUpgrade(request: FastifyRequest): Promise<{ principal: Principal; expiresAt?: number }> {
   if (Object.hasOwn((request.query ?? {}) as object, 'token')) {
     throw new UnauthorizedError(`pass the token in the Authorization header or as the subprotocol "${BEARER_PROTOCOL}<token>", never in the URL`);
   }
-  const token = presentedBearerToken(request);
-  if (!token) throw new UnauthorizedError('a valid bearer token is required');
-  const principal = principalOfToken(app, token);
-  const exp = (app.jwt.decode<{ exp?: unknown }>(token) ?? {}).exp;
-  return { principal, ...(typeof exp === 'number' ? { expiresAt: exp * 1000 } : {}) };
+  const principal = await verifiedPrincipal(request);
+  return { principal, ...(principal.expiresAt !== undefined ? { expiresAt: principal.expiresAt } : {}) };
 }
 
