@@ -15,6 +15,8 @@ import { freshNats, type TestNats } from './nats';
 export interface EdgeApp {
   app: FastifyInstance;
   nats: NatsConnection;
+  /** Its NATS server: `startEdgeApp(overrides, { natsUrl })` starts another replica on the same server. */
+  natsUrl: string;
   /** Signs a token as the gateway expects (HS256 with its secret); `ttlSeconds` negative for an expired one. */
   sign(claims: { tid: string; sub: string; roles: string[] }, ttlSeconds?: number): string;
   close(): Promise<void>;
@@ -23,8 +25,9 @@ export interface EdgeApp {
 const SECRET = 'e'.repeat(48);
 const NOTHING_LISTENS = '127.0.0.1:1';
 
-export async function startEdgeApp(overrides: Partial<AppDeps> = {}): Promise<EdgeApp> {
-  const server: TestNats = await freshNats();
+export async function startEdgeApp(overrides: Partial<AppDeps> = {}, options: { natsUrl?: string } = {}): Promise<EdgeApp> {
+  // A replica on another app's server leaves stopping the server to that app.
+  const server: TestNats = options.natsUrl ? { url: options.natsUrl, stop: async () => undefined } : await freshNats();
   const logger = createLogger('gateway-edge-test', 'silent');
   const nats = await connectNats(server.url, 'gateway-edge-test', logger);
   const peers = connectPeers({
@@ -38,7 +41,8 @@ export async function startEdgeApp(overrides: Partial<AppDeps> = {}): Promise<Ed
   return {
     app,
     nats,
-    sign: (claims, ttlSeconds) => signStaffToken(SECRET, claims, ttlSeconds),
+    natsUrl: server.url,
+    sign: (claims, ttlSeconds) => signStaffToken(overrides.jwtSecret ?? SECRET, claims, ttlSeconds, { iss: overrides.tokenRules?.issuer, aud: overrides.tokenRules?.audience }),
     async close() {
       await app.close();
       peers.close();

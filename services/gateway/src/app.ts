@@ -12,6 +12,11 @@ import { corsPlugin } from './plugins/cors';
 import { jsonBodyPlugin } from './plugins/jsonBody';
 import { DEFAULT_RATE_LIMITS, rateLimitPlugin, type RateLimits } from './plugins/rateLimits';
 import { securityHeadersPlugin } from './plugins/securityHeaders';
+import { authenticateBeforeValidation } from './plugins/authenticateFirst';
+import { liveWidgetKeyPlugin } from './plugins/liveWidgetKey';
+import type { VisitorSessionLimits } from './plugins/visitorSessionLimits';
+import { ConnectionCaps, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './realtime/connectionCaps';
+import { Revocations } from './store/revocations';
 import type { RealtimeLimits } from './realtime/realtimeSession';
 import { adminRoutes } from './routes/admin';
 import { adminDirectoryRoutes } from './routes/adminDirectory';
@@ -30,25 +35,50 @@ import { metricsRoutes } from './routes/metrics';
 import { ApiKeys } from './store/apiKeys';
 import { CustomerProfiles } from './store/customerProfiles';
 import { DEFAULT_GATEWAY_BUCKET, WidgetKeys } from './store/widgetKeys';
+import { DEFAULT_TENANT_LIMITS, type TenantLimits } from './store/tenantLimits';
 import { openStateBucket } from '@contactcenter/infra/kv';
 import { InvitationStore } from './engagement/invitationStore';
 import { invitationRoutes } from './routes/invitations';
 import { webhookRoutes } from './routes/webhooks';
 import { DeliveryQueue } from './webhooks/deliveryQueue';
 import { WebhookStore } from './webhooks/webhookStore';
+import { IdempotencyStore, type IdempotencyStoreOptions } from './idempotency/idempotencyStore';
+import { idempotencyPlugin } from './idempotency/idempotentRoute';
+import { OutboundAddressPolicy } from './outbound/addressPolicy';
+import { IdentityProviders } from './store/identityProviders';
+import { identityProviderRoutes } from './routes/identityProvider';
+import { IdentityProviderCache } from './tokens/identityProviderCache';
+import { JwksCache } from './tokens/jwksCache';
+import { jwksFetcher } from './tokens/jwksFetch';
+import { DEFAULT_TOKEN_RULES, TokenVerifier } from './tokens/tokenVerifier';
+import type { ClaimRules } from './tokens/claimRules';
 
 export interface AppDeps {
   logger: Logger;
   peers: Peers;
   nats: NatsConnection;
   jwtSecret: string;
+  /** JWT_SECRET_PREVIOUS: the secret being retired during a rotation; tokens signed with it still verify. */
+  jwtSecretPrevious?: string;
+  /** JWT_MAX_LIFETIME_SECONDS, JWT_CLOCK_SKEW_SECONDS, JWT_ISSUER, JWT_AUDIENCE (default 1 day, 30 s, none, none). */
+  tokenRules?: Partial<ClaimRules>;
+  /** IDENTITY_PROVIDERS_ALLOW_INSECURE: http JWKS URLs too (development and tests). */
+  identityProvidersAllowInsecure?: boolean;
+  /** At most one JWKS fetch per tenant this often (default 30 s; tests shorten it). */
+  jwksMinRefreshIntervalMs?: number;
   /** NATS KV bucket of widget keys. */
   gatewayBucket?: string;
+  /** IDEMPOTENCY_BUCKET and IDEMPOTENCY_TTL_HOURS (tests also shorten the lease and the wait). */
+  idempotency?: IdempotencyStoreOptions;
   isShuttingDown?: () => boolean;
   /** Region this gateway runs in, as the source of the events it publishes. */
   region?: string;
-  /** WEBHOOKS_ALLOW_INSECURE: http webhook URLs to localhost (development and tests). */
+  /** WEBHOOKS_ALLOW_INSECURE: http webhook URLs too (development and tests); addresses stay the outbound policy's call. */
   webhooksAllowInsecure?: boolean;
+  /** OUTBOUND_ALLOWED_NETWORKS: non-public CIDR ranges tenant-given URLs may reach (default none). */
+  outboundAllowedNetworks?: readonly string[];
+  /** The outbound address policy itself (main.ts shares it with the delivery engine; tests inject a resolver). Default: built from outboundAllowedNetworks. */
+  outboundPolicy?: OutboundAddressPolicy;
   /** RATE_LIMIT_PER_KEY_PER_MINUTE and RATE_LIMIT_PER_IP_PER_MINUTE (default: the production defaults). */
   rateLimits?: RateLimits;
   /** TRUST_PROXY_HOPS: proxies whose X-Forwarded-For gives the client address (default 0: the TCP peer). */
@@ -57,6 +87,12 @@ export interface AppDeps {
   corsStaffOrigins?: readonly string[];
   /** REALTIME_*: the WebSocket's frame size, frame rate and buffer limits. */
   realtimeLimits?: Partial<RealtimeLimits>;
+  /** REALTIME_MAX_SOCKETS_PER_*, EVENTS_MAX_STREAMS_PER_API_KEY, REALTIME_MAX_CONNECTIONS_PER_TENANT: live connections per holder, per replica. */
+  connectionLimits?: Partial<ConnectionLimits>;
+  /** VISITOR_SESSIONS_PER_MINUTE_PER_*: new visitor sessions per widget key and per address, per replica. */
+  visitorSessionLimits?: Partial<VisitorSessionLimits>;
+  /** TENANT_MAX_*: API keys, widget keys, webhooks and invitation rules one tenant may have. */
+  tenantLimits?: Partial<TenantLimits>;
   /** Sees every route as it is added (route inventories, the fuzz test). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -82,16 +118,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   jsonBodyPlugin(app);
   // One bucket for the gateway's own state (widget keys, API keys, webhooks, invitations), opened once.
   const gatewayKv = await openStateBucket(deps.nats, deps.gatewayBucket ?? DEFAULT_GATEWAY_BUCKET, 'gateway');
-  const widgetKeys = new WidgetKeys(gatewayKv);
+  const limits = { ...DEFAULT_TENANT_LIMITS, ...deps.tenantLimits };
+  const widgetKeys = new WidgetKeys(gatewayKv, limits.widgetKeys);
+  // One policy for every URL a tenant gives (webhooks, identity providers' keys): pass `outbound` to a route plugin that dials out.
+  const outbound = deps.outboundPolicy ?? new OutboundAddressPolicy({ allowedNetworks: deps.outboundAllowedNetworks });
   // Protection before any route, /docs included, so that its hooks run for every one. Rate limits
   // before CORS: a preflight flood counts too.
   await securityHeadersPlugin(app);
   await rateLimitPlugin(app, deps.rateLimits ?? DEFAULT_RATE_LIMITS);
   await corsPlugin(app, { staffOrigins: deps.corsStaffOrigins ?? [], widgetKeys });
   await openapiPlugin(app);
-  await authPlugin(app, { secret: deps.jwtSecret }); // not encapsulated: every route verifies tokens
-  const apiKeys = new ApiKeys(gatewayKv);
+  const identityProviders = new IdentityProviders(gatewayKv);
+  const tokenRules = { ...DEFAULT_TOKEN_RULES, ...deps.tokenRules };
+  const tokenVerifier = new TokenVerifier({
+    secrets: [deps.jwtSecret, ...(deps.jwtSecretPrevious ? [deps.jwtSecretPrevious] : [])],
+    rules: tokenRules,
+    identityProviders: new IdentityProviderCache(identityProviders),
+    jwks: new JwksCache(jwksFetcher({ policy: outbound }), { minRefreshIntervalMs: deps.jwksMinRefreshIntervalMs }),
+  });
+  // Not encapsulated: every route verifies tokens. The gateway's own tokens carry the issuer and audience it requires.
+  await authPlugin(app, { secret: deps.jwtSecret, issuer: tokenRules.issuer, audience: tokenRules.audience, verifier: tokenVerifier });
+  const apiKeys = new ApiKeys(gatewayKv, limits.apiKeys);
   apiKeyAuthPlugin(app, { authenticator: apiKeys }); // on the root, before the routes: requireApiKey works in every route plugin
+  idempotencyPlugin(app, await IdempotencyStore.open(deps.nats, deps.idempotency)); // on the root: every `idempotent` route uses it
+  // Revoked widget keys and API keys, seen by every replica: they end live sockets and streams.
+  const revocations = await Revocations.start(gatewayKv, deps.logger);
+  app.addHook('onClose', () => revocations.stop());
+  liveWidgetKeyPlugin(app, { widgetKeys, revocations });
+  authenticateBeforeValidation(app); // before the routes: its onRoute hook sees only routes added after it
+  const connectionCaps = new ConnectionCaps({ ...DEFAULT_CONNECTION_LIMITS, ...deps.connectionLimits });
   await app.register(healthRoutes, { peers: deps.peers, nats: deps.nats, isShuttingDown: deps.isShuttingDown ?? (() => false) });
   await app.register(asyncapiRoutes); // built once here, from the protos: a broken proto fails the start
   const customerProfiles = new CustomerProfiles(gatewayKv);
@@ -101,16 +156,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminDirectoryRoutes, { prefix: '/v1', peers: deps.peers });
   // One cache of whose each conversation is, for the visitor routes and the real-time sockets alike.
   const owners = conversationOwnersOf(deps.peers.conversation);
-  await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys, customerProfiles, owners });
+  await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys, customerProfiles, owners, sessionLimits: deps.visitorSessionLimits });
   await app.register(adminRoutes, { prefix: '/v1', widgetKeys });
+  await app.register(identityProviderRoutes, {
+    prefix: '/v1',
+    providers: identityProviders,
+    policy: outbound,
+    allowInsecure: deps.identityProvidersAllowInsecure ?? false,
+    onChange: (tenantId) => tokenVerifier.forgetTenant(tenantId),
+  });
   await app.register(surveyRoutes, { prefix: '/v1', peers: deps.peers, owners });
   await app.register(metricsRoutes, { prefix: '/v1', peers: deps.peers });
-  const invitations = new InvitationStore(gatewayKv);
+  const invitations = new InvitationStore(gatewayKv, limits.invitationRules);
   await app.register(invitationRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, invitations, region: deps.region ?? 'local' });
-  await app.register(realtimeRoutes, { prefix: '/v1', owners, nats: deps.nats, limits: deps.realtimeLimits });
+  await app.register(realtimeRoutes, { prefix: '/v1', owners, nats: deps.nats, limits: deps.realtimeLimits, caps: connectionCaps, revocations });
   await app.register(apiKeyRoutes, { prefix: '/v1', apiKeys });
-  await app.register(eventsRoutes, { prefix: '/v1', nats: deps.nats });
-  const webhookStore = new WebhookStore(gatewayKv);
-  await app.register(webhookRoutes, { prefix: '/v1', store: webhookStore, queue: await DeliveryQueue.open(deps.nats), allowInsecureUrls: deps.webhooksAllowInsecure ?? false });
+  await app.register(eventsRoutes, { prefix: '/v1', nats: deps.nats, caps: connectionCaps, revocations });
+  const webhookStore = new WebhookStore(gatewayKv, limits.webhooks);
+  // Records made before per-tenant index entries existed (or by a previous version's replica) get theirs.
+  await Promise.all([apiKeys.indexLegacyKeys(), widgetKeys.indexLegacyKeys(), webhookStore.indexLegacyWebhooks()]);
+  await app.register(webhookRoutes, { prefix: '/v1', store: webhookStore, queue: await DeliveryQueue.open(deps.nats), allowInsecureUrls: deps.webhooksAllowInsecure ?? false, policy: outbound });
   return app;
 }

@@ -1,8 +1,14 @@
-import { bool, hostPort, int, port, secret, string } from '@contactcenter/infra';
+import { bool, hostPort, int, optionalSecret, optionalString, port, secret, string } from '@contactcenter/infra';
 import { DEFAULT_RETRY_SCHEDULE_MS, retrySchedule } from './webhooks/backoff';
 import { DEFAULT_RATE_LIMITS } from './plugins/rateLimits';
 import { DEFAULT_LIMITS as REALTIME_DEFAULTS } from './realtime/realtimeSession';
+import { DEFAULT_CONNECTION_LIMITS as CONNECTION_DEFAULTS } from './realtime/connectionCaps';
+import { DEFAULT_VISITOR_SESSION_LIMITS as SESSION_DEFAULTS } from './plugins/visitorSessionLimits';
 import { originList } from './schemas/origins';
+import { DEFAULT_IDEMPOTENCY_BUCKET, MIN_IDEMPOTENCY_TTL_HOURS } from './idempotency/idempotencyStore';
+import { DEFAULT_TOKEN_RULES } from './tokens/tokenVerifier';
+import { DEFAULT_TENANT_LIMITS } from './store/tenantLimits';
+import { networkList } from './outbound/networkList';
 
 /** Gateway settings beyond the ones every service shares. */
 export const gatewayConfig = {
@@ -10,6 +16,18 @@ export const gatewayConfig = {
   HTTP_PORT: port({ default: 8080 }),
   /** HS256 secret that signs agent, supervisor and admin tokens (at least 32 characters). */
   JWT_SECRET: secret({ minLength: 32 }),
+  /** During a secret rotation, the secret being retired (at least 32 characters): tokens signed with it still verify; new ones are signed with JWT_SECRET. */
+  JWT_SECRET_PREVIOUS: optionalSecret({ minLength: 32 }),
+  /** Longest token lifetime accepted (`exp - iat`, or `exp - now` without `iat`); at least 12 h, the visitor sessions' lifetime. */
+  JWT_MAX_LIFETIME_SECONDS: int({ default: DEFAULT_TOKEN_RULES.maxLifetimeSeconds, min: 43_200, max: 30 * 86_400 }),
+  /** Tolerance for clocks that disagree, applied to `exp`, `nbf` and `iat`. */
+  JWT_CLOCK_SKEW_SECONDS: int({ default: DEFAULT_TOKEN_RULES.clockSkewSeconds, min: 0, max: 300 }),
+  /** When set, HS256 tokens must carry this `iss` (the gateway's visitor sessions do). */
+  JWT_ISSUER: optionalString(),
+  /** When set, HS256 tokens must carry this `aud` (the gateway's visitor sessions do). */
+  JWT_AUDIENCE: optionalString(),
+  /** Accept http:// JWKS URLs of tenants' identity providers (development and tests only); otherwise https only. */
+  IDENTITY_PROVIDERS_ALLOW_INSECURE: bool({ default: false }),
   CONVERSATION_GRPC_ADDR: hostPort({ default: '127.0.0.1:50051' }),
   ROUTING_GRPC_ADDR: hostPort({ default: '127.0.0.1:50052' }),
   PRESENCE_GRPC_ADDR: hostPort({ default: '127.0.0.1:50053' }),
@@ -17,8 +35,17 @@ export const gatewayConfig = {
   SURVEY_GRPC_ADDR: hostPort({ default: '127.0.0.1:50055' }),
   /** NATS KV bucket of widget keys, shared by every gateway replica. */
   GATEWAY_BUCKET: string({ default: 'cc_gateway' }),
-  /** Accept webhook URLs `http://127.0.0.1|localhost` (development and tests only); otherwise https only. */
+  /** NATS KV bucket of Idempotency-Key records (first answers of creating POSTs), shared by every gateway replica. */
+  IDEMPOTENCY_BUCKET: string({ default: DEFAULT_IDEMPOTENCY_BUCKET }),
+  /** How long an Idempotency-Key is remembered after its last write: the bucket's max_age, set when the bucket is created. */
+  IDEMPOTENCY_TTL_HOURS: int({ default: MIN_IDEMPOTENCY_TTL_HOURS, min: MIN_IDEMPOTENCY_TTL_HOURS, max: 24 * 30 }),
+  /** Accept http:// webhook URLs (development and tests only); otherwise https only. Addresses stay OUTBOUND_ALLOWED_NETWORKS' call. */
   WEBHOOKS_ALLOW_INSECURE: bool({ default: false }),
+  /**
+   * Non-public CIDR ranges that webhooks (and other tenant-given URLs) may reach, e.g. `10.20.0.0/16` for on-premises
+   * receivers; none by default: loopback, private, link-local… are refused. Cloud metadata addresses are refused regardless.
+   */
+  OUTBOUND_ALLOWED_NETWORKS: networkList(),
   /** Waits between webhook delivery attempts, e.g. `1000,5000,30000,120000,600000` (six attempts). */
   WEBHOOKS_RETRY_SCHEDULE_MS: retrySchedule({ default: DEFAULT_RETRY_SCHEDULE_MS }),
   /** One webhook attempt's deadline; slower answers count as failures. */
@@ -36,10 +63,30 @@ export const gatewayConfig = {
   TRUST_PROXY_HOPS: int({ default: 0, min: 0, max: 10 }),
   /** Origins of staff web apps (agent desk, admin console) that may call the staff API from a browser, comma-separated; none by default. */
   CORS_STAFF_ORIGINS: originList(),
+  /** Live (unrevoked) API keys per tenant; a create beyond is 409 `tenant_limit_reached`. */
+  TENANT_MAX_API_KEYS: int({ default: DEFAULT_TENANT_LIMITS.apiKeys, min: 1, max: 10_000 }),
+  /** Live (unrevoked) widget keys per tenant; a create beyond is 409 `tenant_limit_reached`. */
+  TENANT_MAX_WIDGET_KEYS: int({ default: DEFAULT_TENANT_LIMITS.widgetKeys, min: 1, max: 10_000 }),
+  /** Webhooks per tenant; a create beyond is 409 `tenant_limit_reached`. */
+  TENANT_MAX_WEBHOOKS: int({ default: DEFAULT_TENANT_LIMITS.webhooks, min: 1, max: 1_000 }),
+  /** Invitation rules per tenant (one value holds them all); a larger rule set is 409 `tenant_limit_reached`. */
+  TENANT_MAX_INVITATION_RULES: int({ default: DEFAULT_TENANT_LIMITS.invitationRules, min: 1, max: 500 }),
   /** Largest WebSocket frame a client may send; larger ones close the socket with 1009. */
   REALTIME_MAX_FRAME_BYTES: int({ default: REALTIME_DEFAULTS.maxFrameBytes, min: 1_024, max: 1_048_576 }),
   /** Frames per second a WebSocket client may send; persistent excess closes the socket with 1008. */
   REALTIME_FRAMES_PER_SECOND: int({ default: REALTIME_DEFAULTS.framesPerSecond, min: 1, max: 1_000 }),
   /** Unread bytes the gateway holds for one WebSocket client; beyond, it closes with 1013 and the client resumes with `after`. */
   REALTIME_MAX_BUFFERED_BYTES: int({ default: REALTIME_DEFAULTS.maxBufferedBytes, min: 65_536, max: 64 * 1_048_576 }),
+  /** Live WebSockets per staff member, per replica (429 `too_many_connections` beyond, before the upgrade). */
+  REALTIME_MAX_SOCKETS_PER_PRINCIPAL: int({ default: CONNECTION_DEFAULTS.socketsPerPrincipal, min: 1, max: 1_000 }),
+  /** Live WebSockets per visitor session, per replica. */
+  REALTIME_MAX_SOCKETS_PER_VISITOR: int({ default: CONNECTION_DEFAULTS.socketsPerVisitor, min: 1, max: 100 }),
+  /** Live SSE streams (`GET /v1/events`) per API key, per replica. */
+  EVENTS_MAX_STREAMS_PER_API_KEY: int({ default: CONNECTION_DEFAULTS.streamsPerApiKey, min: 1, max: 1_000 }),
+  /** Live WebSockets and SSE streams of one tenant together, per replica: each costs a JetStream consumer. */
+  REALTIME_MAX_CONNECTIONS_PER_TENANT: int({ default: CONNECTION_DEFAULTS.connectionsPerTenant, min: 1, max: 1_000_000 }),
+  /** New visitor sessions per minute per widget key, per replica (429 `rate_limited` beyond). */
+  VISITOR_SESSIONS_PER_MINUTE_PER_WIDGET_KEY: int({ default: SESSION_DEFAULTS.perWidgetKeyPerMinute, min: 1, max: 1_000_000 }),
+  /** New visitor sessions per minute per client address, per replica. */
+  VISITOR_SESSIONS_PER_MINUTE_PER_ADDRESS: int({ default: SESSION_DEFAULTS.perAddressPerMinute, min: 1, max: 1_000_000 }),
 };

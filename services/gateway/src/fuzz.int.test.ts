@@ -20,6 +20,7 @@ import { Rng } from '../../../test/support/fuzzInputs';
 import { classify, nextRequest, type Credentials, type FuzzRequest, type FuzzRoute } from '../../../test/support/fuzzRequests';
 import { fuzzSocket, upgradeWithBadToken } from '../../../test/support/fuzzSockets';
 import { startEdgeApp, type EdgeApp } from '../../../test/support/gatewayEdgeApp';
+import { OutboundAddressPolicy } from './outbound/addressPolicy';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_125);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 4_000);
@@ -39,6 +40,9 @@ const otherTenant: FuzzRequest[] = [];
 beforeAll(async () => {
   edge = await startEdgeApp({
     rateLimits: { perKeyPerMinute: 1_000_000, perIpPerMinute: 1_000_000 }, // the fuzz is about input, not volume
+    visitorSessionLimits: { perWidgetKeyPerMinute: 1_000_000, perAddressPerMinute: 1_000_000 },
+    // No DNS: the fixture webhook's host resolves to a public address (never dialled: no delivery engine here), every other name fails.
+    outboundPolicy: new OutboundAddressPolicy({ resolve: async (host) => (host === 'hooks.example.com' ? [{ address: '93.184.215.14', family: 4 }] : Promise.reject(Object.assign(new Error(host), { code: 'ENOTFOUND' }))) }),
     realtimeLimits: { framesPerSecond: 10_000, maxRefusedFrames: 10_000, maxFrameBytes: 4096 },
     // Every route as it is added, HEAD twins of GET routes included (their answers are checked without a body).
     onRoute: (r) => {
@@ -84,6 +88,7 @@ async function fixtures(): Promise<Credentials> {
     { label: 'other tenant: delete webhook', method: 'DELETE', url: `/v1/webhooks/${hookB.webhookId}`, headers: { 'x-api-key': all.key } },
     { label: 'other tenant: webhook deliveries', method: 'GET', url: `/v1/webhooks/${hookB.webhookId}/deliveries`, headers: adminA },
     { label: 'other tenant: replay webhook', method: 'POST', url: `/v1/webhooks/${hookB.webhookId}/replay-failed`, headers: adminA },
+    { label: 'other tenant: rotate webhook secret', method: 'POST', url: `/v1/webhooks/${hookB.webhookId}/rotate-secret`, headers: { 'x-api-key': hooksOnly.key } },
   );
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const staffClaims = { tid: 'fuzz-a', sub: 'boss', roles: ['admin'] };

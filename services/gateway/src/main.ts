@@ -5,6 +5,7 @@ import { connectPeers } from './peers';
 import { WebhookDeliveryEngine } from './webhooks/deliveryEngine';
 import { DeliveryQueue } from './webhooks/deliveryQueue';
 import { WebhookStore } from './webhooks/webhookStore';
+import { OutboundAddressPolicy } from './outbound/addressPolicy';
 
 /**
  * The gateway process: the public HTTP API (fastify) in front of the
@@ -14,25 +15,41 @@ runService('gateway', gatewayConfig, async (rt) => {
   const peers = connectPeers(rt.config);
   let shuttingDown = false;
   const c = rt.config;
+  // One policy for the routes and the delivery engine (OUTBOUND_ALLOWED_NETWORKS).
+  const outboundPolicy = new OutboundAddressPolicy({ allowedNetworks: c.OUTBOUND_ALLOWED_NETWORKS });
   const app = await buildApp({
     logger: rt.logger,
     peers,
     nats: rt.nats,
     jwtSecret: c.JWT_SECRET,
+    jwtSecretPrevious: c.JWT_SECRET_PREVIOUS,
+    tokenRules: { maxLifetimeSeconds: c.JWT_MAX_LIFETIME_SECONDS, clockSkewSeconds: c.JWT_CLOCK_SKEW_SECONDS, issuer: c.JWT_ISSUER, audience: c.JWT_AUDIENCE },
+    identityProvidersAllowInsecure: c.IDENTITY_PROVIDERS_ALLOW_INSECURE,
     gatewayBucket: c.GATEWAY_BUCKET,
+    idempotency: { bucket: c.IDEMPOTENCY_BUCKET, ttlHours: c.IDEMPOTENCY_TTL_HOURS },
     region: c.REGION,
     isShuttingDown: () => shuttingDown,
     webhooksAllowInsecure: c.WEBHOOKS_ALLOW_INSECURE,
+    outboundPolicy,
     rateLimits: { perKeyPerMinute: c.RATE_LIMIT_PER_KEY_PER_MINUTE, perIpPerMinute: c.RATE_LIMIT_PER_IP_PER_MINUTE },
     trustProxyHops: c.TRUST_PROXY_HOPS,
     corsStaffOrigins: c.CORS_STAFF_ORIGINS,
+    tenantLimits: { apiKeys: c.TENANT_MAX_API_KEYS, widgetKeys: c.TENANT_MAX_WIDGET_KEYS, webhooks: c.TENANT_MAX_WEBHOOKS, invitationRules: c.TENANT_MAX_INVITATION_RULES },
     realtimeLimits: { maxFrameBytes: c.REALTIME_MAX_FRAME_BYTES, framesPerSecond: c.REALTIME_FRAMES_PER_SECOND, maxBufferedBytes: c.REALTIME_MAX_BUFFERED_BYTES },
+    connectionLimits: {
+      socketsPerPrincipal: c.REALTIME_MAX_SOCKETS_PER_PRINCIPAL,
+      socketsPerVisitor: c.REALTIME_MAX_SOCKETS_PER_VISITOR,
+      streamsPerApiKey: c.EVENTS_MAX_STREAMS_PER_API_KEY,
+      connectionsPerTenant: c.REALTIME_MAX_CONNECTIONS_PER_TENANT,
+    },
+    visitorSessionLimits: { perWidgetKeyPerMinute: c.VISITOR_SESSIONS_PER_MINUTE_PER_WIDGET_KEY, perAddressPerMinute: c.VISITOR_SESSIONS_PER_MINUTE_PER_ADDRESS },
   });
   const webhooks = await WebhookDeliveryEngine.start({
     nats: rt.nats,
     logger: rt.logger,
     store: await WebhookStore.open(rt.nats, rt.config.GATEWAY_BUCKET),
     queue: await DeliveryQueue.open(rt.nats),
+    policy: outboundPolicy,
     retryScheduleMs: rt.config.WEBHOOKS_RETRY_SCHEDULE_MS,
     timeoutMs: rt.config.WEBHOOKS_TIMEOUT_MS,
     concurrency: rt.config.WEBHOOKS_CONCURRENCY,

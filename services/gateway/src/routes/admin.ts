@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { requireStaff } from '../plugins/auth';
+import { idempotent } from '../idempotency/idempotentRoute';
 import { allowedOriginsSchema, parseAllowedOrigins } from '../schemas/origins';
 import type { WidgetKey, WidgetKeys } from '../store/widgetKeys';
 
@@ -24,14 +25,14 @@ export async function adminRoutes(app: FastifyInstance, opts: { widgetKeys: Widg
   // The body is optional: a key without allowed origins works from servers and apps, not from browsers.
   app.post<{ Body: { allowedOrigins?: string[] } | null }>(
     '/admin/widget-keys',
-    {
+    idempotent({
       schema: {
         tags: ['admin'],
         security,
         body: { type: ['object', 'null'], additionalProperties: false, properties: { allowedOrigins: allowedOriginsSchema } },
         response: { 201: widgetKeySchema, '4xx': problem },
       },
-    },
+    }),
     async (request, reply) => {
       const p = await requireStaff(request, ['admin']);
       const key = await opts.widgetKeys.create(p.tenantId, parseAllowedOrigins(request.body?.allowedOrigins ?? []));

@@ -3,6 +3,7 @@ import type { CommandResult } from '@contactcenter/proto/conversation/v1';
 import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff } from '../plugins/auth';
+import { idempotent } from '../idempotency/idempotentRoute';
 import { commandResultSchema, conversationIdParam, customerIdSchema, conversationSchema, conversationView, messageView, priorities, statuses, ticketStatuses } from '../schemas/conversation';
 
 const problem = { $ref: 'problem#' } as const;
@@ -72,7 +73,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.post<{ Params: IdParams; Body: { text: string } }>(
     '/conversations/:conversationId/notes',
-    action('conversations', { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 16384 } } }),
+    idempotent(action('conversations', { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 16384 } } })),
     async (request) => {
       const p = await requireStaff(request);
       const res = await unary(c, c.addInternalNote, { conversationId: request.params.conversationId, agentId: p.subject, text: request.body.text }, callOptions(request, p));

@@ -2,6 +2,7 @@ import { ValidationError } from '@contactcenter/infra';
 import type { FastifyInstance } from 'fastify';
 import { API_KEY_SCOPES, isApiKeyScope, type ApiKeyScope } from '../plugins/apiKeyAuth';
 import { requireStaff } from '../plugins/auth';
+import { idempotent } from '../idempotency/idempotentRoute';
 import type { ApiKeyRecord, ApiKeys } from '../store/apiKeys';
 
 const problem = { $ref: 'problem#' } as const;
@@ -38,7 +39,7 @@ const viewOf = (k: ApiKeyRecord) => ({
 export async function apiKeyRoutes(app: FastifyInstance, opts: { apiKeys: ApiKeys }) {
   app.post<{ Body: CreateBody }>(
     '/admin/api-keys',
-    {
+    idempotent({
       schema: {
         tags: ['admin'],
         security,
@@ -55,7 +56,7 @@ export async function apiKeyRoutes(app: FastifyInstance, opts: { apiKeys: ApiKey
       preValidation: async (request) => {
         await requireStaff(request, ['admin']);
       },
-    },
+    }),
     async (request, reply) => {
       const p = request.principal!;
       const name = request.body.name.trim();

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { CannedReplies } from '../cannedResponses/cannedReplies';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff } from '../plugins/auth';
-import { clientMessageIdOf, idempotencyKeyHeader } from '../schemas/idempotencyKey';
+import { idempotent, idempotentIdOf } from '../idempotency/idempotentRoute';
+import { clientMessageIdOf } from '../schemas/idempotencyKey';
 import {
   channels,
   commandResultSchema,
@@ -30,14 +31,15 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
 
   app.post<{ Body: StartBody }>(
     '/conversations',
-    { schema: { tags: ['conversations'], security, body: startConversationBody, response: { 201: commandResultSchema, '4xx': problem } } },
+    idempotent({ schema: { tags: ['conversations'], security, body: startConversationBody, response: { 201: commandResultSchema, '4xx': problem } } }),
     async (request, reply) => {
       const p = await requireStaff(request);
       const b = request.body;
       const res = await unary(
         client,
         client.startConversation,
-        { conversationId: b.conversationId ?? '', channel: channels.fromRest(b.channel), customerId: b.customerId, language: b.language, region: b.region ?? '', subject: b.subject ?? '', invitationId: '' },
+        // Without a client-chosen id, one derived from the Idempotency-Key: a re-run after a takeover finds the first start.
+        { conversationId: b.conversationId ?? idempotentIdOf(request, 'ik-') ?? '', channel: channels.fromRest(b.channel), customerId: b.customerId, language: b.language, region: b.region ?? '', subject: b.subject ?? '', invitationId: '' },
         callOptions(request, p),
       );
       return reply.code(201).send(res.result);
@@ -56,16 +58,15 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
 
   app.post<{ Params: IdParams; Body: PostBody }>(
     '/conversations/:conversationId/messages',
-    {
+    idempotent({
       schema: {
         tags: ['conversations'],
         security,
         params: conversationIdParam,
         body: agentMessageBody,
-        headers: idempotencyKeyHeader,
         response: { 201: commandResultSchema, '4xx': problem },
       },
-    },
+    }),
     async (request, reply) => {
       const p = await requireStaff(request);
       const clientMessageId = clientMessageIdOf(request.body.clientMessageId, request.headers['idempotency-key']);

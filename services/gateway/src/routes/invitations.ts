@@ -8,6 +8,7 @@ import { matchRule, messageFor, validateRules, type InvitationRule } from '../en
 import type { InvitationStore } from '../engagement/invitationStore';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff, requireVisitor } from '../plugins/auth';
+import { idempotent } from '../idempotency/idempotentRoute';
 
 const problem = { $ref: 'problem#' } as const;
 
@@ -108,7 +109,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
 
   app.post<{ Params: { invitationId: string }; Body: { language?: string } }>(
     '/visitor/invitations/:invitationId/accept',
-    {
+    idempotent({
       schema: {
         tags: ['visitors'],
         security: [{ visitorToken: [] }],
@@ -116,7 +117,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
         body: { type: 'object', additionalProperties: false, properties: { language: { type: 'string', maxLength: 35 } } },
         response: { 201: { type: 'object', properties: { conversationId: { type: 'string' } } }, '4xx': problem },
       },
-    },
+    }),
     async (request, reply) => {
       const p = await requireVisitor(request);
       const found = await invitations.get(p.tenantId, request.params.invitationId);

@@ -4,6 +4,7 @@ import { SurveyDefinition } from '@contactcenter/proto/survey/v1';
 import type { FastifyInstance } from 'fastify';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff, requireVisitor } from '../plugins/auth';
+import { idempotent } from '../idempotency/idempotentRoute';
 import { conversationIdParam } from '../schemas/conversation';
 import { fieldValidationError, protoBodySchema } from '../schemas/protoBodies';
 import { ownConversation, requireOwn } from './ownConversation';
@@ -137,7 +138,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers; o
 
   app.post<{ Params: { conversationId: string }; Body: { surveyId: string } }>(
     '/conversations/:conversationId/surveys',
-    {
+    idempotent({
       schema: {
         tags: ['conversations'],
         security: [{ agentToken: [] }],
@@ -145,7 +146,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers; o
         body: { type: 'object', required: ['surveyId'], additionalProperties: false, properties: { surveyId: { type: 'string', pattern: idPattern } } },
         response: { 200: { type: 'object', properties: { revision: { type: 'integer' } } }, '4xx': problem },
       },
-    },
+    }),
     async (request) => {
       const p = await requireStaff(request);
       const res = await unary(survey, survey.requestSurvey, { conversationId: request.params.conversationId, surveyId: request.body.surveyId }, callOptions(request, p));

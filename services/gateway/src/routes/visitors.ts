@@ -10,7 +10,9 @@ import { profileFields, type CustomerProfiles } from '../store/customerProfiles'
 import { identityMatches, type WidgetKeys } from '../store/widgetKeys';
 import { ownConversation, requireOwn } from './ownConversation';
 import type { ConversationOwners } from '../realtime/conversationOwners';
-import { clientMessageIdOf, idempotencyKeyHeader } from '../schemas/idempotencyKey';
+import { clientMessageIdOf } from '../schemas/idempotencyKey';
+import { idempotent, idempotentIdOf } from '../idempotency/idempotentRoute';
+import { DEFAULT_VISITOR_SESSION_LIMITS, visitorSessionLimiter, type VisitorSessionLimits } from '../plugins/visitorSessionLimits';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ visitorToken: [] }];
@@ -20,18 +22,29 @@ type SessionBody = { widgetKey: string; customerId?: string; identityHash?: stri
 type StartBody = { language: string; channel?: string; queueId?: string; subject?: string };
 
 /**
+ * Whose Idempotency-Keys an unauthenticated session request's key is among:
+ * its widget key and client address (visitors behind one address who pick the
+ * same key for the same widget share the answer, so keys must be random).
+ */
+const widgetClientScope = (request: FastifyRequest) => `widget:${(request.body as SessionBody).widgetKey}:${request.ip}`;
+
+/**
  * The customer widget's API. A visitor session comes from a tenant's public
  * widget key; it names a customer id only when the tenant's server vouched
  * for it (HMAC-SHA256 under the key's identity secret), otherwise the visitor
  * is anonymous. A visitor sees only conversations of their own customer id:
  * anything else is 404, the same as a conversation that does not exist.
  */
-export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; widgetKeys: WidgetKeys; customerProfiles: CustomerProfiles; owners: ConversationOwners }) {
+export async function visitorRoutes(
+  app: FastifyInstance,
+  opts: { peers: Peers; widgetKeys: WidgetKeys; customerProfiles: CustomerProfiles; owners: ConversationOwners; sessionLimits?: Partial<VisitorSessionLimits> },
+) {
   const { conversation, routing } = opts.peers;
+  const limitSessions = await visitorSessionLimiter(app, { ...DEFAULT_VISITOR_SESSION_LIMITS, ...opts.sessionLimits });
 
   app.post<{ Body: SessionBody }>(
     '/visitor/sessions',
-    {
+    idempotent({
       schema: {
         tags: ['visitors'],
         body: {
@@ -49,7 +62,8 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
         },
         response: { 201: { type: 'object', properties: { token: { type: 'string' }, customerId: { type: 'string' }, verified: { type: 'boolean' }, expiresAt: { type: 'string', format: 'date-time' } } }, '4xx': problem },
       },
-    },
+      preHandler: limitSessions,
+    }, { anonymousScope: widgetClientScope }),
     async (request, reply) => {
       const { widgetKey, customerId, identityHash } = request.body;
       const key = await opts.widgetKeys.get(widgetKey);
@@ -74,7 +88,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
 
   app.post<{ Body: StartBody }>(
     '/visitor/conversations',
-    {
+    idempotent({
       schema: {
         tags: ['visitors'],
         security,
@@ -91,7 +105,7 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
         },
         response: { 201: commandResultSchema, '4xx': problem },
       },
-    },
+    }),
     async (request, reply) => {
       const p = await requireVisitor(request);
       const b = request.body;
@@ -102,7 +116,8 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
       const res = await unary(
         conversation,
         conversation.startConversation,
-        { conversationId: '', channel: channels.fromRest(b.channel ?? 'chat'), customerId: p.subject, language: b.language, region: '', subject: b.subject ?? '', invitationId: '' },
+        // With an Idempotency-Key the id derives from it: a re-run after a takeover finds the first start.
+        { conversationId: idempotentIdOf(request, 'ik-') ?? '', channel: channels.fromRest(b.channel ?? 'chat'), customerId: p.subject, language: b.language, region: '', subject: b.subject ?? '', invitationId: '' },
         callOptions(request, p),
       );
       const conversationId = res.result!.conversationId;
@@ -125,16 +140,15 @@ export async function visitorRoutes(app: FastifyInstance, opts: { peers: Peers; 
 
   app.post<{ Params: { conversationId: string }; Body: { text: string; clientMessageId?: string; language?: string } }>(
     '/visitor/conversations/:conversationId/messages',
-    {
+    idempotent({
       schema: {
         tags: ['visitors'],
         security,
         params: conversationIdParam,
         body: postMessageBody,
-        headers: idempotencyKeyHeader,
         response: { 201: commandResultSchema, 200: commandResultSchema, '4xx': problem },
       },
-    },
+    }),
     async (request, reply) => {
       const p = await requireVisitor(request);
       const clientMessageId = clientMessageIdOf(request.body.clientMessageId, request.headers['idempotency-key']);

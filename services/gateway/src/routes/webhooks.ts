@@ -1,22 +1,28 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { OutboundAddressPolicy } from '../outbound/addressPolicy';
 import { requireStaff } from '../plugins/auth';
+import { idempotent } from '../idempotency/idempotentRoute';
 import { presentedApiKey, requireApiKey, WEBHOOKS_MANAGE_SCOPE } from '../plugins/apiKeyAuth';
 import { nextDeliveryRecord } from '../webhooks/deliveryRecord';
 import type { DeliveryQueue } from '../webhooks/deliveryQueue';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, postCloudEvent } from '../webhooks/httpDelivery';
 import { validateDescription, validateEventTypes, validateWebhookUrl } from '../webhooks/webhookRules';
+import { SECRET_ROTATION_GRACE_MS } from '../webhooks/webhookSecrets';
 import type { DeliveryRecord, Webhook, WebhookStore } from '../webhooks/webhookStore';
 
 export interface WebhookRoutesOptions {
   store: WebhookStore;
   queue: DeliveryQueue;
-  /** Accept http:// URLs to 127.0.0.1/localhost (WEBHOOKS_ALLOW_INSECURE; development and tests). */
+  /** Accept http:// URLs (WEBHOOKS_ALLOW_INSECURE; development and tests). */
   allowInsecureUrls: boolean;
+  /** Where webhook URLs may point, checked at registration and on every delivery (one instance per app). */
+  policy: OutboundAddressPolicy;
   timeoutMs?: number;
 }
 
 const problem = { $ref: 'problem#' } as const;
-const security = [{ agentToken: [] }];
+// An admin's token or an integrator's API key with webhooks:manage.
+const security: Record<string, string[]>[] = [{ agentToken: [] }, { apiKey: [] }];
 const idParam = { type: 'string', maxLength: 64 } as const;
 const webhookProps = {
   webhookId: { type: 'string' },
@@ -48,7 +54,7 @@ async function webhookManager(request: FastifyRequest): Promise<string> {
   return (await requireStaff(request, ['admin'])).tenantId;
 }
 
-const publicWebhook = ({ secret: _secret, tenantId: _tenant, ...rest }: Webhook) => rest;
+const publicWebhook = ({ secret: _secret, retiringSecrets: _retiring, tenantId: _tenant, ...rest }: Webhook) => rest;
 const publicDelivery = ({ event: _event, tenantId: _tenant, ...rest }: DeliveryRecord) => rest;
 
 /**
@@ -58,7 +64,7 @@ const publicDelivery = ({ event: _event, tenantId: _tenant, ...rest }: DeliveryR
 export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOptions) {
   app.post<{ Body: { url: string; eventTypes: string[]; description?: string } }>(
     '/webhooks',
-    {
+    idempotent({
       schema: {
         tags: ['webhooks'],
         security,
@@ -66,7 +72,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
         body: { type: 'object', required: ['url', 'eventTypes'], additionalProperties: false, properties: { url: {}, eventTypes: {}, description: {} } },
         response: { 201: { type: 'object', properties: { ...webhookProps, secret: { type: 'string' } } }, '4xx': problem },
       },
-    },
+    }),
     async (request, reply) => {
       const tenantId = await webhookManager(request);
       const input = {
@@ -74,9 +80,30 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
         eventTypes: validateEventTypes(request.body.eventTypes),
         description: validateDescription(request.body.description),
       };
+      // Last, once the cheap checks passed: resolves the host, refuses private, loopback, metadata… addresses.
+      await opts.policy.checkUrl(input.url, 'url');
       const webhook = await opts.store.create(tenantId, input);
       // The secret is shown once, to be kept by the receiver.
       return reply.code(201).send({ ...publicWebhook(webhook), secret: webhook.secret });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/webhooks/:id/rotate-secret',
+    // A retried rotation must not rotate twice: the secret of the first answer would be lost.
+    idempotent({
+      schema: {
+        tags: ['webhooks'],
+        security,
+        description: `Replaces the webhook's signing secret. The new secret is shown once, here; the old one keeps signing alongside it (several signatures in \`webhook-signature\`) until \`previousSecretExpiresAt\` (${SECRET_ROTATION_GRACE_MS / 3_600_000} h), so receivers can switch without missing a delivery.`,
+        params: { type: 'object', properties: { id: idParam } },
+        response: { 200: { type: 'object', properties: { webhookId: { type: 'string' }, secret: { type: 'string' }, previousSecretExpiresAt: { type: 'string', format: 'date-time' } } }, '4xx': problem },
+      },
+    }),
+    async (request) => {
+      const tenantId = await webhookManager(request);
+      const rotated = await opts.store.rotateSecret(tenantId, request.params.id);
+      return { webhookId: rotated.webhookId, secret: rotated.secret, previousSecretExpiresAt: rotated.retiringSecrets![0]!.expiresAt };
     },
   );
 
@@ -121,7 +148,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
       const webhook = await opts.store.get(tenantId, request.params.id);
       const kept = await opts.store.getDelivery(tenantId, webhook.webhookId, request.params.deliveryId);
       // One attempt now, answered in the response; no retries: the caller decides what next.
-      const outcome = await postCloudEvent(webhook, kept.deliveryId, kept.event, { timeoutMs: opts.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS });
+      const outcome = await postCloudEvent(webhook, kept.deliveryId, kept.event, { policy: opts.policy, timeoutMs: opts.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS });
       const record = nextDeliveryRecord({ ...kept, enqueuedAt: kept.firstAttemptAt }, kept, 1, outcome);
       await opts.store.putDelivery(record);
       return publicDelivery(record);
