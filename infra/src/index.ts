@@ -11,3 +11,4 @@ export * from './grpc/health';
 export * from './grpc/server';
 export * from './grpc/status';
 export * from './languageTag';
+export * from './retryDelay';

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { observedFollowers } from './events/follow';
 
 /** Prometheus registry of one service, with the metrics the runtime kit records itself. */
 export class ServiceMetrics {
@@ -16,6 +17,7 @@ export class ServiceMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
     });
+    registerFollowerGauges(this.registry);
   }
 
   /** Serves `GET /metrics` on its own port (0 picks a free one). */
@@ -45,4 +47,49 @@ export class ServiceMetrics {
       close: () => new Promise((resolve) => server.close(() => resolve())),
     };
   }
+}
+
+/**
+ * Where each stream follower of the process stands (see events/follow.ts), read
+ * at scrape time: the last stream sequence it handed out, how far the stream
+ * (or its durable consumer) is ahead of it, and how often it had to consume
+ * again (a NATS restart shows as one restart per follower, at once).
+ */
+function registerFollowerGauges(registry: Registry): void {
+  const labelNames = ['follower'] as const;
+  new Gauge({
+    name: 'stream_follower_position',
+    help: 'Stream sequence of the last event the follower handed out',
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const f of observedFollowers()) this.set({ follower: f.name }, f.position);
+    },
+  });
+  new Gauge({
+    name: 'stream_follower_restarts',
+    help: 'Times the follower consumed again after a failure or a NATS reconnect',
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const f of observedFollowers()) this.set({ follower: f.name }, f.restarts);
+    },
+  });
+  new Gauge({
+    name: 'stream_follower_lag_messages',
+    help: 'Events the stream (or the durable consumer) holds beyond what the follower handed out',
+    labelNames,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      await Promise.all(
+        [...observedFollowers()].map(async (f) => {
+          const lag = await f.lag().catch(() => undefined);
+          if (lag !== undefined) this.set({ follower: f.name }, lag);
+        }),
+      );
+    },
+  });
 }

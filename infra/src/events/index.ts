@@ -3,3 +3,5 @@ export * from './cloudEvent';
 export * from './eventStream';
 export * from './readEvents';
 export * from './workConsumer';
+export * from './follow';
+export * from './eventSubject';

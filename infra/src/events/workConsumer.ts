@@ -1,8 +1,10 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../logger';
 import { decodeCloudEvent } from './cloudEvent';
 import { DEFAULT_STREAM, ensureEventStream } from './eventStream';
+import { parseEventSubject } from './eventSubject';
+import { follow } from './follow';
 
 export interface WorkConsumerOptions {
   /** Durable name shared by every replica: each message goes to one of them. */
@@ -63,18 +65,18 @@ export async function startWorkConsumer(nc: NatsConnection, options: WorkConsume
       // Another replica created it first (or it exists from an earlier run): use it.
       if (!(await jsm.consumers.info(stream, options.durable).catch(() => undefined))) throw err;
     });
-  const consumer = await jetstream(nc).consumers.get(stream, options.durable);
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: options.maxMessages ?? 64 });
+  // Followed through a NATS restart at once (see follow.ts), not after missed heartbeats.
+  const deliveries = follow(nc, { name: options.durable, stream, consumer: { durable: options.durable }, logger: options.logger, maxMessages: options.maxMessages ?? 64 });
   void (async () => {
-    for await (const m of messages) await handle(m, options, work);
+    for await (const m of deliveries) await handle(m, options, work);
   })();
-  return { stop: () => void messages.stop() };
+  return { stop: () => deliveries.stop() };
 }
 
 async function handle(m: JsMsg, options: WorkConsumerOptions, work: (item: WorkItem) => Promise<WorkOutcome>): Promise<void> {
   const attempt = m.info.deliveryCount;
   const backoff = options.retryDelaysMs[Math.min(attempt - 1, options.retryDelaysMs.length - 1)] ?? 0;
-  let tenantId = m.subject.split('.')[1] ?? '';
+  let tenantId = parseEventSubject(m.subject)?.tenantId ?? '';
   let data: unknown;
   try {
     const event = decodeCloudEvent(m);

@@ -11,7 +11,7 @@
  *   const event = decodeCloudEvent(jsMsg); // { type: 'contactcenter.conversation.v1.MessagePosted', data: {...}, ... }
  */
 import type { RecordedEvent } from '@contactcenter/infra/eventstore';
-import { decodeCloudEvent, encodeCloudEventMessage, eventSource, subjectToken, type CloudEvent, type EncodedCloudEvent } from '@contactcenter/infra/events';
+import { decodeCloudEvent, encodeCloudEventMessage, eventSource, eventSubject, type CloudEvent, type EncodedCloudEvent } from '@contactcenter/infra/events';
 
 export { decodeCloudEvent, MSG_ID_HEADER, type EncodedCloudEvent } from '@contactcenter/infra/events';
 
@@ -37,7 +37,7 @@ export interface ConversationCloudEvent extends CloudEvent {
  * @throws ValidationError when either part is not a safe subject token.
  */
 export function conversationEventSubject(tenantId: string, eventType: string): string {
-  return `cc.${subjectToken('tenant_id', tenantId)}.conversation.${subjectToken('type', eventType)}`;
+  return eventSubject(tenantId, 'conversation', eventType);
 }
 
 /** The CloudEvents `source` of a region's conversation service. */

@@ -1,4 +1,4 @@
-import type { Logger } from '@contactcenter/infra';
+import { doublingDelay, sleepUnlessAborted, type Logger } from '@contactcenter/infra';
 import { UnavailableError } from '@contactcenter/infra/errors';
 import type { EventStore, RecordedEvent } from '@contactcenter/infra/eventstore';
 import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
@@ -268,21 +268,11 @@ export class EventRelay {
   }
 
   private backoff(attempt: number): number {
-    const { min, max } = this.options.retryDelayMs ?? { min: 100, max: 2_000 };
-    return Math.min(max, min * 2 ** Math.min(attempt - 1, 20));
+    return doublingDelay(attempt, this.options.retryDelayMs ?? { min: 100, max: 2_000 });
   }
 
   /** Sleeps, waking early on stop. */
   private pause(ms: number): Promise<void> {
-    if (this.stopped.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.stopped.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.stopped.signal.addEventListener('abort', done);
-    });
+    return sleepUnlessAborted(ms, this.stopped.signal);
   }
 }

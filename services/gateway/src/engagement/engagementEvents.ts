@@ -1,4 +1,4 @@
-import { encodeCloudEventMessage, ensureEventStream, eventSource, subjectToken } from '@contactcenter/infra/events';
+import { encodeCloudEventMessage, ensureEventStream, eventSource, eventSubject } from '@contactcenter/infra/events';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -17,7 +17,7 @@ export async function publishEngagement(nc: NatsConnection, region: string, tena
   if (!ensured) streamReady.set(nc, (ensured = jetstreamManager(nc).then((jsm) => ensureEventStream(jsm))));
   await ensured;
   const msg = encodeCloudEventMessage(
-    `cc.${subjectToken('tenant_id', tenantId)}.engagement.${type}`,
+    eventSubject(tenantId, 'engagement', type),
     { id: `invitation:${tenantId}:${invitationId}:${type}`, source: eventSource(region, 'gateway'), type: ENGAGEMENT_TYPE_PREFIX + type, subject: invitationId, time: new Date(), tenantid: tenantId },
     { invitationId, ...data },
   );

@@ -1,6 +1,7 @@
 import { ValidationError, UnavailableError } from '@contactcenter/infra';
-import { DEFAULT_STREAM } from '@contactcenter/infra/events';
-import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { DEFAULT_STREAM, eventFilter, follow } from '@contactcenter/infra/events';
+import { createLogger, type Logger } from '@contactcenter/infra';
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /** The requested `after` is older than what the stream still holds: resuming from it would skip events. */
@@ -27,8 +28,8 @@ export interface EventFeed {
 /**
  * One tenant's events from the events stream, strictly after a position, in
  * stream order: an ordered consumer (ephemeral, server-side filtered to
- * `cc.<tenant>.>`, recreated by the client from its last sequence after a
- * disconnect) starting at `after + 1`. Stored events and live ones come
+ * `cc.<tenant>.>`, recreated from the last sequence handed out after a
+ * disconnect or a NATS restart) starting at `after + 1`. Stored events and live ones come
  * through the same consumer, so there is no seam where an event could be
  * missed or sent twice. One filter subject only: nats-server 2.9 has no
  * `filter_subjects` lists; the caller narrows further.
@@ -37,7 +38,7 @@ export interface EventFeed {
  *         PositionExpiredError when it is older than the stream keeps,
  *         UnavailableError when the stream does not exist (yet).
  */
-export async function openEventFeed(nc: NatsConnection, options: { tenantId: string; after?: number; stream?: string }): Promise<EventFeed> {
+export async function openEventFeed(nc: NatsConnection, options: { tenantId: string; after?: number; stream?: string; logger?: Logger }): Promise<EventFeed> {
   const stream = options.stream ?? DEFAULT_STREAM;
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(stream).catch((err: unknown) => {
@@ -48,18 +49,24 @@ export async function openEventFeed(nc: NatsConnection, options: { tenantId: str
   const after = options.after ?? last;
   if (after > last) throw new ValidationError('after', `position ${after} is beyond the end of the events (${last})`);
   if (after + 1 < first) throw new PositionExpiredError(after, first);
-  const consumer = await jetstream(nc).consumers.get(stream, {
-    filter_subjects: `cc.${options.tenantId}.>`,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: after + 1,
+  // Followed through a NATS restart at once, from the last event handed out (see follow.ts).
+  const messages = follow(nc, {
+    name: `event-feed-${options.tenantId}`,
+    stream,
+    consumer: { ordered: { filterSubject: eventFilter({ tenantId: options.tenantId }), start: { afterSeq: after } } },
+    logger: options.logger ?? quiet,
+    maxMessages: 256,
+    observed: false, // one per socket
   });
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
+  // The consumer exists before the client is told where it starts: nothing published meanwhile is missed or counted twice.
+  await messages.open();
   return {
     position: after,
     messages,
     async close() {
-      await messages.close().catch(() => undefined);
-      await consumer.delete().catch(() => undefined);
+      messages.stop();
     },
   };
 }
+
+const quiet: Logger = createLogger('event-feed', 'silent');

@@ -1,4 +1,4 @@
-import { isDomainError, type NatsConnection } from '@contactcenter/infra';
+import { isDomainError, type Logger, type NatsConnection } from '@contactcenter/infra';
 import { decodeCloudEvent, type CloudEvent } from '@contactcenter/infra/events';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { FastifyBaseLogger } from 'fastify';
@@ -105,7 +105,7 @@ export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { 
   };
 
   const pump = async (): Promise<void> => {
-    feed = await openEventFeed(deps.nats, { tenantId, after: opts.after, stream: deps.stream });
+    feed = await openEventFeed(deps.nats, { tenantId, after: opts.after, stream: deps.stream, logger: log as Logger });
     if (closed) return void (await feed.close());
     send({ type: 'ready', position: feed.position });
     for await (const m of feed.messages) {

@@ -1,3 +1,4 @@
+import { parseEventSubject } from '@contactcenter/infra/events';
 import type { Principal } from '../plugins/auth';
 
 /**
@@ -41,9 +42,9 @@ export interface EventAddress {
 
 /** `cc.<tenant>.conversation.<Type>` or `cc.<tenant>.routing.<Type>` of `tenantId`; undefined for anything else (presence, other tenants). */
 export function addressOf(natsSubject: string, tenantId: string): EventAddress | undefined {
-  const parts = natsSubject.split('.');
-  if (parts.length !== 4 || parts[0] !== 'cc' || parts[1] !== tenantId) return undefined;
-  const [, , context, type] = parts as [string, string, string, string];
+  const parsed = parseEventSubject(natsSubject);
+  if (parsed?.tenantId !== tenantId) return undefined;
+  const { context, eventType: type } = parsed;
   return context === 'conversation' || context === 'routing' ? { context, type } : undefined;
 }
 

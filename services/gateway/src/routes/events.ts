@@ -1,5 +1,5 @@
-import { ValidationError, type NatsConnection } from '@contactcenter/infra';
-import { decodeCloudEvent, type CloudEvent } from '@contactcenter/infra/events';
+import { ValidationError, type Logger, type NatsConnection } from '@contactcenter/infra';
+import { decodeCloudEvent, parseEventSubject, type CloudEvent } from '@contactcenter/infra/events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EVENTS_READ_SCOPE, presentedApiKey, requireApiKey } from '../plugins/apiKeyAuth';
 import { sendProblem } from '../plugins/problem';
@@ -105,7 +105,7 @@ export async function eventsRoutes(app: FastifyInstance, opts: EventsRouteOption
       const release = takeOrRetryAfter(reply, () => caps.takeStream({ tenantId, apiKeyId }));
       let feed: EventFeed;
       try {
-        feed = await openEventFeed(opts.nats, { tenantId, after, stream: opts.stream });
+        feed = await openEventFeed(opts.nats, { tenantId, after, stream: opts.stream, logger: request.log as Logger });
       } catch (err) {
         release();
         if (err instanceof PositionExpiredError) return sendProblem(reply, { status: 410, title: 'Gone', code: err.code, detail: err.message });
@@ -214,7 +214,7 @@ function stream(
       for await (const m of feed.messages) {
         if (closed) break;
         // The consumer is filtered to cc.<tenant>.> on the server; checked again, as a tenant boundary deserves.
-        if (m.subject.split('.')[1] !== ctx.tenantId) continue;
+        if (parseEventSubject(m.subject)?.tenantId !== ctx.tenantId) continue;
         let event: CloudEvent;
         try {
           event = decodeCloudEvent(m);

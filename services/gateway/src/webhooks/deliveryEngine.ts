@@ -1,6 +1,6 @@
 import type { Logger } from '@contactcenter/infra';
-import { DEFAULT_STREAM, decodeCloudEvent } from '@contactcenter/infra/events';
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { DEFAULT_STREAM, decodeCloudEvent, follow, parseEventSubject, type Follower } from '@contactcenter/infra/events';
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstreamManager, type ConsumerConfig, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { DEFAULT_RETRY_SCHEDULE_MS, retryDelayMs } from './backoff';
 import { nextDeliveryRecord } from './deliveryRecord';
@@ -55,7 +55,7 @@ export class WebhookDeliveryEngine {
   private readonly cache: WebhookCache;
   private readonly schedule: readonly number[];
   private readonly loops: Promise<void>[] = [];
-  private readonly open = new Set<ConsumerMessages>();
+  private readonly open = new Set<Follower>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
@@ -80,7 +80,7 @@ export class WebhookDeliveryEngine {
   /** Stops pulling, lets attempts in flight finish (they are ≤ timeout), closes the watch. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.open].map((m) => m.close().catch(() => undefined)));
+    for (const feed of this.open) feed.stop();
     await Promise.all(this.loops);
     await Promise.all(this.inFlight);
     await this.cache.stop();
@@ -101,7 +101,8 @@ export class WebhookDeliveryEngine {
     }
   }
 
-  private async consumerMessages(stream: string, config: Partial<ConsumerConfig> & { durable_name: string }, maxMessages: number): Promise<ConsumerMessages> {
+  /** The durable consumer (created when absent), followed through NATS restarts (see follow.ts). */
+  private async consumerMessages(stream: string, config: Partial<ConsumerConfig> & { durable_name: string }, maxMessages: number): Promise<Follower> {
     const jsm = await jetstreamManager(this.o.nats);
     try {
       await jsm.consumers.info(stream, config.durable_name);
@@ -110,10 +111,9 @@ export class WebhookDeliveryEngine {
       // Two replicas may race here: the same config makes the second add a no-op.
       await jsm.consumers.add(stream, config);
     }
-    const consumer = await jetstream(this.o.nats).consumers.get(stream, config.durable_name);
-    const messages = await consumer.consume({ max_messages: maxMessages });
+    const messages = follow(this.o.nats, { name: config.durable_name, stream, consumer: { durable: config.durable_name }, logger: this.o.logger, maxMessages });
     this.open.add(messages);
-    if (this.stopped) await messages.close();
+    if (this.stopped) messages.stop();
     return messages;
   }
 
@@ -131,7 +131,7 @@ export class WebhookDeliveryEngine {
   }
 
   private async fanOut(m: JsMsg): Promise<void> {
-    const tenantId = m.subject.split('.')[1] ?? '';
+    const tenantId = parseEventSubject(m.subject)?.tenantId ?? '';
     let event;
     try {
       event = decodeCloudEvent(m);

@@ -1,4 +1,4 @@
-import { encodeCloudEventMessage, ensureEventStream, eventSource, subjectToken, type EventStreamOptions } from '@contactcenter/infra/events';
+import { encodeCloudEventMessage, ensureEventStream, eventSource, eventSubject, type EventStreamOptions } from '@contactcenter/infra/events';
 import type { Logger } from '@contactcenter/infra';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -7,7 +7,7 @@ import type { Change } from '../domain/agent';
 export const TYPE_PREFIX = 'contactcenter.presence.v1.';
 
 /** `cc.<tenant>.presence.<EventType>` */
-export const presenceSubject = (tenantId: string, type: string) => `cc.${subjectToken('tenant_id', tenantId)}.presence.${subjectToken('type', type)}`;
+export const presenceSubject = (tenantId: string, type: string) => eventSubject(tenantId, 'presence', type);
 
 /**
  * Publishes presence changes to the shared events stream as CloudEvents

@@ -1,4 +1,5 @@
 import type { Logger } from '@contactcenter/infra';
+import { eventFilter, parseEventSubject } from '@contactcenter/infra/events';
 import type { Agent } from '@contactcenter/proto/presence/v1';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { primaryLanguage } from '@contactcenter/infra';
@@ -100,11 +101,11 @@ export class AgentDirectory {
    * resync) and re-reads `tenants()` every `resyncMs`.
    */
   start(nc: NatsConnection, tenants: () => Promise<string[]>, resyncMs: number): void {
-    this.subscription = nc.subscribe('cc.*.presence.>', {
+    this.subscription = nc.subscribe(eventFilter({ context: 'presence' }), {
       callback: (_err, msg) => {
-        const tenantId = msg.subject.split('.')[1]!;
+        const tenantId = parseEventSubject(msg.subject)?.tenantId;
         const agentId = msg.headers?.get('ce-subject');
-        if (!agentId || !this.tenants.has(tenantId)) return;
+        if (!agentId || tenantId === undefined || !this.tenants.has(tenantId)) return;
         let set = this.dirty.get(tenantId);
         if (!set) this.dirty.set(tenantId, (set = new Set()));
         set.add(agentId);

@@ -1,7 +1,6 @@
 import type { Logger } from '@contactcenter/infra';
-import { decodeCloudEvent, DEFAULT_STREAM } from '@contactcenter/infra/events';
+import { decodeCloudEvent, DEFAULT_STREAM, eventFilter, follow, parseEventSubject, type Follower } from '@contactcenter/infra/events';
 import * as v1 from '@contactcenter/proto/conversation/v1';
-import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ChannelName } from '../domain/policy';
 
@@ -53,7 +52,7 @@ export type FeedChange =
  */
 export class ConversationFeed {
   readonly conversations = new Map<string, ConversationFacts>();
-  private messages: ConsumerMessages | undefined;
+  private feed: Follower | undefined;
   private caughtUp!: () => void;
   readonly ready = new Promise<void>((resolve) => (this.caughtUp = resolve));
 
@@ -65,13 +64,12 @@ export class ConversationFeed {
   ) {}
 
   async start(): Promise<void> {
-    const js = jetstream(this.nc);
-    const consumer = await js.consumers.get(this.stream, { filter_subjects: 'cc.*.conversation.>', deliver_policy: DeliverPolicy.All });
-    const info = await consumer.info(true);
-    if (info.num_pending === 0) this.caughtUp();
-    this.messages = await consumer.consume({ max_messages: 1_000 });
+    // An ordered follower from the first event; after a NATS restart it resumes at once from where it was.
+    this.feed = follow(this.nc, { name: 'routing-conversation-feed', stream: this.stream, consumer: { ordered: { filterSubject: eventFilter({ context: 'conversation' }), start: { all: true } } }, logger: this.logger, maxMessages: 1_000 });
+    const feed = this.feed;
+    void feed.pendingAtStart.then((pending) => pending === 0 && this.caughtUp());
     void (async () => {
-      for await (const m of this.messages!) {
+      for await (const m of feed) {
         try {
           this.apply(m.subject, decodeCloudEvent(m));
         } catch (err) {
@@ -83,7 +81,7 @@ export class ConversationFeed {
   }
 
   stop(): void {
-    this.messages?.stop();
+    this.feed?.stop();
   }
 
   get(tenantId: string, conversationId: string): ConversationFacts | undefined {
@@ -91,7 +89,7 @@ export class ConversationFeed {
   }
 
   private apply(subject: string, event: { type: string; data?: unknown; time?: unknown; tenantid?: unknown }): void {
-    const tenantId = String(event.tenantid ?? subject.split('.')[1]);
+    const tenantId = String(event.tenantid ?? parseEventSubject(subject)?.tenantId);
     const type = event.type.startsWith(TYPE_PREFIX) ? event.type.slice(TYPE_PREFIX.length) : '';
     const data = (event.data ?? {}) as Record<string, unknown>;
     const at = Date.parse(String(data.occurredAt ?? event.time ?? '')) || Date.now();

@@ -1,5 +1,5 @@
 import type { Logger } from '@contactcenter/infra';
-import { encodeCloudEventMessage, ensureEventStream, eventSource, subjectToken } from '@contactcenter/infra/events';
+import { encodeCloudEventMessage, ensureEventStream, eventSource, eventSubject } from '@contactcenter/infra/events';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -29,7 +29,7 @@ export class RoutingEvents {
   async publish(tenantId: string, conversationId: string, type: RoutingEventType, idPart: string | number, data: Record<string, unknown>): Promise<void> {
     const id = `routing:${tenantId}:${conversationId}:${idPart}:${type}`;
     const msg = encodeCloudEventMessage(
-      `cc.${subjectToken('tenant_id', tenantId)}.routing.${type}`,
+      eventSubject(tenantId, 'routing', type),
       { id, source: eventSource(this.region, 'routing'), type: TYPE_PREFIX + type, subject: conversationId, time: new Date(), tenantid: tenantId },
       { conversationId, ...data },
     );

@@ -1,6 +1,6 @@
 import { unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
-import { startWorkConsumer } from '@contactcenter/infra/events';
+import { eventFilter, startWorkConsumer } from '@contactcenter/infra/events';
 import { ConversationResolved, ConversationStatus, type ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { sendsOnResolve, surveyRequest } from './surveyDefinition';
@@ -43,7 +43,7 @@ export class ResolutionTrigger {
       this.deps.nc,
       {
         durable: this.deps.durable ?? 'survey-resolution-trigger',
-        filterSubject: 'cc.*.conversation.ConversationResolved',
+        filterSubject: eventFilter({ context: 'conversation', eventType: 'ConversationResolved' }),
         ackWaitMs: 30_000,
         maxDeliver: -1,
         retryDelaysMs: RETRY_MS,

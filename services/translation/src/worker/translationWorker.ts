@@ -1,6 +1,6 @@
 import { createGrpcClient, unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
-import { startWorkConsumer, type WorkItem, type WorkOutcome } from '@contactcenter/infra/events';
+import { eventFilter, startWorkConsumer, type WorkItem, type WorkOutcome } from '@contactcenter/infra/events';
 import { AgentAssigned, AuthorKind, ConversationServiceClient, MessagePosted, type Message } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient } from '@contactcenter/proto/presence/v1';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -62,14 +62,14 @@ export class TranslationWorker {
     const durable = this.deps.durable ?? 'translation-worker';
     const common = { ackWaitMs: 30_000, maxDeliver: this.deps.maxAttempts + 1, retryDelaysMs: RETRY_DELAYS_MS, logger: this.deps.logger };
     this.consumers.push(
-      await startWorkConsumer(this.deps.nc, { ...common, durable, filterSubject: 'cc.*.conversation.MessagePosted', pending: 'message not translated' }, (item) =>
+      await startWorkConsumer(this.deps.nc, { ...common, durable, filterSubject: eventFilter({ context: 'conversation', eventType: 'MessagePosted' }), pending: 'message not translated' }, (item) =>
         this.translatePosted(item),
       ),
       // A customer may write before any agent holds the conversation: then there is nobody to translate for
       // yet, and those messages are translated when an agent is assigned (or takes it over by transfer).
       await startWorkConsumer(
         this.deps.nc,
-        { ...common, ackWaitMs: 60_000, durable: `${durable}-assignments`, filterSubject: 'cc.*.conversation.AgentAssigned', pending: 'earlier messages not translated for the new agent' },
+        { ...common, ackWaitMs: 60_000, durable: `${durable}-assignments`, filterSubject: eventFilter({ context: 'conversation', eventType: 'AgentAssigned' }), pending: 'earlier messages not translated for the new agent' },
         (item) => this.translateForAssignee(item),
       ),
     );

@@ -4,6 +4,7 @@
  * gateway's engagement events (InvitationSent, InvitationAccepted) are
  * plain JSON documented in its AsyncAPI.
  */
+import { parseEventSubject } from '@contactcenter/infra/events';
 import {
   AgentAssigned,
   AuthorKind,
@@ -125,13 +126,13 @@ const ENGAGEMENT_TYPES = new Set(['InvitationSent', 'InvitationAccepted']);
  * stream also carries presence, routing and conversation events no figure needs).
  */
 export function isMetricsSubject(natsSubject: string): boolean {
-  const [, , context, type = ''] = natsSubject.split('.');
-  if (context === 'conversation') return Object.hasOwn(conversationBuilders, type);
-  return context === 'engagement' && ENGAGEMENT_TYPES.has(type);
+  const parsed = parseEventSubject(natsSubject);
+  if (parsed?.context === 'conversation') return Object.hasOwn(conversationBuilders, parsed.eventType);
+  return parsed?.context === 'engagement' && ENGAGEMENT_TYPES.has(parsed.eventType);
 }
 
 export function factOf(event: EventEnvelope, natsSubject = ''): MetricsFact | undefined {
-  const tenantId = str(event.tenantid) || natsSubject.split('.')[1] || '';
+  const tenantId = str(event.tenantid) || parseEventSubject(natsSubject)?.tenantId || '';
   const ceTime = Date.parse(str(event.time));
   const timeOf = (occurredAt: Date | undefined): number => {
     const t = occurredAt ? occurredAt.getTime() : ceTime;

@@ -1,7 +1,7 @@
 import type { Logger } from '@contactcenter/infra';
 import { ConcurrencyError } from '@contactcenter/infra/errors';
-import { decodeCloudEvent, DEFAULT_STREAM } from '@contactcenter/infra/events';
-import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { decodeCloudEvent, DEFAULT_STREAM, follow, type Follower } from '@contactcenter/infra/events';
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { MetricsStore } from '../store/metricsStore';
 import { factOf, isMetricsSubject, type MetricsFact } from './eventFacts';
@@ -52,7 +52,7 @@ export class MetricsProjection {
   private readonly batchSize: number;
   private running = false;
   private loop: Promise<void> | undefined;
-  private messages: ConsumerMessages | undefined;
+  private messages: Follower | undefined;
   private applied = 0;
   private readonly waiters = new Set<() => void>();
   private readonly pauses = new Set<() => void>();
@@ -154,8 +154,14 @@ export class MetricsProjection {
 
   /** One consumer's life: from the checkpoint until stopped or a batch fails. */
   private async follow(): Promise<void> {
-    const consumer = await jetstream(this.options.nc).consumers.get(this.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.applied + 1 });
-    const messages = await consumer.consume({ max_messages: this.batchSize * 2 });
+    // From the database checkpoint; a NATS restart is followed through at once (see follow.ts).
+    const messages = follow(this.options.nc, {
+      name: `metrics-projection-${this.name}`,
+      stream: this.stream,
+      consumer: { ordered: { start: { afterSeq: this.applied } } },
+      logger: this.options.logger,
+      maxMessages: this.batchSize * 2,
+    });
     this.messages = messages;
     if (!this.running) messages.stop();
     let batch: JsMsg[] = [];
