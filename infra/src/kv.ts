@@ -4,9 +4,11 @@
  * the caller tells apart from real failures.
  */
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry, type KvOptions } from '@nats-io/kv';
+import { Kvm, type KV, type KvEntry, type KvOptions, type KvWatchEntry, type KvWatchOptions } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from './errors';
+import type { Logger } from './logger';
+import { doublingDelay, sleepUnlessAborted } from './retryDelay';
 
 /**
  * Opens (creating when absent) a bucket of state: history 1, because the
@@ -38,4 +40,88 @@ export function isLostRace(err: unknown): boolean {
     return err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown;
   }
   return /wrong last sequence/i.test((err as Error)?.message ?? '');
+}
+
+export interface KvFollowOptions {
+  /** Key filter, e.g. `*.webhook.*` (one per watch: nats-server 2.9 takes one subject per consumer). */
+  key: string;
+  /** `updates` skips the current values at every (re)open; default: current values, then updates. */
+  include?: KvWatchOptions['include'];
+  /** For logs, e.g. `webhook definitions`. */
+  name: string;
+  logger: Logger;
+  /** Called after the watch was re-opened (what changed meanwhile may have been missed by an `updates` watch). */
+  onReopen?: () => void;
+}
+
+/**
+ * Watches keys of a bucket for as long as it runs: the watch is re-opened
+ * when it fails or ends, and the moment the connection reports a reconnect
+ * (a KV watch is a JetStream consumer: after a NATS restart it would
+ * otherwise wait for missed heartbeats, and revocations or offers changed
+ * meanwhile would not be seen). A re-open replays the current values (unless
+ * `include: 'updates'`), so nothing changed during the outage is missed.
+ *
+ * @example
+ *   const watch = followKv(nc, kv, { key: '*.webhook.*', name: 'webhook definitions', logger }, (entry) => apply(entry));
+ *   await watch.opened; // the first watch is open (or could not be: it keeps trying)
+ *   await watch.stop();
+ */
+export function followKv(nc: NatsConnection, kv: KV, options: KvFollowOptions, onEntry: (entry: KvWatchEntry) => void): { opened: Promise<void>; stop(): Promise<void> } {
+  const stopped = new AbortController();
+  let current: { stop(): void } | undefined;
+  let settleOpened!: () => void;
+  const opened = new Promise<void>((resolve) => (settleOpened = resolve));
+  let reconnected = false;
+  const status = nc.status() as AsyncIterable<{ type: string }> & { stop?(): void };
+  void (async () => {
+    for await (const s of status) {
+      if (stopped.signal.aborted) break;
+      if (s.type === 'reconnect') {
+        reconnected = true;
+        current?.stop();
+      }
+    }
+  })().catch(() => undefined);
+
+  const loop = (async () => {
+    let failures = 0;
+    let reopened = false;
+    while (!stopped.signal.aborted) {
+      try {
+        const watcher = await kv.watch({ key: options.key, ...(options.include ? { include: options.include } : {}) });
+        current = watcher;
+        settleOpened();
+        if (stopped.signal.aborted) watcher.stop();
+        if (reopened) {
+          options.logger.info({ watch: options.name, reason: reconnected ? 'NATS reconnected' : 'watch failed' }, 'watching again');
+          options.onReopen?.();
+        }
+        failures = 0;
+        reconnected = false;
+        for await (const entry of watcher) onEntry(entry);
+        // Ended without an error: a reconnect closed it (re-open at once), or the server ended it (back off).
+        if (!reconnected && !stopped.signal.aborted) failures++;
+      } catch (err) {
+        if (stopped.signal.aborted) break;
+        failures++;
+        if (failures === 1 || failures % 10 === 0) options.logger.warn({ err, watch: options.name, attempt: failures }, 'KV watch failed; re-opening');
+        settleOpened(); // a start that cannot watch yet still serves; it keeps trying
+      } finally {
+        current = undefined;
+      }
+      reopened = true;
+      if (failures > 0) await sleepUnlessAborted(doublingDelay(failures, { min: 100, max: 2_000 }), stopped.signal);
+    }
+  })();
+
+  return {
+    opened,
+    async stop() {
+      stopped.abort();
+      current?.stop();
+      status.stop?.();
+      await loop;
+    },
+  };
 }

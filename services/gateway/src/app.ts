@@ -142,7 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   apiKeyAuthPlugin(app, { authenticator: apiKeys }); // on the root, before the routes: requireApiKey works in every route plugin
   idempotencyPlugin(app, await IdempotencyStore.open(deps.nats, deps.idempotency)); // on the root: every `idempotent` route uses it
   // Revoked widget keys and API keys, seen by every replica: they end live sockets and streams.
-  const revocations = await Revocations.start(gatewayKv, deps.logger);
+  const revocations = await Revocations.start(deps.nats, gatewayKv, deps.logger);
   app.addHook('onClose', () => revocations.stop());
   liveWidgetKeyPlugin(app, { widgetKeys, revocations });
   authenticateBeforeValidation(app); // before the routes: its onRoute hook sees only routes added after it

@@ -54,8 +54,8 @@ runService(
       } });
     const feed = new ConversationFeed(rt.nats, (change) => router?.onFeed(change), logger);
     router = new Router({ store, peers, directory, offers, logger, replica, now: Date.now, maxInFlight: config.ROUTING_MAX_IN_FLIGHT, observeDecision: (s) => decisions.observe(s) }, feed);
-    const stopOffers = await store.watchOffers((t, c, o) => router!.onOffer(t, c, o));
-    const stopDefinitions = await store.watchDefinitions((t) => router!.onDefinitions(t));
+    const stopOffers = await store.watchOffers((t, c, o) => router!.onOffer(t, c, o), logger);
+    const stopDefinitions = await store.watchDefinitions((t) => router!.onDefinitions(t), logger);
     await feed.start();
     directory.start(rt.nats, () => store.tenants(), config.ROUTING_AGENT_RESYNC_MS);
     registerQueueGauges(metrics.registry, { router: () => router, directory });

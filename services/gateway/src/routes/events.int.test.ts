@@ -39,7 +39,7 @@ beforeAll(async () => {
   js = jetstream(nats);
   const bucket = `gw_${randomUUID().slice(0, 8)}`;
   apiKeys = await ApiKeys.open(nats, bucket);
-  const revocations = await Revocations.start(await openStateBucket(nats, bucket, 'gateway'), logger);
+  const revocations = await Revocations.start(nats, await openStateBucket(nats, bucket, 'gateway'), logger);
   app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   problemPlugin(app);
   await authPlugin(app, { secret: SECRET });

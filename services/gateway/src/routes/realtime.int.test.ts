@@ -53,7 +53,7 @@ beforeAll(async () => {
   problemPlugin(app);
   await authPlugin(app, { secret: SECRET });
   // Visitor tokens here carry no widget key (`wk`): nothing to revoke, but the route needs the watch.
-  const revocations = await Revocations.start(await openStateBucket(nats, `gw_${randomUUID().slice(0, 8)}`, 'gateway'), logger);
+  const revocations = await Revocations.start(nats, await openStateBucket(nats, `gw_${randomUUID().slice(0, 8)}`, 'gateway'), logger);
   app.addHook('onClose', () => revocations.stop());
   await app.register(realtimeRoutes, { prefix: '/v1', owners: conversationOwnersOf(conversation as unknown as ConversationServiceClient), nats, limits: { pingIntervalMs: PING_MS, maxFrameBytes: 2048, framesPerSecond: 50 }, revocations });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,6 +1,6 @@
-import type { Logger } from '@contactcenter/infra';
+import type { Logger, NatsConnection } from '@contactcenter/infra';
+import { followKv } from '@contactcenter/infra/kv';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
-import type { QueuedIterator } from '@nats-io/transport-node';
 
 /** Called once when the key a live connection depends on is revoked. */
 export type RevocationListener = () => void;
@@ -24,33 +24,26 @@ const WATCHED = ['widget.*', 'apikey.*'] as const;
  * grow, by the number of keys ever revoked.
  *
  * @example
- *   const revocations = await Revocations.start(gatewayKv, logger);
+ *   const revocations = await Revocations.start(nc, gatewayKv, logger);
  *   const stop = revocations.onApiKeyRevoked(apiKeyId, () => stream.end());
  *   stream.once('close', stop);
  */
 export class Revocations {
   private readonly revoked = { widget: new Set<string>(), apikey: new Set<string>() };
   private readonly listeners = { widget: new Map<string, Set<RevocationListener>>(), apikey: new Map<string, Set<RevocationListener>>() };
-  private readonly watchers = new Set<QueuedIterator<KvWatchEntry>>();
-  private readonly loops: Promise<void>[] = [];
-  private stopped = false;
+  private readonly watches: { opened: Promise<void>; stop(): Promise<void> }[] = [];
 
-  private constructor(
-    private readonly kv: KV,
-    private readonly logger: Logger,
-  ) {}
+  private constructor(private readonly logger: Logger) {}
 
-  /** Starts watching; resolves once both watches are open (their replay of current values may still be arriving). */
-  static async start(kv: KV, logger: Logger): Promise<Revocations> {
-    const revocations = new Revocations(kv, logger);
-    await Promise.all(
-      WATCHED.map(
-        (key) =>
-          new Promise<void>((opened) => {
-            revocations.loops.push(revocations.watchLoop(key, opened));
-          }),
-      ),
-    );
+  /**
+   * Starts watching (re-opened after a failure and the moment NATS reconnects,
+   * replaying current values, so a revocation made meanwhile is not missed);
+   * resolves once both watches are open (their replay may still be arriving).
+   */
+  static async start(nc: NatsConnection, kv: KV, logger: Logger): Promise<Revocations> {
+    const revocations = new Revocations(logger);
+    for (const key of WATCHED) revocations.watches.push(followKv(nc, kv, { key, name: `revocations ${key}`, logger }, (entry) => revocations.apply(entry)));
+    await Promise.all(revocations.watches.map((w) => w.opened));
     return revocations;
   }
 
@@ -73,9 +66,7 @@ export class Revocations {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const w of this.watchers) w.stop();
-    await Promise.all(this.loops);
+    await Promise.all(this.watches.map((w) => w.stop()));
   }
 
   private subscribe(kind: 'widget' | 'apikey', id: string, listener: RevocationListener): () => void {
@@ -109,26 +100,6 @@ export class Revocations {
     }
   }
 
-  /** Re-opens the watch after an error (e.g. a NATS restart); the replay of current values catches up what was missed. */
-  private async watchLoop(key: string, opened: () => void): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const watcher = await this.kv.watch({ key });
-        this.watchers.add(watcher);
-        opened();
-        if (this.stopped) watcher.stop();
-        try {
-          for await (const entry of watcher) this.apply(entry);
-        } finally {
-          this.watchers.delete(watcher);
-        }
-      } catch (err) {
-        if (!this.stopped) this.logger.warn({ err, key }, 'revocations watch failed; re-opening');
-      }
-      opened(); // a start that cannot watch still serves: requests read KV themselves
-      if (!this.stopped) await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
 }
 
 function isRevokedEntry(kind: 'widget' | 'apikey', entry: KvWatchEntry): boolean {

@@ -60,7 +60,7 @@ export class WebhookDeliveryEngine {
   private stopped = false;
 
   private constructor(private readonly o: DeliveryEngineOptions) {
-    this.cache = new WebhookCache(o.store.kv, o.logger);
+    this.cache = new WebhookCache(o.nats, o.store.kv, o.logger);
     this.schedule = o.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
   }
 

@@ -1,6 +1,6 @@
-import type { Logger } from '@contactcenter/infra';
-import type { KV, KvWatchEntry } from '@nats-io/kv';
-import type { QueuedIterator } from '@nats-io/transport-node';
+import type { Logger, NatsConnection } from '@contactcenter/infra';
+import { followKv } from '@contactcenter/infra/kv';
+import type { KV } from '@nats-io/kv';
 import type { Webhook } from './webhookStore';
 
 /**
@@ -14,11 +14,10 @@ import type { Webhook } from './webhookStore';
  */
 export class WebhookCache {
   private readonly byKey = new Map<string, { revision: number; webhook?: Webhook }>();
-  private watcher?: QueuedIterator<KvWatchEntry>;
-  private loop?: Promise<void>;
-  private stopped = false;
+  private watch?: { stop(): Promise<void> };
 
   constructor(
+    private readonly nc: NatsConnection,
     private readonly kv: KV,
     private readonly logger: Logger,
   ) {}
@@ -28,7 +27,8 @@ export class WebhookCache {
       const entry = await this.kv.get(key);
       if (entry) this.apply(entry);
     }
-    this.loop = this.watchLoop();
+    // Re-opened after a failure and the moment NATS reconnects, replaying the latest values.
+    this.watch = followKv(this.nc, this.kv, { key: '*.webhook.*', name: 'webhook definitions', logger: this.logger }, (entry) => this.apply(entry));
   }
 
   /** The tenant's webhooks now. */
@@ -44,9 +44,7 @@ export class WebhookCache {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.watcher?.stop();
-    await this.loop;
+    await this.watch?.stop();
   }
 
   private apply(entry: { key: string; revision: number; operation: string; length: number; json<T>(): T }): void {
@@ -61,19 +59,5 @@ export class WebhookCache {
       }
     }
     this.byKey.set(entry.key, { revision: entry.revision, ...(webhook ? { webhook } : {}) });
-  }
-
-  /** Re-opens the watch after an error (e.g. a NATS restart), resuming from the latest values. */
-  private async watchLoop(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        this.watcher = await this.kv.watch({ key: '*.webhook.*' });
-        if (this.stopped) this.watcher.stop();
-        for await (const entry of this.watcher) this.apply(entry);
-      } catch (err) {
-        if (!this.stopped) this.logger.warn({ err }, 'webhook definitions watch failed; re-opening');
-      }
-      if (!this.stopped) await new Promise((r) => setTimeout(r, 1_000));
-    }
   }
 }

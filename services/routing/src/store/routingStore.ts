@@ -1,6 +1,6 @@
-import { requireTenantId } from '@contactcenter/infra';
+import { requireTenantId, type Logger } from '@contactcenter/infra';
 import { isDomainError, UnavailableError } from '@contactcenter/infra/errors';
-import { isLostRace, jsonOf, openStateBucket } from '@contactcenter/infra/kv';
+import { followKv, isLostRace, jsonOf, openStateBucket } from '@contactcenter/infra/kv';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FaqEntry } from '../domain/faq';
@@ -21,10 +21,13 @@ export type Versioned<V> = { value: V; revision: number };
  * conversation: the loser of a race sees `undefined` and backs off.
  */
 export class RoutingStore {
-  private constructor(readonly kv: KV) {}
+  private constructor(
+    private readonly nc: NatsConnection,
+    readonly kv: KV,
+  ) {}
 
   static async open(nc: NatsConnection, bucket = DEFAULT_ROUTING_BUCKET): Promise<RoutingStore> {
-    return new RoutingStore(await openStateBucket(nc, bucket, 'routing'));
+    return new RoutingStore(nc, await openStateBucket(nc, bucket, 'routing'));
   }
 
   async putQueue(tenantId: string, queue: Omit<QueuePolicy, 'revision'>): Promise<QueuePolicy> {
@@ -94,25 +97,36 @@ export class RoutingStore {
   }
 
   /** Every offer now and each change after, for a replica's local view (deletes arrive as `undefined`). */
-  async watchOffers(onChange: (tenantId: string, conversationId: string, offer: Versioned<OfferRecord> | undefined) => void): Promise<() => void> {
-    const watch = await this.attempt(() => this.kv.watch({ key: '*.offer.*' }));
-    void (async () => {
-      for await (const e of watch) {
-        const [tenantId, , conversationId] = e.key.split('.');
-        onChange(tenantId!, conversationId!, jsonOf<OfferRecord>(e));
-      }
-    })();
-    return () => watch.stop();
+  async watchOffers(onChange: (tenantId: string, conversationId: string, offer: Versioned<OfferRecord> | undefined) => void, logger: Logger): Promise<() => void> {
+    // Re-opened after a failure and the moment NATS reconnects; the replay of current values (deletes included) catches up.
+    const watch = followKv(this.nc, this.kv, { key: '*.offer.*', name: 'routing offers', logger }, (e) => {
+      const [tenantId, , conversationId] = e.key.split('.');
+      onChange(tenantId!, conversationId!, jsonOf<OfferRecord>(e));
+    });
+    await watch.opened;
+    return () => void watch.stop();
   }
 
   /** Calls back on every change of a queue, team or FAQ definition (to drop cached copies). */
-  async watchDefinitions(onChange: (tenantId: string) => void): Promise<() => void> {
+  async watchDefinitions(onChange: (tenantId: string) => void, logger: Logger): Promise<() => void> {
     // One key filter per watch: nats-server 2.9 has no multi-subject consumers.
-    const watch = await this.attempt(() => this.kv.watch({ key: '>', include: 'updates' }));
-    void (async () => {
-      for await (const e of watch) if (e.key.split('.')[1] !== 'offer') onChange(e.key.split('.')[0]!);
-    })();
-    return () => watch.stop();
+    const watch = followKv(
+      this.nc,
+      this.kv,
+      {
+        key: '>',
+        include: 'updates',
+        name: 'routing definitions',
+        logger,
+        // Changes while the watch was away are not replayed: drop every tenant's cached copies.
+        onReopen: () => void this.tenants().then((tenants) => tenants.forEach(onChange), () => undefined),
+      },
+      (e) => {
+        if (e.key.split('.')[1] !== 'offer') onChange(e.key.split('.')[0]!);
+      },
+    );
+    await watch.opened;
+    return () => void watch.stop();
   }
 
   private async put(k: string, value: unknown): Promise<number> {

@@ -1,0 +1,46 @@
+/**
+ * followKv against a real nats-server that is killed and restarted: the
+ * watch is re-opened as soon as the client reconnects, and a change made
+ * while the server was away (or right after it came back) is seen.
+ */
+import { Kvm } from '@nats-io/kv';
+import { startPrivateNats } from '../../test/support/nats';
+import { followKv } from './kv';
+import { createLogger } from './logger';
+import { connectNats } from './nats';
+
+jest.setTimeout(60_000);
+
+async function until(what: () => boolean, timeoutMs: number, label: string): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !what(); ) {
+    if (Date.now() > deadline) throw new Error(`${label}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+it('re-opens a KV watch the moment NATS reconnects, and sees what changed', async () => {
+  const server = await startPrivateNats();
+  const logger = createLogger('kv-test', 'silent');
+  const nc = await connectNats(server.url, 'kv-test', logger);
+  const kv = await new Kvm(nc).create('follow_kv_test', { history: 1, storage: 'file' });
+  const seen = new Map<string, string>();
+  let reopens = 0;
+  const watch = followKv(nc, kv, { key: 'revoked.*', name: 'test', logger, onReopen: () => reopens++ }, (e) => seen.set(e.key, e.operation === 'PUT' ? e.string() : e.operation));
+  try {
+    await watch.opened;
+    await kv.put('revoked.a', 'yes');
+    await until(() => seen.get('revoked.a') === 'yes', 10_000, 'first change');
+
+    await server.kill();
+    await server.restart();
+    // Far sooner than the watch's own missed-heartbeat detection.
+    await until(() => reopens >= 1, 10_000, 'watch re-opened');
+    await kv.put('revoked.b', 'yes');
+    await kv.delete('revoked.a');
+    await until(() => seen.get('revoked.b') === 'yes' && seen.get('revoked.a') === 'DEL', 10_000, 'changes after the restart');
+  } finally {
+    await watch.stop();
+    await nc.close();
+    await server.stop();
+  }
+});
