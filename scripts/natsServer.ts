@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reapOnSignal } from './childReaper';
 
 export function natsServerBinary(): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/local/bin', '/usr/bin'])) {
@@ -80,6 +81,7 @@ export async function startNatsServer(options: { storeDir?: string; port?: numbe
     child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, '--ports_file_dir', portsDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    reapOnSignal(child, 'server'); // stopped after the services when the launcher is interrupted
     child.stderr!.on('data', (d: Buffer) => {
       output = (output + d.toString()).slice(-4_000);
     });

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { reapOnSignal } from './childReaper';
 
 export const ROOT = join(__dirname, '..');
 export const BACKEND_SERVICES = ['conversation', 'routing', 'presence', 'translation', 'survey'] as const;
@@ -47,6 +48,8 @@ export class ServiceProcess {
       detached: true,
     });
     live.add(this.child);
+    // Interrupted (Ctrl-C, a timeout's SIGTERM), the launcher stops it before exiting: its own process group does not get the signal.
+    reapOnSignal(this.child, 'service');
     this.child.once('exit', () => live.delete(this.child));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
     this.ready = new Promise((resolve, reject) => {
@@ -100,6 +103,13 @@ export interface Stack {
   ports: Map<ServiceName, ReadyInfo>;
   gatewayUrl: string;
   stop(): Promise<void>;
+  /** Sends `signal` (default SIGKILL) to one service and waits for its exit (chaos tests). */
+  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Starts a service that exited (or was killed) again, with the env and on the
+   * ports it had, so that its peers and clients find it where they look; resolves once it is ready.
+   */
+  restart(name: ServiceName): Promise<ReadyInfo>;
 }
 
 /** Starts the five backends, then the gateway pointed at their gRPC ports. */
@@ -108,6 +118,29 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const ports = new Map<ServiceName, ReadyInfo>();
   const stop = async () => {
     await Promise.all([...services.values()].map((s) => s.stop('SIGTERM')));
+  };
+  /** What each service was started with, for restart(). */
+  const startedWith = new Map<ServiceName, Record<string, string>>();
+  const launch = (name: ServiceName, env: Record<string, string>) => {
+    startedWith.set(name, env);
+    const proc = new ServiceProcess(name, env, opts.onLine);
+    services.set(name, proc);
+    return proc;
+  };
+  const kill = (name: ServiceName, signal: NodeJS.Signals = 'SIGKILL') => services.get(name)!.stop(signal);
+  const restart = async (name: ServiceName): Promise<ReadyInfo> => {
+    const running = services.get(name)!;
+    if (running.child.exitCode === null && running.child.signalCode === null) throw new Error(`${name} is still running: kill it first`);
+    const was = ports.get(name)!;
+    // The ports it had, not free ones: its peers keep dialling the old address.
+    const info = await launch(name, {
+      ...startedWith.get(name)!,
+      GRPC_PORT: String(was.grpcPort),
+      METRICS_PORT: String(was.metricsPort),
+      ...(was.httpPort !== undefined ? { HTTP_PORT: String(was.httpPort) } : {}),
+    }).ready;
+    ports.set(name, info);
+    return info;
   };
   const envFor = (name: ServiceName): Record<string, string> => ({
     NATS_URL: opts.natsUrl,
@@ -122,13 +155,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // Routing, translation and survey call conversation and presence, so they start once those listen.
     const dependent: BackendName[] = ['routing', 'translation', 'survey'];
     const first = BACKEND_SERVICES.filter((n) => !dependent.includes(n));
-    for (const name of first) services.set(name, new ServiceProcess(name, envFor(name), opts.onLine));
+    for (const name of first) launch(name, envFor(name));
     for (const name of first) ports.set(name, await services.get(name)!.ready);
     const addr = (n: BackendName) => `127.0.0.1:${ports.get(n)!.grpcPort}`;
     const peerEnv = { CONVERSATION_GRPC_ADDR: addr('conversation'), PRESENCE_GRPC_ADDR: addr('presence') };
-    for (const name of dependent) services.set(name, new ServiceProcess(name, { ...peerEnv, ...envFor(name) }, opts.onLine));
+    for (const name of dependent) launch(name, { ...peerEnv, ...envFor(name) });
     for (const name of dependent) ports.set(name, await services.get(name)!.ready);
-    const gateway = new ServiceProcess(
+    const gateway = launch(
       'gateway',
       {
         ...envFor('gateway'),
@@ -141,12 +174,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         TRANSLATION_GRPC_ADDR: addr('translation'),
         SURVEY_GRPC_ADDR: addr('survey'),
       },
-      opts.onLine,
     );
-    services.set('gateway', gateway);
     const info = await gateway.ready;
     ports.set('gateway', info);
-    return { services, ports, gatewayUrl: `http://${opts.httpHost ?? '127.0.0.1'}:${info.httpPort}`, stop };
+    return { services, ports, gatewayUrl: `http://${opts.httpHost ?? '127.0.0.1'}:${info.httpPort}`, stop, kill, restart };
   } catch (err) {
     await stop();
     throw err;

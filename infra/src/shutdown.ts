@@ -4,31 +4,41 @@ export type ShutdownStep = { name: string; run: () => Promise<void> };
 
 /**
  * On SIGTERM or SIGINT runs the steps in order (stop accepting, finish
- * in-flight work, drain NATS, …) and exits 0; exits 1 if they take longer
- * than `timeoutMs`. A second signal while shutting down exits at once.
+ * in-flight work, drain NATS, …) and exits 0. The bound is hard: whatever
+ * state the peers are in (gone, frozen, restarting) and whatever a step waits
+ * for, the process exits 1 after `timeoutMs` (SHUTDOWN_TIMEOUT_MS) with one
+ * line naming the step still running and those not started. A second signal
+ * while shutting down exits at once.
  */
 export function installShutdown(logger: Logger, steps: () => ShutdownStep[], timeoutMs: number): void {
   let stopping = false;
+  let running: string | undefined;
+  let pending: string[] = [];
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal during shutdown; exiting now');
+      logger.warn({ signal, running, pending }, 'second signal during shutdown; exiting now');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      logger.error({ timeoutMs }, 'shutdown did not finish in time');
+    // Armed first, and not unref'd: it fires even if a step hangs on a promise that nothing else keeps alive.
+    setTimeout(() => {
+      logger.error({ timeoutMs, running, pending }, `shutdown did not finish within ${timeoutMs} ms; exiting with ${[running, ...pending].filter(Boolean).join(', ') || 'nothing'} still running`);
       process.exit(1);
     }, timeoutMs);
-    timer.unref();
+    logger.info({ signal }, 'shutting down');
     void (async () => {
-      for (const step of steps()) {
+      const all = steps();
+      pending = all.map((s) => s.name);
+      for (const step of all) {
+        pending.shift();
+        running = step.name;
         try {
           await step.run();
         } catch (err) {
           logger.warn({ err, step: step.name }, 'shutdown step failed');
         }
       }
+      running = undefined;
       logger.info('stopped');
       // pino writes synchronously to stdout by default; nothing is lost here.
       process.exit(0);

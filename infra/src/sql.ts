@@ -2,6 +2,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { UnavailableError, ValidationError } from './errors';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE } from './poolSettings';
+
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE };
+import { mapDriverError } from './eventstore/sql/sqlRunner';
 
 /**
  * A small SQL client over PostgreSQL (`pg` pool) or embedded PGlite, for
@@ -27,14 +31,19 @@ const hostOf = (url: string) => {
   }
 };
 
-export async function connectSql(url: string, options: { poolSize?: number } = {}): Promise<SqlClient> {
-  if (/^postgres(ql)?:\/\//.test(url)) return connectPostgres(url, options.poolSize ?? 10);
+/**
+ * `poolSize` (default 10) and `connectTimeoutMs`, how long a query waits for
+ * a pooled connection (default 2 s), apply to PostgreSQL; a checkout that
+ * times out, like the server being out of reach, fails as UnavailableError.
+ */
+export async function connectSql(url: string, options: { poolSize?: number; connectTimeoutMs?: number } = {}): Promise<SqlClient> {
+  if (/^postgres(ql)?:\/\//.test(url)) return connectPostgres(url, options.poolSize ?? DEFAULT_POOL_SIZE, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   if (url.startsWith('pglite://')) return connectPglite(url.slice('pglite://'.length));
   throw new ValidationError('url', `expected postgres://… or pglite://…, got ${JSON.stringify(url.split(':')[0])}`);
 }
 
-async function connectPostgres(url: string, max: number): Promise<SqlClient> {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+async function connectPostgres(url: string, max: number, connectTimeoutMs: number): Promise<SqlClient> {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: connectTimeoutMs });
   pool.on('error', () => undefined); // idle client errors surface on the next query
   try {
     await pool.query('SELECT 1');
@@ -42,13 +51,23 @@ async function connectPostgres(url: string, max: number): Promise<SqlClient> {
     await pool.end().catch(() => undefined);
     throw new UnavailableError(`PostgreSQL at ${hostOf(url)} is unreachable (${(err as Error).message})`, { cause: err });
   }
+  // The database out of reach or the pool exhausted is a temporary fault (UNAVAILABLE, 503), not a bug (INTERNAL, 500).
+  const unavailable = (err: unknown) => mapDriverError(err, `PostgreSQL at ${hostOf(url)}`);
   const wrap = (q: pg.Pool | pg.PoolClient): Pick<SqlClient, 'query'> => ({
-    query: async <R>(text: string, params?: unknown[]) => ({ rows: (await q.query(text, params as unknown[])).rows as R[] }),
+    query: async <R>(text: string, params?: unknown[]) => {
+      try {
+        return { rows: (await q.query(text, params as unknown[])).rows as R[] };
+      } catch (err) {
+        throw unavailable(err);
+      }
+    },
   });
   const client: SqlClient = {
     ...wrap(pool),
     async transaction(fn) {
-      const conn = await pool.connect();
+      const conn = await pool.connect().catch((err: unknown) => {
+        throw unavailable(err);
+      });
       // A checked-out client whose server dies emits 'error'; unheard, that would crash the process.
       // Heard, the transaction fails like any other query, and the broken client is destroyed, not pooled.
       let broken: Error | undefined;

@@ -25,17 +25,19 @@ export interface EdgeApp {
 const SECRET = 'e'.repeat(48);
 const NOTHING_LISTENS = '127.0.0.1:1';
 
-export async function startEdgeApp(overrides: Partial<AppDeps> = {}, options: { natsUrl?: string } = {}): Promise<EdgeApp> {
+/** `peerAddress`: where every gRPC peer is dialled instead (a test's own server, e.g. one that never answers). */
+export async function startEdgeApp(overrides: Partial<AppDeps> = {}, options: { natsUrl?: string; peerAddress?: string } = {}): Promise<EdgeApp> {
   // A replica on another app's server leaves stopping the server to that app.
   const server: TestNats = options.natsUrl ? { url: options.natsUrl, stop: async () => undefined } : await freshNats();
   const logger = createLogger('gateway-edge-test', 'silent');
   const nats = await connectNats(server.url, 'gateway-edge-test', logger);
+  const peer = options.peerAddress ?? NOTHING_LISTENS;
   const peers = connectPeers({
-    CONVERSATION_GRPC_ADDR: NOTHING_LISTENS,
-    ROUTING_GRPC_ADDR: NOTHING_LISTENS,
-    PRESENCE_GRPC_ADDR: NOTHING_LISTENS,
-    TRANSLATION_GRPC_ADDR: NOTHING_LISTENS,
-    SURVEY_GRPC_ADDR: NOTHING_LISTENS,
+    CONVERSATION_GRPC_ADDR: peer,
+    ROUTING_GRPC_ADDR: peer,
+    PRESENCE_GRPC_ADDR: peer,
+    TRANSLATION_GRPC_ADDR: peer,
+    SURVEY_GRPC_ADDR: peer,
   });
   const app = await buildApp({ logger, peers, nats, jwtSecret: SECRET, ...overrides });
   return {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import pg from 'pg';
 import { containerEngineAvailable } from './containerEngine';
+import { reapOnSignal } from '../../scripts/childReaper';
 
 export interface TestDatabase {
   url: string;
@@ -131,6 +132,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       proc.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
       if (await acceptsConnections(url(), proc, Math.max(1_000, deadlineMs - (Date.now() - started)))) {
         child = proc;
+        reapOnSignal(proc, 'server', 'SIGINT'); // stopped after the services when the test run is interrupted
         return;
       }
       proc.kill('SIGKILL');

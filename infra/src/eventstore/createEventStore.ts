@@ -9,6 +9,8 @@ export interface CreateEventStoreOptions {
   migrate?: boolean;
   /** PostgreSQL: connections in the pool (default 10). */
   poolSize?: number;
+  /** PostgreSQL: how long a query waits for a pooled connection before failing as unavailable (default 2 s). */
+  connectTimeoutMs?: number;
 }
 
 export type EventStoreBackend = 'postgres' | 'pglite' | 'kurrentdb';

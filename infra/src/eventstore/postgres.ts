@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { UnavailableError, ValidationError } from '../errors';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE } from '../poolSettings';
 import type { EventStore } from './eventStore';
 import { migrateSchema } from './sql/migration';
 import { SqlEventStore, type SqlEventStoreOptions } from './sql/sqlEventStore';
@@ -9,6 +10,8 @@ import { mapDriverError, sqlStateOf, type SqlQueryable, type SqlRunner } from '.
 export interface PostgresEventStoreOptions extends SqlEventStoreOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** How long a query waits for a connection of the pool (busy or being opened) before failing as unavailable (default 2 s). */
+  connectTimeoutMs?: number;
   /** Create the schema if missing (default true). */
   migrate?: boolean;
 }
@@ -20,7 +23,7 @@ export interface PostgresEventStoreOptions extends SqlEventStoreOptions {
  *   const store = await createPostgresEventStore('postgres://cc@db:5432/contactcenter');
  */
 export async function createPostgresEventStore(url: string, options: PostgresEventStoreOptions = {}): Promise<EventStore> {
-  const db = await connectPostgres(url, options.poolSize ?? 10);
+  const db = await connectPostgres(url, options.poolSize ?? DEFAULT_POOL_SIZE, options.connectTimeoutMs);
   try {
     if (options.migrate ?? true) await migrateSchema(db);
   } catch (err) {
@@ -54,9 +57,9 @@ function statementName(text: string): string {
 }
 
 /** A pool that answered `SELECT 1`; fails fast with UnavailableError (unreachable) or ValidationError (refused). */
-export async function connectPostgres(url: string, poolSize: number): Promise<SqlRunner> {
+export async function connectPostgres(url: string, poolSize: number, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<SqlRunner> {
   const description = describePostgresUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, application_name: 'eventstore' });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: connectTimeoutMs, application_name: 'eventstore' });
   // An idle connection that breaks (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   try {

@@ -6,6 +6,33 @@ import { fromServiceError } from './status';
 
 export const DEFAULT_DEADLINE_MS = 5_000;
 
+/**
+ * Channel settings every client (and health checker) uses, so that a peer that
+ * restarts is used again within about a second of listening:
+ * - reconnect backoff 100 ms doubling to 1 s (grpc-js's defaults, 1 s growing to
+ *   120 s, kept the gateway answering "No connection established" for seconds
+ *   after a restarted conversation service was SERVING);
+ * - a keepalive ping every 10 s, the connection dropped when it goes 5 s
+ *   unanswered: a peer that froze or vanished without closing its socket (a
+ *   partition, SIGSTOP) is noticed in about 15 s instead of never. Our servers
+ *   (GrpcServer) permit pings at that rate, with or without calls.
+ */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
+
+/**
+ * How long a call waits for a peer it has reached before to be reachable
+ * again (within its deadline) instead of failing at once: a restart takes
+ * about a second, and the channel retries the connection every second at most.
+ * A peer never reached (wrong address, not started) still fails fast.
+ */
+export const RECONNECT_WAIT_MS = 2_000;
+
 type ClientCtor<C> = (new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C) & {
   service: grpc.ServiceDefinition;
 };
@@ -36,10 +63,19 @@ export function createGrpcClient<C extends grpc.Client>(Ctor: ClientCtor<C>, add
   return new Ctor(address, grpc.credentials.createInsecure(), {
     'grpc.service_config': JSON.stringify(serviceConfig),
     'grpc.enable_retries': 1,
-    'grpc.keepalive_time_ms': 30_000,
+    ...CHANNEL_OPTIONS,
     ...options,
   });
 }
+
+/** Clients that have had an answer from their peer: a call waits for them to reconnect. */
+const reached = new WeakSet<grpc.Client>();
+
+/** A peer reached before whose connection is down: a restart in progress, worth waiting for. */
+const reconnecting = (client: grpc.Client) => reached.has(client) && client.getChannel().getConnectivityState(false) !== grpc.connectivityState.READY;
+
+/** Resolves once the client's channel is READY or at `until`; the call made afterwards fails as before if the peer is still away. */
+const reconnected = (client: grpc.Client, until: number) => new Promise<void>((resolve) => client.waitForReady(until, () => resolve()));
 
 export interface CallOptions {
   tenantId: string;
@@ -64,7 +100,14 @@ export function unary<Req, Res>(client: grpc.Client, method: UnaryFn<Req, Res>, 
   metadata.set(REQUEST_ID_KEY, opts.requestId ?? randomUUID());
   if (opts.traceparent) metadata.set(TRACEPARENT_KEY, opts.traceparent);
   const deadline = new Date(Date.now() + (opts.deadlineMs ?? DEFAULT_DEADLINE_MS));
-  return new Promise((resolve, reject) => {
-    method.call(client, request, metadata, { deadline }, (err, res) => (err ? reject(fromServiceError(err)) : resolve(res)));
-  });
+  const call = () =>
+    new Promise<Res>((resolve, reject) => {
+      method.call(client, request, metadata, { deadline }, (err, res) => {
+        // Any answer but "could not reach it" shows the peer was there.
+        if (!err || (err.code !== grpc.status.UNAVAILABLE && err.code !== grpc.status.DEADLINE_EXCEEDED)) reached.add(client);
+        return err ? reject(fromServiceError(err)) : resolve(res);
+      });
+    });
+  if (!reconnecting(client)) return call();
+  return reconnected(client, Math.min(deadline.getTime(), Date.now() + RECONNECT_WAIT_MS)).then(call);
 }

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
+import { CHANNEL_OPTIONS } from './client';
 
 type CheckResponse = { status: string | number };
 type HealthClient = grpc.Client & {
@@ -22,7 +23,8 @@ export class HealthChecker {
   private readonly client: HealthClient;
 
   constructor(readonly address: string) {
-    this.client = new HealthClientCtor(address, grpc.credentials.createInsecure()) as unknown as HealthClient;
+    // The clients' reconnect backoff: readiness sees a restarted peer as soon as the calls can use it.
+    this.client = new HealthClientCtor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as HealthClient;
   }
 
   /** The peer's status for `service` ('' = the server as a whole); UNREACHABLE when it does not answer in time. */

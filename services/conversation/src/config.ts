@@ -1,4 +1,5 @@
 import { bool, int, optionalString, url } from '@contactcenter/infra';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE } from '@contactcenter/infra/sql';
 
 export const EVENT_STORE_SCHEMES = ['postgres', 'postgresql', 'pglite', 'kurrentdb', 'kurrentdb+discover', 'esdb', 'esdb+discover'] as const;
 
@@ -11,6 +12,15 @@ export const conversationConfig = {
    * Defaults to the event store's database when that is SQL.
    */
   READ_MODEL_URL: optionalString(),
+  /** PostgreSQL connections of the event store's pool; the read models have a pool of their own (READ_MODEL_POOL_SIZE). */
+  EVENT_STORE_POOL_SIZE: int({ default: DEFAULT_POOL_SIZE, min: 1, max: 1_000 }),
+  /** PostgreSQL connections of the read models' and snapshots' pool. */
+  READ_MODEL_POOL_SIZE: int({ default: DEFAULT_POOL_SIZE, min: 1, max: 1_000 }),
+  /**
+   * How long a query waits for a connection of either pool (all busy, or one being opened) before the
+   * command fails as UNAVAILABLE (503 with Retry-After at the gateway); keep it under the callers' 5 s deadline.
+   */
+  EVENT_STORE_CONNECT_TIMEOUT_MS: int({ default: DEFAULT_CONNECT_TIMEOUT_MS, min: 50, max: 60_000 }),
   /** Create or upgrade the event store schema at start (production runs `npm run migrate` instead). */
   EVENT_STORE_MIGRATE: bool({ default: true }),
   /** Take a snapshot of a conversation once this many events followed the last one. */

@@ -14,8 +14,9 @@ import { assembleConversationService } from './service';
  */
 runService('conversation', conversationConfig, async (rt) => {
   const { config, logger } = rt;
-  const events = await createEventStore(config.EVENT_STORE_URL, { migrate: config.EVENT_STORE_MIGRATE });
-  const sql = await connectSql(readModelUrlFor(config.EVENT_STORE_URL, config.READ_MODEL_URL));
+  const pool = { connectTimeoutMs: config.EVENT_STORE_CONNECT_TIMEOUT_MS };
+  const events = await createEventStore(config.EVENT_STORE_URL, { migrate: config.EVENT_STORE_MIGRATE, poolSize: config.EVENT_STORE_POOL_SIZE, ...pool });
+  const sql = await connectSql(readModelUrlFor(config.EVENT_STORE_URL, config.READ_MODEL_URL), { poolSize: config.READ_MODEL_POOL_SIZE, ...pool });
   const service = await assembleConversationService({ events, sql, logger, snapshotEvery: config.SNAPSHOT_EVERY });
   service.projector.start();
   rt.grpc.addService(ConversationServiceService, service.grpc);

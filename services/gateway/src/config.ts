@@ -1,6 +1,7 @@
 import { bool, hostPort, int, optionalSecret, optionalString, port, secret, string } from '@contactcenter/infra';
 import { DEFAULT_RETRY_SCHEDULE_MS, retrySchedule } from './webhooks/backoff';
 import { DEFAULT_RATE_LIMITS } from './plugins/rateLimits';
+import { DEFAULT_ADMISSION_LIMITS } from './plugins/admissionControl';
 import { DEFAULT_LIMITS as REALTIME_DEFAULTS } from './realtime/realtimeSession';
 import { DEFAULT_CONNECTION_LIMITS as CONNECTION_DEFAULTS } from './realtime/connectionCaps';
 import { DEFAULT_VISITOR_SESSION_LIMITS as SESSION_DEFAULTS } from './plugins/visitorSessionLimits';
@@ -52,6 +53,12 @@ export const gatewayConfig = {
   WEBHOOKS_TIMEOUT_MS: int({ default: 5_000, min: 100, max: 30_000 }),
   /** Webhook attempts in flight per gateway replica. */
   WEBHOOKS_CONCURRENCY: int({ default: 32, min: 1, max: 1_000 }),
+  /** Mean event-loop delay (ms, sampled each second) above which this replica answers 503 `overloaded` before any work; 0 turns the check off. */
+  GATEWAY_MAX_EVENT_LOOP_DELAY_MS: int({ default: DEFAULT_ADMISSION_LIMITS.maxEventLoopDelayMs, min: 0, max: 60_000 }),
+  /** Heap in use, in percent of V8's heap limit (--max-old-space-size), above which this replica answers 503 `overloaded`; 0 turns the check off. */
+  GATEWAY_MAX_HEAP_USED_PERCENT: int({ default: DEFAULT_ADMISSION_LIMITS.maxHeapUsedPercent, min: 0, max: 100 }),
+  /** Requests handled at once by this replica (probes, SSE and WebSockets aside) beyond which new ones get 503 `overloaded`; 0: unbounded. */
+  GATEWAY_MAX_IN_FLIGHT: int({ default: DEFAULT_ADMISSION_LIMITS.maxInFlight, min: 0, max: 1_000_000 }),
   /** Requests per minute per API key, staff member or visitor session, per replica (429 beyond). */
   RATE_LIMIT_PER_KEY_PER_MINUTE: int({ default: DEFAULT_RATE_LIMITS.perKeyPerMinute, min: 1, max: 1_000_000 }),
   /** Requests per minute per client address, authenticated or not, per replica; a call center behind one NAT address shares it. */

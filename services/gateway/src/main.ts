@@ -42,6 +42,7 @@ runService('gateway', gatewayConfig, async (rt) => {
       streamsPerApiKey: c.EVENTS_MAX_STREAMS_PER_API_KEY,
       connectionsPerTenant: c.REALTIME_MAX_CONNECTIONS_PER_TENANT,
     },
+    admission: { maxEventLoopDelayMs: c.GATEWAY_MAX_EVENT_LOOP_DELAY_MS, maxHeapUsedPercent: c.GATEWAY_MAX_HEAP_USED_PERCENT, maxInFlight: c.GATEWAY_MAX_IN_FLIGHT },
     visitorSessionLimits: { perWidgetKeyPerMinute: c.VISITOR_SESSIONS_PER_MINUTE_PER_WIDGET_KEY, perAddressPerMinute: c.VISITOR_SESSIONS_PER_MINUTE_PER_ADDRESS },
   });
   const webhooks = await WebhookDeliveryEngine.start({

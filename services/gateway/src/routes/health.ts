@@ -14,7 +14,8 @@ const statusSchema = {
 /**
  * `/healthz`: the process is alive. `/readyz`: it can serve, i.e. NATS is
  * connected (not reconnecting to a lost server) and every gRPC peer reports
- * SERVING over grpc.health.v1.
+ * SERVING over grpc.health.v1. `checks.load` says whether admission control
+ * is refusing requests (OVERLOADED) without making the replica unready.
  */
 export async function healthRoutes(app: FastifyInstance, opts: { peers: Peers; nats: NatsConnection; isShuttingDown: () => boolean }) {
   app.get('/healthz', { schema: { tags: ['operations'], response: { 200: statusSchema } } }, async () => ({ status: 'ok' }));
@@ -26,6 +27,8 @@ export async function healthRoutes(app: FastifyInstance, opts: { peers: Peers; n
     const checks: Record<string, string> = Object.fromEntries(entries);
     checks.nats = natsConnectionState(opts.nats);
     if (opts.isShuttingDown()) checks.gateway = 'SHUTTING_DOWN';
+    // Reported, not a reason to be taken out of the load balancer: that would pile this replica's load on the others.
+    if (app.hasDecorator('isOverloaded')) checks.load = app.isOverloaded() ? 'OVERLOADED' : 'OK';
     const ready = entries.every(([, s]) => s === 'SERVING') && checks.nats === 'CONNECTED' && !opts.isShuttingDown();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });

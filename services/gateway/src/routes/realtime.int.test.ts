@@ -3,7 +3,7 @@
  * published into the events stream as CloudEvents, as the relay and routing
  * do, and read back through real WebSockets on a listening app.
  */
-import { connectNats, createLogger, type NatsConnection } from '@contactcenter/infra';
+import { connectNats, createGrpcClient, createLogger, GrpcServer, NotFoundError, type NatsConnection } from '@contactcenter/infra';
 import { encodeCloudEventMessage, ensureEventStream, readEvents } from '@contactcenter/infra/events';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import * as grpc from '@grpc/grpc-js';
@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { signStaffToken } from '../../../../scripts/devToken';
 import { freshNats, type TestNats } from '../../../../test/support/nats';
-import type { ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
+import { ConversationServiceClient, ConversationServiceService, GetConversationResponse } from '@contactcenter/proto/conversation/v1';
 import { conversationOwnersOf } from './ownConversation';
 import { authPlugin } from '../plugins/auth';
 import { problemPlugin } from '../plugins/problem';
@@ -32,6 +32,8 @@ let js: JetStreamClient;
 let jsm: JetStreamManager;
 let app: FastifyInstance;
 let base: string;
+let grpcServer: GrpcServer;
+let conversation: ConversationServiceClient;
 
 beforeAll(async () => {
   server = await freshNats();
@@ -40,22 +42,26 @@ beforeAll(async () => {
   jsm = await jetstreamManager(nats);
   await ensureEventStream(jsm);
   js = jetstream(nats);
-  // Only GetConversation is used, through the real `unary` helper and its error mapping.
-  const conversation = {
-    getConversation(req: { conversationId: string }, _md: grpc.Metadata, _opts: unknown, cb: (err: grpc.ServiceError | null, res?: unknown) => void) {
+  // Only GetConversation is used: served by a real gRPC server on loopback, called through the real client and `unary`.
+  grpcServer = new GrpcServer(logger);
+  grpcServer.addService(ConversationServiceService, {
+    getConversation: async (req: { conversationId: string }) => {
       fetches++;
       const customerId = known.get(req.conversationId);
-      if (customerId === undefined) return cb(Object.assign(new Error('not found'), { code: grpc.status.NOT_FOUND, details: 'conversation not found', metadata: new grpc.Metadata() }));
-      cb(null, { conversation: { conversationId: req.conversationId, customerId }, messages: [], notes: [] });
+      if (customerId === undefined) throw new NotFoundError('conversation', req.conversationId);
+      return GetConversationResponse.fromPartial({ conversation: { conversationId: req.conversationId, customerId } });
     },
-  };
+  });
+  const grpcPort = await grpcServer.listen('127.0.0.1', 0);
+  grpcServer.markServing();
+  conversation = createGrpcClient(ConversationServiceClient, `127.0.0.1:${grpcPort}`);
   app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   problemPlugin(app);
   await authPlugin(app, { secret: SECRET });
   // Visitor tokens here carry no widget key (`wk`): nothing to revoke, but the route needs the watch.
   const revocations = await Revocations.start(nats, await openStateBucket(nats, `gw_${randomUUID().slice(0, 8)}`, 'gateway'), logger);
   app.addHook('onClose', () => revocations.stop());
-  await app.register(realtimeRoutes, { prefix: '/v1', owners: conversationOwnersOf(conversation as unknown as ConversationServiceClient), nats, limits: { pingIntervalMs: PING_MS, maxFrameBytes: 2048, framesPerSecond: 50 }, revocations });
+  await app.register(realtimeRoutes, { prefix: '/v1', owners: conversationOwnersOf(conversation), nats, limits: { pingIntervalMs: PING_MS, maxFrameBytes: 2048, framesPerSecond: 50 }, revocations });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/realtime`;
@@ -63,6 +69,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  conversation?.close();
+  await grpcServer?.shutdown(1_000);
   await nats?.close();
   await server?.stop();
 });

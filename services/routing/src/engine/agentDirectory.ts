@@ -42,6 +42,7 @@ export class AgentDirectory {
   private readonly dirty = new Map<string, Set<string>>();
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   version = 0;
 
   constructor(
@@ -121,9 +122,11 @@ export class AgentDirectory {
           await this.refreshDirty();
         }
       } catch (err) {
+        if (this.stopped) return;
         this.logger.warn({ err }, 'agent directory refresh failed');
       }
-      this.timer = setTimeout(loop, 100);
+      // A refresh that was under way when stop() came must not schedule the next one.
+      if (!this.stopped) this.timer = setTimeout(loop, 100);
     };
     void loop();
   }
@@ -139,6 +142,7 @@ export class AgentDirectory {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.subscription?.unsubscribe();
   }

@@ -73,6 +73,7 @@ export class Router {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private wake = false;
+  private stopped = false;
   private readonly slotWaiters: (() => void)[] = [];
 
   constructor(
@@ -167,7 +168,9 @@ export class Router {
         this.wake = false;
         last = now;
         this.running = this.pass().catch((err) => this.deps.logger.warn({ err }, 'routing pass failed'));
-        void this.running.then(() => (this.timer = setTimeout(loop, 20)));
+        void this.running.then(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, 20);
+        });
       } else {
         this.timer = setTimeout(loop, 20);
       }
@@ -175,9 +178,17 @@ export class Router {
     loop();
   }
 
+  /**
+   * Starts no more work and waits for the offers and assignments in flight
+   * (each bounded by its calls' deadlines). A pass is not waited for: with
+   * its peers gone it may be waiting on a call for its whole deadline, or
+   * for a slot, for each of thousands of waiting conversations; it gives up
+   * at its next step.
+   */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
+    for (const release of this.slotWaiters.splice(0)) release();
     while (this.inFlight.size > 0) await new Promise((r) => setTimeout(r, 20));
   }
 
@@ -213,6 +224,7 @@ export class Router {
   async pass(): Promise<void> {
     const { now: clock, directory, maxInFlight } = this.deps;
     for (const [tenantId, waiting] of this.waiting) {
+      if (this.stopped) return;
       if (waiting.size === 0) continue;
       const defs = await this.defs(tenantId);
       const now = clock();
@@ -231,7 +243,8 @@ export class Router {
       for (const w of order) {
         // At the in-flight limit, wait for a slot and go on down the same line: re-sorting
         // every waiting conversation after each assignment would cost O(n log n) per assignment.
-        while (this.inFlight.size >= maxInFlight) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        while (this.inFlight.size >= maxInFlight && !this.stopped) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        if (this.stopped) return;
         if (!waiting.has(w.conversationId)) continue;
         const k = key(tenantId, w.conversationId);
         if (this.inFlight.has(k)) continue;

@@ -1,0 +1,76 @@
+/**
+ * A benchmark interrupted (Ctrl-C, or a timeout sending it SIGTERM) leaves no
+ * process behind: a launcher that starts NATS and services the way the
+ * benchmarks do is sent the signal, and every process it started (its
+ * descendants, read from /proc before the signal) is gone once it exited.
+ * The services run in their own process groups, so only the launcher's
+ * handler (scripts/childReaper.ts) can stop them.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+jest.setTimeout(30_000);
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Parent pid of every process, from /proc. */
+function parents(): Map<number, number> {
+  const map = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      map.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return map;
+}
+
+function descendantsOf(pid: number): number[] {
+  const ppid = parents();
+  const found: number[] = [];
+  let frontier = [pid];
+  while (frontier.length) {
+    const next = [...ppid].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '); // a zombie has exited
+  } catch {
+    return false;
+  }
+};
+
+it.each(['SIGTERM', 'SIGINT'] as const)('a benchmark-style launcher sent %s stops every process it started, then exits', async (signal) => {
+  const launcher = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'benchStyleLauncher.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
+  let started: number[] = [];
+  try {
+    let output = '';
+    launcher.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    const until = Date.now() + 20_000;
+    while (!output.includes('"ready"') && Date.now() < until && launcher.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    const { services } = JSON.parse(output.split('\n').find((l) => l.includes('"ready"'))!) as { services: number[] };
+
+    started = descendantsOf(launcher.pid!);
+    expect(started).toEqual(expect.arrayContaining(services)); // the two services, and NATS
+    expect(started.length).toBeGreaterThanOrEqual(3);
+
+    launcher.kill(signal);
+    expect(await exited).toBe(signal === 'SIGTERM' ? 143 : 130);
+    const left = started.filter(alive);
+    expect(left).toEqual([]);
+  } finally {
+    for (const pid of [launcher.pid!, ...started]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
