@@ -11,6 +11,9 @@ import type { GatewayHttp } from './gatewayHttp';
 import { log } from './progressLog';
 
 const HEARTBEAT_MS = 10_000;
+/** Reconnects wait 100 ms, doubling up to 2 s while the gateway is away (a restart takes seconds; no tight loop meanwhile). */
+const RECONNECT_FIRST_MS = 100;
+const RECONNECT_MAX_MS = 2_000;
 const MESSAGE_POSTED = 'contactcenter.conversation.v1.MessagePosted';
 const AGENT_ASSIGNED = 'contactcenter.conversation.v1.AgentAssigned';
 
@@ -22,7 +25,7 @@ export class SocketHealth {
 
 /** Where a desk reports what its socket sees. */
 export interface DeskSinks {
-  ledger: DeliveryLedger;
+  ledger: Pick<DeliveryLedger, 'onFrame'>;
   assignments: AssignmentWatch;
   health: SocketHealth;
 }
@@ -34,6 +37,7 @@ export class AgentDesk {
   private lastPosition: number | undefined;
   private closing = false;
   private heartbeat: NodeJS.Timeout | undefined;
+  private failedReconnects = 0;
 
   constructor(
     readonly agentId: string,
@@ -69,19 +73,30 @@ export class AgentDesk {
           return health.problems.push(`${this.agentId}: unparsable frame ${text.slice(0, 80)}`);
         }
         if (typeof frame.position === 'number') this.lastPosition = frame.position;
-        if (frame.type === 'ready') return resolve();
+        if (frame.type === 'ready') {
+          this.failedReconnects = 0;
+          return resolve();
+        }
         if (frame.type === MESSAGE_POSTED) return ledger.onFrame(this.agentId, frame.data?.message?.clientMessageId, frame.time, at);
         if (frame.type === AGENT_ASSIGNED && frame.subject && frame.data?.agentId) assignments.onAssigned(frame.subject, frame.data.agentId);
         if (frame.type === 'error') health.problems.push(`${this.agentId}: error frame ${text.slice(0, 200)}`);
       });
       ws.once('error', (err) => reject(err));
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`realtime upgrade refused: HTTP ${res.statusCode}`)));
+      ws.once('unexpected-response', (_req, res) => {
+        reject(new Error(`realtime upgrade refused: HTTP ${res.statusCode}`));
+        // Handled, ws leaves the attempt pending: end it, so that 'close' schedules the next one.
+        ws.terminate();
+      });
       ws.on('close', (code, reason) => {
         if (this.closing) return;
         health.reconnects++;
         health.problems.push(`${this.agentId}: socket closed ${code} ${String(reason)}; resumed after ${this.lastPosition}`);
-        log(`socket of ${this.agentId} closed (${code} ${String(reason)}): reconnecting after position ${this.lastPosition}`);
-        void this.open().catch((err: Error) => health.problems.push(`${this.agentId}: reconnect failed: ${err.message}`));
+        const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** this.failedReconnects++);
+        log(`socket of ${this.agentId} closed (${code} ${String(reason)}): reconnecting after position ${this.lastPosition} in ${delay} ms`);
+        // A failed attempt closes too, which schedules the next one.
+        setTimeout(() => {
+          if (!this.closing) void this.open().catch((err: Error) => health.problems.push(`${this.agentId}: reconnect failed: ${err.message}`));
+        }, delay);
       });
     });
   }

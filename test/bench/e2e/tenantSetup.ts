@@ -13,8 +13,11 @@ export interface BenchTenant {
   widgetKey: string;
 }
 
-export async function setUpTenant(stack: TestStack, http: GatewayHttp, sinks: DeskSinks): Promise<BenchTenant> {
-  const { tenant, agents, agentCapacity, queue } = settings;
+/** The tenant's shape: the bench's settings unless a caller (the chaos suite) gives its own. */
+export type TenantShape = Pick<typeof settings, 'tenant' | 'agents' | 'agentCapacity' | 'queue'>;
+
+export async function setUpTenant(stack: Pick<TestStack, 'token'>, http: GatewayHttp, sinks: DeskSinks, shape: TenantShape = settings): Promise<BenchTenant> {
+  const { tenant, agents, agentCapacity, queue } = shape;
   const admin = stack.token(tenant, 'bench-admin', ['admin']);
   const desks = Array.from({ length: agents }, (_, i) => {
     const agentId = `agent-${i + 1}`;
