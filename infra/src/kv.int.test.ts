@@ -4,8 +4,9 @@
  * while the server was away (or right after it came back) is seen.
  */
 import { Kvm } from '@nats-io/kv';
+import { execFileSync } from 'node:child_process';
 import { startPrivateNats } from '../../test/support/nats';
-import { followKv } from './kv';
+import { followKv, openStateBucket } from './kv';
 import { createLogger } from './logger';
 import { connectNats } from './nats';
 
@@ -40,6 +41,34 @@ it('re-opens a KV watch the moment NATS reconnects, and sees what changed', asyn
     await until(() => seen.get('revoked.b') === 'yes' && seen.get('revoked.a') === 'DEL', 10_000, 'changes after the restart');
   } finally {
     await watch.stop();
+    await nc.close();
+    await server.stop();
+  }
+});
+
+it('asks a read again when its request went unanswered, instead of failing it', async () => {
+  const server = await startPrivateNats();
+  const logger = createLogger('kv-test', 'silent');
+  const nc = await connectNats(server.url, 'kv-test', logger);
+  const kv = await openStateBucket(nc, 'read_retry_test', 'test');
+  // The server of this test alone, found by its store directory.
+  const pid = Number(execFileSync('pgrep', ['-f', `nats-server.*${server.storeDir}`], { encoding: 'utf8' }).trim().split('\n')[0]);
+  try {
+    await kv.put('k', 'v');
+    // A frozen server answers nothing: the first read times out (2 s); the server is back before the retry's answer is due.
+    process.kill(pid, 'SIGSTOP');
+    const resumed = setTimeout(() => process.kill(pid, 'SIGCONT'), 2_300);
+    const started = Date.now();
+    const entry = await kv.get('k');
+    clearTimeout(resumed);
+    expect(entry?.string()).toBe('v');
+    expect(Date.now() - started).toBeGreaterThan(2_000); // it did wait out the first request
+  } finally {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // already running
+    }
     await nc.close();
     await server.stop();
   }

@@ -3,11 +3,12 @@
  * file storage), values as JSON, and compare-and-set writes whose lost races
  * the caller tells apart from real failures.
  */
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, jetstream } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry, type KvOptions, type KvWatchEntry, type KvWatchOptions } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from './errors';
 import type { Logger } from './logger';
+import { JETSTREAM_REQUEST_TIMEOUT_MS, natsConnectionState } from './nats';
 import { doublingDelay, sleepUnlessAborted } from './retryDelay';
 
 /**
@@ -20,10 +21,41 @@ import { doublingDelay, sleepUnlessAborted } from './retryDelay';
  */
 export async function openStateBucket(nc: NatsConnection, bucket: string, what: string, options: Partial<KvOptions> = {}): Promise<KV> {
   try {
-    return await new Kvm(nc).create(bucket, { history: 1, storage: 'file', ...options });
+    // A short request timeout: see JETSTREAM_REQUEST_TIMEOUT_MS.
+    const kv = await new Kvm(jetstream(nc, { timeout: JETSTREAM_REQUEST_TIMEOUT_MS })).create(bucket, { history: 1, storage: 'file', ...options });
+    return readsRetriedAfterReconnect(kv, nc);
   } catch (err) {
     throw new UnavailableError(`cannot open the ${what} KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** Errors of a request that never got an answer because the server went away (or its JetStream was not up yet). */
+const UNANSWERED = new Set(['TimeoutError', 'NoResponders', 'NoRespondersError', 'RequestError']);
+/** How long a read waits for the connection to come back before its one retry. */
+const RECONNECT_WAIT_MS = 1_000;
+
+/**
+ * Reads (`get`) asked just as the server died are never answered: they wait
+ * out their timeout. Such a read is asked again once, as soon as the
+ * connection is back, instead of failing the request that needed it (a
+ * visitor's session waited its whole timeout, then retried). Writes are not
+ * repeated: a lost acknowledgement may hide a write that took effect, and the
+ * compare-and-set callers decide themselves.
+ */
+function readsRetriedAfterReconnect(kv: KV, nc: NatsConnection): KV {
+  const get = kv.get.bind(kv);
+  kv.get = async (key, opts) => {
+    try {
+      return await get(key, opts);
+    } catch (err) {
+      if (!UNANSWERED.has((err as Error)?.name)) throw err;
+      for (const until = Date.now() + RECONNECT_WAIT_MS; natsConnectionState(nc) !== 'CONNECTED' && Date.now() < until; ) await new Promise((r) => setTimeout(r, 25));
+      // No responders: the server is back but its JetStream is still starting; give it a moment.
+      if ((err as Error).name !== 'TimeoutError') await new Promise((r) => setTimeout(r, 200));
+      return get(key, opts);
+    }
+  };
+  return kv;
 }
 
 /** Whether an entry holds a value (not a delete or purge marker). */

@@ -4,6 +4,17 @@ import type { Logger } from './logger';
 
 export type { NatsConnection };
 
+/**
+ * How long a JetStream request (a publish's ack, a KV read or write) may take
+ * on the request path. Answered in milliseconds while the server is up; a
+ * request sent just as the server died is never answered, and the client
+ * neither fails nor resends it when it reconnects: it waits out its timeout.
+ * With the client default of 5 s that stalled a visitor for 5 s after a NATS
+ * restart; this bound makes the caller retry (a publish is deduplicated by its
+ * id) or answer 503 sooner.
+ */
+export const JETSTREAM_REQUEST_TIMEOUT_MS = 2_000;
+
 /** Whether a connection can carry messages now: RECONNECTING from a lost server until the client is back. */
 export type NatsConnectionState = 'CONNECTED' | 'RECONNECTING' | 'CLOSED';
 

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { asyncapiRoutes } from './asyncapi/asyncapiRoutes';
 import { CannedReplies } from './cannedResponses/cannedReplies';
 import type { Peers } from './peers';
+import { admissionControlPlugin, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits } from './plugins/admissionControl';
+import { natsReconnectWaitPlugin } from './plugins/natsReconnectWait';
 import { apiKeyAuthPlugin } from './plugins/apiKeyAuth';
 import { authPlugin } from './plugins/auth';
 import { openapiPlugin } from './plugins/openapi';
@@ -93,6 +95,8 @@ export interface AppDeps {
   visitorSessionLimits?: Partial<VisitorSessionLimits>;
   /** TENANT_MAX_*: API keys, widget keys, webhooks and invitation rules one tenant may have. */
   tenantLimits?: Partial<TenantLimits>;
+  /** GATEWAY_MAX_EVENT_LOOP_DELAY_MS, GATEWAY_MAX_HEAP_USED_PERCENT, GATEWAY_MAX_IN_FLIGHT: when this replica refuses requests as overloaded. */
+  admission?: Partial<AdmissionLimits>;
   /** Sees every route as it is added (route inventories, the fuzz test). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -115,6 +119,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   problemPlugin(app);
+  // First of all hooks: an overloaded replica refuses before verifying a token or reading KV.
+  await admissionControlPlugin(app, { ...DEFAULT_ADMISSION_LIMITS, ...deps.admission });
+  // After admission (a shed request must not wait), before anything that reads KV.
+  natsReconnectWaitPlugin(app, deps.nats);
   jsonBodyPlugin(app);
   // One bucket for the gateway's own state (widget keys, API keys, webhooks, invitations), opened once.
   const gatewayKv = await openStateBucket(deps.nats, deps.gatewayBucket ?? DEFAULT_GATEWAY_BUCKET, 'gateway');

@@ -1,4 +1,4 @@
-import { doublingDelay, sleepUnlessAborted, type Logger } from '@contactcenter/infra';
+import { doublingDelay, JETSTREAM_REQUEST_TIMEOUT_MS, sleepUnlessAborted, type Logger } from '@contactcenter/infra';
 import { UnavailableError } from '@contactcenter/infra/errors';
 import type { EventStore, RecordedEvent } from '@contactcenter/infra/eventstore';
 import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
@@ -32,7 +32,7 @@ export interface EventRelayOptions {
   checkpointEvery?: number;
   /** …or this long after the first unsaved one (default 200 ms). */
   checkpointIntervalMs?: number;
-  /** How long to wait for one PubAck (default 5 s). */
+  /** How long to wait for one PubAck (default JETSTREAM_REQUEST_TIMEOUT_MS, 2 s): a publish sent as NATS died is never acked. */
   publishTimeoutMs?: number;
   /** Pause between attempts, doubling from min to max (default 100 ms … 2 s). */
   retryDelayMs?: { min: number; max: number };
@@ -69,6 +69,8 @@ export class EventRelay {
   private stopping = false;
   private stopDone: Promise<void> | undefined;
   private readonly stopped = new AbortController();
+  /** Aborted (and replaced) each time the NATS client reconnects. */
+  private reconnected = new AbortController();
   private subscription: AbortController | undefined;
 
   private lastRelayed: { position: string; eventId: string } | undefined;
@@ -85,18 +87,23 @@ export class EventRelay {
   private constructor(private readonly options: EventRelayOptions) {
     this.name = options.name ?? 'conversation';
     this.region = options.region ?? 'local';
-    this.js = jetstream(options.nats, { timeout: options.publishTimeoutMs ?? 5_000 });
+    this.js = jetstream(options.nats, { timeout: this.publishTimeoutMs });
   }
 
   /** Ensures the stream and the checkpoint bucket, loads the checkpoint, and starts following the log. */
   static async start(options: EventRelayOptions): Promise<EventRelay> {
     const relay = new EventRelay(options);
+    relay.watchReconnects();
     await relay.setUp();
     relay.loop = relay.run();
     return relay;
   }
 
   /** Global position of the last event relayed (or passed over); undefined before the first. */
+  private get publishTimeoutMs(): number {
+    return this.options.publishTimeoutMs ?? JETSTREAM_REQUEST_TIMEOUT_MS;
+  }
+
   get position(): string | undefined {
     return this.lastRelayed?.position;
   }
@@ -110,6 +117,19 @@ export class EventRelay {
   stop(): Promise<void> {
     this.stopDone ??= this.shutDown();
     return this.stopDone;
+  }
+
+  /** Wakes a paused retry the moment the client is connected again (see pause). */
+  private watchReconnects(): void {
+    const status = this.options.nats.status() as AsyncIterable<{ type: string }> & { stop?(): void };
+    this.stopped.signal.addEventListener('abort', () => status.stop?.(), { once: true });
+    void (async () => {
+      for await (const s of status) {
+        if (s.type !== 'reconnect') continue;
+        this.reconnected.abort();
+        this.reconnected = new AbortController();
+      }
+    })().catch(() => undefined);
   }
 
   private async shutDown(): Promise<void> {
@@ -189,7 +209,7 @@ export class EventRelay {
     for (let attempt = 1; ; attempt++) {
       let ack: PubAck;
       try {
-        ack = await this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: this.options.publishTimeoutMs ?? 5_000 });
+        ack = await this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: this.publishTimeoutMs });
       } catch (err) {
         this.options.observer?.publishFailed?.(event, err);
         if (attempt === 1 || attempt % 10 === 0) {
@@ -273,6 +293,7 @@ export class EventRelay {
 
   /** Sleeps, waking early on stop. */
   private pause(ms: number): Promise<void> {
-    return sleepUnlessAborted(ms, this.stopped.signal);
+    // A NATS reconnect ends a backoff at once: the next publish attempt should not wait for the timer.
+    return sleepUnlessAborted(ms, AbortSignal.any([this.stopped.signal, this.reconnected.signal]));
   }
 }

@@ -1,5 +1,6 @@
 import { encodeCloudEventMessage, ensureEventStream, eventSource, eventSubject } from '@contactcenter/infra/events';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { JETSTREAM_REQUEST_TIMEOUT_MS } from '@contactcenter/infra';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 const streamReady = new WeakMap<NatsConnection, Promise<unknown>>();
@@ -21,5 +22,5 @@ export async function publishEngagement(nc: NatsConnection, region: string, tena
     { id: `invitation:${tenantId}:${invitationId}:${type}`, source: eventSource(region, 'gateway'), type: ENGAGEMENT_TYPE_PREFIX + type, subject: invitationId, time: new Date(), tenantid: tenantId },
     { invitationId, ...data },
   );
-  await jetstream(nc).publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: 5_000 });
+  await jetstream(nc).publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: JETSTREAM_REQUEST_TIMEOUT_MS });
 }

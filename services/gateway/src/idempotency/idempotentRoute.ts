@@ -23,6 +23,8 @@ export interface IdempotentRouteOptions {
 
 /** Renewals stop after this long: a claim whose request never finished must lapse, not live on. */
 const MAX_HOLD_MS = 5 * 60_000;
+/** Background attempts at recording an answer whose first write failed (a NATS restart takes about a second). */
+const WRITE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000];
 /** A 409's Retry-After: the request it waited for may finish any moment. */
 const RETRY_AFTER_SECONDS = 1;
 const claims = new WeakMap<FastifyRequest, RunningClaim>();
@@ -132,18 +134,33 @@ class RunningClaim {
   async finish(answer: RecordedAnswer | undefined): Promise<void> {
     clearInterval(this.timer);
     await this.chain;
-    const { recordKey } = this.material;
     if (this.revision === undefined) return; // taken over: the taker records its own answer
     try {
-      if (answer) {
-        if (!(await this.store.complete(recordKey, this.revision, this.fingerprint, this.material.seal(answer)))) this.request.log.warn('idempotency claim was taken over before its answer was recorded');
-      } else {
-        await this.store.release(recordKey, this.revision);
-      }
+      await this.write(answer, this.revision);
     } catch (err) {
-      // The answer still goes out; the claim lapses after its lease and a retry runs again.
-      this.request.log.warn({ err }, 'idempotency record not written');
+      // The answer still goes out. NATS may be restarting: try again in the background for a few
+      // seconds, or retries of this key would wait for the claim's lease to lapse (409 meanwhile).
+      this.request.log.warn({ err }, 'idempotency record not written; trying again');
+      void this.writeLater(answer, this.revision);
     }
+  }
+
+  private async write(answer: RecordedAnswer | undefined, revision: number): Promise<void> {
+    const { recordKey } = this.material;
+    if (!answer) return void (await this.store.release(recordKey, revision));
+    if (!(await this.store.complete(recordKey, revision, this.fingerprint, this.material.seal(answer)))) this.request.log.warn('idempotency claim was taken over before its answer was recorded');
+  }
+
+  private async writeLater(answer: RecordedAnswer | undefined, revision: number): Promise<void> {
+    for (const delayMs of WRITE_RETRY_DELAYS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      try {
+        return await this.write(answer, revision);
+      } catch (err) {
+        this.request.log.debug({ err }, 'idempotency record still not written');
+      }
+    }
+    this.request.log.warn('idempotency record not written; the claim lapses after its lease and a retry runs again');
   }
 
   private async renew(): Promise<void> {

@@ -1,3 +1,4 @@
+import { JETSTREAM_REQUEST_TIMEOUT_MS } from '@contactcenter/infra';
 import { UnavailableError } from '@contactcenter/infra';
 import type { CloudEvent } from '@contactcenter/infra/events';
 import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
@@ -54,7 +55,7 @@ export class DeliveryQueue {
           });
         });
     }
-    return new DeliveryQueue(jetstream(nc), stream);
+    return new DeliveryQueue(jetstream(nc, { timeout: JETSTREAM_REQUEST_TIMEOUT_MS }), stream);
   }
 
   async enqueue(job: DeliveryJob): Promise<void> {

@@ -1,5 +1,5 @@
 import { encodeCloudEventMessage, ensureEventStream, eventSource, eventSubject, type EventStreamOptions } from '@contactcenter/infra/events';
-import type { Logger } from '@contactcenter/infra';
+import { JETSTREAM_REQUEST_TIMEOUT_MS, type Logger } from '@contactcenter/infra';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Change } from '../domain/agent';
@@ -37,7 +37,7 @@ export class PresenceEvents {
       );
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: 5_000 });
+          await this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: JETSTREAM_REQUEST_TIMEOUT_MS });
           break;
         } catch (err) {
           if (attempt >= 5) {

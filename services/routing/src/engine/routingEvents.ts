@@ -1,4 +1,4 @@
-import type { Logger } from '@contactcenter/infra';
+import { JETSTREAM_REQUEST_TIMEOUT_MS, type Logger } from '@contactcenter/infra';
 import { encodeCloudEventMessage, ensureEventStream, eventSource, eventSubject } from '@contactcenter/infra/events';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -34,7 +34,7 @@ export class RoutingEvents {
       { conversationId, ...data },
     );
     try {
-      await this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: 5_000 });
+      await this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: JETSTREAM_REQUEST_TIMEOUT_MS });
     } catch (err) {
       // The state is in KV and the conversation's events; only the announcement is lost.
       this.logger.warn({ err, event_id: id }, 'routing event not published');

@@ -1,0 +1,25 @@
+import { natsConnectionState, UnavailableError, type NatsConnection } from '@contactcenter/infra';
+import type { FastifyInstance } from 'fastify';
+
+/** How long a request waits for NATS to be back before it is answered 503 (a restart takes about a second). */
+export const NATS_RECONNECT_WAIT_MS = 1_500;
+const PROBES = new Set(['/healthz', '/readyz']);
+
+/**
+ * A request that arrives while the NATS client is reconnecting waits (up to
+ * NATS_RECONNECT_WAIT_MS) for it to be back before it does anything, instead
+ * of sending KV and JetStream requests into a connection that cannot carry
+ * them: those are answered only by their timeout, and the client retries
+ * after that and its Retry-After. Still away after the wait: 503 with
+ * Retry-After, nothing done. Costs nothing while the connection is up.
+ */
+export function natsReconnectWaitPlugin(app: FastifyInstance, nats: NatsConnection, waitMs = NATS_RECONNECT_WAIT_MS): void {
+  app.addHook('onRequest', async (request) => {
+    if (natsConnectionState(nats) === 'CONNECTED' || PROBES.has(request.routeOptions.url ?? '')) return;
+    for (const until = Date.now() + waitMs; Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 25));
+      if (natsConnectionState(nats) === 'CONNECTED') return;
+    }
+    throw Object.assign(new UnavailableError('the message bus is reconnecting; try again shortly'), { retryAfterSeconds: 1 });
+  });
+}
