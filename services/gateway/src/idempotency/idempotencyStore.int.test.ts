@@ -5,28 +5,19 @@
  * owner's is not; records outlive the replica that wrote them; the bucket
  * keeps them at least 24 hours.
  */
-import { connectNats, createLogger, type NatsConnection } from '@contactcenter/infra';
+import type { NatsConnection } from '@contactcenter/infra';
 import { randomUUID } from 'node:crypto';
-import { freshNats, type TestNats } from '../../../../test/support/nats';
+import { natsForThisFile } from '../../../../test/support/nats';
 import { IdempotencyKeyMaterial } from './idempotencyKeyMaterial';
 import { IdempotencyStore, type IdempotencyStoreOptions } from './idempotencyStore';
 
 jest.setTimeout(30_000);
 
-let server: TestNats;
+const nats = natsForThisFile('idempotency-test');
 const connections: NatsConnection[] = [];
 
-beforeAll(async () => {
-  server = await freshNats();
-});
-
-afterAll(async () => {
-  for (const nc of connections) await nc.close();
-  await server?.stop();
-});
-
 async function connect(): Promise<NatsConnection> {
-  const nc = await connectNats(server.url, 'idempotency-test', createLogger('idempotency-test', 'silent'));
+  const nc = await nats.connect();
   connections.push(nc);
   return nc;
 }

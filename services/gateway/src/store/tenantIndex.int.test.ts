@@ -5,34 +5,21 @@
  * the per-tenant index existed. Real NATS KV; the stores' KV handle is
  * wrapped to record what it was asked for.
  */
-import { connectNats, createLogger, type NatsConnection } from '@contactcenter/infra';
 import { openStateBucket } from '@contactcenter/infra/kv';
 import type { KV } from '@nats-io/kv';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { freshNats, type TestNats } from '../../../../test/support/nats';
+import { natsForThisFile } from '../../../../test/support/nats';
 import { WebhookStore } from '../webhooks/webhookStore';
 import { ApiKeys, type ApiKeyRecord } from './apiKeys';
 import { TenantLimitError } from './tenantLimits';
 import { WidgetKeys, type WidgetKey } from './widgetKeys';
 
-let server: TestNats;
-const connections: NatsConnection[] = [];
-
-beforeAll(async () => {
-  server = await freshNats();
-});
-
-afterAll(async () => {
-  for (const nc of connections) await nc.close();
-  await server?.stop();
-});
+const nats = natsForThisFile('tenant-index-test');
 
 /** A fresh bucket, and a second handle on it from another connection: another gateway replica. */
 async function bucket(): Promise<{ kv: KV; replica: KV }> {
   const name = `gw_${randomUUID().slice(0, 8)}`;
-  const logger = createLogger('tenant-index-test', 'silent');
-  const [a, b] = [await connectNats(server.url, 'tenant-index-a', logger), await connectNats(server.url, 'tenant-index-b', logger)];
-  connections.push(a, b);
+  const [a, b] = [await nats.connect(), await nats.connect()];
   return { kv: await openStateBucket(a, name, 'gateway'), replica: await openStateBucket(b, name, 'gateway') };
 }
 
