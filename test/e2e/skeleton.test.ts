@@ -51,7 +51,7 @@ describe('the stack', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { conversation: 'SERVING', routing: 'SERVING', presence: 'SERVING', translation: 'SERVING', survey: 'SERVING', nats: 'CONNECTED' },
+      checks: { conversation: 'SERVING', routing: 'SERVING', presence: 'SERVING', translation: 'SERVING', survey: 'SERVING', nats: 'CONNECTED', load: 'OK' },
     });
     const doc = (await (await api('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
