@@ -1,3 +1,4 @@
+import { JETSTREAM_REQUEST_TIMEOUT_MS } from '@contactcenter/infra';
 import { ValidationError } from '@contactcenter/infra/errors';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -45,7 +46,7 @@ export class RelayCheckpoints {
     return { position: value.position, eventId: value.eventId ?? '', savedAt: value.savedAt ?? '', ...(typeof value.storeId === 'string' ? { storeId: value.storeId } : {}) };
   }
 
-  async save(relayName: string, checkpoint: RelayCheckpoint, timeoutMs = 5_000): Promise<void> {
+  async save(relayName: string, checkpoint: RelayCheckpoint, timeoutMs = JETSTREAM_REQUEST_TIMEOUT_MS): Promise<void> {
     await this.kv.put(keyOf(relayName), JSON.stringify(checkpoint), { timeout: timeoutMs });
   }
 

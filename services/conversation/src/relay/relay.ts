@@ -119,6 +119,21 @@ export class EventRelay {
     return this.stopDone;
   }
 
+  /**
+   * A publish in flight when the server died is never acknowledged: rather than
+   * wait out its timeout, give up on it the moment the client has reconnected
+   * and publish again (same Nats-Msg-Id: JetStream keeps one copy either way).
+   */
+  private untilReconnected<T>(request: Promise<T>): Promise<T> {
+    const { signal } = this.reconnected;
+    request.catch(() => undefined); // its late failure, if we stop waiting, is of no interest
+    return new Promise<T>((resolve, reject) => {
+      const onReconnect = () => reject(new Error('NATS reconnected while the publish was in flight'));
+      signal.addEventListener('abort', onReconnect, { once: true });
+      request.then(resolve, reject).finally(() => signal.removeEventListener('abort', onReconnect));
+    });
+  }
+
   /** Wakes a paused retry the moment the client is connected again (see pause). */
   private watchReconnects(): void {
     const status = this.options.nats.status() as AsyncIterable<{ type: string }> & { stop?(): void };
@@ -209,7 +224,7 @@ export class EventRelay {
     for (let attempt = 1; ; attempt++) {
       let ack: PubAck;
       try {
-        ack = await this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: this.publishTimeoutMs });
+        ack = await this.untilReconnected(this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: this.publishTimeoutMs }));
       } catch (err) {
         this.options.observer?.publishFailed?.(event, err);
         if (attempt === 1 || attempt % 10 === 0) {
@@ -261,7 +276,8 @@ export class EventRelay {
       const seq = this.relayedSeq;
       if (!last || seq === this.savedSeq) return;
       try {
-        await this.checkpoints.save(this.name, { ...last, savedAt: new Date().toISOString(), storeId: this.storeId });
+        // Like a publish: a save in flight when NATS died is given up at the reconnect (the relay waits on it when checkpoints lag).
+        await this.untilReconnected(this.checkpoints.save(this.name, { ...last, savedAt: new Date().toISOString(), storeId: this.storeId }, this.publishTimeoutMs));
         this.savedSeq = seq;
         this.options.observer?.checkpointSaved?.(last.position);
       } catch (err) {
