@@ -30,7 +30,12 @@ export interface IdempotencyTimings {
   waitMs: number;
 }
 
-export const DEFAULT_IDEMPOTENCY_TIMINGS: IdempotencyTimings = { leaseMs: 30_000, waitMs: 10_000 };
+/**
+ * waitMs is short on purpose: a waiter holds a request slot and reads KV while it
+ * waits; thousands of clients retrying through an outage, each waiting 10 s, were
+ * what kept a busy gateway saturated (a retry storm). Past it: 409 with Retry-After.
+ */
+export const DEFAULT_IDEMPOTENCY_TIMINGS: IdempotencyTimings = { leaseMs: 30_000, waitMs: 3_000 };
 
 export interface IdempotencyStoreOptions extends Partial<IdempotencyTimings> {
   bucket?: string;
@@ -67,10 +72,14 @@ export class IdempotencyStore {
   /** Claims `recordKey` for a request with `fingerprint`, or waits (up to `waitMs`) for the identical request that holds it. */
   async claim(recordKey: string, fingerprint: string): Promise<ClaimOutcome> {
     const deadline = Date.now() + this.timings.waitMs;
-    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
-      const revision = await this.write(() => this.kv.create(recordKey, this.pending(fingerprint)));
-      if (revision !== undefined) return { kind: 'claimed', revision };
+    let absent = true; // try to create only while no record was seen: a waiter only reads
+    for (let pause = 10; ; pause = Math.min(pause * 2, 250)) {
+      if (absent) {
+        const revision = await this.write(() => this.kv.create(recordKey, this.pending(fingerprint)));
+        if (revision !== undefined) return { kind: 'claimed', revision };
+      }
       const found = jsonOf<IdempotencyRecord>(await this.read(recordKey));
+      absent = !found;
       if (found) {
         if (found.value.fingerprint !== fingerprint) return { kind: 'mismatch' };
         if (found.value.state === 'done') return { kind: 'done', answer: found.value.answer };
