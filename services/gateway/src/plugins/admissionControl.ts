@@ -1,3 +1,4 @@
+import { PROBE_ROUTES } from '../routes/health';
 import underPressure from '@fastify/under-pressure';
 import { UnavailableError } from '@contactcenter/infra';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -28,8 +29,6 @@ export class OverloadedError extends UnavailableError {
   }
 }
 
-/** Probes answer whatever the load: a refused /healthz would have the pod restarted for being busy. */
-const PROBES = new Set(['/healthz', '/readyz']);
 /** Live streams last as long as the client stays: the connection caps bound them, not the in-flight count. */
 const STREAMS = new Set(['/v1/events']);
 
@@ -58,7 +57,7 @@ export async function admissionControlPlugin(app: FastifyInstance, limits: Admis
   });
   const exempt = (request: FastifyRequest) => {
     const url = request.routeOptions.url ?? '';
-    return PROBES.has(url) || STREAMS.has(url) || webSocketRoutes.has(url);
+    return PROBE_ROUTES.has(url) || STREAMS.has(url) || webSocketRoutes.has(url);
   };
 
   // The first samples after the start include the compilation of every route's schema, which is no load.

@@ -1,9 +1,9 @@
 import { natsConnectionState, UnavailableError, type NatsConnection } from '@contactcenter/infra';
 import type { FastifyInstance } from 'fastify';
+import { PROBE_ROUTES } from '../routes/health';
 
 /** How long a request waits for NATS to be back before it is answered 503 (a restart takes about a second). */
 export const NATS_RECONNECT_WAIT_MS = 1_500;
-const PROBES = new Set(['/healthz', '/readyz']);
 
 /**
  * A request that arrives while the NATS client is reconnecting waits (up to
@@ -15,7 +15,7 @@ const PROBES = new Set(['/healthz', '/readyz']);
  */
 export function natsReconnectWaitPlugin(app: FastifyInstance, nats: NatsConnection, waitMs = NATS_RECONNECT_WAIT_MS): void {
   app.addHook('onRequest', async (request) => {
-    if (natsConnectionState(nats) === 'CONNECTED' || PROBES.has(request.routeOptions.url ?? '')) return;
+    if (natsConnectionState(nats) === 'CONNECTED' || PROBE_ROUTES.has(request.routeOptions.url ?? '')) return;
     for (const until = Date.now() + waitMs; Date.now() < until; ) {
       await new Promise((r) => setTimeout(r, 25));
       if (natsConnectionState(nats) === 'CONNECTED') return;

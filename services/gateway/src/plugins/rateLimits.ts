@@ -1,3 +1,4 @@
+import { PROBE_ROUTES } from '../routes/health';
 import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { presentedApiKey } from './apiKeyAuth';
@@ -26,12 +27,8 @@ export class RateLimitedError extends Error {
 }
 
 const WINDOW_MS = 60_000;
-/**
- * Probes answer whatever the load: a 429 on /readyz would take a busy pod out
- * of the load balancer. (Prometheus metrics are served on METRICS_PORT by the
- * service runtime, outside this app, so no limit applies to them either.)
- */
-const EXEMPT_ROUTES = new Set(['/healthz', '/readyz']);
+// Probes (PROBE_ROUTES) are never limited: a 429 on /readyz would take a busy pod out of the load
+// balancer. Prometheus metrics are served on METRICS_PORT, outside this app, so no limit applies to them.
 /** Counters each limiter keeps (least recently used evicted first): bounded memory whatever the number of clients. */
 const TRACKED_KEYS = 20_000;
 
@@ -62,7 +59,7 @@ export async function rateLimitPlugin(app: FastifyInstance, limits: RateLimits):
   const perKey = app.createRateLimit({ max: limits.perKeyPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS, keyGenerator: (request) => principalKeys.get(request)! } as CreateRateLimitOptions);
 
   app.addHook('onRequest', async (request, reply) => {
-    if (EXEMPT_ROUTES.has(request.routeOptions.url ?? '')) return;
+    if (PROBE_ROUTES.has(request.routeOptions.url ?? '')) return;
     const byIp = await perIp(request);
     if (!byIp.isAllowed && byIp.isExceeded) refuse(reply, byIp.ttlInSeconds, `more than ${limits.perIpPerMinute} requests per minute from this address`);
     const key = await principalKeyOf(request);

@@ -12,6 +12,12 @@ const statusSchema = {
 } as const;
 
 /**
+ * The probes' routes: rate limits, admission control and the wait for NATS
+ * never hold them back (a refused or slow /healthz would have a busy pod restarted).
+ */
+export const PROBE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
+/**
  * `/healthz`: the process is alive. `/readyz`: it can serve, i.e. NATS is
  * connected (not reconnecting to a lost server) and every gRPC peer reports
  * SERVING over grpc.health.v1. `checks.load` says whether admission control
