@@ -8,7 +8,7 @@ import { Kvm, type KV, type KvEntry, type KvOptions, type KvWatchEntry, type KvW
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from './errors';
 import type { Logger } from './logger';
-import { JETSTREAM_REQUEST_TIMEOUT_MS, natsConnectionState } from './nats';
+import { JETSTREAM_REQUEST_TIMEOUT_MS, onNatsReconnect, untilNatsConnected } from './nats';
 import { doublingDelay, sleepUnlessAborted } from './retryDelay';
 
 /**
@@ -49,7 +49,7 @@ function readsRetriedAfterReconnect(kv: KV, nc: NatsConnection): KV {
       return await get(key, opts);
     } catch (err) {
       if (!UNANSWERED.has((err as Error)?.name)) throw err;
-      for (const until = Date.now() + RECONNECT_WAIT_MS; natsConnectionState(nc) !== 'CONNECTED' && Date.now() < until; ) await new Promise((r) => setTimeout(r, 25));
+      await untilNatsConnected(nc, RECONNECT_WAIT_MS);
       // No responders: the server is back but its JetStream is still starting; give it a moment.
       if ((err as Error).name !== 'TimeoutError') await new Promise((r) => setTimeout(r, 200));
       return get(key, opts);
@@ -105,16 +105,10 @@ export function followKv(nc: NatsConnection, kv: KV, options: KvFollowOptions, o
   let settleOpened!: () => void;
   const opened = new Promise<void>((resolve) => (settleOpened = resolve));
   let reconnected = false;
-  const status = nc.status() as AsyncIterable<{ type: string }> & { stop?(): void };
-  void (async () => {
-    for await (const s of status) {
-      if (stopped.signal.aborted) break;
-      if (s.type === 'reconnect') {
-        reconnected = true;
-        current?.stop();
-      }
-    }
-  })().catch(() => undefined);
+  const unsubscribe = onNatsReconnect(nc, () => {
+    reconnected = true;
+    current?.stop();
+  });
 
   const loop = (async () => {
     let failures = 0;
@@ -152,7 +146,7 @@ export function followKv(nc: NatsConnection, kv: KV, options: KvFollowOptions, o
     async stop() {
       stopped.abort();
       current?.stop();
-      status.stop?.();
+      unsubscribe();
       await loop;
     },
   };

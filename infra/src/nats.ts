@@ -63,6 +63,36 @@ export async function connectNats(servers: string, name: string, logger: Logger)
   return nc;
 }
 
+/**
+ * Calls `onReconnect` each time the client is connected to a server again.
+ * Requests and pull consumers of the old connection died with it: callers
+ * restart them here rather than waiting for timeouts or missed heartbeats.
+ * @returns the unsubscribe.
+ */
+export function onNatsReconnect(nc: NatsConnection, onReconnect: () => void): () => void {
+  let ended = false;
+  const status = nc.status() as AsyncIterable<{ type: string }> & { stop?(): void };
+  void (async () => {
+    for await (const s of status) {
+      if (ended) break;
+      if (s.type === 'reconnect') onReconnect();
+    }
+  })().catch(() => undefined);
+  return () => {
+    ended = true;
+    status.stop?.();
+  };
+}
+
+/** Resolves true once the connection is CONNECTED (at once if it is), false after `timeoutMs`. */
+export async function untilNatsConnected(nc: NatsConnection, timeoutMs: number): Promise<boolean> {
+  for (const until = Date.now() + timeoutMs; natsConnectionState(nc) !== 'CONNECTED'; ) {
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return true;
+}
+
 /** Flushes pending publishes and closes subscriptions; bounded so shutdown never hangs on a dead server. */
 export async function drainNats(nc: NatsConnection, timeoutMs: number): Promise<void> {
   if (nc.isClosed()) return;

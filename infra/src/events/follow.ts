@@ -1,6 +1,7 @@
 import { DeliverPolicy, jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../logger';
+import { onNatsReconnect } from '../nats';
 import { doublingDelay, sleepUnlessAborted } from '../retryDelay';
 import { DEFAULT_STREAM } from './eventStream';
 
@@ -233,23 +234,11 @@ class StreamFollower implements Follower {
 
   /** Drops the consumer when the client has reconnected: its pull requests died with the old connection. */
   private watchConnection(): { stop(): void } {
-    let ended = false;
-    const status = this.nc.status() as AsyncIterable<{ type: string }> & { stop?(): void };
-    void (async () => {
-      for await (const s of status) {
-        if (ended) break;
-        if (s.type === 'reconnect') {
-          this.restartReason = 'NATS reconnected';
-          this.current?.stop();
-        }
-      }
-    })().catch(() => undefined);
-    return {
-      stop: () => {
-        ended = true;
-        status.stop?.();
-      },
-    };
+    const stop = onNatsReconnect(this.nc, () => {
+      this.restartReason = 'NATS reconnected';
+      this.current?.stop();
+    });
+    return { stop };
   }
 
   private backoff(attempt: number): number {

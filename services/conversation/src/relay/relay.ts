@@ -1,4 +1,4 @@
-import { doublingDelay, JETSTREAM_REQUEST_TIMEOUT_MS, sleepUnlessAborted, type Logger } from '@contactcenter/infra';
+import { doublingDelay, JETSTREAM_REQUEST_TIMEOUT_MS, onNatsReconnect, sleepUnlessAborted, type Logger } from '@contactcenter/infra';
 import { UnavailableError } from '@contactcenter/infra/errors';
 import type { EventStore, RecordedEvent } from '@contactcenter/infra/eventstore';
 import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
@@ -136,15 +136,11 @@ export class EventRelay {
 
   /** Wakes a paused retry the moment the client is connected again (see pause). */
   private watchReconnects(): void {
-    const status = this.options.nats.status() as AsyncIterable<{ type: string }> & { stop?(): void };
-    this.stopped.signal.addEventListener('abort', () => status.stop?.(), { once: true });
-    void (async () => {
-      for await (const s of status) {
-        if (s.type !== 'reconnect') continue;
-        this.reconnected.abort();
-        this.reconnected = new AbortController();
-      }
-    })().catch(() => undefined);
+    const unsubscribe = onNatsReconnect(this.options.nats, () => {
+      this.reconnected.abort();
+      this.reconnected = new AbortController();
+    });
+    this.stopped.signal.addEventListener('abort', unsubscribe, { once: true });
   }
 
   private async shutDown(): Promise<void> {

@@ -1,4 +1,4 @@
-import { natsConnectionState, UnavailableError, type NatsConnection } from '@contactcenter/infra';
+import { natsConnectionState, UnavailableError, untilNatsConnected, type NatsConnection } from '@contactcenter/infra';
 import type { FastifyInstance } from 'fastify';
 import { PROBE_ROUTES } from '../routes/health';
 
@@ -16,10 +16,7 @@ export const NATS_RECONNECT_WAIT_MS = 1_500;
 export function natsReconnectWaitPlugin(app: FastifyInstance, nats: NatsConnection, waitMs = NATS_RECONNECT_WAIT_MS): void {
   app.addHook('onRequest', async (request) => {
     if (natsConnectionState(nats) === 'CONNECTED' || PROBE_ROUTES.has(request.routeOptions.url ?? '')) return;
-    for (const until = Date.now() + waitMs; Date.now() < until; ) {
-      await new Promise((r) => setTimeout(r, 25));
-      if (natsConnectionState(nats) === 'CONNECTED') return;
-    }
+    if (await untilNatsConnected(nats, waitMs)) return;
     throw Object.assign(new UnavailableError('the message bus is reconnecting; try again shortly'), { retryAfterSeconds: 1 });
   });
 }
