@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { ACTOR_KEY, REQUEST_ID_KEY, TENANT_KEY, TRACEPARENT_KEY } from './context';
 import { serviceNameOf } from './server';
+import { UnavailableError } from '../errors';
 import { fromServiceError } from './status';
 
 export const DEFAULT_DEADLINE_MS = 5_000;
@@ -83,6 +84,13 @@ export interface CallOptions {
   requestId?: string;
   traceparent?: string;
   deadlineMs?: number;
+  /**
+   * Aborted when whoever waits for the answer has gone (an HTTP client that
+   * hung up): the call is not started, or is cancelled, so that a peer under
+   * load does no work nobody will read (the server skips calls cancelled or
+   * past their deadline before running them).
+   */
+  signal?: AbortSignal;
 }
 
 type UnaryFn<Req, Res> = (
@@ -100,13 +108,18 @@ export function unary<Req, Res>(client: grpc.Client, method: UnaryFn<Req, Res>, 
   metadata.set(REQUEST_ID_KEY, opts.requestId ?? randomUUID());
   if (opts.traceparent) metadata.set(TRACEPARENT_KEY, opts.traceparent);
   const deadline = new Date(Date.now() + (opts.deadlineMs ?? DEFAULT_DEADLINE_MS));
+  const { signal } = opts;
   const call = () =>
     new Promise<Res>((resolve, reject) => {
-      method.call(client, request, metadata, { deadline }, (err, res) => {
+      if (signal?.aborted) return reject(new UnavailableError('the caller went away before the call was made', { cause: signal.reason }));
+      const onAbort = () => pending.cancel();
+      const pending = method.call(client, request, metadata, { deadline }, (err, res) => {
+        signal?.removeEventListener('abort', onAbort);
         // Any answer but "could not reach it" shows the peer was there.
-        if (!err || (err.code !== grpc.status.UNAVAILABLE && err.code !== grpc.status.DEADLINE_EXCEEDED)) reached.add(client);
+        if (!err || (err.code !== grpc.status.UNAVAILABLE && err.code !== grpc.status.DEADLINE_EXCEEDED && err.code !== grpc.status.CANCELLED)) reached.add(client);
         return err ? reject(fromServiceError(err)) : resolve(res);
       });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   if (!reconnecting(client)) return call();
   return reconnected(client, Math.min(deadline.getTime(), Date.now() + RECONNECT_WAIT_MS)).then(call);

@@ -126,6 +126,28 @@ describe('GrpcServer (real gRPC over loopback)', () => {
     expect(seenSignals[before]?.aborted).toBe(true);
   });
 
+  it('does not make a call whose caller has already gone', async () => {
+    const before = seenSignals.length;
+    const gone = AbortSignal.abort(new Error('client hung up'));
+    const err = (await unary(client, client.getConversation, { conversationId: 'ok', includeNotes: false }, { tenantId: 'acme', signal: gone }).catch((e) => e)) as Error;
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err.message).toMatch(/went away/);
+    expect(seenSignals.length).toBe(before); // the handler never ran
+  });
+
+  it('cancels a call in flight when its caller goes away, and the handler sees it', async () => {
+    const before = seenSignals.length;
+    const caller = new AbortController();
+    const pending = unary(client, client.getConversation, { conversationId: 'slow', includeNotes: false }, { tenantId: 'acme', signal: caller.signal, deadlineMs: 5_000 });
+    while (seenSignals.length === before) await new Promise((r) => setTimeout(r, 5));
+    caller.abort();
+    const err = (await pending.catch((e) => e)) as Error & { cause: grpc.ServiceError };
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err.cause.code).toBe(grpc.status.CANCELLED);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seenSignals[before]?.aborted).toBe(true);
+  });
+
   const raw = (path: string, bytes: Buffer) =>
     new Promise<grpc.ServiceError | null>((resolve) => {
       const c = new grpc.Client(address, grpc.credentials.createInsecure());

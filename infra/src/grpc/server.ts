@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { ValidationError } from '../errors';
+import { UnavailableError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../metrics';
 import { readCallContext, type CallContext } from './context';
@@ -99,6 +99,9 @@ export class GrpcServer {
       };
 
       const work = (async () => {
+        // Queued behind other work until the caller stopped waiting: doing it now would only add to the
+        // load that made it late (a retry storm feeds on exactly this), so it is refused unrun.
+        if (deadlineMs <= 0 || call.cancelled) throw new UnavailableError(call.cancelled ? 'the caller cancelled the call' : 'the call reached its deadline before it could run');
         if (isMalformed(call.request)) throw new ValidationError('request', `malformed protobuf message: ${call.request[MALFORMED]}`);
         const ctx = readCallContext(call.metadata, abort.signal, requireTenant);
         return fn(call.request, ctx);

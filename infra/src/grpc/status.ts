@@ -54,6 +54,7 @@ export function fromServiceError(err: ServiceError): Error {
       return new ForbiddenError(details, opts);
     case status.UNAVAILABLE:
     case status.DEADLINE_EXCEEDED:
+    case status.CANCELLED:
       return new UnavailableError(details, opts);
     default:
       return err;

@@ -44,7 +44,7 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
       data,
       metadata: { tenantId: ctx.tenantId, actorId: ctx.actorId, now: new Date(), newId: randomUUID() },
     } as unknown as ConversationCommand;
-    return repository.handle(command, { expectedRevision, requestId: ctx.requestId, traceparent: ctx.traceparent });
+    return repository.handle(command, { expectedRevision, requestId: ctx.requestId, traceparent: ctx.traceparent, signal: ctx.signal });
   };
   const result = (conversationId: string, handled: Handled): CommandResult => ({ conversationId, revision: handled.revision });
   const plain =

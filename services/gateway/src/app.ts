@@ -6,6 +6,7 @@ import { CannedReplies } from './cannedResponses/cannedReplies';
 import type { Peers } from './peers';
 import { admissionControlPlugin, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits } from './plugins/admissionControl';
 import { natsReconnectWaitPlugin } from './plugins/natsReconnectWait';
+import { clientGonePlugin } from './plugins/clientGone';
 import { apiKeyAuthPlugin } from './plugins/apiKeyAuth';
 import { authPlugin } from './plugins/auth';
 import { openapiPlugin } from './plugins/openapi';
@@ -123,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await admissionControlPlugin(app, { ...DEFAULT_ADMISSION_LIMITS, ...deps.admission });
   // After admission (a shed request must not wait), before anything that reads KV.
   natsReconnectWaitPlugin(app, deps.nats);
+  clientGonePlugin(app);
   jsonBodyPlugin(app);
   // One bucket for the gateway's own state (widget keys, API keys, webhooks, invitations), opened once.
   const gatewayKv = await openStateBucket(deps.nats, deps.gatewayBucket ?? DEFAULT_GATEWAY_BUCKET, 'gateway');

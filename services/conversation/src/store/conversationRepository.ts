@@ -30,6 +30,8 @@ export interface CommandOptions {
   expectedRevision?: number;
   requestId?: string;
   traceparent?: string;
+  /** Aborted when the caller stopped waiting (cancelled, deadline): the command is then not appended, nor retried. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -85,6 +87,8 @@ export class ConversationRepository {
       if (options.expectedRevision !== undefined && options.expectedRevision !== revision) {
         throw new ConcurrencyError(streamId, String(options.expectedRevision), String(revision));
       }
+      // Nobody waits for the answer any more; its retry (same client message id) will decide afresh.
+      if (options.signal?.aborted) throw new UnavailableError(`the caller stopped waiting before ${command.type} was written`, { cause: options.signal.reason });
       try {
         await this.events.appendToStream(
           streamId,

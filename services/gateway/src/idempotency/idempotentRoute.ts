@@ -1,3 +1,4 @@
+import { UnavailableError } from '@contactcenter/infra';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { idempotencyKeyHeader } from '../schemas/idempotencyKey';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from './idempotencyErrors';
@@ -78,6 +79,8 @@ async function claimOrAnswer(request: FastifyRequest, reply: FastifyReply, how: 
   if (typeof key !== 'string' || !request.server.hasDecorator('idempotencyStore')) return;
   const scope = (await principalScopeOf(request)) ?? how.anonymousScope?.(request);
   if (!scope) return; // no valid credentials: the route answers 401 and nothing is remembered
+  // The client hung up while this request queued (it will retry with the key): claiming now would only make that retry wait.
+  if (request.clientGone?.aborted) throw new UnavailableError('the client closed the connection before its request ran');
   const store = request.server.idempotencyStore;
   const material = new IdempotencyKeyMaterial(scope, key);
   const fingerprint = material.fingerprint(request.method, request.url, request.body);
