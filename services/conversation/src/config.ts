@@ -25,6 +25,8 @@ export const conversationConfig = {
   EVENT_STORE_MIGRATE: bool({ default: true }),
   /** Take a snapshot of a conversation once this many events followed the last one. */
   SNAPSHOT_EVERY: int({ default: 100, min: 1 }),
+  /** Conversations kept in memory between commands (0 turns it off); the append's expected revision keeps it correct with several replicas. */
+  RECENT_CONVERSATIONS: int({ default: 5_000, min: 0, max: 1_000_000 }),
   /** Run the relay of conversation events to NATS in this process. */
   RELAY_ENABLED: bool({ default: true }),
 };

@@ -52,7 +52,7 @@ describe.each(backends)('ConversationService on $name', (backend) => {
   beforeAll(async () => {
     stores = await backend.open();
     const logger = createLogger('conversation-test', 'silent');
-    service = await assembleConversationService({ events: stores.events, sql: stores.sql, logger, snapshotEvery: 50 });
+    service = await assembleConversationService({ events: stores.events, sql: stores.sql, logger, snapshotEvery: 50, recentConversations: 100 });
     service.projector.start();
     server = new GrpcServer(logger);
     server.addService(ConversationServiceService, service.grpc);

@@ -16,11 +16,11 @@ export const SNAPSHOT_SCHEMA_VERSION = 2;
 export const READ_MODEL_PROJECTION = 'conversation-read-model-v1';
 
 /** The conversation service's parts, wired over an event store and a read-model database. */
-export async function assembleConversationService(opts: { events: EventStore; sql: SqlClient; logger: Logger; snapshotEvery: number }) {
+export async function assembleConversationService(opts: { events: EventStore; sql: SqlClient; logger: Logger; snapshotEvery: number; recentConversations?: number }) {
   await migrateReadModels(opts.sql);
   await SnapshotStore.migrate(opts.sql);
   const snapshots = new SnapshotStore<ConversationState>(opts.sql, SNAPSHOT_SCHEMA_VERSION);
-  const repository = new ConversationRepository(opts.events, snapshots, opts.snapshotEvery, opts.logger);
+  const repository = new ConversationRepository(opts.events, snapshots, opts.snapshotEvery, opts.logger, opts.recentConversations ?? 0);
   const projector = new Projector(READ_MODEL_PROJECTION, opts.sql, opts.events, projectBatch, opts.logger);
   const queries = new ConversationQueries(opts.sql);
   const grpc = conversationService({ repository, queries, projector, events: opts.events });

@@ -12,6 +12,7 @@ import {
   type ConversationState,
 } from '../conversation';
 import { eventMetadataOf, META } from './eventMetadata';
+import { RecentConversations } from './recentConversations';
 import type { SnapshotStore } from './snapshotStore';
 
 export interface Loaded {
@@ -52,14 +53,27 @@ const MAX_BACKOFF_MS = 100;
  * the same request, retried, will go through.
  */
 export class ConversationRepository {
+  private readonly recent: RecentConversations;
+
   constructor(
     private readonly events: EventStore,
     private readonly snapshots: SnapshotStore<ConversationState>,
     private readonly snapshotEvery: number,
     private readonly logger: Logger,
-  ) {}
+    /** Conversations kept in memory between commands (0: none; every command reads the store). */
+    recentConversations = 0,
+  ) {
+    this.recent = new RecentConversations(recentConversations);
+  }
 
+  /** The conversation as the event store has it now (and remembered for the next command). */
   async load(tenantId: string, conversationId: string): Promise<Loaded> {
+    const loaded = await this.loadFromStore(tenantId, conversationId);
+    if (loaded.revision >= 0) this.recent.remember(conversationStreamId(tenantId, conversationId), loaded);
+    return loaded;
+  }
+
+  private async loadFromStore(tenantId: string, conversationId: string): Promise<Loaded> {
     const streamId = conversationStreamId(tenantId, conversationId);
     const snapshot = await this.snapshots.load(streamId).catch((err: unknown) => {
       this.logger.warn({ err, streamId }, 'snapshot unreadable; folding the whole stream');
@@ -80,11 +94,24 @@ export class ConversationRepository {
     const streamId = conversationStreamId(tenantId, conversationId);
     const giveUpAt = Date.now() + UNPINNED_RETRY_BUDGET_MS;
     for (let attempt = 1; ; attempt++) {
-      const { state, revision } = await this.load(tenantId, conversationId);
-      const events = conversationDecider.decide(command, state);
+      // The first attempt decides on the remembered state when there is one; a lost race, a no-op or a
+      // refusal is decided again on state read from the store, which alone may answer without appending.
+      const remembered = attempt === 1 ? this.recent.get(streamId) : undefined;
+      const { state, revision } = remembered ?? (await this.load(tenantId, conversationId));
+      let events: ConversationEvent[];
+      try {
+        events = conversationDecider.decide(command, state);
+      } catch (err) {
+        if (remembered) continue;
+        throw err;
+      }
       // A retry of a command that already took effect answers as it did, whatever revision it expected.
-      if (events.length === 0) return { state, revision, events };
+      if (events.length === 0) {
+        if (remembered) continue;
+        return { state, revision, events };
+      }
       if (options.expectedRevision !== undefined && options.expectedRevision !== revision) {
+        if (remembered) continue;
         throw new ConcurrencyError(streamId, String(options.expectedRevision), String(revision));
       }
       // Nobody waits for the answer any more; its retry (same client message id) will decide afresh.
@@ -107,6 +134,8 @@ export class ConversationRepository {
           { expectedRevision: revision === -1 ? 'no_stream' : revision },
         );
       } catch (err) {
+        if (err instanceof ConcurrencyError) this.recent.forget(streamId);
+        if (remembered && err instanceof ConcurrencyError) continue; // only the memory was stale: no pause, no count
         if (!(err instanceof ConcurrencyError) || options.expectedRevision !== undefined) throw err;
         if (Date.now() >= giveUpAt) {
           throw new UnavailableError(`conversation ${conversationId} is changing too often to take this change now (${attempt} attempts); retry it`, { cause: err });
@@ -117,6 +146,7 @@ export class ConversationRepository {
       }
       const next = events.reduce(conversationDecider.evolve, state);
       const nextRevision = revision + events.length;
+      this.recent.remember(streamId, { state: next, revision: nextRevision });
       if (Math.floor(nextRevision / this.snapshotEvery) > Math.floor(revision / this.snapshotEvery)) this.snapshotLater(streamId, nextRevision, next);
       return { state: next, revision: nextRevision, events };
     }

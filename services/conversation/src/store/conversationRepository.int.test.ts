@@ -1,0 +1,114 @@
+/**
+ * Two repositories over one event store, as two conversation replicas are:
+ * each remembers the conversations it touched, and what the other wrote in
+ * between must still decide every command (the remembered state is only a
+ * guess the append's expected revision checks).
+ */
+import { createLogger } from '@contactcenter/infra';
+import { ConcurrencyError, IllegalStateError } from '@contactcenter/infra/errors';
+import { createEventStore, type EventStore } from '@contactcenter/infra/eventstore';
+import { connectSql, type SqlClient } from '@contactcenter/infra/sql';
+import { AuthorKind } from '@contactcenter/proto/conversation/v1';
+import { command, startData, tenantId } from '../conversation/conversationFixtures';
+import { conversationStreamId } from '../conversation';
+import { ConversationRepository } from './conversationRepository';
+import { SnapshotStore } from './snapshotStore';
+import type { ConversationState } from '../conversation';
+
+describe('ConversationRepository with remembered conversations, two replicas', () => {
+  let events: EventStore;
+  let sql: SqlClient;
+  let a: ConversationRepository;
+  let b: ConversationRepository;
+  let reads = 0;
+  let n = 0;
+
+  beforeAll(async () => {
+    events = await createEventStore('pglite://memory');
+    sql = await connectSql('pglite://memory');
+    await SnapshotStore.migrate(sql);
+    const counted = new Proxy(events, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === 'readStream' && typeof value === 'function') return (...args: unknown[]) => (reads++, (value as (...a: unknown[]) => unknown).apply(target, args));
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const logger = createLogger('repository-test', 'silent');
+    const snapshots = new SnapshotStore<ConversationState>(sql, 1);
+    a = new ConversationRepository(counted, snapshots, 100, logger, 100);
+    b = new ConversationRepository(counted, snapshots, 100, logger, 100);
+  });
+  afterAll(async () => {
+    await events.close();
+    await sql.close();
+  });
+
+  const fresh = () => `conv-cache-${++n}`;
+  const started = (repo: ConversationRepository, conversationId: string) => repo.handle(command('StartConversation', { ...startData, conversationId }));
+  const post = (conversationId: string, text: string, clientMessageId = '') =>
+    command('PostMessage', { conversationId, authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER, authorId: '', text, attachments: [], clientMessageId, language: 'en' }, { newId: `m-${text}` });
+  const revisionInStore = async (conversationId: string) => (await events.streamRevision(conversationStreamId(tenantId, conversationId))) ?? -1;
+
+  it('appends a command on a remembered conversation without reading the stream first', async () => {
+    const id = fresh();
+    await started(a, id);
+    const before = reads;
+    const handled = await a.handle(post(id, 'one'));
+    expect(handled.events.map((e) => e.type)).toEqual(['MessagePosted']);
+    expect(reads).toBe(before);
+    expect(handled.revision).toBe(await revisionInStore(id));
+  });
+
+  it('decides again on fresh state when the other replica wrote in between', async () => {
+    const id = fresh();
+    await started(a, id);
+    await a.handle(post(id, 'from-a-1'));
+    await b.handle(post(id, 'from-b')); // a's memory is now one event behind
+    const handled = await a.handle(post(id, 'from-a-2'));
+    expect(handled.events).toHaveLength(1);
+    expect(handled.revision).toBe(await revisionInStore(id));
+    expect(handled.state.status !== 'initial' && handled.state.details.messageCount).toBe(3);
+    expect(handled.revision).toBe(3);
+  });
+
+  it('does not answer "already done" from stale memory: a retry the other replica already took is a no-op, a new one is appended', async () => {
+    const id = fresh();
+    await started(a, id);
+    await a.handle(post(id, 'x', 'client-1'));
+    await b.handle(command('ResolveConversation', { conversationId: id }));
+    await b.handle(command('ReopenConversation', { conversationId: id, reason: 'customer came back' }));
+    // a remembers the conversation open; it was resolved and reopened meanwhile: resolving must append.
+    await a.handle(command('ResolveConversation', { conversationId: id }));
+    const resolvedAgain = await b.handle(post(id, 'x', 'client-1')); // a retry of the first message: nothing new
+    expect(resolvedAgain.events).toHaveLength(0);
+    expect((await b.load(tenantId, id)).state.status).toBe('resolved');
+  });
+
+  it('does not refuse from stale memory: a command the fresh state allows goes through', async () => {
+    const id = fresh();
+    await started(a, id);
+    await a.handle(command('ResolveConversation', { conversationId: id }));
+    await b.handle(command('ReopenConversation', { conversationId: id, reason: '' }));
+    // a remembers it resolved, where reopening is allowed and resolving is not; the store says the opposite.
+    await expect(a.handle(command('ResolveConversation', { conversationId: id }))).resolves.toMatchObject({ events: [expect.objectContaining({ type: 'ConversationResolved' })] });
+    await expect(a.handle(command('ResolveConversation', { conversationId: id }))).rejects.toBeInstanceOf(IllegalStateError);
+  });
+
+  it('honours a pinned revision against the store, not against memory', async () => {
+    const id = fresh();
+    await started(a, id);
+    await b.handle(post(id, 'moved'));
+    const current = await revisionInStore(id);
+    await expect(a.handle(post(id, 'pinned-ok'), { expectedRevision: current })).resolves.toMatchObject({ revision: current + 1 });
+    await expect(b.handle(post(id, 'pinned-stale'), { expectedRevision: current })).rejects.toBeInstanceOf(ConcurrencyError);
+  });
+
+  it('writes nothing once its caller stopped waiting', async () => {
+    const id = fresh();
+    await started(a, id);
+    const before = await revisionInStore(id);
+    await expect(a.handle(post(id, 'late'), { signal: AbortSignal.abort() })).rejects.toThrow(/stopped waiting/);
+    expect(await revisionInStore(id)).toBe(before);
+  });
+});
