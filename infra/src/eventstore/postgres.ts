@@ -3,6 +3,7 @@ import pg from 'pg';
 import { UnavailableError, ValidationError } from '../errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE } from '../poolSettings';
 import type { EventStore } from './eventStore';
+import { PostgresAppendNotifications } from './sql/appendNotifications';
 import { migrateSchema } from './sql/migration';
 import { SqlEventStore, type SqlEventStoreOptions } from './sql/sqlEventStore';
 import { mapDriverError, sqlStateOf, type SqlQueryable, type SqlRunner } from './sql/sqlRunner';
@@ -30,7 +31,7 @@ export async function createPostgresEventStore(url: string, options: PostgresEve
     await db.close().catch(() => undefined);
     throw mapDriverError(err, db.description);
   }
-  return new SqlEventStore(db, options);
+  return new SqlEventStore(db, { appendNotifications: new PostgresAppendNotifications(url), ...options });
 }
 
 /** "PostgreSQL at host:port/db", never the password. */

@@ -2,6 +2,7 @@ import { ConcurrencyError, UnavailableError, ValidationError } from '../../error
 import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions } from '../eventStore';
 import { describeHead, expectationHolds, validateAppend, validateMaxCount, validateReadStream, type SerialisedEvent } from '../validation';
 import { isLostRace, mapDriverError, type SqlRunner } from './sqlRunner';
+import type { AppendNotifications } from './appendNotifications';
 import * as sql from './statements';
 
 export interface SqlEventStoreOptions {
@@ -13,7 +14,15 @@ export interface SqlEventStoreOptions {
   beforeCommit?: () => Promise<void>;
   /** Live subscriptions poll: `min` ms right after activity, doubling up to `max` ms while idle. */
   pollIntervalMs?: { min: number; max: number };
+  /**
+   * Appends by other processes, pushed (PostgreSQL LISTEN): subscriptions wake on each, and
+   * while it is listening they poll only every `NOTIFIED_POLL_MAX_MS` as a fallback.
+   */
+  appendNotifications?: AppendNotifications;
 }
+
+/** While notifications arrive, polling is only the fallback for one lost in a reconnect. */
+const NOTIFIED_POLL_MAX_MS = 1_000;
 
 /** A writer that keeps losing races on one stream with expectedRevision 'any' gives up after this many attempts. */
 const MAX_APPEND_ATTEMPTS = 50;
@@ -29,8 +38,9 @@ type StoredIdRow = { id: string; stream_id: string; revision: string; position: 
 
 /**
  * The EventStore over PostgreSQL's SQL (statements.ts), for any SqlRunner:
- * a `pg` pool or PGlite. Live subscriptions poll the log, and wake up at once
- * when this instance itself appends.
+ * a `pg` pool or PGlite. Live subscriptions read the log when this instance
+ * appends, when another process appends (with `appendNotifications`), and
+ * otherwise on a poll.
  */
 export class SqlEventStore implements EventStore {
   private closed = false;
@@ -42,7 +52,9 @@ export class SqlEventStore implements EventStore {
   constructor(
     private readonly db: SqlRunner,
     private readonly options: SqlEventStoreOptions = {},
-  ) {}
+  ) {
+    options.appendNotifications?.start(() => this.wake());
+  }
 
   async appendToStream(streamId: string, events: EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
@@ -114,6 +126,7 @@ export class SqlEventStore implements EventStore {
     this.closed = true;
     for (const subscription of this.subscriptions) subscription.abort();
     this.wake();
+    await this.options.appendNotifications?.stop();
     await this.db.close();
   }
 
@@ -200,7 +213,8 @@ export class SqlEventStore implements EventStore {
         if (rows.length === SUBSCRIPTION_BATCH) continue;
         idle = rows.length > 0 ? poll.min : idle;
         const woken = await this.pause(idle, stop.signal);
-        idle = woken ? poll.min : Math.min(poll.max, idle * 2);
+        const maxIdle = this.options.appendNotifications?.listening ? Math.max(poll.max, NOTIFIED_POLL_MAX_MS) : poll.max;
+        idle = woken ? poll.min : Math.min(maxIdle, idle * 2);
       }
     } finally {
       signal?.removeEventListener('abort', abort);

@@ -59,6 +59,11 @@ export const SCHEMA = [
      created_at timestamptz NOT NULL DEFAULT now()
    )`,
   `INSERT INTO es_store (singleton) VALUES (true) ON CONFLICT DO NOTHING`,
+  // Live subscriptions of other processes (a relay, other replicas) LISTEN for this instead of
+  // polling (appendNotifications.ts); once per appending statement, after its commit.
+  `CREATE OR REPLACE FUNCTION es_events_appended() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN PERFORM pg_notify('es_events_appended', ''); RETURN NULL; END $$`,
+  `CREATE OR REPLACE TRIGGER es_events_appended AFTER INSERT ON es_events FOR EACH STATEMENT EXECUTE FUNCTION es_events_appended()`,
 ];
 
 /** Serialises concurrent migrations (two services starting at once). Arbitrary constant. */

@@ -1,0 +1,75 @@
+/**
+ * Two event store instances on one PostgreSQL database, as a relay and a
+ * conversation replica in two processes are: what one appends reaches the
+ * other's live subscription through LISTEN/NOTIFY, with polling turned
+ * (almost) off so that only the notification can deliver it.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { freshPostgresDatabase, type TestDatabase } from '../../../../test/support/postgres';
+import { createPostgresEventStore } from '../postgres';
+import type { EventStore, RecordedEvent } from '../eventStore';
+
+jest.setTimeout(60_000);
+
+describe('PostgreSQL append notifications', () => {
+  let db: TestDatabase;
+  let writer: EventStore;
+  let follower: EventStore;
+  const noPolling = { pollIntervalMs: { min: 600_000, max: 600_000 } };
+
+  beforeAll(async () => {
+    db = await freshPostgresDatabase();
+    writer = await createPostgresEventStore(db.url, { poolSize: 2 });
+    follower = await createPostgresEventStore(db.url, { poolSize: 2, ...noPolling });
+  });
+  afterAll(async () => {
+    await writer?.close();
+    await follower?.close();
+    await db?.stop();
+  });
+
+  const append = (stream: string) => writer.appendToStream(stream, [{ id: randomUUID(), type: 'Noted', data: { at: Date.now() } }]);
+
+  /** Collects the follower's live events until `count` arrived. */
+  const follow = (after: string | undefined, count: number) => {
+    const abort = new AbortController();
+    const seen: RecordedEvent[] = [];
+    const done = (async () => {
+      for await (const e of follower.subscribeToAll({ after, signal: abort.signal })) {
+        seen.push(e);
+        if (seen.length >= count) break;
+      }
+    })();
+    return { seen, done, abort };
+  };
+
+  it('delivers an append made by another instance without waiting for a poll', async () => {
+    const head = (await writer.readAll({ maxCount: 1_000 })).at(-1)?.position;
+    const sub = follow(head, 3);
+    // The subscription has read the log once and is now waiting (for 10 minutes, unless notified).
+    await new Promise((r) => setTimeout(r, 300));
+    await append('note-a');
+    await append('note-b');
+    await append('note-a');
+    await sub.done;
+    expect(sub.seen.map((e) => e.streamId)).toEqual(['note-a', 'note-b', 'note-a']);
+  });
+
+  it('keeps delivering after its listening connection was terminated', async () => {
+    const head = (await writer.readAll({ maxCount: 1_000 })).at(-1)?.position;
+    const sub = follow(head, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    const { rows } = await admin.query<{ ended: boolean }>(
+      "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = 'eventstore-listen' AND datname = current_database()",
+    );
+    await admin.end();
+    expect(rows.filter((r) => r.ended).length).toBeGreaterThanOrEqual(2); // the writer's and the follower's
+    await new Promise((r) => setTimeout(r, 1_000)); // reconnects in 100 ms
+    await append('after-restart');
+    await sub.done;
+    expect(sub.seen.map((e) => e.streamId)).toEqual(['after-restart']);
+  });
+});
