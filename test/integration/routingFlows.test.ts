@@ -131,7 +131,7 @@ describe('routing flows', () => {
       const { connect } = await import('@nats-io/transport-node');
       const nc = await connect({ servers: stack.nats.url });
       try {
-        const all = await readEvents(nc, { filter: `cc.${t}.conversation.AgentAssigned` });
+        const all = await readEvents(nc, { filter: `cc.${t}.conversation.AgentAssigned.>` });
         return all.length === 2 ? all : undefined;
       } finally {
         await nc.close();

@@ -79,7 +79,7 @@ describe('routing: two replicas, hundreds of conversations, one replica killed',
     // Agents finish their conversations a little after getting them, so routing keeps assigning while a replica dies.
     const assignedTo = new Map<string, string>();
     const resolving: Promise<unknown>[] = [];
-    const sub = nc.subscribe(`cc.${tenant}.conversation.AgentAssigned`, {
+    const sub = nc.subscribe(`cc.${tenant}.conversation.AgentAssigned.>`, {
       callback: (_e, msg) => {
         const data = msg.json<{ data: { conversationId: string; agentId: string } }>();
         const { conversationId, agentId } = (data.data ?? data) as { conversationId: string; agentId: string };

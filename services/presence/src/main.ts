@@ -21,7 +21,7 @@ runService(
   },
   async (rt) => {
     const { config, logger } = rt;
-    const store = await PresenceStore.open(rt.nats, config.PRESENCE_BUCKET);
+    const store = await PresenceStore.open(rt.nats, config.PRESENCE_BUCKET, { logger });
     const events = await PresenceEvents.open(rt.nats, config.REGION, logger);
     const presence = new Presence({ store, events, logger, heartbeatTimeoutMs: config.HEARTBEAT_TIMEOUT_MS });
     rt.grpc.addService(PresenceServiceService, presenceGrpc(presence, store));
@@ -33,6 +33,7 @@ runService(
     rt.onShutdown('sweeper', async () => {
       clearInterval(timer);
       await sweeping;
+      await store.close();
     });
   },
 );

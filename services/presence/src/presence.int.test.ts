@@ -140,6 +140,34 @@ describe('PresenceService, two replicas on one NATS KV bucket', () => {
     expect(second.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
+  it('lists every agent written through either replica the moment the write was answered', async () => {
+    const tenant = 'listing';
+    for (let i = 0; i < 30; i++) {
+      await upsert(tenant, profile(`agent-${i}`), i);
+      // Each replica's list waits until its copy of the bucket has the other's write.
+      const listed = (await unary(replica(i + 1), replica(i + 1).listAgents, { availableOnly: false, channel: '' }, as(tenant))).agents;
+      expect(listed.map((a) => a.profile!.agentId)).toContain(`agent-${i}`);
+      expect(listed).toHaveLength(i + 1);
+    }
+  });
+
+  it('never answers "already held" from a stale copy: a reservation released through the other replica is taken again', async () => {
+    const tenant = 'stale-copy';
+    await upsert(tenant, profile('dana', { capacity: { chat: 1 } }));
+    await goOnline(tenant, 'dana');
+    for (let round = 0; round < 20; round++) {
+      await unary(replica(0), replica(0).heartbeat, { agentId: 'dana', connectionId: 'desk-1' }, as(tenant));
+      await unary(replica(0), replica(0).reserveCapacity, { agentId: 'dana', conversationId: 'c1', channel: 'chat' }, as(tenant));
+      await unary(replica(1), replica(1).releaseCapacity, { agentId: 'dana', conversationId: 'c1' }, as(tenant));
+      // Right away, through the replica that reserved: its copy may not have seen the release yet.
+      const again = await unary(replica(0), replica(0).reserveCapacity, { agentId: 'dana', conversationId: 'c1', channel: 'chat' }, as(tenant));
+      expect(again.agent!.reservations.map((r) => r.conversationId)).toEqual(['c1']);
+      expect((await get(tenant, 'dana', 1)).agent!.reservations.map((r) => r.conversationId)).toEqual(['c1']);
+      await unary(replica(1), replica(1).releaseCapacity, { agentId: 'dana', conversationId: 'c1' }, as(tenant));
+    }
+    expect((await get(tenant, 'dana', 0)).agent!.load.chat).toBe(0);
+  });
+
   it('refuses a reservation for an agent whose tenant status does not accept work, and changes nothing', async () => {
     const tenant = 'statuses';
     await unary(replica(0), replica(0).defineStatus, { status: { name: 'lunch', acceptsWork: false } }, as(tenant));
@@ -168,7 +196,7 @@ describe('PresenceService, two replicas on one NATS KV bucket', () => {
     expect((await get(tenant, 'dora')).agent).toMatchObject({ status: AgentStatus.AGENT_STATUS_ONLINE, acceptsWork: true });
 
     const events = await readEvents(observer, { filter: `cc.${tenant}.presence.>` });
-    const statusChanges = events.filter((m) => m.subject === `cc.${tenant}.presence.AgentStatusChanged`).map((m) => m.event.data as { to: string; reason: string });
+    const statusChanges = events.filter((m) => m.subject.startsWith(`cc.${tenant}.presence.AgentStatusChanged.`)).map((m) => m.event.data as { to: string; reason: string });
     expect(statusChanges).toEqual([
       expect.objectContaining({ to: 'online', reason: 'manual' }),
       expect.objectContaining({ to: 'away', reason: 'heartbeat_timeout' }),

@@ -89,7 +89,8 @@ export class Presence {
   /** Sends away the agents whose connections stopped beating; every replica may run it, compare-and-set keeps it single. */
   async sweepAll(): Promise<number> {
     let changedAgents = 0;
-    for (const { record } of await this.deps.store.list('*')) {
+    // From the index as it stands: a beat that raced the sweep is caught by the compare-and-set in `change`.
+    for (const { record } of this.deps.store.snapshot()) {
       const now = this.now();
       if (sweep(record, this.deps.heartbeatTimeoutMs, now).changes.length === 0) continue;
       try {
@@ -183,7 +184,9 @@ export function presenceGrpc(presence: Presence, store: PresenceStore): AsyncSer
     setAgentStatus: async (req, ctx) => {
       const status = STATUS_FROM_PROTO.get(req.status);
       if (!status) throw new ValidationError('status', 'must be ONLINE, AWAY, BUSY, OFFLINE or CUSTOM');
-      const catalog = await store.statuses(ctx.tenantId);
+      let catalog = await store.statuses(ctx.tenantId);
+      // Defined a moment ago through another replica: ask the bucket before calling it unknown.
+      if (status === 'custom' && !catalog.has(req.customStatus)) catalog = await store.statuses(ctx.tenantId, { fresh: true });
       return answer(ctx, await presence.change(ctx.tenantId, req.agentId, (r, now) => setStatus(r, status, req.customStatus, catalog, now)));
     },
     heartbeat: async (req, ctx) => {
@@ -200,7 +203,7 @@ export function presenceGrpc(presence: Presence, store: PresenceStore): AsyncSer
       if ((BUILT_IN_STATUSES as readonly string[]).includes(name) || name === 'custom') throw new ValidationError('status.name', `${name} is a built-in status`);
       return { statuses: definitions(await store.defineStatus(ctx.tenantId, name, req.status!.acceptsWork)) };
     },
-    listStatuses: async (_req, ctx) => ({ statuses: definitions(await store.statuses(ctx.tenantId)) }),
+    listStatuses: async (_req, ctx) => ({ statuses: definitions(await store.statuses(ctx.tenantId, { fresh: true })) }),
     reserveCapacity: async (req, ctx) => {
       requireToken('conversation_id', req.conversationId);
       const channel = requireChannel('channel', req.channel);

@@ -88,7 +88,9 @@ export function routingGrpc(deps: { store: RoutingStore; router: Router; offers:
     },
     enqueueConversation: async (req, ctx) => {
       requireConversationId(req.conversationId);
-      const queue = await store.getQueue(tenant(ctx), requireToken('queue_id', req.queueId));
+      const queueId = requireToken('queue_id', req.queueId);
+      // The definitions routing holds (kept current by their KV watch); otherwise (not loaded yet, just changed) read from KV.
+      const queue = router.knownQueue(tenant(ctx), queueId) ?? (await store.getQueue(ctx.tenantId, queueId));
       if (!queue) throw new NotFoundError('queue', req.queueId);
       return { revision: await peers.queue(ctx.tenantId, req.conversationId, queue.queueId, queue.teamId, ctx.actorId || 'routing') };
     },

@@ -30,7 +30,12 @@ runService(
     ROUTING_CLAIM_TTL_MS: int({ default: 10_000, min: 1_000 }),
     /** Full re-read of agents from presence (shifts start and end without an event). */
     ROUTING_AGENT_RESYNC_MS: int({ default: 15_000, min: 1_000 }),
-    ROUTING_MAX_IN_FLIGHT: int({ default: 32, min: 1 }),
+    /**
+     * Conversations this replica reserves and assigns at once. Each waits mostly on the conversation
+     * service, so this bounds assignments/s at about this many ÷ one assignment's round trips (32 in
+     * flight at ~0.3 s under load capped routing near 100/s in bench:routing).
+     */
+    ROUTING_MAX_IN_FLIGHT: int({ default: 128, min: 1 }),
   },
   async (rt) => {
     const { config, logger, metrics } = rt;

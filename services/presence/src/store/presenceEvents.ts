@@ -6,8 +6,8 @@ import type { Change } from '../domain/agent';
 
 export const TYPE_PREFIX = 'contactcenter.presence.v1.';
 
-/** `cc.<tenant>.presence.<EventType>` */
-export const presenceSubject = (tenantId: string, type: string) => eventSubject(tenantId, 'presence', type);
+/** `cc.<tenant>.presence.<EventType>.<agent>` */
+export const presenceSubject = (tenantId: string, type: string, agentId: string) => eventSubject(tenantId, 'presence', type, agentId);
 
 /**
  * Publishes presence changes to the shared events stream as CloudEvents
@@ -31,7 +31,7 @@ export class PresenceEvents {
     for (const [i, change] of changes.entries()) {
       const id = `presence:${tenantId}:${agentId}:${revision}:${i}`;
       const msg = encodeCloudEventMessage(
-        presenceSubject(tenantId, change.type),
+        presenceSubject(tenantId, change.type, agentId),
         { id, source: eventSource(this.region, 'presence'), type: TYPE_PREFIX + change.type, subject: agentId, time: new Date(at), tenantid: tenantId, extensions: { revision: String(revision) } },
         { agentId, ...change.data },
       );

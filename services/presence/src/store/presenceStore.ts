@@ -1,17 +1,16 @@
-import { requireTenantId } from '@contactcenter/infra';
+import { createLogger, requireTenantId, type Logger } from '@contactcenter/infra';
 import { isDomainError, NotFoundError, UnavailableError } from '@contactcenter/infra/errors';
 import { isLostRace, jsonOf, openStateBucket } from '@contactcenter/infra/kv';
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { AgentRecord, StatusCatalog, Transition } from '../domain/agent';
+import { PresenceIndex, type Stored } from './presenceIndex';
+
+export type { Stored } from './presenceIndex';
 
 export const DEFAULT_PRESENCE_BUCKET = 'cc_presence';
 
-/** A record with the KV revision it was read at. */
-export type Stored = { record: AgentRecord; revision: number };
-
 const MAX_ATTEMPTS = 100;
-const LIST_BATCH = 256;
 
 /**
  * Agent presence in one NATS KV bucket, shared by every presence replica:
@@ -20,12 +19,27 @@ const LIST_BATCH = 256;
  * it read (`kv.update`), retried on a lost race, so concurrent writers on any
  * replica never overwrite each other: a capacity check and the reservation it
  * allows are one atomic step.
+ *
+ * Reads of many agents (a list, the sweep) and of status catalogs come from
+ * a PresenceIndex that watches the bucket; a change starts from the index's
+ * copy and falls back to reading the key only when that copy turns out stale
+ * (the compare-and-set says so), or when the change would write nothing or
+ * refuse: such answers are only given from a fresh read.
  */
 export class PresenceStore {
-  private constructor(readonly kv: KV) {}
+  private constructor(
+    readonly kv: KV,
+    private readonly index: PresenceIndex,
+  ) {}
 
-  static async open(nc: NatsConnection, bucket = DEFAULT_PRESENCE_BUCKET, options: { replicas?: number } = {}): Promise<PresenceStore> {
-    return new PresenceStore(await openStateBucket(nc, bucket, 'presence', { replicas: options.replicas ?? 1 }));
+  static async open(nc: NatsConnection, bucket = DEFAULT_PRESENCE_BUCKET, options: { replicas?: number; logger?: Logger } = {}): Promise<PresenceStore> {
+    const kv = await openStateBucket(nc, bucket, 'presence', { replicas: options.replicas ?? 1 });
+    return new PresenceStore(kv, await PresenceIndex.open(nc, kv, options.logger ?? createLogger('presence', 'silent')));
+  }
+
+  /** Stops watching the bucket. */
+  close(): Promise<void> {
+    return this.index.stop();
   }
 
   async get(tenantId: string, agentId: string): Promise<Stored | undefined> {
@@ -50,34 +64,71 @@ export class PresenceStore {
     agentId: string,
     transition: (current: Stored | undefined) => Transition,
   ): Promise<{ stored: Stored | undefined; changed: boolean }> {
-    const { current, written } = await this.compareAndSet<AgentRecord>(agentKey(tenantId, agentId), (entry) =>
-      transition(entry && { record: entry.value, revision: entry.revision }).record,
-    );
-    const stored = written ?? current;
-    return { stored: stored && { record: stored.value, revision: stored.revision }, changed: written !== undefined };
-  }
-
-  /** Every agent of a tenant (or of all tenants with `'*'`). */
-  async list(tenantId: string): Promise<Stored[]> {
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys(`${tenantId === '*' ? '*' : requireTenantId(tenantId)}.agent.*`)) keys.push(key);
-    // Many reads in flight at once: one at a time, 10,000 agents took seconds.
-    const out: Stored[] = [];
-    for (let i = 0; i < keys.length; i += LIST_BATCH) {
-      for (const stored of await Promise.all(keys.slice(i, i + LIST_BATCH).map((k) => this.read(k)))) if (stored) out.push(stored);
+    const key = agentKey(tenantId, agentId);
+    const written = await this.fromIndex(key, this.index.get(tenantId, agentId), transition);
+    if (written) {
+      this.index.wrote(tenantId, agentId, written);
+      return { stored: written, changed: true };
     }
-    return out;
+    const { current, written: fresh } = await this.compareAndSet<AgentRecord>(key, (entry) => transition(entry && { record: entry.value, revision: entry.revision }).record);
+    const stored = fresh ?? current;
+    const result = stored && { record: stored.value, revision: stored.revision };
+    if (result) this.index.wrote(tenantId, agentId, result);
+    return { stored: result, changed: fresh !== undefined };
   }
 
-  async statuses(tenantId: string): Promise<StatusCatalog> {
+  /**
+   * One write from the index's copy, without reading the key first: the
+   * compare-and-set on its revision proves the copy was current. Undefined
+   * when there is no copy, the change writes nothing or refuses (those
+   * answers come from a fresh read), or the copy was stale.
+   */
+  private async fromIndex(key: string, cached: Stored | undefined, transition: (current: Stored | undefined) => Transition): Promise<Stored | undefined> {
+    if (!cached) return undefined;
+    let next: AgentRecord;
+    try {
+      next = transition(cached).record;
+    } catch {
+      return undefined;
+    }
+    if (next === undefined || next === cached.record) return undefined;
+    try {
+      return { record: next, revision: await this.kv.update(key, JSON.stringify(next), cached.revision) };
+    } catch (err) {
+      if (isLostRace(err)) return undefined;
+      throw unavailable(err);
+    }
+  }
+
+  /** Every agent of a tenant (or of all tenants with `'*'`), including every write made before the call. */
+  async list(tenantId: string): Promise<Stored[]> {
+    if (tenantId !== '*') requireTenantId(tenantId);
+    await this.index.caughtUp();
+    return this.index.list(tenantId);
+  }
+
+  /** Every agent of every tenant as the index holds them now, without waiting for it (the sweep: it runs again soon). */
+  snapshot(): Stored[] {
+    return this.index.list('*');
+  }
+
+  /** The tenant's statuses; `fresh` reads the bucket rather than the index (e.g. right after another replica defined one). */
+  async statuses(tenantId: string, options: { fresh?: boolean } = {}): Promise<StatusCatalog> {
+    const cached = options.fresh ? undefined : this.index.statuses(requireTenantId(tenantId));
+    if (cached) return cached;
     const entry = await this.readJson<Record<string, boolean>>(statusesKey(tenantId));
-    return new Map(Object.entries(entry?.value ?? {}));
+    const catalog = new Map(Object.entries(entry?.value ?? {}));
+    // None defined is remembered too (at revision 0: any definition the watch brings replaces it).
+    this.index.wroteStatuses(tenantId, catalog, entry?.revision ?? 0);
+    return catalog;
   }
 
   /** Adds or redefines a tenant status (compare-and-set, like agents). */
   async defineStatus(tenantId: string, name: string, acceptsWork: boolean): Promise<StatusCatalog> {
     const { written } = await this.compareAndSet<Record<string, boolean>>(statusesKey(tenantId), (entry) => ({ ...entry?.value, [name]: acceptsWork }));
-    return new Map(Object.entries(written!.value));
+    const catalog = new Map(Object.entries(written!.value));
+    this.index.wroteStatuses(tenantId, catalog, written!.revision);
+    return catalog;
   }
 
   private async read(key: string): Promise<Stored | undefined> {

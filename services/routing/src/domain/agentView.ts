@@ -27,6 +27,8 @@ export interface AgentView {
   lastAssignedAt: number;
   /** Conversations the agent holds a reservation for. */
   holds: ReadonlySet<string>;
+  /** Presence's revision of this state (0 or absent: unknown): an older answer or event never overwrites a newer one. */
+  revision?: number;
 }
 
 export const loadOn = (a: AgentView, channel: ChannelName): number => a.load[channel] ?? 0;

@@ -1,8 +1,9 @@
 import type { AssignmentCandidate, AssignmentDecision } from '@contactcenter/proto/conversation/v1';
+import { AgentPool, EligibilityTally, type Eligibility } from './agentPool';
 import { loadOn, capacityOn, type AgentView } from './agentView';
 import { judge, judgeFit, requirementFor, type Exclusion, type Requirement } from './eligibility';
 import { policyVersion, type QueuePolicy, type StrategyName } from './policy';
-import { ranking, topK } from './strategy';
+import { ranking, type Ranking } from './strategy';
 import { effectivePriority, type Waiting } from './waiting';
 
 /** How many ranked candidates a decision keeps: the engine falls back along them when a reservation is refused. */
@@ -14,7 +15,8 @@ export interface RouteInput {
   waiting: Waiting;
   /** Undefined for a conversation waiting for a team with no queue of its own. */
   policy: QueuePolicy | undefined;
-  agents: Iterable<AgentView>;
+  /** The tenant's agents: an AgentPool (what the router keeps: only who works and has room is looked at per decision), or any list. */
+  agents: AgentPool | Iterable<AgentView>;
   /** Agents who declined it or let its offer expire. */
   declined: ReadonlySet<string>;
   now: number;
@@ -39,7 +41,9 @@ export type RouteOutcome =
 
 /**
  * Chooses who should get a waiting conversation, or says why it waits. Pure:
- * one pass over the agents, counting why each one was left out. Agents who
+ * every agent is judged and counted when left out (from an AgentPool, only
+ * who works and has room is looked at afresh; who fits comes from its lists),
+ * and the strategy's best are kept without sorting them all. Agents who
  * speak the conversation's language win over agents who would read it
  * translated; translation is the fallback when no speaker is eligible.
  */
@@ -47,40 +51,46 @@ export function route(input: RouteInput): RouteOutcome {
   const { waiting, policy, declined, now } = input;
   const req = requirementFor(waiting, policy, now);
   const strategy: StrategyName = policy?.strategy ?? 'least_busy';
-  const excluded: Partial<Record<Exclusion, number>> = {};
-  const natives: AgentView[] = [];
-  const translators: AgentView[] = [];
-  let fitWorking = 0;
-  for (const agent of input.agents) {
-    const verdict = judge(agent, req, declined);
-    if (verdict.ok) {
-      (verdict.viaTranslation ? translators : natives).push(agent);
-      fitWorking++;
-      continue;
-    }
-    excluded[verdict.why] = (excluded[verdict.why] ?? 0) + 1;
-    // Busy is not after hours: an agent at capacity (or who passed on it) will take it later.
-    if ((verdict.why === 'declined' || verdict.why === 'at_capacity') && agent.acceptsWork && judgeFit(agent, req).ok) fitWorking++;
-  }
-  const pool = natives.length > 0 ? natives : translators;
-  if (pool.length === 0) {
-    return { kind: 'wait', excluded, afterHours: fitWorking === 0, reason: waitingReason(excluded, req), requirement: req };
-  }
   const broadcast = strategy === 'manual_pick';
-  const candidates = topK(pool, broadcast ? BROADCAST_LIMIT : CANDIDATES_KEPT, ranking(strategy, req.channel));
-  if (natives.length > 0 && translators.length > 0) excluded.language = (excluded.language ?? 0) + translators.length;
+  const k = broadcast ? BROADCAST_LIMIT : CANDIDATES_KEPT;
+  const rank = ranking(strategy, req.channel);
+  const found = input.agents instanceof AgentPool ? input.agents.eligibility(req, declined, k, strategy) : eligibilityOf(input.agents, req, declined, k, rank);
+  const { excluded } = found;
+  const viaTranslation = found.nativeCount === 0;
+  const candidates = viaTranslation ? found.translators : found.natives;
+  const eligibleCount = viaTranslation ? found.translatorCount : found.nativeCount;
+  if (eligibleCount === 0) {
+    return { kind: 'wait', excluded, afterHours: found.fitWorking === 0, reason: waitingReason(excluded, req), requirement: req };
+  }
+  if (!viaTranslation && found.translatorCount > 0) excluded.language = (excluded.language ?? 0) + found.translatorCount;
   const decision: AssignmentDecision = {
     strategy,
     policyVersion: policy ? policyVersion(policy) : '',
     queueId: waiting.queueId,
-    candidates: candidates.slice(0, CANDIDATES_KEPT).map((a, i) => candidate(a, req, i + 1, pool === translators)),
-    eligibleCount: pool.length,
+    candidates: candidates.slice(0, CANDIDATES_KEPT).map((a, i) => candidate(a, req, i + 1, viaTranslation)),
+    eligibleCount,
     excluded: excluded as Record<string, number>,
     effectivePriority: effectivePriority(waiting, policy, now),
     waitedMs: Math.max(0, now - waiting.queuedAt),
     widened: req.widened,
   };
   return { kind: 'offer', candidates, broadcast, decision };
+}
+
+/** Judges every agent of a plain list, one by one (what an AgentPool does from its fit lists). */
+function eligibilityOf(agents: Iterable<AgentView>, req: Requirement, declined: ReadonlySet<string>, k: number, rank: Ranking): Eligibility {
+  const tally = new EligibilityTally(k, rank);
+  for (const agent of agents) {
+    const verdict = judge(agent, req, declined);
+    if (verdict.ok) {
+      tally.eligible(agent, verdict.viaTranslation);
+      continue;
+    }
+    tally.exclude(verdict.why);
+    // Busy is not after hours: an agent at capacity (or who passed on it) will take it later.
+    if ((verdict.why === 'declined' || verdict.why === 'at_capacity') && agent.acceptsWork && judgeFit(agent, req).ok) tally.fitWorking++;
+  }
+  return tally.result();
 }
 
 function candidate(a: AgentView, req: Requirement, rank: number, viaTranslation: boolean): AssignmentCandidate {
@@ -125,11 +135,14 @@ const EXCLUSION_WORDS: Record<Exclusion, string> = {
   declined: 'declined or let the offer expire',
 };
 
+const EXCLUSION_ORDER = Object.keys(EXCLUSION_WORDS) as Exclusion[];
+
 /** Why a conversation waits, in words a visitor's widget or a supervisor can show. */
 export function waitingReason(excluded: Partial<Record<Exclusion, number>>, req: Requirement): string {
   const parts = (Object.entries(excluded) as [Exclusion, number][])
     .filter(([, n]) => n > 0)
-    .sort((a, b) => b[1] - a[1])
+    // Ties in the order of EXCLUSION_WORDS, so that the words do not depend on the order agents were looked at.
+    .sort((a, b) => b[1] - a[1] || EXCLUSION_ORDER.indexOf(a[0]) - EXCLUSION_ORDER.indexOf(b[0]))
     .map(([why, n]) => `${n} ${EXCLUSION_WORDS[why]}`);
   const what = [`${req.channel}`, req.teamId && `team ${req.teamId}`, ...req.skills.map((s) => `skill ${s.name}${s.minLevel ? `≥${s.minLevel}` : ''}`), req.language && `language ${req.language}`]
     .filter(Boolean)

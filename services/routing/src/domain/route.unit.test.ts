@@ -244,8 +244,8 @@ describe('route: waits', () => {
     expect(out.excluded).toEqual({ at_capacity: 2, missing_skill: 1, unavailable: 1, off_shift: 1, no_channel: 1, language: 1, other_team: 1, declined: 1 });
     expect(out.afterHours).toBe(false);
     expect(out.reason).toBe(
-      'no eligible agent for chat, team support-team, skill billing≥3, language en: 2 at capacity, 1 missing a required skill, 1 not accepting work, ' +
-        '1 off shift, 1 not on this channel, 1 not speaking the language, 1 in another team, 1 declined or let the offer expire',
+      'no eligible agent for chat, team support-team, skill billing≥3, language en: 2 at capacity, 1 not accepting work, 1 off shift, ' +
+        '1 not on this channel, 1 missing a required skill, 1 not speaking the language, 1 in another team, 1 declined or let the offer expire',
     );
     expect(out.requirement).toEqual({ channel: 'chat', skills: [{ name: 'billing', minLevel: 3 }], language: 'en', primaryLanguage: 'en', teamId: 'support-team', widened: false });
   });

@@ -37,17 +37,35 @@ export function ranking(strategy: StrategyName, channel: ChannelName): Ranking {
 
 /** The `k` best of `items` under `rank`, best first, in one pass (no full sort of thousands of agents). */
 export function topK<T>(items: Iterable<T>, k: number, rank: (a: T, b: T) => number): T[] {
-  const best: T[] = [];
-  if (k <= 0) return best;
-  for (const item of items) {
-    if (best.length === k && rank(item, best[k - 1]!) >= 0) continue;
-    let i = best.length < k ? best.length : k - 1;
-    if (best.length < k) best.push(item);
-    while (i > 0 && rank(item, best[i - 1]!) < 0) {
-      best[i] = best[i - 1]!;
+  const best = new TopK(k, rank);
+  for (const item of items) best.add(item);
+  return best.best();
+}
+
+/** Keeps the `k` best of what it is given, best first; `seen` counts everything given. */
+export class TopK<T> {
+  private readonly items: T[] = [];
+  seen = 0;
+
+  constructor(
+    private readonly k: number,
+    private readonly rank: (a: T, b: T) => number,
+  ) {}
+
+  add(item: T): void {
+    this.seen++;
+    const { items, k, rank } = this;
+    if (k <= 0 || (items.length === k && rank(item, items[k - 1]!) >= 0)) return;
+    let i = items.length < k ? items.length : k - 1;
+    if (items.length < k) items.push(item);
+    while (i > 0 && rank(item, items[i - 1]!) < 0) {
+      items[i] = items[i - 1]!;
       i--;
     }
-    best[i] = item;
+    items[i] = item;
   }
-  return best;
+
+  best(): T[] {
+    return this.items;
+  }
 }

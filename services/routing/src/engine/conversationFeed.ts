@@ -3,6 +3,7 @@ import { decodeCloudEvent, DEFAULT_STREAM, eventFilter, follow, parseEventSubjec
 import * as v1 from '@contactcenter/proto/conversation/v1';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ChannelName } from '../domain/policy';
+import { endSpan, runInSpan, SpanKind, startSpan, traceparentOfMessage } from '@contactcenter/infra/tracing';
 
 const TYPE_PREFIX = 'contactcenter.conversation.v1.';
 
@@ -70,9 +71,13 @@ export class ConversationFeed {
     void feed.pendingAtStart.then((pending) => pending === 0 && this.caughtUp());
     void (async () => {
       for await (const m of feed) {
+        // The event's trace continues here: the assignment it leads to (a gRPC call made from `apply`'s work) joins it.
+        const span = startSpan('routing-conversation-feed apply', { kind: SpanKind.CONSUMER, parent: traceparentOfMessage(m) ?? '', attributes: { 'messaging.system': 'nats', 'messaging.destination.name': m.subject } });
         try {
-          this.apply(m.subject, decodeCloudEvent(m));
+          runInSpan(span, () => this.apply(m.subject, decodeCloudEvent(m)));
+          endSpan(span);
         } catch (err) {
+          endSpan(span, err);
           this.logger.warn({ err, subject: m.subject, seq: m.seq }, 'conversation event skipped');
         }
         if (m.info.pending === 0) this.caughtUp();

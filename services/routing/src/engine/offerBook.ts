@@ -1,8 +1,10 @@
 import type { Logger } from '@contactcenter/infra';
 import { IllegalStateError, isDomainError, NotFoundError } from '@contactcenter/infra/errors';
 import { AssignmentDecision } from '@contactcenter/proto/conversation/v1';
-import { chose } from '../domain/route';
+import { chose, type RouteOutcome } from '../domain/route';
 import { requireAcceptable, withdraw, type OfferRecord } from '../domain/offer';
+import type { QueuePolicy } from '../domain/policy';
+import type { Waiting } from '../domain/waiting';
 import type { RoutingStore, Versioned } from '../store/routingStore';
 import type { AgentDirectory } from './agentDirectory';
 import type { Peers } from './peers';
@@ -34,6 +36,42 @@ export interface OfferBookDeps {
  */
 export class OfferBook {
   constructor(private readonly deps: OfferBookDeps) {}
+
+  /**
+   * Acts on a decision: reserves the best candidate presence accepts and
+   * assigns (or offers, with an offer timeout), or offers to every candidate
+   * at once (manual pick). False when nobody could take it now or another
+   * replica holds the conversation.
+   */
+  async dispatch(w: Waiting, policy: QueuePolicy | undefined, outcome: Extract<RouteOutcome, { kind: 'offer' }>, previous: Versioned<OfferRecord> | undefined): Promise<boolean> {
+    const base: OfferRecord = {
+      tenantId: w.tenantId,
+      conversationId: w.conversationId,
+      queueId: w.queueId,
+      channel: w.channel,
+      language: w.language,
+      strategy: outcome.decision.strategy as OfferRecord['strategy'],
+      state: 'idle',
+      agentIds: [],
+      reservedFor: '',
+      acceptingAgent: '',
+      // Who declined is remembered for this waiting spell only.
+      declined: previous && previous.value.queuedAt === w.queuedAt ? previous.value.declined : [],
+      expiresAt: 0,
+      queuedAt: w.queuedAt,
+      decision: AssignmentDecision.toJSON(outcome.decision),
+      by: this.deps.replica,
+    };
+    const timeoutMs = (policy?.offerTimeoutSeconds ?? 0) * 1000;
+    const ids = outcome.candidates.map((c) => c.agentId);
+    if (outcome.broadcast) return this.broadcast(base, previous, ids, timeoutMs);
+    return (await this.reserveAndAct(base, previous, ids, timeoutMs)) !== undefined;
+  }
+
+  /** Moves a conversation that waited too long to the queue its queue overflows to. */
+  async overflow(w: Waiting, toQueueId: string, teamId: string): Promise<void> {
+    await this.deps.peers.queue(w.tenantId, w.conversationId, toQueueId, teamId);
+  }
 
   /**
    * Claims the conversation (creates the offer record, or takes over an idle

@@ -9,7 +9,7 @@ export type RoutingEventType = 'OfferMade' | 'OfferDeclined' | 'OfferExpired' | 
 
 /**
  * Publishes routing's own facts (offers made, declined, expired; overflow)
- * as CloudEvents on `cc.<tenant>.routing.<Type>`. The event id comes from the
+ * as CloudEvents on `cc.<tenant>.routing.<Type>.<conversation>`. The event id comes from the
  * offer's KV revision, so the same fact published by two replicas or twice
  * by one is kept once by JetStream. Assignments themselves are the
  * conversation's AgentAssigned events, with the decision inside.
@@ -29,7 +29,7 @@ export class RoutingEvents {
   async publish(tenantId: string, conversationId: string, type: RoutingEventType, idPart: string | number, data: Record<string, unknown>): Promise<void> {
     const id = `routing:${tenantId}:${conversationId}:${idPart}:${type}`;
     const msg = encodeCloudEventMessage(
-      eventSubject(tenantId, 'routing', type),
+      eventSubject(tenantId, 'routing', type, conversationId),
       { id, source: eventSource(this.region, 'routing'), type: TYPE_PREFIX + type, subject: conversationId, time: new Date(), tenantid: tenantId },
       { conversationId, ...data },
     );

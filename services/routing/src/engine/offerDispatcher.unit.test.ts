@@ -1,0 +1,143 @@
+import { createLogger } from '@contactcenter/infra';
+import { AgentPool } from '../domain/agentPool';
+import type { AgentView } from '../domain/agentView';
+import type { OfferRecord } from '../domain/offer';
+import type { QueuePolicy } from '../domain/policy';
+import { agent, NOW, policy, waiting } from '../domain/routingFixtures';
+import type { Waiting } from '../domain/waiting';
+import { WaitingLine } from '../domain/waitingLine';
+import type { Versioned } from '../store/routingStore';
+import { OfferDispatcher, type DispatchActions } from './offerDispatcher';
+
+const T = 't1';
+
+/** A tenant's lines, agents, offers and queues in memory, and a dispatcher serving them; actions are recorded. */
+function setUp(options: { agents?: AgentView[]; queues?: QueuePolicy[]; maxInFlight?: number; dispatch?: (w: Waiting) => Promise<boolean> } = {}) {
+  const line = new WaitingLine();
+  const pool = new AgentPool();
+  for (const a of options.agents ?? []) pool.set(a);
+  const offers = new Map<string, Versioned<OfferRecord>>();
+  const queues = new Map((options.queues ?? [policy()]).map((q) => [q.queueId, q]));
+  const done: string[] = [];
+  const afterHours: string[] = [];
+  let decisions = 0;
+  const actions: DispatchActions = {
+    dispatch: async (w, _policy, outcome) => {
+      done.push(`${w.conversationId}→${outcome.broadcast ? 'all' : outcome.candidates[0]!.agentId}`);
+      return options.dispatch ? options.dispatch(w) : true;
+    },
+    expire: async (o) => void done.push(`expire ${o.value.conversationId}`),
+    overflow: async (w, to) => void done.push(`overflow ${w.conversationId}→${to}`),
+  };
+  const dispatcher = new OfferDispatcher({
+    view: {
+      lines: () => [[T, line]],
+      offer: (_t, id) => offers.get(id),
+      offersOf: () => offers.values(),
+      definitions: async () => ({ queues, policyOf: (w) => queues.get(w.queueId) }),
+      pool: () => pool,
+      reserveLocally: (_t, agentId, _c, channel) => {
+        const a = pool.get(agentId)!;
+        pool.set({ ...a, load: { ...a.load, [channel]: (a.load[channel] ?? 0) + 1 } }, { quiet: true });
+      },
+      settleLocally: () => undefined,
+    },
+    actions,
+    onAfterHours: (_t, id) => afterHours.push(id),
+    logger: createLogger('routing-test', 'silent'),
+    now: () => NOW,
+    maxInFlight: options.maxInFlight ?? 32,
+    observeDecision: () => decisions++,
+  });
+  const join = (w: Waiting) => (line.put(w), dispatcher.joined(T, w.conversationId));
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+  return { line, pool, offers, dispatcher, done, afterHours, join, settle, decisions: () => decisions };
+}
+
+const conv = (id: string, over: Partial<Waiting> = {}) => waiting({ conversationId: id, ...over });
+
+describe('OfferDispatcher', () => {
+  it('serves the line in serving order while slots are free, then says the rest wait for room', async () => {
+    const s = setUp({ agents: [agent('ana', { capacity: { chat: 1 } }), agent('bo', { capacity: { chat: 1 } })] });
+    s.join(conv('late', { queuedAt: NOW - 1_000 }));
+    s.join(conv('early', { queuedAt: NOW - 9_000 }));
+    s.join(conv('urgent', { queuedAt: NOW - 500, priority: 4 }));
+    await s.dispatcher.pass();
+    await s.settle();
+    expect(s.done).toEqual(['urgent→ana', 'early→bo']);
+    expect(s.dispatcher.waitOf(T, 'late')).toMatchObject({ kind: 'wait', afterHours: false, reason: 'every agent on chat is busy or at capacity' });
+  });
+
+  it('keeps at most maxInFlight dispatches at once and goes on down the line as they finish', async () => {
+    const releases: (() => void)[] = [];
+    const s = setUp({ agents: [agent('ana', { capacity: { chat: 5 } })], maxInFlight: 1, dispatch: () => new Promise((r) => releases.push(() => r(true))) });
+    for (let i = 0; i < 3; i++) s.join(conv(`c${i}`, { queuedAt: NOW - 10_000 + i }));
+    const pass = s.dispatcher.pass();
+    await s.settle();
+    expect(s.done).toEqual(['c0→ana']);
+    releases.shift()!();
+    await s.settle();
+    await s.settle();
+    expect(s.done).toEqual(['c0→ana', 'c1→ana']);
+    releases.shift()!();
+    await s.settle();
+    await s.settle();
+    releases.shift()?.();
+    await pass;
+    expect(s.done).toEqual(['c0→ana', 'c1→ana', 'c2→ana']);
+  });
+
+  it('still expires offers and moves overflowing conversations when no agent has room', async () => {
+    const support = policy({ overflow: { afterSeconds: 60, widen: false, toQueueId: 'backup' } });
+    const s = setUp({ agents: [agent('ana', { load: { chat: 2 } })], queues: [support, policy({ queueId: 'backup' })] });
+    s.join(conv('overdue', { queuedAt: NOW - 120_000 }));
+    s.join(conv('offered', { queuedAt: NOW - 10_000 }));
+    const expired: OfferRecord = {
+      tenantId: T, conversationId: 'offered', queueId: 'support', channel: 'chat', language: 'en', strategy: 'least_busy', state: 'offered',
+      agentIds: ['ana'], reservedFor: 'ana', acceptingAgent: '', declined: [], expiresAt: NOW - 1, queuedAt: NOW - 10_000, decision: null, by: 'r1',
+    };
+    s.offers.set('offered', { value: expired, revision: 4 });
+    await s.dispatcher.pass();
+    await s.settle();
+    expect(s.done.sort()).toEqual(['expire offered', 'overflow overdue→backup']);
+  });
+
+  it('tells the bot once when nobody who could take a conversation is working', async () => {
+    const s = setUp({ agents: [agent('ana', { acceptsWork: false, onShift: false })] });
+    s.join(conv('c1'));
+    s.join(conv('c2'));
+    await s.dispatcher.pass();
+    await s.dispatcher.pass();
+    expect(s.afterHours.sort()).toEqual(['c1', 'c2']);
+    expect(s.dispatcher.waitOf(T, 'c1')).toMatchObject({ afterHours: true, reason: 'no agent on chat is working now' });
+    expect(s.done).toEqual([]);
+  });
+
+  it('judges a requirement nobody meets once per change of the agents, not once per conversation', async () => {
+    const s = setUp({ agents: [agent('ana', { languages: ['en'], primaryLanguages: new Set(['en']) })] });
+    for (let i = 0; i < 50; i++) s.join(conv(`de${i}`, { language: 'de', queuedAt: NOW - 10_000 + i }));
+    await s.dispatcher.pass();
+    expect(s.decisions()).toBe(1);
+    expect(s.dispatcher.waitOf(T, 'de49')).toMatchObject({ kind: 'wait', excluded: { language: 1 } });
+    await s.dispatcher.pass();
+    expect(s.decisions()).toBe(1);
+    s.pool.set(agent('ana', { languages: ['en', 'de'], primaryLanguages: new Set(['en', 'de']) }));
+    await s.dispatcher.pass();
+    await s.settle();
+    expect(s.done).toEqual(['de0→ana', 'de1→ana']);
+  });
+
+  it('does not judge again a conversation nobody took until an agent changes', async () => {
+    const s = setUp({ agents: [agent('ana')], dispatch: async () => false });
+    s.join(conv('c1'));
+    await s.dispatcher.pass();
+    await s.settle();
+    await s.dispatcher.pass();
+    await s.settle();
+    expect(s.done).toEqual(['c1→ana']);
+    s.pool.set(agent('ana', { lastAssignedAt: NOW }));
+    await s.dispatcher.pass();
+    await s.settle();
+    expect(s.done).toEqual(['c1→ana', 'c1→ana']);
+  });
+});
