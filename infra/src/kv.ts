@@ -9,6 +9,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from './errors';
 import type { Logger } from './logger';
 import { JETSTREAM_REQUEST_TIMEOUT_MS, onNatsReconnect, untilNatsConnected } from './nats';
+import { jetStreamReplicas } from './jetstreamReplicas';
 import { doublingDelay, sleepUnlessAborted } from './retryDelay';
 
 /**
@@ -22,7 +23,7 @@ import { doublingDelay, sleepUnlessAborted } from './retryDelay';
 export async function openStateBucket(nc: NatsConnection, bucket: string, what: string, options: Partial<KvOptions> = {}): Promise<KV> {
   try {
     // A short request timeout: see JETSTREAM_REQUEST_TIMEOUT_MS.
-    const kv = await new Kvm(jetstream(nc, { timeout: JETSTREAM_REQUEST_TIMEOUT_MS })).create(bucket, { history: 1, storage: 'file', ...options });
+    const kv = await new Kvm(jetstream(nc, { timeout: JETSTREAM_REQUEST_TIMEOUT_MS })).create(bucket, { history: 1, storage: 'file', ...options, replicas: jetStreamReplicas(options.replicas) });
     return readsRetriedAfterReconnect(kv, nc);
   } catch (err) {
     throw new UnavailableError(`cannot open the ${what} KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors';
 import { JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, DiscardPolicy, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
+import { jetStreamReplicas } from '../jetstreamReplicas';
 
 export const DEFAULT_STREAM = 'CC_EVENTS';
 export const DEFAULT_SUBJECTS = ['cc.>'];
@@ -19,7 +20,7 @@ export interface EventStreamOptions {
   duplicateWindowMs?: number;
   /** Events older than this are discarded; 0 (default) keeps them until removed otherwise. */
   maxAgeMs?: number;
-  /** Copies in a cluster (default 1; 3 in a production cluster). */
+  /** Copies in a cluster (default JETSTREAM_REPLICAS: 1, or 3 on a production cluster); never fewer than JETSTREAM_REPLICAS. */
   replicas?: number;
 }
 
@@ -50,7 +51,7 @@ export async function ensureEventStream(jsm: JetStreamManager, options: EventStr
         storage: StorageType.File,
         retention: RetentionPolicy.Limits,
         discard: DiscardPolicy.Old,
-        num_replicas: options.replicas ?? 1,
+        num_replicas: jetStreamReplicas(options.replicas),
         ...wanted,
       });
     } catch (err) {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UnavailableError } from '../errors';
 import type { EventStore } from './eventStore';
-import { migrateSchema } from './sql/migration';
+import { migrateSchema, requireSchema } from './sql/migration';
 import { SqlEventStore, type SqlEventStoreOptions } from './sql/sqlEventStore';
 import type { SqlQueryable, SqlRunner } from './sql/sqlRunner';
 
@@ -23,6 +23,7 @@ export async function createPgliteEventStore(location: string, options: PgliteEv
   const db = await openPglite(location);
   try {
     if (options.migrate ?? true) await migrateSchema(db);
+    else await requireSchema(db);
   } catch (err) {
     await db.close().catch(() => undefined);
     throw err;

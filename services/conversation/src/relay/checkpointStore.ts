@@ -1,4 +1,4 @@
-import { JETSTREAM_REQUEST_TIMEOUT_MS } from '@contactcenter/infra';
+import { JETSTREAM_REQUEST_TIMEOUT_MS, jetStreamReplicas } from '@contactcenter/infra';
 import { ValidationError } from '@contactcenter/infra/errors';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -34,7 +34,7 @@ export class RelayCheckpoints {
 
   static async open(nc: NatsConnection, bucket = DEFAULT_CHECKPOINT_BUCKET, options: { replicas?: number } = {}): Promise<RelayCheckpoints> {
     // history 1: only the latest checkpoint matters; file storage: it must survive a server restart.
-    const kv = await new Kvm(nc).create(bucket, { history: 1, storage: 'file', replicas: options.replicas ?? 1 });
+    const kv = await new Kvm(nc).create(bucket, { history: 1, storage: 'file', replicas: jetStreamReplicas(options.replicas) });
     return new RelayCheckpoints(kv);
   }
 

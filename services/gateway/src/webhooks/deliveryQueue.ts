@@ -1,4 +1,4 @@
-import { JETSTREAM_REQUEST_TIMEOUT_MS } from '@contactcenter/infra';
+import { JETSTREAM_REQUEST_TIMEOUT_MS, jetStreamReplicas } from '@contactcenter/infra';
 import { UnavailableError } from '@contactcenter/infra';
 import type { CloudEvent } from '@contactcenter/infra/events';
 import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
@@ -47,6 +47,7 @@ export class DeliveryQueue {
           discard: DiscardPolicy.Old,
           max_age: nanos(24 * 3600_000),
           duplicate_window: nanos(2 * 60_000),
+          num_replicas: jetStreamReplicas(),
         })
         .catch(async (addErr: unknown) => {
           // Another replica created it at the same moment.
