@@ -6,5 +6,5 @@
 /* eslint-disable */
 
 export * from "./contactcenter/conversation/v1/conversation";
-export * from "./contactcenter/conversation/v1/conversation_service";
 export * from "./contactcenter/conversation/v1/events";
+export * from "./contactcenter/conversation/v1/conversation_service";

@@ -11,3 +11,4 @@ export { conversationView } from './conversationView';
 export { conversationStreamId, parseConversationStreamId } from './streamId';
 export { conversationEventDataToJson, conversationEventFromJson } from './eventCodec';
 export { limits as conversationLimits } from './validation';
+export { eventCountAt, eventTime, foldPast, type PastConversation, type PastPoint, type RecordedConversationEvent } from './pastConversation';

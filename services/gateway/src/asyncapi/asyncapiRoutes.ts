@@ -22,6 +22,7 @@ export async function asyncapiRoutes(app: FastifyInstance, opts: AsyncApiRouteOp
     '/asyncapi.json',
     {
       schema: {
+        operationId: 'getAsyncApiDocument',
         tags: ['events'],
         summary: 'AsyncAPI 3.0 document: NATS subjects, the SSE stream and webhook deliveries, with the schema of every event',
         response: { 200: { description: 'An AsyncAPI 3.0 document', type: 'object', additionalProperties: true } },

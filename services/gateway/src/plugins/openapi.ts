@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 /** The OpenAPI document is generated from the route schemas; served at /openapi.json and browsable at /docs. */
 export async function openapiPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
+    // Shared schemas by their own $id (`problem`), not by position (`def-0`): generated clients name types after them.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: {

@@ -27,6 +27,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { widgetKeys: Widg
     '/admin/widget-keys',
     idempotent({
       schema: {
+        operationId: 'createWidgetKey',
         tags: ['admin'],
         security,
         body: { type: ['object', 'null'], additionalProperties: false, properties: { allowedOrigins: allowedOriginsSchema } },
@@ -45,6 +46,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { widgetKeys: Widg
     '/admin/widget-keys/:widgetKey',
     {
       schema: {
+        operationId: 'updateWidgetKey',
         tags: ['admin'],
         security,
         params: widgetKeyParams,
@@ -61,7 +63,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { widgetKeys: Widg
 
   app.get(
     '/admin/widget-keys',
-    { schema: { tags: ['admin'], security, response: { 200: { type: 'object', properties: { widgetKeys: { type: 'array', items: widgetKeySchema } } }, '4xx': problem } } },
+    { schema: { operationId: 'listWidgetKeys', tags: ['admin'], security, response: { 200: { type: 'object', properties: { widgetKeys: { type: 'array', items: widgetKeySchema } } }, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request, ['admin']);
       return { widgetKeys: (await opts.widgetKeys.list(p.tenantId)).map(viewOf) };
@@ -70,7 +72,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { widgetKeys: Widg
 
   app.delete<{ Params: { widgetKey: string } }>(
     '/admin/widget-keys/:widgetKey',
-    { schema: { tags: ['admin'], security, params: widgetKeyParams, response: { '4xx': problem } } },
+    { schema: { operationId: 'revokeWidgetKey', tags: ['admin'], security, params: widgetKeyParams, response: { '4xx': problem } } },
     async (request, reply) => {
       const p = await requireStaff(request, ['admin']);
       await opts.widgetKeys.revoke(p.tenantId, request.params.widgetKey);

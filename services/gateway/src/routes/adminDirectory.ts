@@ -37,7 +37,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
 
   app.put<{ Params: { agentId: string }; Body: Record<string, unknown> }>(
     '/admin/agents/:agentId',
-    { schema: { tags: ['admin'], security, params: idParam('agentId'), body: bodies.agent, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
+    { schema: { operationId: 'putAgent', tags: ['admin'], security, params: idParam('agentId'), body: bodies.agent, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const profile = AgentProfile.fromJSON({ ...request.body, agentId: request.params.agentId });
@@ -46,7 +46,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
     },
   );
 
-  app.get('/admin/agents', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
+  app.get('/admin/agents', { schema: { operationId: 'listAgents', tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
     const p = await admin(request);
     const res = await unary(presence, presence.listAgents, { availableOnly: false, channel: '' }, callOptions(request, p));
     return { agents: res.agents.map((a) => AgentProfile.toJSON(a.profile!)) };
@@ -54,7 +54,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
 
   app.put<{ Params: { queueId: string }; Body: Record<string, unknown> }>(
     '/admin/queues/:queueId',
-    { schema: { tags: ['admin'], security, params: idParam('queueId'), body: bodies.queue, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
+    { schema: { operationId: 'putQueue', tags: ['admin'], security, params: idParam('queueId'), body: bodies.queue, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const queue = Queue.fromJSON({ ...request.body, queueId: request.params.queueId, revision: undefined });
@@ -62,14 +62,14 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
     },
   );
 
-  app.get('/admin/queues', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
+  app.get('/admin/queues', { schema: { operationId: 'listQueues', tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
     const p = await admin(request);
     return { queues: (await unary(routing, routing.listQueues, {}, callOptions(request, p))).queues.map((q) => Queue.toJSON(q)) };
   });
 
   app.put<{ Params: { teamId: string }; Body: Record<string, unknown> }>(
     '/admin/teams/:teamId',
-    { schema: { tags: ['admin'], security, params: idParam('teamId'), body: bodies.team, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
+    { schema: { operationId: 'putTeam', tags: ['admin'], security, params: idParam('teamId'), body: bodies.team, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const team = Team.fromJSON({ ...request.body, teamId: request.params.teamId });
@@ -77,14 +77,14 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
     },
   );
 
-  app.get('/admin/teams', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
+  app.get('/admin/teams', { schema: { operationId: 'listTeams', tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
     const p = await admin(request);
     return { teams: (await unary(routing, routing.listTeams, {}, callOptions(request, p))).teams.map((t) => Team.toJSON(t)) };
   });
 
   app.put<{ Params: { entryId: string }; Body: Record<string, unknown> }>(
     '/admin/faq/:entryId',
-    { schema: { tags: ['admin'], security, params: idParam('entryId'), body: bodies.faqEntry, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
+    { schema: { operationId: 'putFaqEntry', tags: ['admin'], security, params: idParam('entryId'), body: bodies.faqEntry, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const entry = FaqEntry.fromJSON({ ...request.body, entryId: request.params.entryId });
@@ -94,7 +94,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
 
   app.put<{ Params: { cannedResponseId: string }; Body: Record<string, unknown> }>(
     '/admin/canned-responses/:cannedResponseId',
-    { schema: { tags: ['admin'], security, params: idParam('cannedResponseId'), body: bodies.cannedResponse, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
+    { schema: { operationId: 'putCannedResponse', tags: ['admin'], security, params: idParam('cannedResponseId'), body: bodies.cannedResponse, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const cannedResponse = CannedResponse.fromJSON({ ...request.body, cannedResponseId: request.params.cannedResponseId });
@@ -109,7 +109,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
   );
 
   // Agents read canned responses to pick one; only admins write them.
-  app.get('/canned-responses', { schema: { tags: ['conversations'], security, response: { '4xx': problem } } }, async (request) => {
+  app.get('/canned-responses', { schema: { operationId: 'listCannedResponses', tags: ['conversations'], security, response: { '4xx': problem } } }, async (request) => {
     const p = await requireStaff(request);
     const res = await unary(translation, translation.listCannedResponses, {}, callOptions(request, p));
     return { cannedResponses: res.cannedResponses.map((c) => CannedResponse.toJSON(c)) };
@@ -117,7 +117,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
 
   app.put<{ Body: Record<string, unknown> }>(
     '/admin/translation',
-    { schema: { tags: ['admin'], security, body: bodies.settings, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
+    { schema: { operationId: 'putTranslationSettings', tags: ['admin'], security, body: bodies.settings, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await admin(request);
       const settings = TenantSettings.fromJSON(request.body);

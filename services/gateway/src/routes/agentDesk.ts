@@ -13,8 +13,8 @@ const ID = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 
 type IdParams = { conversationId: string };
 const result = (r: CommandResult | undefined) => ({ conversationId: r?.conversationId ?? '', revision: r?.revision ?? 0 });
-const action = (tag: string, body?: object) => ({
-  schema: { tags: [tag], security, params: conversationIdParam, ...(body ? { body } : {}), response: { 200: commandResultSchema, '4xx': problem } },
+const action = (operationId: string, tag: string, body?: object) => ({
+  schema: { operationId, tags: [tag], security, params: conversationIdParam, ...(body ? { body } : {}), response: { 200: commandResultSchema, '4xx': problem } },
 });
 
 /**
@@ -31,6 +31,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
     '/conversations',
     {
       schema: {
+        operationId: 'listConversations',
         tags: ['conversations'],
         security,
         querystring: {
@@ -63,7 +64,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.get(
     '/agents/me/conversations',
-    { schema: { tags: ['conversations'], security, response: { 200: { type: 'object', properties: { conversations: { type: 'array', items: conversationSchema } } }, '4xx': problem } } },
+    { schema: { operationId: 'listMyConversations', tags: ['conversations'], security, response: { 200: { type: 'object', properties: { conversations: { type: 'array', items: conversationSchema } } }, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
       const res = await unary(c, c.listConversations, { status: 0, queueId: '', assignedAgentId: p.subject, pageSize: 200, pageToken: '' }, callOptions(request, p));
@@ -73,7 +74,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.post<{ Params: IdParams; Body: { text: string } }>(
     '/conversations/:conversationId/notes',
-    idempotent(action('conversations', { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 16384 } } })),
+    idempotent(action('addInternalNote', 'conversations', { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 16384 } } })),
     async (request) => {
       const p = await requireStaff(request);
       const res = await unary(c, c.addInternalNote, { conversationId: request.params.conversationId, agentId: p.subject, text: request.body.text }, callOptions(request, p));
@@ -83,7 +84,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.post<{ Params: IdParams; Body: { add?: string[]; remove?: string[] } }>(
     '/conversations/:conversationId/tags',
-    action('conversations', { type: 'object', additionalProperties: false, properties: { add: { type: 'array', items: TAG, maxItems: 50 }, remove: { type: 'array', items: TAG, maxItems: 50 } } }),
+    action('tagConversation', 'conversations', { type: 'object', additionalProperties: false, properties: { add: { type: 'array', items: TAG, maxItems: 50 }, remove: { type: 'array', items: TAG, maxItems: 50 } } }),
     async (request) => {
       const p = await requireStaff(request);
       const res = await unary(c, c.tagConversation, { conversationId: request.params.conversationId, add: request.body.add ?? [], remove: request.body.remove ?? [] }, callOptions(request, p));
@@ -93,7 +94,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.put<{ Params: IdParams; Body: { priority: string } }>(
     '/conversations/:conversationId/priority',
-    action('conversations', { type: 'object', required: ['priority'], additionalProperties: false, properties: { priority: { type: 'string', enum: priorities.names } } }),
+    action('setPriority', 'conversations', { type: 'object', required: ['priority'], additionalProperties: false, properties: { priority: { type: 'string', enum: priorities.names } } }),
     async (request) => {
       const p = await requireStaff(request);
       const res = await unary(c, c.setPriority, { conversationId: request.params.conversationId, priority: priorities.fromRest(request.body.priority) }, callOptions(request, p));
@@ -103,7 +104,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.post<{ Params: IdParams; Body: { toAgentId?: string; toTeamId?: string; reason?: string } }>(
     '/conversations/:conversationId/transfer',
-    action('conversations', {
+    action('transferConversation', 'conversations', {
       type: 'object',
       additionalProperties: false,
       properties: { toAgentId: ID, toTeamId: ID, reason: { type: 'string', maxLength: 500 } },
@@ -118,14 +119,14 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
     },
   );
 
-  app.post<{ Params: IdParams }>('/conversations/:conversationId/resolve', action('conversations'), async (request) => {
+  app.post<{ Params: IdParams }>('/conversations/:conversationId/resolve', action('resolveConversation', 'conversations'), async (request) => {
     const p = await requireStaff(request);
     return result((await unary(c, c.resolveConversation, { conversationId: request.params.conversationId }, callOptions(request, p))).result);
   });
 
   app.post<{ Params: IdParams; Body: { reason?: string } }>(
     '/conversations/:conversationId/reopen',
-    action('conversations', { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } }),
+    action('reopenConversation', 'conversations', { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } }),
     async (request) => {
       const p = await requireStaff(request);
       return result((await unary(c, c.reopenConversation, { conversationId: request.params.conversationId, reason: request.body?.reason ?? '' }, callOptions(request, p))).result);
@@ -134,7 +135,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.post<{ Params: IdParams; Body: { status?: string } }>(
     '/conversations/:conversationId/ticket',
-    action('tickets', { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: ticketStatuses.names } } }),
+    action('convertToTicket', 'tickets', { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: ticketStatuses.names } } }),
     async (request) => {
       const p = await requireStaff(request);
       const ticketStatus = ticketStatuses.fromRest(request.body?.status ?? 'open');
@@ -146,6 +147,7 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
     '/customers/:customerId/timeline',
     {
       schema: {
+        operationId: 'getCustomerTimeline',
         tags: ['customers'],
         security,
         params: { type: 'object', required: ['customerId'], properties: { customerId: customerIdSchema } },

@@ -48,7 +48,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.post<{ Body: { connectionId: string } }>(
     '/agents/me/heartbeat',
-    { schema: { tags: ['presence'], security, body: connectionBody, response: { 200: presenceSchema, '4xx': problem } } },
+    { schema: { operationId: 'sendHeartbeat', tags: ['presence'], security, body: connectionBody, response: { 200: presenceSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
       const res = await unary(presence, presence.heartbeat, { agentId: p.subject, connectionId: request.body.connectionId }, callOptions(request, p));
@@ -58,7 +58,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.delete<{ Params: { connectionId: string } }>(
     '/agents/me/connections/:connectionId',
-    { schema: { tags: ['presence'], security, params: connectionBody, response: { 200: presenceSchema, '4xx': problem } } },
+    { schema: { operationId: 'closeAgentConnection', tags: ['presence'], security, params: connectionBody, response: { 200: presenceSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
       const res = await unary(presence, presence.disconnect, { agentId: p.subject, connectionId: request.params.connectionId }, callOptions(request, p));
@@ -70,6 +70,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
     '/agents/me/status',
     {
       schema: {
+        operationId: 'setMyStatus',
         tags: ['presence'],
         security,
         body: { type: 'object', required: ['status'], additionalProperties: false, properties: { status: { type: 'string', enum: [...Object.keys(STATUS), 'custom'] }, customStatus: { type: 'string', maxLength: 32 } } },
@@ -88,6 +89,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
     '/agents/me/offers',
     {
       schema: {
+        operationId: 'listMyOffers',
         tags: ['routing'],
         security,
         response: {
@@ -114,7 +116,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
   for (const action of ['accept', 'decline'] as const) {
     app.post<{ Params: { conversationId: string } }>(
       `/offers/:conversationId/${action}`,
-      { schema: { tags: ['routing'], security, params: conversationIdParam, response: { 200: { type: 'object', properties: { revision: { type: 'integer' } } }, '4xx': problem } } },
+      { schema: { operationId: `${action}Offer`, tags: ['routing'], security, params: conversationIdParam, response: { 200: { type: 'object', properties: { revision: { type: 'integer' } } }, '4xx': problem } } },
       async (request) => {
         const p = await requireStaff(request);
         const req = { conversationId: request.params.conversationId, agentId: p.subject };
@@ -135,7 +137,7 @@ export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers
 
   app.get<{ Params: { conversationId: string } }>(
     '/conversations/:conversationId/queue-position',
-    { schema: { tags: ['routing'], security, params: conversationIdParam, response: { 200: queuePositionSchema, '4xx': problem } } },
+    { schema: { operationId: 'getQueuePosition', tags: ['routing'], security, params: conversationIdParam, response: { 200: queuePositionSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
       return queuePositionView(await unary(routing, routing.getQueuePosition, { conversationId: request.params.conversationId }, callOptions(request, p)));

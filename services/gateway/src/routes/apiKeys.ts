@@ -41,6 +41,7 @@ export async function apiKeyRoutes(app: FastifyInstance, opts: { apiKeys: ApiKey
     '/admin/api-keys',
     idempotent({
       schema: {
+        operationId: 'createApiKey',
         tags: ['admin'],
         security,
         // Scope names are checked in the handler so an unknown one is a 400 naming `scopes`.
@@ -73,7 +74,7 @@ export async function apiKeyRoutes(app: FastifyInstance, opts: { apiKeys: ApiKey
 
   app.get(
     '/admin/api-keys',
-    { schema: { tags: ['admin'], security, response: { 200: { type: 'object', properties: { apiKeys: { type: 'array', items: apiKeySchema } } }, '4xx': problem } } },
+    { schema: { operationId: 'listApiKeys', tags: ['admin'], security, response: { 200: { type: 'object', properties: { apiKeys: { type: 'array', items: apiKeySchema } } }, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request, ['admin']);
       return { apiKeys: (await opts.apiKeys.list(p.tenantId)).map(viewOf) };
@@ -82,7 +83,7 @@ export async function apiKeyRoutes(app: FastifyInstance, opts: { apiKeys: ApiKey
 
   app.delete<{ Params: { apiKeyId: string } }>(
     '/admin/api-keys/:apiKeyId',
-    { schema: { tags: ['admin'], security, params: { type: 'object', properties: { apiKeyId: { type: 'string', maxLength: 64 } } }, response: { '4xx': problem } } },
+    { schema: { operationId: 'revokeApiKey', tags: ['admin'], security, params: { type: 'object', properties: { apiKeyId: { type: 'string', maxLength: 64 } } }, response: { '4xx': problem } } },
     async (request, reply) => {
       const p = await requireStaff(request, ['admin']);
       await opts.apiKeys.revoke(p.tenantId, request.params.apiKeyId);

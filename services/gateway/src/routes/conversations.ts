@@ -6,6 +6,7 @@ import type { Peers } from '../peers';
 import { callOptions, requireStaff } from '../plugins/auth';
 import { idempotent, idempotentIdOf } from '../idempotency/idempotentRoute';
 import { clientMessageIdOf } from '../schemas/idempotencyKey';
+import { asksForThePast, pastConversation, pastQuerySchema, type PastQuery } from './conversationHistory';
 import {
   channels,
   commandResultSchema,
@@ -31,7 +32,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
 
   app.post<{ Body: StartBody }>(
     '/conversations',
-    idempotent({ schema: { tags: ['conversations'], security, body: startConversationBody, response: { 201: commandResultSchema, '4xx': problem } } }),
+    idempotent({ schema: { operationId: 'startConversation', tags: ['conversations'], security, body: startConversationBody, response: { 201: commandResultSchema, '4xx': problem } } }),
     async (request, reply) => {
       const p = await requireStaff(request);
       const b = request.body;
@@ -46,11 +47,13 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
     },
   );
 
-  app.get<{ Params: IdParams }>(
+  app.get<{ Params: IdParams; Querystring: PastQuery }>(
     '/conversations/:conversationId',
-    { schema: { tags: ['conversations'], security, params: conversationIdParam, response: { 200: conversationSchema, '4xx': problem } } },
+    { schema: { operationId: 'getConversation', tags: ['conversations'], security, params: conversationIdParam, querystring: pastQuerySchema, response: { 200: conversationSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request);
+      // As it stood then: folded from the event store, not read from the read model.
+      if (asksForThePast(request.query)) return pastConversation(client, request, p, request.params.conversationId, request.query);
       const res = await unary(client, client.getConversation, { conversationId: request.params.conversationId, includeNotes: false }, callOptions(request, p));
       return { ...conversationView(res.conversation!), messages: res.messages.map(messageView) };
     },
@@ -60,6 +63,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
     '/conversations/:conversationId/messages',
     idempotent({
       schema: {
+        operationId: 'postMessage',
         tags: ['conversations'],
         security,
         params: conversationIdParam,

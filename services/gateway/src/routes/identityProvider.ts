@@ -51,7 +51,7 @@ const viewOf = ({ tenantId: _tenant, ...view }: IdentityProvider) => view;
 export async function identityProviderRoutes(app: FastifyInstance, opts: IdentityProviderRouteOptions): Promise<void> {
   app.put<{ Body: Body }>(
     '/admin/identity-provider',
-    { schema: { tags: ['admin'], security, body: bodySchema, response: { 200: providerSchema, '4xx': problem } } },
+    { schema: { operationId: 'putIdentityProvider', tags: ['admin'], security, body: bodySchema, response: { 200: providerSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request, ['admin']);
       const { jwksUrl, issuer, audience, rolesClaim } = request.body;
@@ -69,14 +69,14 @@ export async function identityProviderRoutes(app: FastifyInstance, opts: Identit
     },
   );
 
-  app.get('/admin/identity-provider', { schema: { tags: ['admin'], security, response: { 200: providerSchema, '4xx': problem } } }, async (request) => {
+  app.get('/admin/identity-provider', { schema: { operationId: 'getIdentityProvider', tags: ['admin'], security, response: { 200: providerSchema, '4xx': problem } } }, async (request) => {
     const p = await requireStaff(request, ['admin']);
     const provider = await opts.providers.get(p.tenantId);
     if (!provider) throw new NotFoundError('identity provider of tenant', p.tenantId);
     return viewOf(provider);
   });
 
-  app.delete('/admin/identity-provider', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request, reply) => {
+  app.delete('/admin/identity-provider', { schema: { operationId: 'deleteIdentityProvider', tags: ['admin'], security, response: { '4xx': problem } } }, async (request, reply) => {
     const p = await requireStaff(request, ['admin']);
     await opts.providers.delete(p.tenantId);
     opts.onChange(p.tenantId);

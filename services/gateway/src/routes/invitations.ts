@@ -43,6 +43,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
     '/admin/invitation-rules',
     {
       schema: {
+        operationId: 'putInvitationRules',
         tags: ['admin'],
         security: [{ agentToken: [] }],
         body: { type: 'object', required: ['rules'], additionalProperties: false, properties: { rules: { type: 'array', items: ruleSchema } } },
@@ -59,7 +60,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
     },
   );
 
-  app.get('/admin/invitation-rules', { schema: { tags: ['admin'], security: [{ agentToken: [] }], response: { '4xx': problem } } }, async (request) => {
+  app.get('/admin/invitation-rules', { schema: { operationId: 'getInvitationRules', tags: ['admin'], security: [{ agentToken: [] }], response: { '4xx': problem } } }, async (request) => {
     const p = await requireStaff(request, ['admin']);
     return { rules: await invitations.rules(p.tenantId) };
   });
@@ -68,6 +69,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
     '/visitor/activity',
     {
       schema: {
+        operationId: 'reportVisitorActivity',
         tags: ['visitors'],
         security: [{ visitorToken: [] }],
         body: {
@@ -111,6 +113,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
     '/visitor/invitations/:invitationId/accept',
     idempotent({
       schema: {
+        operationId: 'acceptInvitation',
         tags: ['visitors'],
         security: [{ visitorToken: [] }],
         params: { type: 'object', required: ['invitationId'], properties: { invitationId: { type: 'string', maxLength: 64 } } },

@@ -76,6 +76,7 @@ export async function metricsRoutes(app: FastifyInstance, opts: { peers: Peers }
     '/metrics',
     {
       schema: {
+        operationId: 'getMetrics',
         tags: ['metrics'],
         security,
         querystring: {
@@ -151,14 +152,14 @@ export async function metricsRoutes(app: FastifyInstance, opts: { peers: Peers }
     },
   );
 
-  app.get('/admin/metrics-settings', { schema: { tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
+  app.get('/admin/metrics-settings', { schema: { operationId: 'getMetricsSettings', tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
     const p = await requireStaff(request, ['supervisor', 'admin']);
     return { settings: MetricsSettings.toJSON((await unary(survey, survey.getMetricsSettings, {}, callOptions(request, p))).settings!) };
   });
 
   app.put<{ Body: Record<string, unknown> }>(
     '/admin/metrics-settings',
-    { schema: { tags: ['admin'], security, body: settingsBody, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
+    { schema: { operationId: 'putMetricsSettings', tags: ['admin'], security, body: settingsBody, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await requireStaff(request, ['admin']);
       const res = await unary(survey, survey.putMetricsSettings, { settings: MetricsSettings.fromJSON(request.body) }, callOptions(request, p));

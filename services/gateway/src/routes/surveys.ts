@@ -107,7 +107,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers; o
 
   app.get<{ Params: { conversationId: string } }>(
     '/visitor/conversations/:conversationId/surveys',
-    { schema: { tags: ['visitors'], security: [{ visitorToken: [] }], params: conversationIdParam, response: { 200: { type: 'object', properties: { surveys: { type: 'array', items: surveySchema } } }, '4xx': problem } } },
+    { schema: { operationId: 'listVisitorSurveys', tags: ['visitors'], security: [{ visitorToken: [] }], params: conversationIdParam, response: { 200: { type: 'object', properties: { surveys: { type: 'array', items: surveySchema } } }, '4xx': problem } } },
     async (request) => {
       const p = await requireVisitor(request);
       const { conversation: found } = await ownConversation(conversation, request, p, request.params.conversationId);
@@ -119,6 +119,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers; o
     '/visitor/conversations/:conversationId/surveys/:surveyId/response',
     {
       schema: {
+        operationId: 'answerSurvey',
         tags: ['visitors'],
         security: [{ visitorToken: [] }],
         params: surveyParams,
@@ -140,6 +141,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers; o
     '/conversations/:conversationId/surveys',
     idempotent({
       schema: {
+        operationId: 'requestSurvey',
         tags: ['conversations'],
         security: [{ agentToken: [] }],
         params: conversationIdParam,
@@ -157,7 +159,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers; o
   const admin = { tags: ['admin'], security: [{ agentToken: [] }] };
   app.put<{ Params: { surveyId: string }; Body: Record<string, unknown> }>(
     '/admin/surveys/:surveyId',
-    { schema: { ...admin, params: surveyIdParam, body: definitionBody, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
+    { schema: { operationId: 'putSurvey', ...admin, params: surveyIdParam, body: definitionBody, response: { '4xx': problem } }, schemaErrorFormatter: fieldValidationError },
     async (request) => {
       const p = await requireStaff(request, ['admin']);
       const definition = SurveyDefinition.fromJSON({ ...request.body, surveyId: request.params.surveyId, version: undefined, updatedAt: undefined });
@@ -166,17 +168,17 @@ export async function surveyRoutes(app: FastifyInstance, opts: { peers: Peers; o
     },
   );
 
-  app.get('/admin/surveys', { schema: { ...admin, response: { '4xx': problem } } }, async (request) => {
+  app.get('/admin/surveys', { schema: { operationId: 'listSurveys', ...admin, response: { '4xx': problem } } }, async (request) => {
     const p = await requireStaff(request, ['admin', 'supervisor']);
     return { surveys: (await unary(survey, survey.listSurveys, {}, callOptions(request, p))).surveys.map((s) => SurveyDefinition.toJSON(s)) };
   });
 
-  app.get<{ Params: { surveyId: string } }>('/admin/surveys/:surveyId', { schema: { ...admin, params: surveyIdParam, response: { '4xx': problem } } }, async (request) => {
+  app.get<{ Params: { surveyId: string } }>('/admin/surveys/:surveyId', { schema: { operationId: 'getSurvey', ...admin, params: surveyIdParam, response: { '4xx': problem } } }, async (request) => {
     const p = await requireStaff(request, ['admin', 'supervisor']);
     return { survey: SurveyDefinition.toJSON((await unary(survey, survey.getSurvey, { surveyId: request.params.surveyId }, callOptions(request, p))).survey!) };
   });
 
-  app.delete<{ Params: { surveyId: string } }>('/admin/surveys/:surveyId', { schema: { ...admin, params: surveyIdParam, response: { '4xx': problem } } }, async (request, reply) => {
+  app.delete<{ Params: { surveyId: string } }>('/admin/surveys/:surveyId', { schema: { operationId: 'deleteSurvey', ...admin, params: surveyIdParam, response: { '4xx': problem } } }, async (request, reply) => {
     const p = await requireStaff(request, ['admin']);
     await unary(survey, survey.deleteSurvey, { surveyId: request.params.surveyId }, callOptions(request, p));
     return reply.code(204).send();

@@ -46,6 +46,7 @@ export async function visitorRoutes(
     '/visitor/sessions',
     idempotent({
       schema: {
+        operationId: 'createVisitorSession',
         tags: ['visitors'],
         body: {
           type: 'object',
@@ -90,6 +91,7 @@ export async function visitorRoutes(
     '/visitor/conversations',
     idempotent({
       schema: {
+        operationId: 'startVisitorConversation',
         tags: ['visitors'],
         security,
         body: {
@@ -130,7 +132,7 @@ export async function visitorRoutes(
 
   app.get<{ Params: { conversationId: string } }>(
     '/visitor/conversations/:conversationId',
-    { schema: { tags: ['visitors'], security, params: conversationIdParam, response: { 200: visitorConversationSchema, '4xx': problem } } },
+    { schema: { operationId: 'getVisitorConversation', tags: ['visitors'], security, params: conversationIdParam, response: { 200: visitorConversationSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireVisitor(request);
       const res = await own(request, p, request.params.conversationId);
@@ -142,6 +144,7 @@ export async function visitorRoutes(
     '/visitor/conversations/:conversationId/messages',
     idempotent({
       schema: {
+        operationId: 'postVisitorMessage',
         tags: ['visitors'],
         security,
         params: conversationIdParam,
@@ -174,7 +177,7 @@ export async function visitorRoutes(
 
   app.get<{ Params: { conversationId: string } }>(
     '/visitor/conversations/:conversationId/queue-position',
-    { schema: { tags: ['visitors'], security, params: conversationIdParam, response: { 200: queuePositionSchema, '4xx': problem } } },
+    { schema: { operationId: 'getVisitorQueuePosition', tags: ['visitors'], security, params: conversationIdParam, response: { 200: queuePositionSchema, '4xx': problem } } },
     async (request) => {
       const p = await requireVisitor(request);
       await requireOwn(opts.owners, p, request.params.conversationId);

@@ -66,6 +66,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
     '/webhooks',
     idempotent({
       schema: {
+        operationId: 'createWebhook',
         tags: ['webhooks'],
         security,
         // Field checks live in webhookRules so that each 400 names its field.
@@ -93,6 +94,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
     // A retried rotation must not rotate twice: the secret of the first answer would be lost.
     idempotent({
       schema: {
+        operationId: 'rotateWebhookSecret',
         tags: ['webhooks'],
         security,
         description: `Replaces the webhook's signing secret. The new secret is shown once, here; the old one keeps signing alongside it (several signatures in \`webhook-signature\`) until \`previousSecretExpiresAt\` (${SECRET_ROTATION_GRACE_MS / 3_600_000} h), so receivers can switch without missing a delivery.`,
@@ -107,14 +109,14 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
     },
   );
 
-  app.get('/webhooks', { schema: { tags: ['webhooks'], security, response: { 200: { type: 'object', properties: { webhooks: { type: 'array', items: webhookSchema } } }, '4xx': problem } } }, async (request) => {
+  app.get('/webhooks', { schema: { operationId: 'listWebhooks', tags: ['webhooks'], security, response: { 200: { type: 'object', properties: { webhooks: { type: 'array', items: webhookSchema } } }, '4xx': problem } } }, async (request) => {
     const tenantId = await webhookManager(request);
     return { webhooks: (await opts.store.list(tenantId)).map(publicWebhook) };
   });
 
   app.delete<{ Params: { id: string } }>(
     '/webhooks/:id',
-    { schema: { tags: ['webhooks'], security, params: { type: 'object', properties: { id: idParam } }, response: { '4xx': problem } } },
+    { schema: { operationId: 'deleteWebhook', tags: ['webhooks'], security, params: { type: 'object', properties: { id: idParam } }, response: { '4xx': problem } } },
     async (request, reply) => {
       const tenantId = await webhookManager(request);
       await opts.store.delete(tenantId, request.params.id);
@@ -126,6 +128,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
     '/webhooks/:id/deliveries',
     {
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags: ['webhooks'],
         security,
         params: { type: 'object', properties: { id: idParam } },
@@ -142,7 +145,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
 
   app.post<{ Params: { id: string; deliveryId: string } }>(
     '/webhooks/:id/deliveries/:deliveryId/replay',
-    { schema: { tags: ['webhooks'], security, params: { type: 'object', properties: { id: idParam, deliveryId: idParam } }, response: { 200: deliverySchema, '4xx': problem } } },
+    { schema: { operationId: 'replayWebhookDelivery', tags: ['webhooks'], security, params: { type: 'object', properties: { id: idParam, deliveryId: idParam } }, response: { 200: deliverySchema, '4xx': problem } } },
     async (request) => {
       const tenantId = await webhookManager(request);
       const webhook = await opts.store.get(tenantId, request.params.id);
@@ -157,7 +160,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
 
   app.post<{ Params: { id: string } }>(
     '/webhooks/:id/replay-failed',
-    { schema: { tags: ['webhooks'], security, params: { type: 'object', properties: { id: idParam } }, response: { 202: { type: 'object', properties: { replayed: { type: 'integer' } } }, '4xx': problem } } },
+    { schema: { operationId: 'replayFailedWebhookDeliveries', tags: ['webhooks'], security, params: { type: 'object', properties: { id: idParam } }, response: { 202: { type: 'object', properties: { replayed: { type: 'integer' } } }, '4xx': problem } } },
     async (request, reply) => {
       const tenantId = await webhookManager(request);
       const webhook = await opts.store.get(tenantId, request.params.id);

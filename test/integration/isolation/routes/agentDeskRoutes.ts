@@ -17,7 +17,20 @@ export const agentDeskRoutes: Record<string, Row> = {
     ],
   },
   'GET /v1/conversations': { requests: (w) => staffOwnTenant(w, req('GET', `/v1/conversations?queueId=${w.a.queueId}`)) },
-  'GET /v1/conversations/{conversationId}': { requests: (w) => staffOnConversation(w, (id) => req('GET', `/v1/conversations/${id}`)) },
+  'GET /v1/conversations/{conversationId}': {
+    requests: (w) => [
+      ...staffOnConversation(w, (id) => req('GET', `/v1/conversations/${id}`)),
+      // As it stood then, folded from the event store rather than read from the read model: the same boundary.
+      ...staffOnConversation(w, (id) => req('GET', `/v1/conversations/${id}?atRevision=0`)),
+      ...staffOnConversation(w, (id) => req('GET', `/v1/conversations/${id}?asOf=${encodeURIComponent(new Date().toISOString())}`)),
+    ],
+  },
+  'GET /v1/conversations/{conversationId}/history': {
+    requests: (w) => [
+      ...staffOnConversation(w, (id) => req('GET', `/v1/conversations/${id}/history`)),
+      ...staffOnConversation(w, (id) => req('GET', `/v1/conversations/${id}/history?fromRevision=1&pageSize=5`)),
+    ],
+  },
   'POST /v1/conversations/{conversationId}/messages': {
     requests: (w) => [
       ...staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/messages`, { text: 'intruder reply' })),

@@ -43,6 +43,26 @@ import {
   ticketStatusFromJSON,
   ticketStatusToJSON,
 } from "./conversation";
+import {
+  AgentAssigned,
+  ConversationQueued,
+  ConversationReopened,
+  ConversationResolved,
+  ConversationStarted,
+  ConversationTagged,
+  ConversationTransferred,
+  ConvertedToTicket,
+  CustomerIdentityLinked,
+  CustomerLanguageChanged,
+  InternalNoteAdded,
+  MessagePosted,
+  MessageTranslated,
+  MessageTranslationFailed,
+  PriorityChanged,
+  SurveyAnswered,
+  SurveyRequested,
+  TicketStatusChanged,
+} from "./events";
 
 /** What every command answers: the conversation's revision after the command. */
 export interface CommandResult {
@@ -324,6 +344,93 @@ export interface RecordSurveyResponseResponse {
   responseRevision: number;
   /** Until when the answers may still be changed. */
   editableUntil: Date | undefined;
+}
+
+export interface GetConversationHistoryRequest {
+  conversationId: string;
+  /** Include InternalNoteAdded events (staff only; the gateway decides). */
+  includeNotes: boolean;
+  /** The first revision to return (0 = from the start). */
+  fromRevision: number;
+  /** At most this many events (default 100, at most 500). */
+  pageSize: number;
+}
+
+/** One event of a conversation's stream, as recorded. */
+export interface ConversationHistoryEntry {
+  /** The event id: the CloudEvent id it was published with. */
+  eventId: string;
+  /** The CloudEvent type, e.g. "contactcenter.conversation.v1.MessagePosted". */
+  type: string;
+  /** Its revision in the conversation's stream (0 = the first event). */
+  revision: number;
+  /** Who caused it: an agent, the customer, or a service (routing, translation). */
+  actorId: string;
+  /** When it happened (the event's own time), and when the event store recorded it. */
+  occurredAt: Date | undefined;
+  recordedAt:
+    | Date
+    | undefined;
+  /** The event itself; the case matches `type`. */
+  event:
+    | { $case: "conversationStarted"; value: ConversationStarted }
+    | { $case: "messagePosted"; value: MessagePosted }
+    | { $case: "conversationQueued"; value: ConversationQueued }
+    | { $case: "agentAssigned"; value: AgentAssigned }
+    | { $case: "conversationTransferred"; value: ConversationTransferred }
+    | { $case: "internalNoteAdded"; value: InternalNoteAdded }
+    | { $case: "conversationTagged"; value: ConversationTagged }
+    | { $case: "priorityChanged"; value: PriorityChanged }
+    | { $case: "conversationResolved"; value: ConversationResolved }
+    | { $case: "conversationReopened"; value: ConversationReopened }
+    | { $case: "convertedToTicket"; value: ConvertedToTicket }
+    | { $case: "ticketStatusChanged"; value: TicketStatusChanged }
+    | { $case: "customerIdentityLinked"; value: CustomerIdentityLinked }
+    | { $case: "messageTranslated"; value: MessageTranslated }
+    | { $case: "messageTranslationFailed"; value: MessageTranslationFailed }
+    | { $case: "customerLanguageChanged"; value: CustomerLanguageChanged }
+    | { $case: "surveyRequested"; value: SurveyRequested }
+    | { $case: "surveyAnswered"; value: SurveyAnswered }
+    | undefined;
+}
+
+export interface GetConversationHistoryResponse {
+  entries: ConversationHistoryEntry[];
+  /** The conversation's latest revision. */
+  revision: number;
+  /** Where the next page starts (pass it as from_revision); unset on the last page. */
+  nextFromRevision?: number | undefined;
+}
+
+/**
+ * Exactly one of as_of and at_revision. INVALID_ARGUMENT (naming the field)
+ * for a time in the future or before the conversation started, or a revision
+ * beyond the last one.
+ */
+export interface GetConversationAtRequest {
+  conversationId: string;
+  point:
+    | //
+    /** The last state whose events all happened at or before this time. */
+    { $case: "asOf"; value: Date }
+    | //
+    /** The state right after the event of this revision. */
+    { $case: "atRevision"; value: number }
+    | undefined;
+  /** Include internal notes (agents only; the gateway decides). */
+  includeNotes: boolean;
+}
+
+export interface GetConversationAtResponse {
+  /** As it stood then; `revision` is that of the last event folded in. */
+  conversation:
+    | Conversation
+    | undefined;
+  /** Messages as they stood then, with the translations recorded by then. */
+  messages: Message[];
+  notes: InternalNote[];
+  /** The conversation's latest revision now. */
+  latestRevision: number;
 }
 
 function createBaseCommandResult(): CommandResult {
@@ -4924,6 +5031,1158 @@ export const RecordSurveyResponseResponse: MessageFns<RecordSurveyResponseRespon
   },
 };
 
+function createBaseGetConversationHistoryRequest(): GetConversationHistoryRequest {
+  return { conversationId: "", includeNotes: false, fromRevision: 0, pageSize: 0 };
+}
+
+export const GetConversationHistoryRequest: MessageFns<GetConversationHistoryRequest> = {
+  encode(message: GetConversationHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.includeNotes !== false) {
+      writer.uint32(16).bool(message.includeNotes);
+    }
+    if (message.fromRevision !== 0) {
+      writer.uint32(24).int64(message.fromRevision);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).int32(message.pageSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConversationHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConversationHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.includeNotes = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.fromRevision = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConversationHistoryRequest {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      includeNotes: isSet(object.includeNotes)
+        ? globalThis.Boolean(object.includeNotes)
+        : isSet(object.include_notes)
+        ? globalThis.Boolean(object.include_notes)
+        : false,
+      fromRevision: isSet(object.fromRevision)
+        ? globalThis.Number(object.fromRevision)
+        : isSet(object.from_revision)
+        ? globalThis.Number(object.from_revision)
+        : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetConversationHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.includeNotes !== false) {
+      obj.includeNotes = message.includeNotes;
+    }
+    if (message.fromRevision !== 0) {
+      obj.fromRevision = Math.round(message.fromRevision);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetConversationHistoryRequest>): GetConversationHistoryRequest {
+    return GetConversationHistoryRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetConversationHistoryRequest>): GetConversationHistoryRequest {
+    const message = createBaseGetConversationHistoryRequest();
+    message.conversationId = object.conversationId ?? "";
+    message.includeNotes = object.includeNotes ?? false;
+    message.fromRevision = object.fromRevision ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    return message;
+  },
+};
+
+function createBaseConversationHistoryEntry(): ConversationHistoryEntry {
+  return {
+    eventId: "",
+    type: "",
+    revision: 0,
+    actorId: "",
+    occurredAt: undefined,
+    recordedAt: undefined,
+    event: undefined,
+  };
+}
+
+export const ConversationHistoryEntry: MessageFns<ConversationHistoryEntry> = {
+  encode(message: ConversationHistoryEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(24).int64(message.revision);
+    }
+    if (message.actorId !== "") {
+      writer.uint32(34).string(message.actorId);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(42).fork()).join();
+    }
+    if (message.recordedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(50).fork()).join();
+    }
+    switch (message.event?.$case) {
+      case "conversationStarted":
+        ConversationStarted.encode(message.event.value, writer.uint32(82).fork()).join();
+        break;
+      case "messagePosted":
+        MessagePosted.encode(message.event.value, writer.uint32(90).fork()).join();
+        break;
+      case "conversationQueued":
+        ConversationQueued.encode(message.event.value, writer.uint32(98).fork()).join();
+        break;
+      case "agentAssigned":
+        AgentAssigned.encode(message.event.value, writer.uint32(106).fork()).join();
+        break;
+      case "conversationTransferred":
+        ConversationTransferred.encode(message.event.value, writer.uint32(114).fork()).join();
+        break;
+      case "internalNoteAdded":
+        InternalNoteAdded.encode(message.event.value, writer.uint32(122).fork()).join();
+        break;
+      case "conversationTagged":
+        ConversationTagged.encode(message.event.value, writer.uint32(130).fork()).join();
+        break;
+      case "priorityChanged":
+        PriorityChanged.encode(message.event.value, writer.uint32(138).fork()).join();
+        break;
+      case "conversationResolved":
+        ConversationResolved.encode(message.event.value, writer.uint32(146).fork()).join();
+        break;
+      case "conversationReopened":
+        ConversationReopened.encode(message.event.value, writer.uint32(154).fork()).join();
+        break;
+      case "convertedToTicket":
+        ConvertedToTicket.encode(message.event.value, writer.uint32(162).fork()).join();
+        break;
+      case "ticketStatusChanged":
+        TicketStatusChanged.encode(message.event.value, writer.uint32(170).fork()).join();
+        break;
+      case "customerIdentityLinked":
+        CustomerIdentityLinked.encode(message.event.value, writer.uint32(178).fork()).join();
+        break;
+      case "messageTranslated":
+        MessageTranslated.encode(message.event.value, writer.uint32(186).fork()).join();
+        break;
+      case "messageTranslationFailed":
+        MessageTranslationFailed.encode(message.event.value, writer.uint32(194).fork()).join();
+        break;
+      case "customerLanguageChanged":
+        CustomerLanguageChanged.encode(message.event.value, writer.uint32(202).fork()).join();
+        break;
+      case "surveyRequested":
+        SurveyRequested.encode(message.event.value, writer.uint32(210).fork()).join();
+        break;
+      case "surveyAnswered":
+        SurveyAnswered.encode(message.event.value, writer.uint32(218).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConversationHistoryEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConversationHistoryEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actorId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.event = {
+              $case: "conversationStarted",
+              value: ConversationStarted.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.event = { $case: "messagePosted", value: MessagePosted.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.event = { $case: "conversationQueued", value: ConversationQueued.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.event = { $case: "agentAssigned", value: AgentAssigned.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.event = {
+              $case: "conversationTransferred",
+              value: ConversationTransferred.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.event = { $case: "internalNoteAdded", value: InternalNoteAdded.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.event = { $case: "conversationTagged", value: ConversationTagged.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.event = { $case: "priorityChanged", value: PriorityChanged.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.event = {
+              $case: "conversationResolved",
+              value: ConversationResolved.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.event = {
+              $case: "conversationReopened",
+              value: ConversationReopened.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.event = { $case: "convertedToTicket", value: ConvertedToTicket.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.event = {
+              $case: "ticketStatusChanged",
+              value: TicketStatusChanged.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.event = {
+              $case: "customerIdentityLinked",
+              value: CustomerIdentityLinked.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.event = { $case: "messageTranslated", value: MessageTranslated.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.event = {
+              $case: "messageTranslationFailed",
+              value: MessageTranslationFailed.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.event = {
+              $case: "customerLanguageChanged",
+              value: CustomerLanguageChanged.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.event = { $case: "surveyRequested", value: SurveyRequested.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.event = { $case: "surveyAnswered", value: SurveyAnswered.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConversationHistoryEntry {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      actorId: isSet(object.actorId)
+        ? globalThis.String(object.actorId)
+        : isSet(object.actor_id)
+        ? globalThis.String(object.actor_id)
+        : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+      recordedAt: isSet(object.recordedAt)
+        ? fromJsonTimestamp(object.recordedAt)
+        : isSet(object.recorded_at)
+        ? fromJsonTimestamp(object.recorded_at)
+        : undefined,
+      event: isSet(object.conversationStarted)
+        ? { $case: "conversationStarted", value: ConversationStarted.fromJSON(object.conversationStarted) }
+        : isSet(object.conversation_started)
+        ? { $case: "conversationStarted", value: ConversationStarted.fromJSON(object.conversation_started) }
+        : isSet(object.messagePosted)
+        ? { $case: "messagePosted", value: MessagePosted.fromJSON(object.messagePosted) }
+        : isSet(object.message_posted)
+        ? { $case: "messagePosted", value: MessagePosted.fromJSON(object.message_posted) }
+        : isSet(object.conversationQueued)
+        ? { $case: "conversationQueued", value: ConversationQueued.fromJSON(object.conversationQueued) }
+        : isSet(object.conversation_queued)
+        ? { $case: "conversationQueued", value: ConversationQueued.fromJSON(object.conversation_queued) }
+        : isSet(object.agentAssigned)
+        ? { $case: "agentAssigned", value: AgentAssigned.fromJSON(object.agentAssigned) }
+        : isSet(object.agent_assigned)
+        ? { $case: "agentAssigned", value: AgentAssigned.fromJSON(object.agent_assigned) }
+        : isSet(object.conversationTransferred)
+        ? { $case: "conversationTransferred", value: ConversationTransferred.fromJSON(object.conversationTransferred) }
+        : isSet(object.conversation_transferred)
+        ? { $case: "conversationTransferred", value: ConversationTransferred.fromJSON(object.conversation_transferred) }
+        : isSet(object.internalNoteAdded)
+        ? { $case: "internalNoteAdded", value: InternalNoteAdded.fromJSON(object.internalNoteAdded) }
+        : isSet(object.internal_note_added)
+        ? { $case: "internalNoteAdded", value: InternalNoteAdded.fromJSON(object.internal_note_added) }
+        : isSet(object.conversationTagged)
+        ? { $case: "conversationTagged", value: ConversationTagged.fromJSON(object.conversationTagged) }
+        : isSet(object.conversation_tagged)
+        ? { $case: "conversationTagged", value: ConversationTagged.fromJSON(object.conversation_tagged) }
+        : isSet(object.priorityChanged)
+        ? { $case: "priorityChanged", value: PriorityChanged.fromJSON(object.priorityChanged) }
+        : isSet(object.priority_changed)
+        ? { $case: "priorityChanged", value: PriorityChanged.fromJSON(object.priority_changed) }
+        : isSet(object.conversationResolved)
+        ? { $case: "conversationResolved", value: ConversationResolved.fromJSON(object.conversationResolved) }
+        : isSet(object.conversation_resolved)
+        ? { $case: "conversationResolved", value: ConversationResolved.fromJSON(object.conversation_resolved) }
+        : isSet(object.conversationReopened)
+        ? { $case: "conversationReopened", value: ConversationReopened.fromJSON(object.conversationReopened) }
+        : isSet(object.conversation_reopened)
+        ? { $case: "conversationReopened", value: ConversationReopened.fromJSON(object.conversation_reopened) }
+        : isSet(object.convertedToTicket)
+        ? { $case: "convertedToTicket", value: ConvertedToTicket.fromJSON(object.convertedToTicket) }
+        : isSet(object.converted_to_ticket)
+        ? { $case: "convertedToTicket", value: ConvertedToTicket.fromJSON(object.converted_to_ticket) }
+        : isSet(object.ticketStatusChanged)
+        ? { $case: "ticketStatusChanged", value: TicketStatusChanged.fromJSON(object.ticketStatusChanged) }
+        : isSet(object.ticket_status_changed)
+        ? { $case: "ticketStatusChanged", value: TicketStatusChanged.fromJSON(object.ticket_status_changed) }
+        : isSet(object.customerIdentityLinked)
+        ? { $case: "customerIdentityLinked", value: CustomerIdentityLinked.fromJSON(object.customerIdentityLinked) }
+        : isSet(object.customer_identity_linked)
+        ? { $case: "customerIdentityLinked", value: CustomerIdentityLinked.fromJSON(object.customer_identity_linked) }
+        : isSet(object.messageTranslated)
+        ? { $case: "messageTranslated", value: MessageTranslated.fromJSON(object.messageTranslated) }
+        : isSet(object.message_translated)
+        ? { $case: "messageTranslated", value: MessageTranslated.fromJSON(object.message_translated) }
+        : isSet(object.messageTranslationFailed)
+        ? {
+          $case: "messageTranslationFailed",
+          value: MessageTranslationFailed.fromJSON(object.messageTranslationFailed),
+        }
+        : isSet(object.message_translation_failed)
+        ? {
+          $case: "messageTranslationFailed",
+          value: MessageTranslationFailed.fromJSON(object.message_translation_failed),
+        }
+        : isSet(object.customerLanguageChanged)
+        ? { $case: "customerLanguageChanged", value: CustomerLanguageChanged.fromJSON(object.customerLanguageChanged) }
+        : isSet(object.customer_language_changed)
+        ? {
+          $case: "customerLanguageChanged",
+          value: CustomerLanguageChanged.fromJSON(object.customer_language_changed),
+        }
+        : isSet(object.surveyRequested)
+        ? { $case: "surveyRequested", value: SurveyRequested.fromJSON(object.surveyRequested) }
+        : isSet(object.survey_requested)
+        ? { $case: "surveyRequested", value: SurveyRequested.fromJSON(object.survey_requested) }
+        : isSet(object.surveyAnswered)
+        ? { $case: "surveyAnswered", value: SurveyAnswered.fromJSON(object.surveyAnswered) }
+        : isSet(object.survey_answered)
+        ? { $case: "surveyAnswered", value: SurveyAnswered.fromJSON(object.survey_answered) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ConversationHistoryEntry): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    if (message.recordedAt !== undefined) {
+      obj.recordedAt = message.recordedAt.toISOString();
+    }
+    if (message.event?.$case === "conversationStarted") {
+      obj.conversationStarted = ConversationStarted.toJSON(message.event.value);
+    } else if (message.event?.$case === "messagePosted") {
+      obj.messagePosted = MessagePosted.toJSON(message.event.value);
+    } else if (message.event?.$case === "conversationQueued") {
+      obj.conversationQueued = ConversationQueued.toJSON(message.event.value);
+    } else if (message.event?.$case === "agentAssigned") {
+      obj.agentAssigned = AgentAssigned.toJSON(message.event.value);
+    } else if (message.event?.$case === "conversationTransferred") {
+      obj.conversationTransferred = ConversationTransferred.toJSON(message.event.value);
+    } else if (message.event?.$case === "internalNoteAdded") {
+      obj.internalNoteAdded = InternalNoteAdded.toJSON(message.event.value);
+    } else if (message.event?.$case === "conversationTagged") {
+      obj.conversationTagged = ConversationTagged.toJSON(message.event.value);
+    } else if (message.event?.$case === "priorityChanged") {
+      obj.priorityChanged = PriorityChanged.toJSON(message.event.value);
+    } else if (message.event?.$case === "conversationResolved") {
+      obj.conversationResolved = ConversationResolved.toJSON(message.event.value);
+    } else if (message.event?.$case === "conversationReopened") {
+      obj.conversationReopened = ConversationReopened.toJSON(message.event.value);
+    } else if (message.event?.$case === "convertedToTicket") {
+      obj.convertedToTicket = ConvertedToTicket.toJSON(message.event.value);
+    } else if (message.event?.$case === "ticketStatusChanged") {
+      obj.ticketStatusChanged = TicketStatusChanged.toJSON(message.event.value);
+    } else if (message.event?.$case === "customerIdentityLinked") {
+      obj.customerIdentityLinked = CustomerIdentityLinked.toJSON(message.event.value);
+    } else if (message.event?.$case === "messageTranslated") {
+      obj.messageTranslated = MessageTranslated.toJSON(message.event.value);
+    } else if (message.event?.$case === "messageTranslationFailed") {
+      obj.messageTranslationFailed = MessageTranslationFailed.toJSON(message.event.value);
+    } else if (message.event?.$case === "customerLanguageChanged") {
+      obj.customerLanguageChanged = CustomerLanguageChanged.toJSON(message.event.value);
+    } else if (message.event?.$case === "surveyRequested") {
+      obj.surveyRequested = SurveyRequested.toJSON(message.event.value);
+    } else if (message.event?.$case === "surveyAnswered") {
+      obj.surveyAnswered = SurveyAnswered.toJSON(message.event.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConversationHistoryEntry>): ConversationHistoryEntry {
+    return ConversationHistoryEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConversationHistoryEntry>): ConversationHistoryEntry {
+    const message = createBaseConversationHistoryEntry();
+    message.eventId = object.eventId ?? "";
+    message.type = object.type ?? "";
+    message.revision = object.revision ?? 0;
+    message.actorId = object.actorId ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.recordedAt = object.recordedAt ?? undefined;
+    switch (object.event?.$case) {
+      case "conversationStarted": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "conversationStarted", value: ConversationStarted.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "messagePosted": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "messagePosted", value: MessagePosted.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "conversationQueued": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "conversationQueued", value: ConversationQueued.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "agentAssigned": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "agentAssigned", value: AgentAssigned.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "conversationTransferred": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = {
+            $case: "conversationTransferred",
+            value: ConversationTransferred.fromPartial(object.event.value),
+          };
+        }
+        break;
+      }
+      case "internalNoteAdded": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "internalNoteAdded", value: InternalNoteAdded.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "conversationTagged": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "conversationTagged", value: ConversationTagged.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "priorityChanged": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "priorityChanged", value: PriorityChanged.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "conversationResolved": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = {
+            $case: "conversationResolved",
+            value: ConversationResolved.fromPartial(object.event.value),
+          };
+        }
+        break;
+      }
+      case "conversationReopened": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = {
+            $case: "conversationReopened",
+            value: ConversationReopened.fromPartial(object.event.value),
+          };
+        }
+        break;
+      }
+      case "convertedToTicket": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "convertedToTicket", value: ConvertedToTicket.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "ticketStatusChanged": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "ticketStatusChanged", value: TicketStatusChanged.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "customerIdentityLinked": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = {
+            $case: "customerIdentityLinked",
+            value: CustomerIdentityLinked.fromPartial(object.event.value),
+          };
+        }
+        break;
+      }
+      case "messageTranslated": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "messageTranslated", value: MessageTranslated.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "messageTranslationFailed": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = {
+            $case: "messageTranslationFailed",
+            value: MessageTranslationFailed.fromPartial(object.event.value),
+          };
+        }
+        break;
+      }
+      case "customerLanguageChanged": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = {
+            $case: "customerLanguageChanged",
+            value: CustomerLanguageChanged.fromPartial(object.event.value),
+          };
+        }
+        break;
+      }
+      case "surveyRequested": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "surveyRequested", value: SurveyRequested.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "surveyAnswered": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "surveyAnswered", value: SurveyAnswered.fromPartial(object.event.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseGetConversationHistoryResponse(): GetConversationHistoryResponse {
+  return { entries: [], revision: 0, nextFromRevision: undefined };
+}
+
+export const GetConversationHistoryResponse: MessageFns<GetConversationHistoryResponse> = {
+  encode(message: GetConversationHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      ConversationHistoryEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.revision !== 0) {
+      writer.uint32(16).int64(message.revision);
+    }
+    if (message.nextFromRevision !== undefined) {
+      writer.uint32(24).int64(message.nextFromRevision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConversationHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConversationHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(ConversationHistoryEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nextFromRevision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConversationHistoryResponse {
+    return {
+      entries: globalThis.Array.isArray(object?.entries)
+        ? object.entries.map((e: any) => ConversationHistoryEntry.fromJSON(e))
+        : [],
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      nextFromRevision: isSet(object.nextFromRevision)
+        ? globalThis.Number(object.nextFromRevision)
+        : isSet(object.next_from_revision)
+        ? globalThis.Number(object.next_from_revision)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetConversationHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => ConversationHistoryEntry.toJSON(e));
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.nextFromRevision !== undefined) {
+      obj.nextFromRevision = Math.round(message.nextFromRevision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetConversationHistoryResponse>): GetConversationHistoryResponse {
+    return GetConversationHistoryResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetConversationHistoryResponse>): GetConversationHistoryResponse {
+    const message = createBaseGetConversationHistoryResponse();
+    message.entries = object.entries?.map((e) => ConversationHistoryEntry.fromPartial(e)) || [];
+    message.revision = object.revision ?? 0;
+    message.nextFromRevision = object.nextFromRevision ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetConversationAtRequest(): GetConversationAtRequest {
+  return { conversationId: "", point: undefined, includeNotes: false };
+}
+
+export const GetConversationAtRequest: MessageFns<GetConversationAtRequest> = {
+  encode(message: GetConversationAtRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    switch (message.point?.$case) {
+      case "asOf":
+        Timestamp.encode(toTimestamp(message.point.value), writer.uint32(18).fork()).join();
+        break;
+      case "atRevision":
+        writer.uint32(24).int64(message.point.value);
+        break;
+    }
+    if (message.includeNotes !== false) {
+      writer.uint32(32).bool(message.includeNotes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConversationAtRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConversationAtRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.point = { $case: "asOf", value: fromTimestamp(Timestamp.decode(reader, reader.uint32())) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.point = { $case: "atRevision", value: longToNumber(reader.int64()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.includeNotes = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConversationAtRequest {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      point: isSet(object.asOf)
+        ? { $case: "asOf", value: fromJsonTimestamp(object.asOf) }
+        : isSet(object.as_of)
+        ? { $case: "asOf", value: fromJsonTimestamp(object.as_of) }
+        : isSet(object.atRevision)
+        ? { $case: "atRevision", value: globalThis.Number(object.atRevision) }
+        : isSet(object.at_revision)
+        ? { $case: "atRevision", value: globalThis.Number(object.at_revision) }
+        : undefined,
+      includeNotes: isSet(object.includeNotes)
+        ? globalThis.Boolean(object.includeNotes)
+        : isSet(object.include_notes)
+        ? globalThis.Boolean(object.include_notes)
+        : false,
+    };
+  },
+
+  toJSON(message: GetConversationAtRequest): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.point?.$case === "asOf") {
+      obj.asOf = message.point.value.toISOString();
+    } else if (message.point?.$case === "atRevision") {
+      obj.atRevision = Math.round(message.point.value);
+    }
+    if (message.includeNotes !== false) {
+      obj.includeNotes = message.includeNotes;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetConversationAtRequest>): GetConversationAtRequest {
+    return GetConversationAtRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetConversationAtRequest>): GetConversationAtRequest {
+    const message = createBaseGetConversationAtRequest();
+    message.conversationId = object.conversationId ?? "";
+    switch (object.point?.$case) {
+      case "asOf": {
+        if (object.point?.value !== undefined && object.point?.value !== null) {
+          message.point = { $case: "asOf", value: object.point.value };
+        }
+        break;
+      }
+      case "atRevision": {
+        if (object.point?.value !== undefined && object.point?.value !== null) {
+          message.point = { $case: "atRevision", value: object.point.value };
+        }
+        break;
+      }
+    }
+    message.includeNotes = object.includeNotes ?? false;
+    return message;
+  },
+};
+
+function createBaseGetConversationAtResponse(): GetConversationAtResponse {
+  return { conversation: undefined, messages: [], notes: [], latestRevision: 0 };
+}
+
+export const GetConversationAtResponse: MessageFns<GetConversationAtResponse> = {
+  encode(message: GetConversationAtResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversation !== undefined) {
+      Conversation.encode(message.conversation, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.messages) {
+      Message.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.notes) {
+      InternalNote.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.latestRevision !== 0) {
+      writer.uint32(32).int64(message.latestRevision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConversationAtResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConversationAtResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversation = Conversation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messages.push(Message.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.notes.push(InternalNote.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.latestRevision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConversationAtResponse {
+    return {
+      conversation: isSet(object.conversation) ? Conversation.fromJSON(object.conversation) : undefined,
+      messages: globalThis.Array.isArray(object?.messages) ? object.messages.map((e: any) => Message.fromJSON(e)) : [],
+      notes: globalThis.Array.isArray(object?.notes) ? object.notes.map((e: any) => InternalNote.fromJSON(e)) : [],
+      latestRevision: isSet(object.latestRevision)
+        ? globalThis.Number(object.latestRevision)
+        : isSet(object.latest_revision)
+        ? globalThis.Number(object.latest_revision)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetConversationAtResponse): unknown {
+    const obj: any = {};
+    if (message.conversation !== undefined) {
+      obj.conversation = Conversation.toJSON(message.conversation);
+    }
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => Message.toJSON(e));
+    }
+    if (message.notes?.length) {
+      obj.notes = message.notes.map((e) => InternalNote.toJSON(e));
+    }
+    if (message.latestRevision !== 0) {
+      obj.latestRevision = Math.round(message.latestRevision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetConversationAtResponse>): GetConversationAtResponse {
+    return GetConversationAtResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetConversationAtResponse>): GetConversationAtResponse {
+    const message = createBaseGetConversationAtResponse();
+    message.conversation = (object.conversation !== undefined && object.conversation !== null)
+      ? Conversation.fromPartial(object.conversation)
+      : undefined;
+    message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
+    message.notes = object.notes?.map((e) => InternalNote.fromPartial(e)) || [];
+    message.latestRevision = object.latestRevision ?? 0;
+    return message;
+  },
+};
+
 /**
  * Commands and queries of conversation history. The tenant travels in the
  * `x-tenant-id` metadata of every call; the actor (agent, visitor, service)
@@ -5148,6 +6407,37 @@ export const ConversationServiceService = {
       Buffer.from(GetCustomerTimelineResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCustomerTimelineResponse => GetCustomerTimelineResponse.decode(value),
   },
+  /**
+   * Every event of the conversation, oldest first, read from the event store,
+   * with who caused it and when. Internal notes only with include_notes.
+   */
+  getConversationHistory: {
+    path: "/contactcenter.conversation.v1.ConversationService/GetConversationHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetConversationHistoryRequest): Buffer =>
+      Buffer.from(GetConversationHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetConversationHistoryRequest => GetConversationHistoryRequest.decode(value),
+    responseSerialize: (value: GetConversationHistoryResponse): Buffer =>
+      Buffer.from(GetConversationHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetConversationHistoryResponse =>
+      GetConversationHistoryResponse.decode(value),
+  },
+  /**
+   * The conversation as it stood at a past time or revision: its events up
+   * to that point, folded as a command handler folds them.
+   */
+  getConversationAt: {
+    path: "/contactcenter.conversation.v1.ConversationService/GetConversationAt" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetConversationAtRequest): Buffer =>
+      Buffer.from(GetConversationAtRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetConversationAtRequest => GetConversationAtRequest.decode(value),
+    responseSerialize: (value: GetConversationAtResponse): Buffer =>
+      Buffer.from(GetConversationAtResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetConversationAtResponse => GetConversationAtResponse.decode(value),
+  },
 } as const;
 
 export interface ConversationServiceServer extends UntypedServiceImplementation {
@@ -5173,6 +6463,16 @@ export interface ConversationServiceServer extends UntypedServiceImplementation 
   getConversation: handleUnaryCall<GetConversationRequest, GetConversationResponse>;
   listConversations: handleUnaryCall<ListConversationsRequest, ListConversationsResponse>;
   getCustomerTimeline: handleUnaryCall<GetCustomerTimelineRequest, GetCustomerTimelineResponse>;
+  /**
+   * Every event of the conversation, oldest first, read from the event store,
+   * with who caused it and when. Internal notes only with include_notes.
+   */
+  getConversationHistory: handleUnaryCall<GetConversationHistoryRequest, GetConversationHistoryResponse>;
+  /**
+   * The conversation as it stood at a past time or revision: its events up
+   * to that point, folded as a command handler folds them.
+   */
+  getConversationAt: handleUnaryCall<GetConversationAtRequest, GetConversationAtResponse>;
 }
 
 export interface ConversationServiceClient extends Client {
@@ -5477,6 +6777,44 @@ export interface ConversationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetCustomerTimelineResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Every event of the conversation, oldest first, read from the event store,
+   * with who caused it and when. Internal notes only with include_notes.
+   */
+  getConversationHistory(
+    request: GetConversationHistoryRequest,
+    callback: (error: ServiceError | null, response: GetConversationHistoryResponse) => void,
+  ): ClientUnaryCall;
+  getConversationHistory(
+    request: GetConversationHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetConversationHistoryResponse) => void,
+  ): ClientUnaryCall;
+  getConversationHistory(
+    request: GetConversationHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetConversationHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The conversation as it stood at a past time or revision: its events up
+   * to that point, folded as a command handler folds them.
+   */
+  getConversationAt(
+    request: GetConversationAtRequest,
+    callback: (error: ServiceError | null, response: GetConversationAtResponse) => void,
+  ): ClientUnaryCall;
+  getConversationAt(
+    request: GetConversationAtRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetConversationAtResponse) => void,
+  ): ClientUnaryCall;
+  getConversationAt(
+    request: GetConversationAtRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetConversationAtResponse) => void,
   ): ClientUnaryCall;
 }
 

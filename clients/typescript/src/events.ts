@@ -1,0 +1,62 @@
+import { eventTypes, type components, type EventDataByType } from './generated/events';
+
+/**
+ * Events as the client receives them, typed from the contracts: the data
+ * types are generated from the gateway's AsyncAPI document (itself built
+ * from the proto contracts), never written here by hand.
+ */
+
+export type { EventDataByType } from './generated/events';
+
+/** A CloudEvent type this client knows, e.g. `contactcenter.conversation.v1.MessagePosted`. */
+export type EventType = keyof EventDataByType;
+
+/** One event with its position in the tenant's stream: what the socket and the SSE stream deliver. */
+export interface EventOf<T extends string, Data> {
+  /** The CloudEvent id: unique, the same on every replay. */
+  id: string;
+  type: T;
+  /** What it is about: the conversation id for conversation and routing events. */
+  subject: string;
+  time?: string;
+  data: Data;
+  /** Where it sits in the tenant's stream: resume after it with `after` (socket) or `Last-Event-ID` (SSE). */
+  position: number;
+}
+
+/** Any event of a known type; narrow on `type` to get its data's type. */
+export type ContactCenterEvent = { [T in EventType]: EventOf<T, EventDataByType[T]> }[EventType];
+
+/** An event of a type newer than this client (its data untyped). */
+export type OtherEvent = EventOf<string, unknown>;
+
+/** Someone else is (no longer) typing in a conversation. */
+export type TypingFrame = { type: 'typing' } & Omit<components['schemas']['TypingSignal'], 'origin'>;
+
+const known: ReadonlySet<string> = new Set(eventTypes);
+
+/** Whether an event is of a type this client knows (and so typed). */
+export const isKnownEvent = (event: OtherEvent | ContactCenterEvent): event is ContactCenterEvent => known.has(event.type);
+
+/**
+ * Narrows an event to one type.
+ *
+ * @example
+ *   if (isEvent(e, 'contactcenter.conversation.v1.MessagePosted')) render(e.data.message?.text);
+ */
+export const isEvent = <T extends EventType>(event: { type: string }, type: T): event is EventOf<T, EventDataByType[T]> => event.type === type;
+
+/** An event frame of the socket or a payload of the SSE stream, checked for the fields every event has. */
+export function eventFrameOf(value: unknown): OtherEvent | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const f = value as Record<string, unknown>;
+  if (typeof f.id !== 'string' || typeof f.type !== 'string' || typeof f.position !== 'number') return undefined;
+  return {
+    id: f.id,
+    type: f.type,
+    subject: typeof f.subject === 'string' ? f.subject : '',
+    ...(typeof f.time === 'string' ? { time: f.time } : {}),
+    data: f.data,
+    position: f.position,
+  };
+}
