@@ -48,6 +48,7 @@ import { DeliveryLedger } from './e2e/deliveryLedger';
 import { createGatewayHttp } from './e2e/gatewayHttp';
 import { runOpenLoopPhase } from './e2e/openLoopPhase';
 import { log } from './e2e/progressLog';
+import { openIdleSockets, type IdleSockets } from './e2e/idleSockets';
 import { writeReport } from './e2e/report';
 import { round } from './e2e/round';
 import { ServiceWarnings } from './e2e/serviceWarnings';
@@ -59,7 +60,15 @@ const elapsedS = startRunClock();
 
 async function main() {
   const { rateLimitPerMinute, tenant, agents, queue, agentCapacity, rate } = settings;
-  const gatewayEnv = { RATE_LIMIT_PER_KEY_PER_MINUTE: String(rateLimitPerMinute), RATE_LIMIT_PER_IP_PER_MINUTE: String(rateLimitPerMinute) };
+  const limit = String(rateLimitPerMinute);
+  const gatewayEnv = {
+    RATE_LIMIT_PER_KEY_PER_MINUTE: limit,
+    RATE_LIMIT_PER_IP_PER_MINUTE: limit,
+    // Every visitor session and socket of the bench comes from one address, far beyond what one browser opens.
+    VISITOR_SESSIONS_PER_MINUTE_PER_ADDRESS: limit,
+    VISITOR_SESSIONS_PER_MINUTE_PER_WIDGET_KEY: limit,
+    REALTIME_MAX_CONNECTIONS_PER_TENANT: String(Math.max(10_000, 2 * (settings.idleVisitorSockets + settings.idleStaffSockets))),
+  };
   log(`starting the stack (six services as processes, fresh NATS and PostgreSQL); gateway rate limits set to ${rateLimitPerMinute}/min per key and per IP`);
   const stack = await startTestStack({ extraEnv: { gateway: gatewayEnv } });
   const http = createGatewayHttp(stack.gatewayUrl);
@@ -69,10 +78,12 @@ async function main() {
   const warnings = new ServiceWarnings();
   const desks: AgentDesk[] = [];
   let base: Baselines | undefined;
+  let idleSockets: IdleSockets | undefined;
   let tornDown = false;
   const teardown = async () => {
     if (tornDown) return;
     tornDown = true;
+    await idleSockets?.close();
     for (const d of desks) await d.close().catch(() => undefined);
     await base?.close();
     http.close();
@@ -106,6 +117,14 @@ async function main() {
     const steady = await phase('steady', rate, settings.steadySeconds);
     const ceiling = await searchCeiling(steady, (name, offered) => phase(name, offered, settings.stepSeconds), elapsedS);
 
+    // The steady load again, with thousands of idle sockets on the same gateway.
+    log(`idle sockets: ${settings.idleVisitorSockets} visitors and ${settings.idleStaffSockets} staff`);
+    const idle = await openIdleSockets(stack, http, { tenant, widgetKey: benchTenant.widgetKey, visitors: settings.idleVisitorSockets, staff: settings.idleStaffSockets });
+    idleSockets = idle;
+    log(`steady with idle sockets: ${settings.steadySeconds} s at ${rate}/s`);
+    const withIdle = await phase('steady-idle', rate, settings.steadySeconds);
+    await idle.close();
+
     log('baselines (after)');
     await base.run();
 
@@ -115,7 +134,7 @@ async function main() {
     warnings.count(stack);
     await teardown();
 
-    const failures = writeReport({ warmup, steady, ceiling, base, delivery, ledger, health, warnings, elapsedS });
+    const failures = writeReport({ warmup, steady, ceiling, idle: { sockets: idle, steady: withIdle }, base, delivery, ledger, health, warnings, elapsedS });
     if (failures.length) throw new Error(failures.join('; '));
   } finally {
     await teardown().catch((err: Error) => log(`teardown: ${err.message}`));

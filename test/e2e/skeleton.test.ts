@@ -88,8 +88,8 @@ describe('the stack', () => {
         if (relayed.length < 2) await new Promise((r) => setTimeout(r, 100));
       }
       expect(relayed.map((m) => [m.subject, m.event.type, m.event.sequence])).toEqual([
-        ['cc.acme.conversation.ConversationStarted', 'contactcenter.conversation.v1.ConversationStarted', '0'],
-        ['cc.acme.conversation.MessagePosted', 'contactcenter.conversation.v1.MessagePosted', '1'],
+        [`cc.acme.conversation.ConversationStarted.${conversationId}`, 'contactcenter.conversation.v1.ConversationStarted', '0'],
+        [`cc.acme.conversation.MessagePosted.${conversationId}`, 'contactcenter.conversation.v1.MessagePosted', '1'],
       ]);
       expect(relayed[1]!.event.data).toMatchObject({ message: { text: 'Hola, ¿en qué puedo ayudarle? 👋', authorKind: 'AUTHOR_KIND_AGENT' } });
     } finally {

@@ -140,7 +140,7 @@ describe('survey flows', () => {
 
     // The answers are events of the conversation, on the bus for metrics and integrators.
     const events = await readEvents(nc, { filter: `cc.${tenant}.conversation.>` });
-    const mine = events.filter((e) => (e.event.data as Json).conversationId === id).map((e) => e.subject.split('.').pop());
+    const mine = events.filter((e) => (e.event.data as Json).conversationId === id).map((e) => e.subject.split('.')[3]);
     expect(mine.filter((t) => t === 'SurveyRequested')).toHaveLength(1);
     expect(mine.filter((t) => t === 'SurveyAnswered')).toHaveLength(2);
   });

@@ -96,7 +96,7 @@ describeIfApertium('translation flows', () => {
   async function eventsOf(tenantId: string, conversationId: string, type: string, count: number) {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const all = await readEvents(nc, { filter: `cc.${tenantId}.conversation.${type}` });
+      const all = await readEvents(nc, { filter: `cc.${tenantId}.conversation.${type}.>` });
       const mine = all.map((e) => e.event.data as Record<string, unknown>).filter((d) => d.conversationId === conversationId);
       if (mine.length >= count) return mine;
       if (Date.now() > deadline) throw new Error(`expected ${count} ${type} events, saw ${mine.length}`);
@@ -127,7 +127,7 @@ describeIfApertium('translation flows', () => {
     const original = view.messages.find((m) => m.messageId === first.messageId)!;
     expect(original.text).toBe('My order has not arrived and I need help with it');
     expect(original.translations).toEqual([expect.objectContaining({ language: 'es', provider: 'apertium' })]);
-    expect((await readEvents(nc, { filter: `cc.${t}.conversation.MessageTranslated` })).length).toBe(2);
+    expect((await readEvents(nc, { filter: `cc.${t}.conversation.MessageTranslated.>` })).length).toBe(2);
   });
 
   it('translates what the customer wrote before any agent held the conversation, once one does', async () => {
@@ -140,7 +140,7 @@ describeIfApertium('translation flows', () => {
     const early = await post(t, id, AuthorKind.AUTHOR_KIND_CUSTOMER, 'My order has not arrived and I need help with it', 'c1');
     // Nobody to translate for yet: the message waits untranslated, with no failure recorded.
     await new Promise((r) => setTimeout(r, 1_500));
-    expect((await readEvents(nc, { filter: `cc.${t}.conversation.>` })).map((e) => e.subject.split('.').pop())).not.toContain('MessageTranslationFailed');
+    expect((await readEvents(nc, { filter: `cc.${t}.conversation.>` })).map((e) => e.subject.split(".")[3])).not.toContain('MessageTranslationFailed');
     await unary(conversation, conversation.assignAgent, { conversationId: id, agentId, reason: 'test', decision: undefined }, as(t));
     const [forAgent] = await eventsOf(t, id, 'MessageTranslated', 1);
     expect(forAgent).toMatchObject({ messageId: early.messageId, sourceLanguage: 'en', targetLanguage: 'es' });

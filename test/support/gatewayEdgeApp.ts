@@ -9,6 +9,7 @@ import { connectNats, createLogger, type NatsConnection } from '@contactcenter/i
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../../services/gateway/src/app';
 import { connectPeers } from '../../services/gateway/src/peers';
+import type { RealtimeDirectory } from '../../services/gateway/src/realtime/realtimeDirectory';
 import { signStaffToken } from '../../scripts/devToken';
 import { freshNats, type TestNats } from './nats';
 
@@ -25,6 +26,15 @@ export interface EdgeApp {
 const SECRET = 'e'.repeat(48);
 const NOTHING_LISTENS = '127.0.0.1:1';
 
+/** With no peers, sockets open as for newcomers: no conversation yet, nothing assigned, no queue or team to subscribe to. */
+const newcomers: RealtimeDirectory = {
+  conversationsOfCustomer: async () => [],
+  assignedTo: async () => [],
+  conversationExists: async () => false,
+  queueExists: async () => false,
+  teamExists: async () => false,
+};
+
 /** `peerAddress`: where every gRPC peer is dialled instead (a test's own server, e.g. one that never answers). */
 export async function startEdgeApp(overrides: Partial<AppDeps> = {}, options: { natsUrl?: string; peerAddress?: string } = {}): Promise<EdgeApp> {
   // A replica on another app's server leaves stopping the server to that app.
@@ -39,7 +49,7 @@ export async function startEdgeApp(overrides: Partial<AppDeps> = {}, options: { 
     TRANSLATION_GRPC_ADDR: peer,
     SURVEY_GRPC_ADDR: peer,
   });
-  const app = await buildApp({ logger, peers, nats, jwtSecret: SECRET, ...overrides });
+  const app = await buildApp({ logger, peers, nats, jwtSecret: SECRET, realtimeDirectory: newcomers, ...overrides });
   return {
     app,
     nats,

@@ -4,6 +4,7 @@
  * `failed` list when a message was lost or duplicated, or a POST failed at
  * the steady rate). Progress notes (warnings, socket problems) go to stderr.
  */
+import type { IdleSockets } from './idleSockets';
 import type { SocketHealth } from './agentDesk';
 import type { Baselines } from './baselines';
 import type { Ceiling } from './ceilingSearch';
@@ -20,6 +21,8 @@ export interface RunOutcome {
   warmup: PhaseResult;
   steady: PhaseResult;
   ceiling: Ceiling;
+  /** The steady phase again beside idle sockets on the gateway. */
+  idle: { sockets: IdleSockets; steady: PhaseResult };
   base: Baselines;
   delivery: WholeRunDelivery;
   ledger: DeliveryLedger;
@@ -57,7 +60,9 @@ export function writeReport(run: RunOutcome): string[] {
     `\nend-to-end benchmark: tenant ${settings.tenant}, ${settings.agents} agents, visitor POST → assigned agent's WebSocket, ${round(run.elapsedS(), 0)} s in all\n` +
       `gateway rate limits raised to ${settings.rateLimitPerMinute}/min per key and per IP for the bench (RATE_LIMIT_PER_KEY_PER_MINUTE, RATE_LIMIT_PER_IP_PER_MINUTE): the figures are the pipeline's, not the limiter's\n`,
   );
-  console.table([warmup, steady, ...steps].map(phaseRow));
+  const { idle } = run;
+  const rawP99 = pgInsert.p99 + natsRr.p99;
+  console.table([warmup, steady, ...steps, idle.steady].map(phaseRow));
   console.table([
     { figure: `steady ${settings.rate}/s: e2e p50 / p90 / p99 / max`, value: `${ms(steady.latency.p50)} / ${ms(steady.latency.p90)} / ${ms(steady.latency.p99)} / ${ms(steady.latency.max)}` },
     { figure: 'steady: REST answer p50 / p99', value: `${ms(steady.rest.p50)} / ${ms(steady.rest.p99)}` },
@@ -69,6 +74,9 @@ export function writeReport(run: RunOutcome): string[] {
     { figure: 'PostgreSQL INSERT: p50 / p99 one writer, rate 8 writers (p50 / p99 there)', value: `${ms(pgInsert.p50)} / ${ms(pgInsert.p99)}, ${round(pgRate, 0)}/s (${ms(pgConcurrent.p50)} / ${ms(pgConcurrent.p99)})` },
     { figure: 'whole run: accepted, lost, duplicates, POST errors (429)', value: `${delivery.accepted}, ${delivery.lost}, ${ledger.duplicates}, ${delivery.postErrors} (${delivery.rateLimited})` },
     { figure: 'tenant fan-out: the same frames on the other agents\' sockets', value: ledger.foreignAgentFrames },
+    { figure: `idle sockets: ${idle.sockets.visitors} visitors + ${idle.sockets.staff} staff, gateway RSS`, value: `${round(idle.sockets.rssBeforeBytes / 1_048_576, 1)} → ${round(idle.sockets.rssAfterBytes / 1_048_576, 1)} MiB; ${idle.sockets.bytesPerVisitorSocket} B per visitor socket, ${idle.sockets.bytesPerStaffSocket} B per staff socket` },
+    { figure: 'steady p99 without / with the idle sockets', value: `${ms(steady.latency.p99)} / ${ms(idle.steady.latency.p99)}` },
+    { figure: 'steady p99 vs 3 × (PostgreSQL INSERT p99 + NATS request/reply p99)', value: `${round(steady.latency.p99 / rawP99, 2)} (bound: 3)` },
     { figure: 'CPU, % of one core: steady', value: formatCpu(steady.cpu) },
     { figure: 'CPU, % of one core: ceiling step', value: formatCpu(ceiling?.cpu) },
     { figure: 'CPU, % of one core: first failing step', value: formatCpu(ceilingBound?.cpu) },
@@ -91,7 +99,18 @@ export function writeReport(run: RunOutcome): string[] {
     post_to_recorded_p50_ms: round(steady.toRecordedP50, 1),
     recorded_to_socket_p50_ms: round(steady.recordedToSocketP50, 1),
     steady_send_lag_p99_ms: round(steady.sendLagP99, 2),
+    sustained_msgs_per_s: steady.passed ? round(steady.acceptedPerSecond, 1) : null,
     ceiling_msgs_per_s: ceiling ? round(ceiling.acceptedPerSecond, 1) : null,
+    p50_ms: round(steady.latency.p50, 2),
+    p99_ms: round(steady.latency.p99, 2),
+    p99_ratio_vs_raw: round(steady.latency.p99 / rawP99, 2),
+    sockets: idle.sockets.visitors + idle.sockets.staff,
+    bytes_per_idle_socket: idle.sockets.bytesPerVisitorSocket,
+    bytes_per_idle_staff_socket: idle.sockets.bytesPerStaffSocket,
+    gateway_rss_idle_sockets_mib: round(idle.sockets.rssAfterBytes / 1_048_576, 1),
+    p99_ms_with_idle_sockets: round(idle.steady.latency.p99, 2),
+    lost: delivery.lost,
+    duplicated: ledger.duplicates,
     ceiling_p50_ms: ceiling ? round(ceiling.latency.p50, 2) : null,
     ceiling_p99_ms: ceiling ? round(ceiling.latency.p99, 2) : null,
     ceiling_is_lower_bound: !ceilingBound,
@@ -99,7 +118,6 @@ export function writeReport(run: RunOutcome): string[] {
     first_failing_reason: ceilingBound?.why ?? null,
     steps: steps.map((r) => ({ offered: round(r.offeredRate, 1), accepted_per_s: round(r.acceptedPerSecond, 1), p50_ms: round(r.latency.p50, 1), p99_ms: round(r.latency.p99, 1), errors: r.errors, passed: r.passed })),
     messages_accepted: delivery.accepted,
-    lost: delivery.lost,
     duplicates: ledger.duplicates,
     post_errors: delivery.postErrors,
     rate_limited_429: delivery.rateLimited,

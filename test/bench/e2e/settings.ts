@@ -40,6 +40,9 @@ export const settings = {
   /** A fresh tenant per run, so that nothing another run left behind counts. */
   tenant: `e2e-${randomUUID().slice(0, 8)}`,
   queue: 'bench',
+  /** Idle sockets opened on the gateway for the steady phase run again beside them. */
+  idleVisitorSockets: Math.round(positive('BENCH_E2E_IDLE_VISITORS', 5_000)),
+  idleStaffSockets: Math.round(positive('BENCH_E2E_IDLE_STAFF', 200)),
   /** Chat capacity of each agent: presence's maximum per channel. */
   agentCapacity: 100,
 };

@@ -28,8 +28,19 @@ export interface MessageRecord {
 
 export class ChaosLedger {
   private readonly byKey = new Map<string, MessageRecord>();
+  private readonly agentOf = new Map<string, string>();
 
   constructor(readonly agentIds: readonly string[]) {}
+
+  /** The conversations the load goes round, with the agent routing gave each: whose socket must show its messages. */
+  assigned(conversations: readonly { id: string; agentId?: string }[]): void {
+    for (const c of conversations) if (c.agentId) this.agentOf.set(c.id, c.agentId);
+  }
+
+  /** The agent whose socket must show the message: the one its conversation is assigned to (staff sockets follow their own work). */
+  agentFor(record: MessageRecord): string | undefined {
+    return this.agentOf.get(record.conversationId);
+  }
 
   newMessage(key: string, conversationId: string): MessageRecord {
     const record: MessageRecord = { key, conversationId, firstSentAt: Date.now(), attempts: 0, sockets: new Map(), sse: [], webhook: [] };
@@ -37,7 +48,7 @@ export class ChaosLedger {
     return record;
   }
 
-  /** A MessagePosted frame on `agentId`'s socket (AgentDesk's sink). Staff sockets get every event of the tenant: each agent sees each message. */
+  /** A MessagePosted frame on `agentId`'s socket (AgentDesk's sink). */
   onFrame(agentId: string, clientMessageId: string | undefined): void {
     const record = clientMessageId === undefined ? undefined : this.byKey.get(clientMessageId);
     if (!record) return;
@@ -67,18 +78,20 @@ export class ChaosLedger {
     return this.all().filter((r) => r.acceptedAt !== undefined);
   }
 
-  /** When the message had reached every agent socket and SSE (each first arrival); undefined while one has not seen it. */
+  /** When the message had reached its agent's socket and SSE (each first arrival); undefined while one has not seen it. */
   liveDeliveredAt(record: MessageRecord): number | undefined {
-    const firsts = [...this.agentIds.map((a) => record.sockets.get(a)?.[0]), record.sse[0]];
+    const agent = this.agentFor(record);
+    const firsts = [agent === undefined ? undefined : record.sockets.get(agent)?.[0], record.sse[0]];
     return firsts.every((t) => t !== undefined) ? Math.max(...(firsts as number[])) : undefined;
   }
 
   /** Which live channels have not seen the message yet. */
   liveMissing(record: MessageRecord): string[] {
-    return [...this.agentIds.filter((a) => !record.sockets.get(a)?.length).map((a) => `socket ${a}`), ...(record.sse.length ? [] : ['sse'])];
+    const agent = this.agentFor(record);
+    return [...(agent && record.sockets.get(agent)?.length ? [] : [`socket ${agent ?? '(no agent assigned)'}`]), ...(record.sse.length ? [] : ['sse'])];
   }
 
-  /** True once every accepted message is on every socket, on SSE and at the webhook receiver. */
+  /** True once every accepted message is on its agent's socket, on SSE and at the webhook receiver. */
   allDelivered(): boolean {
     return this.accepted().every((r) => this.liveDeliveredAt(r) !== undefined && r.webhook.length > 0);
   }

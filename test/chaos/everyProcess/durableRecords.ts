@@ -26,7 +26,7 @@ export async function storeCounts(eventStoreUrl: string, tenant: string): Promis
 
 export async function streamCounts(nc: NatsConnection, tenant: string): Promise<Counts> {
   const counts: Counts = new Map();
-  for (const { event } of await readEvents(nc, { filter: `cc.${tenant}.conversation.MessagePosted` })) {
+  for (const { event } of await readEvents(nc, { filter: `cc.${tenant}.conversation.MessagePosted.>` })) {
     const key = (event.data as { message?: { clientMessageId?: string } } | undefined)?.message?.clientMessageId;
     if (key) counts.set(key, (counts.get(key) ?? 0) + 1);
   }

@@ -11,7 +11,7 @@ import type { ChaosLedger } from './chaosLedger';
 
 export async function watchPublished(natsUrl: string, tenant: string, ledger: ChaosLedger): Promise<{ nc: NatsConnection; close(): Promise<void> }> {
   const nc = await connect({ servers: natsUrl, name: 'chaos-observer', maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  const sub = nc.subscribe(`cc.${tenant}.conversation.MessagePosted`);
+  const sub = nc.subscribe(`cc.${tenant}.conversation.MessagePosted.>`);
   void (async () => {
     for await (const m of sub) {
       try {

@@ -94,7 +94,7 @@ export function recoveryOf(stage: Stage, ledger: ChaosLedger, logs: TimedLogLine
   if (recovery.nextAcceptedAfterReadyMs === undefined) f.push('no message accepted after the kill');
   else if (recovery.nextAcceptedAfterReadyMs > NEXT_ACCEPTED_BOUND_MS) f.push(`next accepted ${recovery.nextAcceptedAfterReadyMs} ms after ready (bound ${NEXT_ACCEPTED_BOUND_MS})`);
   if (set.length === 0) f.push('no message accepted around the kill to follow');
-  else if (deliveryLagMs === undefined) f.push(`${neverCaughtUp} of ${set.length} messages never reached every socket and SSE`);
+  else if (deliveryLagMs === undefined) f.push(`${neverCaughtUp} of ${set.length} messages never reached their agent's socket and SSE`);
   else if (deliveryLagMs > CAUGHT_UP_BOUND_MS) f.push(`live delivery caught up ${deliveryLagMs} ms after ready (bound ${CAUGHT_UP_BOUND_MS})`);
   if (recovery.assignedMs === undefined) f.push(`new conversation not assigned: ${stage.probe?.error ?? 'no probe'}`);
   else if (recovery.assignedMs > ASSIGNED_BOUND_MS) f.push(`new conversation assigned in ${recovery.assignedMs} ms (bound ${ASSIGNED_BOUND_MS})`);

@@ -69,8 +69,10 @@ export const transferredToTeam = (toTeamId: string, fromAgentId = '') =>
   event('ConversationTransferred', { fromAgentId, toAgentId: '', toTeamId, reason: '', transferredBy: actorId });
 
 /** A customer's message, as decide would write it. */
-export const customerMessage = (messageId: string, clientMessageId: string, revision: number, text = 'Olá') =>
+export const customerMessage = (messageId: string, clientMessageId: string, revision: number, text = 'Olá', assignedAgentId = '') =>
   event('MessagePosted', {
+    customerLanguage: startData.language,
+    assignedAgentId,
     message: {
       messageId,
       authorKind: AuthorKind.AUTHOR_KIND_CUSTOMER,

@@ -2,6 +2,7 @@ import { AuthorKind, type Message } from '@contactcenter/proto/conversation/v1';
 import { IllegalStateError, NotFoundError } from '@contactcenter/infra/errors';
 import { conversationDecider } from './conversationDecider';
 import {
+  startData,
   actorId,
   assigned,
   command,
@@ -37,8 +38,10 @@ const post = (data: Partial<PostMessage['data']> = {}, meta = {}) =>
     { newId: 'msg-1', ...meta },
   );
 
-const posted = (message: Partial<Message> = {}) =>
+const posted = (message: Partial<Message> = {}, assignedAgentId = '') =>
   event('MessagePosted', {
+    customerLanguage: startData.language,
+    assignedAgentId,
     message: {
       messageId: 'msg-1',
       translations: [],
@@ -56,9 +59,9 @@ const posted = (message: Partial<Message> = {}) =>
   });
 
 describe('PostMessage', () => {
-  it('records the message with the new id, time and the stream revision it will have', () => {
+  it('records the message with the new id, time and the stream revision it will have, and the customer language and agent as they stand', () => {
     spec.given([started()]).when(post()).then([posted()]);
-    spec.given([started(), queued(), assigned()]).when(post()).then([posted({ revision: 3 })]);
+    spec.given([started(), queued(), assigned()]).when(post()).then([posted({ revision: 3 }, 'agent-7')]);
   });
 
   it('records an agent reply with attachments and a language', () => {
@@ -66,7 +69,7 @@ describe('PostMessage', () => {
     spec
       .given([started(), assigned()])
       .when(post({ authorKind: AuthorKind.AUTHOR_KIND_AGENT, authorId: 'agent-7', attachments: [photo], language: 'pt-BR', clientMessageId: '' }))
-      .then([posted({ authorKind: AuthorKind.AUTHOR_KIND_AGENT, authorId: 'agent-7', attachments: [photo], language: 'pt-BR', clientMessageId: '', revision: 2 })]);
+      .then([posted({ authorKind: AuthorKind.AUTHOR_KIND_AGENT, authorId: 'agent-7', attachments: [photo], language: 'pt-BR', clientMessageId: '', revision: 2 }, 'agent-7')]);
   });
 
   it('takes the author from the actor when author_id is empty', () => {

@@ -78,6 +78,9 @@ export function decidePostMessage(command: PostMessage, state: ConversationState
         revision: conversation.revision + 1 + events.length,
       },
       occurredAt: at,
+      customerLanguage: conversation.details.language,
+      // A customer's reply reopening a resolved conversation leaves it with no agent.
+      assignedAgentId: conversation.status === 'assigned' ? conversation.agentId : '',
     }),
   );
   return events;

@@ -20,6 +20,8 @@ import { conversationEventTypes, type ConversationEvent } from './events';
 const oneOfEach: ConversationEvent[] = [
   started(),
   event('MessagePosted', {
+    customerLanguage: 'pt-BR',
+    assignedAgentId: 'agent-7',
     message: {
       messageId: 'm1',
       translations: [],

@@ -16,24 +16,24 @@ const recorded = (overrides: Partial<RecordedEvent> = {}): RecordedEvent => ({
 });
 
 describe('conversationEventSubject', () => {
-  it('puts tenant and event type in the subject', () => {
-    expect(conversationEventSubject('acme', 'ConversationStarted')).toBe('cc.acme.conversation.ConversationStarted');
-    expect(conversationEventSubject('t_1-x', 'MessagePosted')).toBe('cc.t_1-x.conversation.MessagePosted');
+  it('puts tenant, event type and conversation in the subject', () => {
+    expect(conversationEventSubject('acme', 'ConversationStarted', 'c-42')).toBe('cc.acme.conversation.ConversationStarted.c-42');
+    expect(conversationEventSubject('t_1-x', 'MessagePosted', 'c_1')).toBe('cc.t_1-x.conversation.MessagePosted.c_1');
   });
 
   it.each(['', 'a.b', 'a*', '>', 'a b', 'a\tb', 'tën', 'x'.repeat(129)])('rejects the tenant %j', (tenant) => {
-    expect(() => conversationEventSubject(tenant, 'MessagePosted')).toThrow(ValidationError);
+    expect(() => conversationEventSubject(tenant, 'MessagePosted', 'c-42')).toThrow(ValidationError);
   });
 
   it.each(['', 'Message.Posted', '*', 'Posted>'])('rejects the event type %j', (type) => {
-    expect(() => conversationEventSubject('acme', type)).toThrow(/type/);
+    expect(() => conversationEventSubject('acme', type, 'c-42')).toThrow(/type/);
   });
 });
 
 describe('encodeCloudEvent', () => {
   it('maps the event to binary-mode headers, a JSON body and the dedup id', () => {
     const msg = encodeCloudEvent(recorded(), { region: 'eu-1' });
-    expect(msg.subject).toBe('cc.acme.conversation.MessagePosted');
+    expect(msg.subject).toBe('cc.acme.conversation.MessagePosted.c-42');
     expect(msg.msgID).toBe('0b6d4a53-5f5e-4c0e-9c43-0c2f7c1d5f11');
     const h = Object.fromEntries(msg.headers.keys().map((k) => [k, msg.headers.get(k)]));
     expect(h).toEqual({
@@ -63,7 +63,7 @@ describe('encodeCloudEvent', () => {
   });
 
   it('refuses header values that would break the header block', () => {
-    expect(() => encodeCloudEvent(recorded({ metadata: { tenant_id: 'acme', conversation_id: 'c\r\nX: y' } }), { region: 'local' })).toThrow(/ce-subject/);
+    expect(() => encodeCloudEvent(recorded({ metadata: { tenant_id: 'acme', conversation_id: 'c\r\nX: y' } }), { region: 'local' })).toThrow(/ce-subject|aggregate_id/);
   });
 });
 

@@ -123,7 +123,7 @@ describe.each(backends)('EventRelay over $name', (backend) => {
     const byId = new Map(log.map((e) => [e.id, e]));
     for (const { subject, event } of relayed) {
       const stored = byId.get(event.id)!;
-      expect(subject).toBe(`cc.${stored.metadata.tenant_id}.conversation.${stored.type}`);
+      expect(subject).toBe(`cc.${stored.metadata.tenant_id}.conversation.${stored.type}.${stored.metadata.conversation_id}`);
       expect(event).toEqual({
         specversion: '1.0',
         id: stored.id,

@@ -16,7 +16,10 @@ export interface AsyncApiOptions {
 }
 
 const ref = (path: string) => ({ $ref: path });
-const tenantParameter = { description: 'The tenant id. Subscribe to `cc.<tenant>.>` for everything of one tenant, `cc.*.conversation.MessagePosted` for one type.' };
+const tenantParameter = { description: 'The tenant id. Subscribe to `cc.<tenant>.>` for everything of one tenant, `cc.*.conversation.MessagePosted.>` for one type.' };
+const aggregateParameter = {
+  description: 'What the event is about: the conversation id for conversation and routing events, the agent id for presence, the invitation id for engagement. `cc.<tenant>.*.*.<conversation>` is every event of one conversation.',
+};
 
 /**
  * The AsyncAPI 3.0 document of what integrators can receive: every event on
@@ -28,7 +31,7 @@ const tenantParameter = { description: 'The tenant id. Subscribe to `cc.<tenant>
  *
  * @example
  *   const doc = buildAsyncApiDocument();
- *   doc.channels['conversation.MessagePosted'].address; // 'cc.{tenantId}.conversation.MessagePosted'
+ *   doc.channels['conversation.MessagePosted'].address; // 'cc.{tenantId}.conversation.MessagePosted.{aggregateId}'
  */
 export function buildAsyncApiDocument(options: AsyncApiOptions = {}): AsyncApiDocument {
   const schemas: SchemaComponents = { ...ENVELOPE_SCHEMAS };
@@ -49,11 +52,11 @@ export function buildAsyncApiDocument(options: AsyncApiOptions = {}): AsyncApiDo
     messages[`webhook.${event.type}`] = { ...about, contentType: 'application/cloudevents+json', headers: schemaRef('WebhookHeaders'), payload: envelope.cloudEvent };
     const channelId = `${event.context}.${event.name}`;
     channels[channelId] = {
-      address: `cc.{tenantId}.${event.context}.${event.name}`,
+      address: `cc.{tenantId}.${event.context}.${event.name}.{aggregateId}`,
       title: event.type,
       description: `JetStream stream CC_EVENTS. CloudEvent type \`${event.type}\`; the body is the event data as JSON.`,
       servers: [ref('#/servers/nats')],
-      parameters: { tenantId: tenantParameter },
+      parameters: { tenantId: tenantParameter, aggregateId: aggregateParameter },
       messages: { [event.name]: ref(`#/components/messages/${event.type}`) },
     };
     operations[`publish.${channelId}`] = { action: 'send', channel: ref(`#/channels/${channelId}`), messages: [ref(`#/channels/${channelId}/messages/${event.name}`)], tags: [{ name: event.context }] };

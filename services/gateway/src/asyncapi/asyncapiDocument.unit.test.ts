@@ -69,7 +69,7 @@ describe('the AsyncAPI document (GET /asyncapi.json)', () => {
     for (const { type, context, name } of declared) {
       expect(doc.components.messages[type]).toBeDefined();
       const nats = channels[`${context}.${name}`];
-      expect(nats?.address).toBe(`cc.{tenantId}.${context}.${name}`);
+      expect(nats?.address).toBe(`cc.{tenantId}.${context}.${name}.{aggregateId}`);
       expect(nats?.messages[name]).toEqual({ $ref: `#/components/messages/${type}` });
       expect(channels.events!.messages[type]).toEqual({ $ref: `#/components/messages/sse.${type}` });
       expect(channels.webhooks!.messages[type]).toEqual({ $ref: `#/components/messages/webhook.${type}` });
@@ -105,7 +105,7 @@ describe('schemas against a ts-proto event encoded by the CloudEvents codec', ()
   ) as Record<string, unknown>;
   const encode = (payload: unknown, ceType = type) =>
     encodeCloudEventMessage(
-      'cc.acme.conversation.MessagePosted',
+      'cc.acme.conversation.MessagePosted.c-1',
       { id: 'e-1', source: '/contactcenter/eu-1/conversation', type: ceType, subject: 'c-1', time: new Date(), tenantid: 'acme', extensions: { sequence: '3', position: '42' } },
       payload,
     );

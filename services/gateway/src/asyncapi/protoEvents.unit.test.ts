@@ -66,8 +66,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('events from a new events.proto', () => {
   it('become messages and channels; messages of other files do not', () => {
     const channels = doc.channels as Record<string, { address: string }>;
-    expect(channels['demo.WidgetPinged']?.address).toBe('cc.{tenantId}.demo.WidgetPinged');
-    expect(channels['demo.WidgetDropped']?.address).toBe('cc.{tenantId}.demo.WidgetDropped');
+    expect(channels['demo.WidgetPinged']?.address).toBe('cc.{tenantId}.demo.WidgetPinged.{aggregateId}');
+    expect(channels['demo.WidgetDropped']?.address).toBe('cc.{tenantId}.demo.WidgetDropped.{aggregateId}');
     expect(doc.components.messages['contactcenter.demo.v1.Part']).toBeUndefined();
     expect(doc.components.schemas['contactcenter.demo.v1.Part']).toBeDefined();
     expect(doc.components.messages['contactcenter.demo.v1.WidgetPinged']).toMatchObject({ summary: 'A widget was pinged.' });

@@ -8,7 +8,7 @@ const streamReady = new WeakMap<NatsConnection, Promise<unknown>>();
 export const ENGAGEMENT_TYPE_PREFIX = 'contactcenter.engagement.v1.';
 
 /**
- * Proactive engagement facts on `cc.<tenant>.engagement.<Type>`
+ * Proactive engagement facts on `cc.<tenant>.engagement.<Type>.<invitation>`
  * (InvitationSent, InvitationAccepted) as CloudEvents, for conversion
  * metrics and integrators. Ids derive from the invitation, so a retried
  * publish is kept once.
@@ -18,7 +18,7 @@ export async function publishEngagement(nc: NatsConnection, region: string, tena
   if (!ensured) streamReady.set(nc, (ensured = jetstreamManager(nc).then((jsm) => ensureEventStream(jsm))));
   await ensured;
   const msg = encodeCloudEventMessage(
-    eventSubject(tenantId, 'engagement', type),
+    eventSubject(tenantId, 'engagement', type, invitationId),
     { id: `invitation:${tenantId}:${invitationId}:${type}`, source: eventSource(region, 'gateway'), type: ENGAGEMENT_TYPE_PREFIX + type, subject: invitationId, time: new Date(), tenantid: tenantId },
     { invitationId, ...data },
   );

@@ -29,6 +29,8 @@ type Entry = { customerId: string | undefined; expiresAt: number };
  */
 export class ConversationOwners {
   private readonly entries = new Map<string, Entry>();
+  /** tenant + customer → their conversations among the entries (what a visitor socket follows from the start). */
+  private readonly byCustomer = new Map<string, Set<string>>();
   private readonly inFlight = new Map<string, Promise<string | undefined>>();
   private readonly maxEntries: number;
   private readonly notFoundTtlMs: number;
@@ -76,15 +78,44 @@ export class ConversationOwners {
     return lookup;
   }
 
+  /** The customer when it is known here now (learnt or looked up before); never asks. */
+  peek(tenantId: string, conversationId: string): string | undefined {
+    return this.entries.get(key(tenantId, conversationId))?.customerId;
+  }
+
+  /** The customer's conversations known here (learnt from their start, or looked up). */
+  conversationsOf(tenantId: string, customerId: string): string[] {
+    return [...(this.byCustomer.get(key(tenantId, customerId)) ?? [])];
+  }
+
   get size(): number {
     return this.entries.size;
   }
 
   private put(k: string, entry: Entry): void {
-    this.entries.delete(k);
+    this.drop(k);
     this.entries.set(k, entry);
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    if (entry.customerId !== undefined) {
+      const [tenantId, conversationId] = k.split('\u0000') as [string, string];
+      const ck = key(tenantId, entry.customerId);
+      let set = this.byCustomer.get(ck);
+      if (!set) this.byCustomer.set(ck, (set = new Set()));
+      set.add(conversationId);
+    }
+    if (this.entries.size > this.maxEntries) this.drop(this.entries.keys().next().value!);
+  }
+
+  private drop(k: string): void {
+    const old = this.entries.get(k);
+    if (!old) return;
+    this.entries.delete(k);
+    if (old.customerId === undefined) return;
+    const [tenantId, conversationId] = k.split('\u0000') as [string, string];
+    const ck = key(tenantId, old.customerId);
+    const set = this.byCustomer.get(ck);
+    set?.delete(conversationId);
+    if (set?.size === 0) this.byCustomer.delete(ck);
   }
 }
 
-const key = (tenantId: string, conversationId: string) => `${tenantId}\u0000${conversationId}`;
+const key = (tenantId: string, id: string) => `${tenantId}\u0000${id}`;

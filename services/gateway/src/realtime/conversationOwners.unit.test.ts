@@ -40,3 +40,23 @@ describe('ConversationOwners', () => {
     expect(await owners.customerOf('t', 'b')).toBeUndefined(); // evicted: asked again, and the fetch knows nothing
   });
 });
+
+describe('ConversationOwners: what a visitor socket starts from', () => {
+  it('peeks without asking, and lists the conversations it knows of a customer, forgetting those it evicts', async () => {
+    let asked = 0;
+    const owners = new ConversationOwners({ fetch: async () => (asked++, 'zed'), maxEntries: 3 });
+    owners.learn('acme', 'c-1', 'alice');
+    owners.learn('acme', 'c-2', 'alice');
+    owners.learn('globex', 'c-1', 'alice');
+    expect(owners.peek('acme', 'c-1')).toBe('alice');
+    expect(owners.peek('acme', 'c-9')).toBeUndefined();
+    expect(asked).toBe(0);
+    expect(owners.conversationsOf('acme', 'alice').sort()).toEqual(['c-1', 'c-2']);
+    expect(owners.conversationsOf('globex', 'alice')).toEqual(['c-1']);
+    owners.learn('acme', 'c-3', 'bob'); // the oldest (acme c-1) goes
+    expect(owners.conversationsOf('acme', 'alice')).toEqual(['c-2']);
+    expect(owners.conversationsOf('acme', 'bob')).toEqual(['c-3']);
+    await owners.customerOf('acme', 'c-4');
+    expect(owners.conversationsOf('acme', 'zed')).toEqual(['c-4']);
+  });
+});

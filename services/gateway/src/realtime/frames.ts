@@ -2,7 +2,9 @@
  * The frames of the real-time channel, both ways, as JSON text frames.
  *
  * Server → client:
- *   { type: 'ready', position }                        the socket is live; `position` is where it resumes from
+ *   { type: 'ready', position, following }             the socket is live; `position` is where it resumes from;
+ *                                                      `following`: { conversations, queues, teams, tenant } it follows
+ *   { type: 'subscribed', following }                  answer to subscribe / unsubscribe: what it follows now
  *   { id, type, subject, time, data, position }        a domain event: `type` is its CloudEvents type, always dotted
  *                                                      (`contactcenter.conversation.v1.MessagePosted`), so never one of the words below
  *   { type: 'typing', conversationId, typing, from: { kind, id } }   someone else is (not) typing
@@ -12,15 +14,28 @@
  * Client → server:
  *   { type: 'typing', conversationId, typing }
  *   { type: 'ping' }                                   an application-level keepalive for clients (browsers) that cannot send ping frames
+ *   { type: 'subscribe', conversations?, queues?, teams?, tenant? }     staff: follow these too, from the next event on
+ *   { type: 'unsubscribe', conversations?, queues?, teams?, tenant? }   staff: stop following these
  */
 
 /** A conversation id usable as a NATS subject token. */
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-export type ClientFrame = { type: 'typing'; conversationId: string; typing: boolean } | { type: 'ping' };
+export interface SubscriptionFrame {
+  type: 'subscribe' | 'unsubscribe';
+  conversations?: string[];
+  queues?: string[];
+  teams?: string[];
+  tenant?: boolean;
+}
+
+export type ClientFrame = { type: 'typing'; conversationId: string; typing: boolean } | { type: 'ping' } | SubscriptionFrame;
+
+/** Ids one subscribe or unsubscribe frame may name, per list. */
+export const MAX_SUBSCRIPTION_IDS = 100;
 
 export type ErrorCode =
-  | 'malformed_frame' | 'unknown_type' | 'invalid_frame' | 'not_found' | 'rate_limited' | 'unavailable'
+  | 'malformed_frame' | 'unknown_type' | 'invalid_frame' | 'not_found' | 'forbidden' | 'rate_limited' | 'unavailable'
   // sent just before the server closes the socket
   | 'position_expired' | 'invalid_position' | 'token_expired' | 'revoked' | 'internal';
 
@@ -75,7 +90,30 @@ export function parseClientFrame(text: string): ParsedFrame {
       if (typeof typing !== 'boolean') return refuse('invalid_frame', 'typing.typing must be a boolean');
       return { ok: true, frame: { type: 'typing', conversationId, typing } };
     }
+    case 'subscribe':
+    case 'unsubscribe':
+      return parseSubscription(frame.type, frame);
     default:
-      return refuse('unknown_type', `unknown frame type ${JSON.stringify(frame.type)}; expected typing or ping`.slice(0, 200));
+      return refuse('unknown_type', `unknown frame type ${JSON.stringify(frame.type)}; expected typing, ping, subscribe or unsubscribe`.slice(0, 200));
   }
+}
+
+function parseSubscription(type: 'subscribe' | 'unsubscribe', frame: Record<string, unknown>): ParsedFrame {
+  const out: SubscriptionFrame = { type };
+  for (const field of ['conversations', 'queues', 'teams'] as const) {
+    const value = frame[field];
+    if (value === undefined) continue;
+    if (!Array.isArray(value) || value.length > MAX_SUBSCRIPTION_IDS || !value.every((id) => typeof id === 'string' && CONVERSATION_ID.test(id))) {
+      return refuse('invalid_frame', `${type}.${field} must be a list of at most ${MAX_SUBSCRIPTION_IDS} ids of 1-128 characters of [A-Za-z0-9_-]`);
+    }
+    out[field] = value as string[];
+  }
+  if (frame.tenant !== undefined) {
+    if (typeof frame.tenant !== 'boolean') return refuse('invalid_frame', `${type}.tenant must be a boolean`);
+    out.tenant = frame.tenant;
+  }
+  if (!out.conversations?.length && !out.queues?.length && !out.teams?.length && !out.tenant) {
+    return refuse('invalid_frame', `${type} must name conversations, queues, teams or tenant: true`);
+  }
+  return { ok: true, frame: out };
 }

@@ -1,16 +1,17 @@
-import { isDomainError, type Logger, type NatsConnection } from '@contactcenter/infra';
-import { decodeCloudEvent, type CloudEvent } from '@contactcenter/infra/events';
-import type { JsMsg } from '@nats-io/jetstream';
+import { isDomainError, type CallOptions, type NatsConnection } from '@contactcenter/infra';
 import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../plugins/auth';
 import type { ConversationOwners } from './conversationOwners';
-import { openEventFeed, PositionExpiredError, type EventFeed } from './eventFeed';
-import { parseClientFrame, type ErrorCode, type EventFrame } from './frames';
+import { PositionExpiredError, type EventHub } from './eventHub';
+import { parseClientFrame, type ErrorCode, type EventFrame, type SubscriptionFrame } from './frames';
+import { SlowConsumerError, type HubFeed } from './hubListener';
+import { Interest, type HubEvent, type Subscription } from './interest';
+import type { RealtimeDirectory } from './realtimeDirectory';
 import { TokenBucket } from './tokenBucket';
-import { publishTyping, subscribeTyping, type TypingSignal } from './typingSignals';
-import { addressOf, isStaff, mayEverSee, viewOf } from './visibility';
+import { publishTyping, type TypingSignal } from './typingSignals';
+import { isStaff, mayEverSee, mayFollowTenant, viewOf, type EventAddress } from './visibility';
 
 export interface RealtimeLimits {
   /** Larger client frames close the socket with 1009 (enforced by ws). */
@@ -33,12 +34,17 @@ export const DEFAULT_LIMITS: RealtimeLimits = { maxFrameBytes: 16 * 1024, pingIn
 export const CLOSE = { invalidPosition: 4400, tokenExpired: 4401, positionExpired: 4410 } as const;
 
 export interface SessionDeps {
+  hub: EventHub;
+  /** Typing signals (core NATS, not the events stream). */
   nats: NatsConnection;
   owners: ConversationOwners;
+  directory: RealtimeDirectory;
   log: FastifyBaseLogger;
   limits: RealtimeLimits;
-  stream?: string;
 }
+
+/** `mine` (default): a staff member's own work; `tenant`: every event of the tenant (supervisors and admins). */
+export type RealtimeScope = 'mine' | 'tenant';
 
 /** A running session, for what ends it from outside (a revoked key). */
 export interface RealtimeSession {
@@ -47,17 +53,22 @@ export interface RealtimeSession {
 }
 
 /**
- * One connected client: its events from JetStream after `after`, filtered for
- * the principal; typing indicators both ways; keepalive; its own clean-up.
- * Events are handled one at a time, in stream order, so a lookup of a
- * conversation's customer never lets a later event overtake an earlier one.
+ * One connected client: the events it follows (realtime/interest.ts) after
+ * `after`, from this replica's event hub, as the principal may see them
+ * (visibility.ts); subscriptions changed on the open socket; typing
+ * indicators both ways; keepalive; its own clean-up.
  */
-export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { after?: number; expiresAt?: number }, deps: SessionDeps): RealtimeSession {
+export function runRealtimeSession(
+  ws: WebSocket,
+  principal: Principal,
+  opts: { after?: number; expiresAt?: number; scope?: RealtimeScope; subscription?: Subscription; call: CallOptions },
+  deps: SessionDeps,
+): RealtimeSession {
   const { tenantId } = principal;
   const socketId = randomUUID();
   const staff = isStaff(principal);
   const log = deps.log.child({ socket_id: socketId, tenant_id: tenantId });
-  let feed: EventFeed | undefined;
+  let feed: HubFeed | undefined;
   let closed = false;
   let alive = true;
 
@@ -73,45 +84,77 @@ export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { 
     // Say why in a frame too: browsers hide most close reasons behind 1006.
     if (ws.readyState === ws.OPEN && ws.bufferedAmount <= deps.limits.maxBufferedBytes) ws.send(JSON.stringify({ type: 'error', code: errorCode, message: reason }));
     ws.close(code, reason.slice(0, 120));
-    // Stop pulling events now: a client that stopped reading may hold the closing handshake for closeTimeoutMs.
-    void feed?.close();
+    // Stop taking events now: a client that stopped reading may hold the closing handshake for closeTimeoutMs.
+    feed?.close();
   };
 
   /** Whether this principal may see anything of the conversation. @throws when the customer cannot be looked up now. */
   const mayFollow = async (conversationId: string): Promise<boolean> =>
     staff || (await deps.owners.customerOf(tenantId, conversationId)) === principal.subject;
 
-  const deliver = async (m: JsMsg): Promise<void> => {
-    const address = addressOf(m.subject, tenantId);
-    if (!address) return;
-    let event: CloudEvent;
-    try {
-      event = decodeCloudEvent(m);
-    } catch (err) {
-      log.warn({ err, seq: m.seq, subject: m.subject }, 'undecodable event skipped');
-      return;
-    }
-    const data = (event.data ?? {}) as Record<string, unknown>;
-    const conversationId = event.subject ?? (typeof data.conversationId === 'string' ? data.conversationId : undefined);
-    if (address.context === 'conversation' && address.type === 'ConversationStarted' && conversationId && typeof data.customerId === 'string') {
-      deps.owners.learn(tenantId, conversationId, data.customerId);
-    }
+  const deliver = (e: HubEvent): void => {
+    if (e.context !== 'conversation' && e.context !== 'routing') return;
+    const address: EventAddress = { context: e.context, type: e.type };
     if (!mayEverSee(principal, address)) return;
-    const customerId = staff || !conversationId ? undefined : await deps.owners.customerOf(tenantId, conversationId);
-    const view = viewOf(principal, address, customerId, event.data);
+    // A visitor's interest holds only conversations whose customer they are (realtime/interest.ts).
+    const view = viewOf(principal, address, staff ? undefined : principal.subject, e.event.data);
     if (!view) return;
-    const frame: EventFrame = { id: event.id, type: event.type, subject: conversationId ?? '', time: event.time, data: view.data, position: m.seq };
+    const frame: EventFrame = { id: e.event.id, type: e.event.type, subject: e.conversationId ?? '', time: e.event.time, data: view.data, position: e.seq };
     send(frame);
   };
 
   const pump = async (): Promise<void> => {
-    feed = await openEventFeed(deps.nats, { tenantId, after: opts.after, stream: deps.stream, logger: log as Logger });
-    if (closed) return void (await feed.close());
-    send({ type: 'ready', position: feed.position });
-    for await (const m of feed.messages) {
+    // A visitor's: those the conversation service lists, and those this gateway saw start (its read model may lag by a moment).
+    const seeds = staff
+      ? await deps.directory.assignedTo(opts.call, principal.subject)
+      : [...new Set([...(await deps.directory.conversationsOfCustomer(opts.call, principal.subject)), ...deps.owners.conversationsOf(tenantId, principal.subject)])];
+    const interest = staff ? Interest.staff(principal.subject, seeds) : Interest.visitor(principal.subject, seeds);
+    if (staff && opts.scope === 'tenant') interest.subscribe({ tenant: true });
+    // Asked for in the URL (a reconnecting desk): followed from the start, so that resuming includes them.
+    const unknown = opts.subscription ? await missingOf(opts.subscription) : [];
+    if (opts.subscription) interest.subscribe(without(opts.subscription, unknown));
+    feed = await deps.hub.open({ tenantId, after: opts.after, interest, scope: staff ? { kind: 'tenant' } : { kind: 'conversations', conversationIds: seeds } });
+    if (closed) return feed.close();
+    feed.onTyping(onTypingSignal);
+    send({ type: 'ready', position: feed.position, following: interest.describe() });
+    if (unknown.length > 0) sendError('not_found', `${unknown.map((u) => u.label).join(', ')} not found; not followed`.slice(0, 300));
+    for await (const e of feed.events) {
       if (closed) break;
-      await deliver(m);
+      deliver(e);
     }
+  };
+
+  const onSubscription = async (frame: SubscriptionFrame): Promise<void> => {
+    if (!staff) return sendError('forbidden', 'a visitor follows their own conversations; there is nothing to subscribe to');
+    if (!feed) return sendError('unavailable', 'not ready yet: subscribe after the ready frame');
+    const what = { conversations: frame.conversations, queues: frame.queues, teams: frame.teams, tenant: frame.tenant };
+    if (frame.type === 'unsubscribe') {
+      feed.unsubscribe(what);
+      return send({ type: 'subscribed', following: feed.interest.describe() });
+    }
+    if (frame.tenant && !mayFollowTenant(principal)) return sendError('forbidden', 'only supervisors and admins may follow the whole tenant (tenant: true)');
+    // Every id is checked before anything changes: one unknown id refuses the whole frame.
+    let unknown: Missing[];
+    try {
+      unknown = await missingOf(what);
+    } catch {
+      return sendError('unavailable', 'cannot check the subscription now; try again');
+    }
+    if (unknown.length > 0) return sendError('not_found', `${unknown.map((u) => u.label).join(', ')} not found; nothing was subscribed`.slice(0, 300));
+    if (closed) return;
+    feed.subscribe(what);
+    send({ type: 'subscribed', following: feed.interest.describe() });
+  };
+
+  /** The ids of `what` that do not exist (in this tenant). @throws when they cannot be checked now. */
+  const missingOf = async (what: Subscription): Promise<Missing[]> => {
+    const { directory } = deps;
+    const checks = [
+      ...(what.conversations ?? []).map(async (id): Promise<Missing | undefined> => ((await directory.conversationExists(opts.call, id)) ? undefined : { kind: 'conversations', id, label: `conversation ${JSON.stringify(id)}` })),
+      ...(what.queues ?? []).map(async (id): Promise<Missing | undefined> => ((await directory.queueExists(opts.call, id)) ? undefined : { kind: 'queues', id, label: `queue ${JSON.stringify(id)}` })),
+      ...(what.teams ?? []).map(async (id): Promise<Missing | undefined> => ((await directory.teamExists(opts.call, id)) ? undefined : { kind: 'teams', id, label: `team ${JSON.stringify(id)}` })),
+    ];
+    return (await Promise.all(checks)).filter((m): m is Missing => m !== undefined);
   };
 
   const onTyping = async (conversationId: string, typing: boolean): Promise<void> => {
@@ -126,12 +169,10 @@ export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { 
     publishTyping(deps.nats, tenantId, { conversationId, typing, from: { kind: staff ? 'agent' : 'visitor', id: principal.subject }, origin: socketId });
   };
 
+  // Only for conversations this socket follows (the hub checks): no lookup per signal.
   const onTypingSignal = (signal: TypingSignal): void => {
     if (signal.origin === socketId) return;
-    mayFollow(signal.conversationId).then(
-      (allowed) => allowed && send({ type: 'typing', conversationId: signal.conversationId, typing: signal.typing, from: signal.from }),
-      () => undefined, // ephemeral: a signal that cannot be authorised now is dropped
-    );
+    send({ type: 'typing', conversationId: signal.conversationId, typing: signal.typing, from: signal.from });
   };
 
   // Each frame costs a token; each refused one a strike. A client that slips over the rate now and then is
@@ -150,7 +191,8 @@ export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { 
     const parsed = parseClientFrame(text);
     if (!parsed.ok) return send(parsed.error);
     if (parsed.frame.type === 'ping') return send({ type: 'pong' });
-    void onTyping(parsed.frame.conversationId, parsed.frame.typing);
+    if (parsed.frame.type === 'typing') return void onTyping(parsed.frame.conversationId, parsed.frame.typing);
+    void onSubscription(parsed.frame);
   });
   ws.on('pong', () => {
     alive = true;
@@ -165,20 +207,19 @@ export function runRealtimeSession(ws: WebSocket, principal: Principal, opts: { 
     ws.ping();
   }, deps.limits.pingIntervalMs);
   const expiry = opts.expiresAt === undefined ? undefined : setTimeout(() => close(CLOSE.tokenExpired, 'token expired: reconnect with a fresh one and after'), Math.min(Math.max(opts.expiresAt - Date.now(), 0), 2 ** 31 - 1));
-  const unsubscribeTyping = subscribeTyping(deps.nats, tenantId, onTypingSignal);
 
   ws.on('close', () => {
     closed = true;
     clearInterval(heartbeat);
     if (expiry) clearTimeout(expiry);
-    unsubscribeTyping();
-    void feed?.close();
+    feed?.close();
   });
 
   pump().catch((err: unknown) => {
     if (closed) return;
     if (err instanceof PositionExpiredError) return close(CLOSE.positionExpired, err.message);
     if (isDomainError(err) && err.code === 'validation') return close(CLOSE.invalidPosition, err.message);
+    if (err instanceof SlowConsumerError) return close(1013, 'slow consumer: reconnect with after');
     if (isDomainError(err) && err.code === 'unavailable') return close(1013, 'events unavailable: reconnect with after');
     log.error({ err }, 'realtime feed failed');
     close(1011, 'internal error: reconnect with after');
@@ -201,4 +242,11 @@ function reasonCode(code: number): ErrorCode {
     default:
       return 'internal';
   }
+}
+
+type Missing = { kind: 'conversations' | 'queues' | 'teams'; id: string; label: string };
+
+function without(what: Subscription, missing: Missing[]): Subscription {
+  const drop = (kind: Missing['kind'], ids?: string[]) => ids?.filter((id) => !missing.some((m) => m.kind === kind && m.id === id));
+  return { conversations: drop('conversations', what.conversations), queues: drop('queues', what.queues), teams: drop('teams', what.teams) };
 }

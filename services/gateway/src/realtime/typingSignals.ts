@@ -22,25 +22,26 @@ export function publishTyping(nc: NatsConnection, tenantId: string, signal: Typi
   nc.publish(typingSubject(tenantId, signal.conversationId), JSON.stringify(signal));
 }
 
+/** Every gateway replica's one subscription to typing signals (the event hub hands each to the sockets following its conversation). */
+export const TYPING_SUBSCRIPTION = 'ccx.*.typing.*';
+
 /**
- * Calls `onSignal` for every typing signal of the tenant until the returned
- * function is called. Malformed payloads (from something other than a
- * gateway) are dropped.
+ * The tenant and signal of a message on TYPING_SUBSCRIPTION; undefined for a
+ * malformed one (from something other than a gateway), or one whose subject
+ * and body disagree.
  */
-export function subscribeTyping(nc: NatsConnection, tenantId: string, onSignal: (signal: TypingSignal) => void): () => void {
-  const sub = nc.subscribe(`ccx.${tenantId}.typing.*`, {
-    callback: (err, msg) => {
-      if (err) return;
-      let signal: unknown;
-      try {
-        signal = msg.json();
-      } catch {
-        return;
-      }
-      if (isTypingSignal(signal) && msg.subject === typingSubject(tenantId, signal.conversationId)) onSignal(signal);
-    },
-  });
-  return () => sub.unsubscribe();
+export function readTypingSignal(subject: string, payload: () => unknown): { tenantId: string; signal: TypingSignal } | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || parts[0] !== 'ccx' || parts[2] !== 'typing') return undefined;
+  let signal: unknown;
+  try {
+    signal = payload();
+  } catch {
+    return undefined;
+  }
+  const tenantId = parts[1]!;
+  if (!isTypingSignal(signal) || subject !== typingSubject(tenantId, signal.conversationId)) return undefined;
+  return { tenantId, signal };
 }
 
 function isTypingSignal(v: unknown): v is TypingSignal {

@@ -1,4 +1,3 @@
-import { parseEventSubject } from '@contactcenter/infra/events';
 import type { Principal } from '../plugins/auth';
 
 /**
@@ -34,21 +33,16 @@ const VISITOR_EVENTS: Readonly<Record<string, readonly string[]>> = {
   SurveyAnswered: [],
 };
 
-/** The parts of a NATS subject `cc.<tenant>.<context>.<Type>` that decide delivery. */
+/** The parts of an event's subject (`cc.<tenant>.<context>.<Type>.<conversation>`) that decide what a principal sees of it. */
 export interface EventAddress {
   context: 'conversation' | 'routing';
   type: string;
 }
 
-/** `cc.<tenant>.conversation.<Type>` or `cc.<tenant>.routing.<Type>` of `tenantId`; undefined for anything else (presence, other tenants). */
-export function addressOf(natsSubject: string, tenantId: string): EventAddress | undefined {
-  const parsed = parseEventSubject(natsSubject);
-  if (parsed?.tenantId !== tenantId) return undefined;
-  const { context, eventType: type } = parsed;
-  return context === 'conversation' || context === 'routing' ? { context, type } : undefined;
-}
-
 export const isStaff = (p: Principal): boolean => p.roles.some((r) => r === 'agent' || r === 'supervisor' || r === 'admin');
+
+/** Whether `p` may follow every event of their tenant on a socket (an agent follows their own work). */
+export const mayFollowTenant = (p: Principal): boolean => p.roles.some((r) => r === 'supervisor' || r === 'admin');
 
 /** Whether `p` may see anything of events of this address at all (before knowing the conversation's customer). */
 export function mayEverSee(p: Principal, address: EventAddress): boolean {

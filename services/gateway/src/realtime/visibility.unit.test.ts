@@ -1,18 +1,8 @@
 import type { Principal } from '../plugins/auth';
-import { addressOf, mayEverSee, viewOf } from './visibility';
+import { mayEverSee, mayFollowTenant, viewOf } from './visibility';
 
 const agent: Principal = { tenantId: 'acme', subject: 'agent-1', roles: ['agent'] };
 const alice: Principal = { tenantId: 'acme', subject: 'alice', roles: ['visitor'] };
-
-describe('addressOf', () => {
-  it('reads conversation and routing subjects of the tenant only', () => {
-    expect(addressOf('cc.acme.conversation.MessagePosted', 'acme')).toEqual({ context: 'conversation', type: 'MessagePosted' });
-    expect(addressOf('cc.acme.routing.OfferMade', 'acme')).toEqual({ context: 'routing', type: 'OfferMade' });
-    expect(addressOf('cc.acme.presence.AgentStatusChanged', 'acme')).toBeUndefined();
-    expect(addressOf('cc.globex.conversation.MessagePosted', 'acme')).toBeUndefined();
-    expect(addressOf('cc.acme.conversation.MessagePosted.extra', 'acme')).toBeUndefined();
-  });
-});
 
 describe('what a principal may see', () => {
   const note = { context: 'conversation', type: 'InternalNoteAdded' } as const;
@@ -42,5 +32,14 @@ describe('what a principal may see', () => {
     const survey = { conversationId: 'c', surveyId: 'post-chat', questions: [{ questionId: 'csat', text: '¿Satisfecha?' }], requestedBy: 'agent-7' };
     expect(viewOf(alice, { context: 'conversation', type: 'SurveyRequested' }, 'alice', survey)).toEqual({ data: { conversationId: 'c', surveyId: 'post-chat', questions: survey.questions } });
     expect(viewOf(alice, { context: 'conversation', type: 'SurveyRequested' }, 'bob', survey)).toBeUndefined();
+  });
+});
+
+describe('mayFollowTenant', () => {
+  it('lets supervisors and admins follow the whole tenant, not agents or visitors', () => {
+    expect(mayFollowTenant({ tenantId: 'acme', subject: 's', roles: ['supervisor'] })).toBe(true);
+    expect(mayFollowTenant({ tenantId: 'acme', subject: 'a', roles: ['admin'] })).toBe(true);
+    expect(mayFollowTenant(agent)).toBe(false);
+    expect(mayFollowTenant(alice)).toBe(false);
   });
 });

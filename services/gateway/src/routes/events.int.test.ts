@@ -18,6 +18,7 @@ import { ApiKeys } from '../store/apiKeys';
 import { Revocations } from '../store/revocations';
 import { openStateBucket } from '@contactcenter/infra/kv';
 import { eventsRoutes } from './events';
+import { EventHub } from '../realtime/eventHub';
 
 const SECRET = 's'.repeat(48);
 const HEARTBEAT_MS = 200;
@@ -44,8 +45,9 @@ beforeAll(async () => {
   problemPlugin(app);
   await authPlugin(app, { secret: SECRET });
   apiKeyAuthPlugin(app, { authenticator: apiKeys });
-  app.addHook('onClose', () => revocations.stop());
-  await app.register(eventsRoutes, { prefix: '/v1', nats, heartbeatMs: HEARTBEAT_MS, revocations });
+  const hub = await EventHub.start(nats, { logger });
+  app.addHook('onClose', async () => (revocations.stop(), await hub.stop()));
+  await app.register(eventsRoutes, { prefix: '/v1', hub, heartbeatMs: HEARTBEAT_MS, revocations });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/events`;
@@ -63,7 +65,7 @@ const keyOf = async (tid: string, scopes: ApiKeyScope[] = ['events:read']) => (a
 /** Publishes a CloudEvent as the relay would; returns its stream position. */
 async function publish(tid: string, context: string, type: string, data: Record<string, unknown> = {}): Promise<number> {
   const msg = encodeCloudEventMessage(
-    `cc.${tid}.${context}.${type}`,
+    `cc.${tid}.${context}.${type}.c-1`,
     { id: randomUUID(), source: `/contactcenter/test/${context}`, type: `contactcenter.${context}.v1.${type}`, subject: 'c-1', time: new Date(), tenantid: tid },
     data,
   );
@@ -337,16 +339,17 @@ describe('GET /v1/events streaming', () => {
     await c.waitFor(() => c.ended, HEARTBEAT_MS * 10);
   });
 
-  it('deletes its JetStream consumer when the client disconnects', async () => {
+  it("opens no JetStream consumer of its own: the replica's one hub consumer serves every stream", async () => {
     const consumers = async () => (await jsm.streams.info(DEFAULT_STREAM)).state.consumer_count;
     await quietly(300); // earlier tests' streams finish closing
     const before = await consumers();
-    const c = await SseClient.open('', { 'x-api-key': await keyOf(tenant()) });
+    const tid = tenant();
+    const key = await keyOf(tid);
+    const c = await SseClient.open('', { 'x-api-key': key });
     await c.waitFor(() => c.lastEventId !== undefined);
-    expect(await consumers()).toBe(before + 1);
-    c.close();
-    const deadline = Date.now() + 3_000;
-    while ((await consumers()) !== before && Date.now() < deadline) await quietly(50);
     expect(await consumers()).toBe(before);
+    const seq = await publish(tid, 'conversation', 'MessagePosted', { text: 'one consumer' });
+    await c.waitFor(() => c.payloads.some((p) => p.position === seq));
+    c.close();
   });
 });

@@ -1,16 +1,17 @@
-import { ValidationError, type Logger, type NatsConnection } from '@contactcenter/infra';
-import { decodeCloudEvent, parseEventSubject, type CloudEvent } from '@contactcenter/infra/events';
+import { ValidationError } from '@contactcenter/infra';
+import type { CloudEvent } from '@contactcenter/infra/events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EVENTS_READ_SCOPE, presentedApiKey, requireApiKey } from '../plugins/apiKeyAuth';
 import { sendProblem } from '../plugins/problem';
 import { ConnectionCaps, takeOrRetryAfter, type Release } from '../realtime/connectionCaps';
-import { openEventFeed, PositionExpiredError, type EventFeed } from '../realtime/eventFeed';
+import { PositionExpiredError, type EventHub } from '../realtime/eventHub';
+import { SlowConsumerError, type HubFeed } from '../realtime/hubListener';
+import { Interest } from '../realtime/interest';
 import type { Revocations } from '../store/revocations';
 
 export interface EventsRouteOptions {
-  nats: NatsConnection;
-  /** JetStream stream of domain events (default CC_EVENTS). */
-  stream?: string;
+  /** This replica's one consumer of the events stream, shared by every socket and SSE stream. */
+  hub: EventHub;
   /** Interval of `: keepalive` comments, which also re-check that the key is not revoked, should the revocations watch lag (default 15 s). */
   heartbeatMs?: number;
   /** Live connections per holder, shared with the WebSockets (default: a fresh counter with the default caps). */
@@ -81,6 +82,7 @@ export async function eventsRoutes(app: FastifyInstance, opts: EventsRouteOption
     '/events',
     {
       schema: {
+        operationId: 'streamEvents',
         tags: ['events'],
         summary: 'Stream the tenant\'s CloudEvents (Server-Sent Events)',
         security: [{ apiKey: [] }],
@@ -103,9 +105,9 @@ export async function eventsRoutes(app: FastifyInstance, opts: EventsRouteOption
       const types = typesOf(request.query.types);
       if (request.method === 'HEAD') return reply.code(200).headers(streamHeaders(request)).send();
       const release = takeOrRetryAfter(reply, () => caps.takeStream({ tenantId, apiKeyId }));
-      let feed: EventFeed;
+      let feed: HubFeed;
       try {
-        feed = await openEventFeed(opts.nats, { tenantId, after, stream: opts.stream, logger: request.log as Logger });
+        feed = await opts.hub.open({ tenantId, after, interest: Interest.integration(), scope: { kind: 'tenant' } });
       } catch (err) {
         release();
         if (err instanceof PositionExpiredError) return sendProblem(reply, { status: 410, title: 'Gone', code: err.code, detail: err.message });
@@ -148,7 +150,7 @@ function typesOf(raw: string | undefined): Set<string> | undefined {
 function stream(
   request: FastifyRequest,
   reply: FastifyReply,
-  feed: EventFeed,
+  feed: HubFeed,
   ctx: { tenantId: string; types?: Set<string>; heartbeatMs: number; open: Set<() => void>; presentedKey: string; release: Release; revocations: Revocations },
 ): void {
   // From here on fastify neither buffers nor serialises: we own the socket.
@@ -164,7 +166,7 @@ function stream(
     ctx.open.delete(end);
     stopWatching();
     ctx.release();
-    void feed.close();
+    feed.close();
     if (!res.writableEnded) res.end();
   };
   ctx.open.add(end);
@@ -211,22 +213,17 @@ function stream(
 
   void (async () => {
     try {
-      for await (const m of feed.messages) {
+      for await (const e of feed.events) {
         if (closed) break;
-        // The consumer is filtered to cc.<tenant>.> on the server; checked again, as a tenant boundary deserves.
-        if (parseEventSubject(m.subject)?.tenantId !== ctx.tenantId) continue;
-        let event: CloudEvent;
-        try {
-          event = decodeCloudEvent(m);
-        } catch (err) {
-          log.warn({ err, seq: m.seq, subject: m.subject }, 'undecodable event skipped');
-          continue;
-        }
-        if (ctx.types && !ctx.types.has(event.type)) continue;
-        await write(frameOf(event, m.seq));
+        // The hub hands on only this tenant's events; checked again, as a tenant boundary deserves.
+        if (e.tenantId !== ctx.tenantId) continue;
+        if (ctx.types && !ctx.types.has(e.event.type)) continue;
+        await write(frameOf(e.event, e.seq));
       }
     } catch (err) {
-      if (!closed) log.error({ err }, 'event stream failed');
+      // A reader that fell far behind, or the hub stopping: the client reconnects with Last-Event-ID.
+      if (err instanceof SlowConsumerError) log.info({ apiKeyId: request.apiKey?.apiKeyId }, 'event stream reader too slow: ended');
+      else if (!closed) log.warn({ err }, 'event stream ended');
     } finally {
       end();
     }

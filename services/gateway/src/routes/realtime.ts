@@ -1,12 +1,17 @@
 import websocket from '@fastify/websocket';
-import { UnauthorizedError, type NatsConnection } from '@contactcenter/infra';
+import { ForbiddenError, UnauthorizedError, type NatsConnection } from '@contactcenter/infra';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { verifiedPrincipal, type Principal } from '../plugins/auth';
+import { callOptions, verifiedPrincipal, type Principal } from '../plugins/auth';
 import { requireLiveWidgetKey } from '../plugins/liveWidgetKey';
 import { sendProblem } from '../plugins/problem';
 import { ConnectionCaps, takeOrRetryAfter, type Release } from '../realtime/connectionCaps';
 import type { ConversationOwners } from '../realtime/conversationOwners';
-import { DEFAULT_LIMITS, runRealtimeSession, type RealtimeLimits } from '../realtime/realtimeSession';
+import type { EventHub } from '../realtime/eventHub';
+import type { RealtimeDirectory } from '../realtime/realtimeDirectory';
+import { DEFAULT_LIMITS, runRealtimeSession, type RealtimeLimits, type RealtimeScope } from '../realtime/realtimeSession';
+import { isStaff, mayFollowTenant } from '../realtime/visibility';
+import { MAX_SUBSCRIPTION_IDS } from '../realtime/frames';
+import type { Subscription } from '../realtime/interest';
 import type { Revocations } from '../store/revocations';
 
 /** The subprotocol a browser offers alongside `bearer.<token>`; the server selects it, never the token. */
@@ -16,9 +21,12 @@ const BEARER_PROTOCOL = 'bearer.';
 export interface RealtimeOptions {
   /** Whose each conversation is (the gateway's one cache, shared with the visitor routes): what a visitor socket may see. */
   owners: ConversationOwners;
+  /** Typing signals. */
   nats: NatsConnection;
-  /** JetStream stream of domain events (default CC_EVENTS). */
-  stream?: string;
+  /** This replica's one consumer of the events stream, shared by every socket and SSE stream. */
+  hub: EventHub;
+  /** Who follows what when a socket opens, and whether what a subscription names exists. */
+  directory: RealtimeDirectory;
   limits?: Partial<RealtimeLimits>;
   /** Live connections per holder, shared with the SSE streams (default: a fresh counter with the default caps). */
   caps?: ConnectionCaps;
@@ -44,10 +52,18 @@ export interface RealtimeOptions {
  * widget key is revoked on any replica; staff sockets hold no key.
  *
  * `?after=<position>` resumes after the last event the client saw: it gets
- * every later event it may see, in order, then live ones, none twice.
- * Without it the socket starts at the end of the stream; the first frame,
- * `{ type: 'ready', position }`, tells where. See realtime/frames.ts for the
- * frames and realtime/visibility.ts for who sees what.
+ * every later event it follows, in order, then live ones, none twice.
+ * Without it the socket starts now; the first frame,
+ * `{ type: 'ready', position, following }`, tells where and what it follows.
+ *
+ * What a socket follows (realtime/interest.ts): a visitor, their own
+ * conversations; a staff member, their own work (offers and assignments
+ * naming them, the conversations assigned to them) plus what they
+ * subscribe to on the open socket (`subscribe` / `unsubscribe` frames:
+ * conversations, queues, teams); `?scope=tenant` (supervisors and admins)
+ * follows every event of the tenant from the start, resume included. See
+ * realtime/frames.ts for the frames and realtime/visibility.ts for what of
+ * each event a principal may see.
  *
  * @example
  *   const ws = new WebSocket(`wss://api.example/v1/realtime?after=${last}`, ['cc.realtime.v1', `bearer.${token}`]);
@@ -70,12 +86,23 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions
   const { owners, revocations } = opts;
   const caps = opts.caps ?? new ConnectionCaps();
 
-  app.get<{ Querystring: { after?: string } }>(
+  app.get<{ Querystring: { after?: string; scope?: RealtimeScope; conversations?: string; queues?: string; teams?: string } }>(
     '/realtime',
     {
       websocket: true,
       schema: {
-        querystring: { type: 'object', additionalProperties: false, properties: { after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' },
+            scope: { type: 'string', enum: ['mine', 'tenant'], default: 'mine' },
+            // Staff: what to follow from the start, so that a resumed socket also gets what these did while it was away.
+            conversations: idList,
+            queues: idList,
+            teams: idList,
+          },
+        },
       },
       // Before anything else: a plain HTTP client (a browser tab, a probe) is told what this URL speaks.
       onRequest: async (request, reply) => {
@@ -90,6 +117,13 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions
       },
       // After validation, still before the upgrade: a refused socket costs no upgrade and no consumer.
       preHandler: async (request, reply) => {
+        if (request.query.scope === 'tenant' && !(isStaff(request.principal!) && mayFollowTenant(request.principal!))) {
+          throw new ForbiddenError('scope=tenant (every event of the tenant) is for supervisors and admins; agents follow their own work and subscribe to more');
+        }
+        const { conversations, queues, teams } = request.query;
+        if ((conversations || queues || teams) && !isStaff(request.principal!)) {
+          throw new ForbiddenError('a visitor follows their own conversations; conversations, queues and teams are for staff');
+        }
         const release = takeOrRetryAfter(reply, () => caps.takeSocket(request.principal!));
         releases.set(request, release);
         // The connection's end, however it ends (also when the upgrade itself fails): a WebSocket never reuses it.
@@ -102,7 +136,12 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions
       const after = request.query.after === undefined ? undefined : Number(request.query.after);
       const release = releases.get(request);
       if (release) socket.once('close', release);
-      const session = runRealtimeSession(socket, principal, { after, expiresAt }, { nats: opts.nats, owners, log: request.log, limits, stream: opts.stream });
+      const session = runRealtimeSession(
+        socket,
+        principal,
+        { after, expiresAt, scope: request.query.scope ?? 'mine', subscription: subscriptionOf(request.query), call: callOptions(request, principal) },
+        { hub: opts.hub, nats: opts.nats, owners, directory: opts.directory, log: request.log, limits },
+      );
       if (principal.widgetKey !== undefined && principal.roles.includes('visitor')) {
         const stop = revocations.onWidgetKeyRevoked(principal.widgetKey, () => session.end(1008, 'widget key revoked', 'revoked'));
         socket.once('close', stop);
@@ -119,3 +158,11 @@ async function authenticateUpgrade(request: FastifyRequest): Promise<{ principal
   return { principal, ...(principal.expiresAt !== undefined ? { expiresAt: principal.expiresAt } : {}) };
 }
 
+/** Comma-separated ids, as many as one subscribe frame may name. */
+const idList = { type: 'string', pattern: `^[A-Za-z0-9_-]{1,128}(,[A-Za-z0-9_-]{1,128}){0,${MAX_SUBSCRIPTION_IDS - 1}}$` };
+
+function subscriptionOf(q: { conversations?: string; queues?: string; teams?: string }): Subscription | undefined {
+  const list = (raw?: string) => (raw ? [...new Set(raw.split(','))] : undefined);
+  const s = { conversations: list(q.conversations), queues: list(q.queues), teams: list(q.teams) };
+  return s.conversations || s.queues || s.teams ? s : undefined;
+}

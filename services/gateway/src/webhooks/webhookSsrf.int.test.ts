@@ -103,7 +103,7 @@ describe('DNS rebinding', () => {
     const end = Date.now() + 5_000;
     while (!engine.webhooksOf(tid).length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
 
-    const msg = encodeCloudEventMessage(`cc.${tid}.conversation.MessagePosted`, { id: randomUUID(), source: '/contactcenter/test/conversation', type: 'contactcenter.conversation.v1.MessagePosted', subject: 'c-1', time: new Date(), tenantid: tid }, { conversationId: 'c-1' });
+    const msg = encodeCloudEventMessage(`cc.${tid}.conversation.MessagePosted.c-1`, { id: randomUUID(), source: '/contactcenter/test/conversation', type: 'contactcenter.conversation.v1.MessagePosted', subject: 'c-1', time: new Date(), tenantid: tid }, { conversationId: 'c-1' });
     await jetstream(edge.nats).publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID });
     let failed: { deliveryId: string; lastError: string; attempts: number }[] = [];
     while (!failed.length && Date.now() < end + 5_000) {

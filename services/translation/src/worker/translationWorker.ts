@@ -7,6 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { LanguageDetector } from '../detection/detectLanguage';
 import type { TenantSettings, TenantSettingsStore } from '../settings/tenantSettings';
 import { translate, type TranslatorDeps } from '../translator';
+import { ConversationFacts } from './conversationFacts';
 import { planTranslation } from './translationPlan';
 
 export interface TranslationWorkerDeps {
@@ -52,10 +53,16 @@ export class TranslationWorker {
   private readonly consumers: { stop(): void }[] = [];
   private readonly conversation: ConversationServiceClient;
   private readonly presence: PresenceServiceClient;
+  private readonly facts: ConversationFacts;
 
   constructor(private readonly deps: TranslationWorkerDeps) {
     this.conversation = createGrpcClient(ConversationServiceClient, deps.conversationAddress);
     this.presence = createGrpcClient(PresenceServiceClient, deps.presenceAddress);
+    this.facts = new ConversationFacts(async (tenantId, agentId) => {
+      const p = this.presence;
+      const agent = await unary(p, p.getAgent, { agentId }, { tenantId, actorId: ACTOR }).catch(() => undefined);
+      return agent?.agent?.profile?.languages[0] ?? '';
+    });
   }
 
   async start(): Promise<void> {
@@ -109,12 +116,7 @@ export class TranslationWorker {
     const c = this.conversation;
     const { conversation, messages } = await unary(c, c.getConversation, { conversationId, includeNotes: false }, as);
     if (!conversation) return undefined;
-    let agentLanguage = '';
-    if (conversation.assignedAgentId) {
-      const p = this.presence;
-      const agent = await unary(p, p.getAgent, { agentId: conversation.assignedAgentId }, as).catch(() => undefined);
-      agentLanguage = agent?.agent?.profile?.languages[0] ?? '';
-    }
+    const agentLanguage = conversation.assignedAgentId ? await this.facts.agentLanguage(tenantId, conversation.assignedAgentId) : '';
     return { tenantId, conversationId, settings, provider, customerLanguage: conversation.language, agentLanguage, messages };
   }
 
@@ -122,8 +124,19 @@ export class TranslationWorker {
   private async translateMessage(tenantId: string, posted: MessagePosted, attempt: number): Promise<boolean> {
     const message = posted.message;
     if (!message || message.text.trim() === '') return true;
-    const context = await this.contextOf(tenantId, posted.conversationId);
+    const context = posted.customerLanguage ? await this.contextFromEvent(tenantId, posted, message) : await this.contextOf(tenantId, posted.conversationId);
     return context ? this.translateIn(context, message, attempt) : true;
+  }
+
+  /** The context from the event itself (events recorded since MessagePosted carries the customer language and agent). */
+  private async contextFromEvent(tenantId: string, posted: MessagePosted, message: Message): Promise<TranslationContext | undefined> {
+    const settings = await this.deps.settings.get(tenantId);
+    const provider = settings.provider || this.deps.defaultProvider;
+    if (!settings.enabled || provider === 'off') return undefined;
+    const { conversationId } = posted;
+    const customerLanguage = this.facts.customerLanguage(tenantId, conversationId, message.revision, posted.customerLanguage);
+    const agentLanguage = posted.assignedAgentId ? await this.facts.agentLanguage(tenantId, posted.assignedAgentId) : '';
+    return { tenantId, conversationId, settings, provider, customerLanguage, agentLanguage, messages: [] };
   }
 
   /**
@@ -142,8 +155,9 @@ export class TranslationWorker {
       agentLanguage,
     });
     if (plan.customerLanguage && followCustomerLanguage) {
-      await unary(c, c.changeCustomerLanguage, { conversationId: context.conversationId, language: plan.customerLanguage, detected: plan.customerLanguageDetected ?? true }, as);
+      const changed = await unary(c, c.changeCustomerLanguage, { conversationId: context.conversationId, language: plan.customerLanguage, detected: plan.customerLanguageDetected ?? true }, as);
       context.customerLanguage = plan.customerLanguage;
+      this.facts.languageSet(tenantId, context.conversationId, plan.customerLanguage, changed.result?.revision ?? message.revision + 1);
     }
     if (!plan.translate) return true;
     const record = (r: { text?: string; provider: string; failure?: string; detail?: string }) =>

@@ -45,7 +45,17 @@ export interface ConversationStarted {
 export interface MessagePosted {
   conversationId: string;
   message: Message | undefined;
-  occurredAt: Date | undefined;
+  occurredAt:
+    | Date
+    | undefined;
+  /**
+   * The conversation as it stood when the message was posted, so that a
+   * consumer acting on each message (translation) needs no read of the
+   * conversation: its customer's language, and the agent holding it ('' when
+   * none). Empty in events recorded before these fields existed.
+   */
+  customerLanguage: string;
+  assignedAgentId: string;
 }
 
 export interface ConversationQueued {
@@ -450,7 +460,7 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
 };
 
 function createBaseMessagePosted(): MessagePosted {
-  return { conversationId: "", message: undefined, occurredAt: undefined };
+  return { conversationId: "", message: undefined, occurredAt: undefined, customerLanguage: "", assignedAgentId: "" };
 }
 
 export const MessagePosted: MessageFns<MessagePosted> = {
@@ -463,6 +473,12 @@ export const MessagePosted: MessageFns<MessagePosted> = {
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(26).fork()).join();
+    }
+    if (message.customerLanguage !== "") {
+      writer.uint32(34).string(message.customerLanguage);
+    }
+    if (message.assignedAgentId !== "") {
+      writer.uint32(42).string(message.assignedAgentId);
     }
     return writer;
   },
@@ -504,6 +520,22 @@ export const MessagePosted: MessageFns<MessagePosted> = {
             message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.customerLanguage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.assignedAgentId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -529,6 +561,16 @@ export const MessagePosted: MessageFns<MessagePosted> = {
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      customerLanguage: isSet(object.customerLanguage)
+        ? globalThis.String(object.customerLanguage)
+        : isSet(object.customer_language)
+        ? globalThis.String(object.customer_language)
+        : "",
+      assignedAgentId: isSet(object.assignedAgentId)
+        ? globalThis.String(object.assignedAgentId)
+        : isSet(object.assigned_agent_id)
+        ? globalThis.String(object.assigned_agent_id)
+        : "",
     };
   },
 
@@ -543,6 +585,12 @@ export const MessagePosted: MessageFns<MessagePosted> = {
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
+    if (message.customerLanguage !== "") {
+      obj.customerLanguage = message.customerLanguage;
+    }
+    if (message.assignedAgentId !== "") {
+      obj.assignedAgentId = message.assignedAgentId;
+    }
     return obj;
   },
 
@@ -556,6 +604,8 @@ export const MessagePosted: MessageFns<MessagePosted> = {
       ? Message.fromPartial(object.message)
       : undefined;
     message.occurredAt = object.occurredAt ?? undefined;
+    message.customerLanguage = object.customerLanguage ?? "";
+    message.assignedAgentId = object.assignedAgentId ?? "";
     return message;
   },
 };

@@ -10,6 +10,8 @@ describe('factOf', () => {
   it('reads conversation events with the generated proto3-JSON codecs', () => {
     const data = MessagePosted.toJSON({
       conversationId: 'c-1',
+      customerLanguage: 'en',
+      assignedAgentId: 'ann',
       message: { messageId: 'm', authorKind: AuthorKind.AUTHOR_KIND_AGENT, authorId: 'ann', text: 'hi', attachments: [], clientMessageId: '', language: 'en', postedAt: new Date(T), revision: 3, translations: [], cannedResponseId: '' },
       occurredAt: new Date(T),
     });

@@ -124,6 +124,8 @@ export function* eventHistory(options: HistoryOptions): Generator<HistoryEvent> 
         MessagePosted.toJSON({
           conversationId,
           occurredAt: new Date(t),
+          customerLanguage: 'en',
+          assignedAgentId: '',
           message: { messageId: `${conversationId}-m${revision}`, authorKind: kind, authorId, text: 'hello, about my order', attachments: [], clientMessageId: '', language: 'en', postedAt: new Date(t), revision, translations: [], cannedResponseId: '' },
         }) as Record<string, unknown>,
       );

@@ -64,7 +64,7 @@ export class StoryEvents {
 
   private message(at: string, authorKind: AuthorKind, authorId: string) {
     const message = { messageId: `m${this.revision}`, authorKind, authorId, text: 'olá', attachments: [], clientMessageId: '', language: 'pt-BR', postedAt: new Date(at), revision: this.revision, translations: [], cannedResponseId: '' };
-    return this.add('MessagePosted', at, MessagePosted.toJSON({ conversationId: this.conversationId, message, occurredAt: new Date(at) }));
+    return this.add('MessagePosted', at, MessagePosted.toJSON({ conversationId: this.conversationId, message, occurredAt: new Date(at), customerLanguage: 'pt-BR', assignedAgentId: '' }));
   }
 
   private add(type: string, at: string, data: unknown) {
