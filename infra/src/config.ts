@@ -87,6 +87,12 @@ export const url = (schemes: readonly string[], opts: Opts<string> = {}) =>
     return raw;
   });
 
+/** A URL as `url`, or undefined when unset or empty. */
+export const optionalUrl = (schemes: readonly string[]): Field<string | undefined> => ({
+  describe: `an optional URL (${schemes.map((s) => `${s}://`).join(' or ')})`,
+  parse: (raw, name) => (raw === undefined || raw.trim() === '' ? undefined : url(schemes).parse(raw.trim(), name)),
+});
+
 /** Comma-separated NATS server URLs. */
 export const natsUrl = (opts: Opts<string> = {}) =>
   field('comma-separated nats:// URLs', opts, (raw, name) => {
@@ -94,11 +100,14 @@ export const natsUrl = (opts: Opts<string> = {}) =>
     return raw;
   });
 
-/** A gRPC target `host:port`. */
+/**
+ * A gRPC target `host:port`, or `dns:///host:port` (gRPC's DNS resolver named
+ * explicitly: over a headless Service it yields every replica's address).
+ */
 export const hostPort = (opts: Opts<string> = {}) =>
-  field('host:port', opts, (raw, name) => {
-    const m = /^([A-Za-z0-9._-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(raw);
-    if (!m || Number(m[2]) > 65535) throw new ConfigError(name, `must be host:port, got ${JSON.stringify(raw)}`);
+  field('host:port or dns:///host:port', opts, (raw, name) => {
+    const m = /^(?:dns:\/\/\/)?([A-Za-z0-9._-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(raw);
+    if (!m || Number(m[2]) > 65535) throw new ConfigError(name, `must be host:port or dns:///host:port, got ${JSON.stringify(raw)}`);
     return raw;
   });
 
@@ -123,8 +132,14 @@ export const commonConfig = {
   METRICS_PORT: port({ default: 0 }),
   GRPC_PORT: port({ default: 0 }),
   GRPC_HOST: string({ default: '127.0.0.1' }),
+  /** Our gRPC server closes each client connection after this long (0: never), so clients re-resolve replicas. */
+  GRPC_MAX_CONNECTION_AGE_MS: int({ default: 300_000, min: 0 }),
   REGION: string({ default: 'local' }),
   SHUTDOWN_TIMEOUT_MS: int({ default: 10_000, min: 100, max: 600_000 }),
+  /** Copies of each JetStream stream and KV bucket this process creates: 1 on one server, 3 on a production cluster. */
+  JETSTREAM_REPLICAS: int({ default: 1, min: 1, max: 5 }),
+  /** OpenTelemetry collector (OTLP/HTTP): traces are exported to `<url>/v1/traces` only when set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),
 };
 
 /** A secret: required, never echoed in errors. */

@@ -53,3 +53,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ U: url(['postgres', 'pglite']) }, { U: 'pglite://memory' }).U).toBe('pglite://memory');
   });
 });
+
+describe('hostPort', () => {
+  it.each(['conversation:50051', '10.0.0.7:50051', '[::1]:50051', 'dns:///conversation-headless:50051', 'dns:///conversation-headless.cc.svc.cluster.local:50051'])(
+    'accepts the gRPC target %s as it is',
+    (target) => {
+      expect(loadConfig({ PEER: hostPort() }, { PEER: target }).PEER).toBe(target);
+    },
+  );
+
+  it.each(['dns://conversation:50051', 'dns:///conversation', 'http://conversation:50051', 'dns:///conversation:70000'])('refuses %s, naming the variable', (target) => {
+    const err = errorOf(() => loadConfig({ PEER: hostPort() }, { PEER: target }));
+    expect(err.variable).toBe('PEER');
+    expect(err.message).toMatch(/host:port or dns:\/\/\/host:port/);
+  });
+});

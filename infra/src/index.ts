@@ -12,3 +12,4 @@ export * from './grpc/server';
 export * from './grpc/status';
 export * from './languageTag';
 export * from './retryDelay';
+export * from './jetstreamReplicas';

@@ -93,3 +93,18 @@ function registerFollowerGauges(registry: Registry): void {
     },
   });
 }
+
+/**
+ * `http_server_request_duration_seconds` by method, route template (never the
+ * raw URL: one series per route, not per conversation id) and status code,
+ * for a service with an HTTP API (the gateway).
+ */
+export function httpRequestDurationHistogram(registry: Registry): Histogram<'method' | 'route' | 'status_code'> {
+  return new Histogram({
+    name: 'http_server_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+}

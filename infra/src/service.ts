@@ -5,6 +5,8 @@ import { createLogger, type Logger } from './logger';
 import { ServiceMetrics } from './metrics';
 import { connectNats, drainNats, type NatsConnection } from './nats';
 import { installShutdown, type ShutdownStep } from './shutdown';
+import { setJetStreamReplicas } from './jetstreamReplicas';
+import { startTracing } from './tracing/setup';
 
 export type CommonConfig = ConfigOf<typeof commonConfig>;
 
@@ -49,10 +51,12 @@ export function runService<S extends Schema>(name: string, schema: S, start: (rt
 async function main<S extends Schema>(name: string, schema: S, start: (rt: ServiceRuntime<ConfigOf<S>>) => Promise<void>) {
   const config = loadConfig({ ...commonConfig, ...schema }) as ConfigOf<S> & CommonConfig;
   const logger = createLogger(name, config.LOG_LEVEL);
+  setJetStreamReplicas(config.JETSTREAM_REPLICAS);
+  const tracing = startTracing(name, { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, region: config.REGION });
   const metrics = new ServiceMetrics(name);
   const metricsServer = await metrics.serve(config.GRPC_HOST, config.METRICS_PORT);
   const nats = await connectNats(config.NATS_URL, name, logger);
-  const grpc = new GrpcServer(logger, metrics);
+  const grpc = new GrpcServer(logger, metrics, { maxConnectionAgeMs: config.GRPC_MAX_CONNECTION_AGE_MS });
   const hooks: ShutdownStep[] = [];
 
   installShutdown(
@@ -62,6 +66,8 @@ async function main<S extends Schema>(name: string, schema: S, start: (rt: Servi
       ...hooks,
       { name: 'nats', run: () => drainNats(nats, config.SHUTDOWN_TIMEOUT_MS / 4) },
       { name: 'metrics', run: () => metricsServer.close() },
+      // Last: the spans of the shutdown itself (a final relay publish, a drained consumer) go out too.
+      { name: 'tracing', run: () => tracing.shutdown() },
     ],
     config.SHUTDOWN_TIMEOUT_MS,
   );

@@ -3,6 +3,7 @@ import type { EventStore } from './eventStore';
 import { createKurrentDbEventStore } from './kurrentdb';
 import { createPgliteEventStore } from './pglite';
 import { createPostgresEventStore } from './postgres';
+import { traceAppends } from './tracedAppends';
 
 export interface CreateEventStoreOptions {
   /** SQL backends: create the schema if missing (default true). Turn off where a migration job owns the schema. */
@@ -40,10 +41,10 @@ export function eventStoreBackendOf(url: string): EventStoreBackend {
 export async function createEventStore(url: string, options: CreateEventStoreOptions = {}): Promise<EventStore> {
   switch (eventStoreBackendOf(url)) {
     case 'postgres':
-      return createPostgresEventStore(url, options);
+      return traceAppends(await createPostgresEventStore(url, options), 'postgresql');
     case 'pglite':
-      return createPgliteEventStore(url.slice('pglite://'.length), options);
+      return traceAppends(await createPgliteEventStore(url.slice('pglite://'.length), options), 'pglite');
     case 'kurrentdb':
-      return createKurrentDbEventStore(url);
+      return traceAppends(await createKurrentDbEventStore(url), 'kurrentdb');
   }
 }

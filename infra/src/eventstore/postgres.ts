@@ -4,7 +4,7 @@ import { UnavailableError, ValidationError } from '../errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE } from '../poolSettings';
 import type { EventStore } from './eventStore';
 import { PostgresAppendNotifications } from './sql/appendNotifications';
-import { migrateSchema } from './sql/migration';
+import { migrateSchema, requireSchema } from './sql/migration';
 import { SqlEventStore, type SqlEventStoreOptions } from './sql/sqlEventStore';
 import { mapDriverError, sqlStateOf, type SqlQueryable, type SqlRunner } from './sql/sqlRunner';
 
@@ -27,6 +27,7 @@ export async function createPostgresEventStore(url: string, options: PostgresEve
   const db = await connectPostgres(url, options.poolSize ?? DEFAULT_POOL_SIZE, options.connectTimeoutMs);
   try {
     if (options.migrate ?? true) await migrateSchema(db);
+    else await requireSchema(db);
   } catch (err) {
     await db.close().catch(() => undefined);
     throw mapDriverError(err, db.description);

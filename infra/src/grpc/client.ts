@@ -4,6 +4,7 @@ import { ACTOR_KEY, REQUEST_ID_KEY, TENANT_KEY, TRACEPARENT_KEY } from './contex
 import { serviceNameOf } from './server';
 import { UnavailableError } from '../errors';
 import { fromServiceError } from './status';
+import { activeTraceparent } from '../tracing/spans';
 
 export const DEFAULT_DEADLINE_MS = 5_000;
 
@@ -48,6 +49,9 @@ type ClientCtor<C> = (new (address: string, credentials: grpc.ChannelCredentials
  */
 export function createGrpcClient<C extends grpc.Client>(Ctor: ClientCtor<C>, address: string, options: grpc.ClientOptions = {}): C {
   const serviceConfig = {
+    // `dns:///<service>-headless:<port>` resolves to every ready replica: spread calls over all of them
+    // (grpc-js's default, pick_first, sends everything down one connection to one replica).
+    loadBalancingConfig: [{ round_robin: {} }],
     methodConfig: [
       {
         name: [{ service: serviceNameOf(Ctor.service) }],
@@ -106,7 +110,9 @@ export function unary<Req, Res>(client: grpc.Client, method: UnaryFn<Req, Res>, 
   metadata.set(TENANT_KEY, opts.tenantId);
   if (opts.actorId) metadata.set(ACTOR_KEY, opts.actorId);
   metadata.set(REQUEST_ID_KEY, opts.requestId ?? randomUUID());
-  if (opts.traceparent) metadata.set(TRACEPARENT_KEY, opts.traceparent);
+  // The trace this call belongs to: the caller's (an HTTP request's), else the span active here (a consumer's).
+  const traceparent = opts.traceparent ?? activeTraceparent();
+  if (traceparent) metadata.set(TRACEPARENT_KEY, traceparent);
   const deadline = new Date(Date.now() + (opts.deadlineMs ?? DEFAULT_DEADLINE_MS));
   const { signal } = opts;
   const call = () =>

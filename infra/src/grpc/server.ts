@@ -3,7 +3,8 @@ import { HealthImplementation } from 'grpc-health-check';
 import { UnavailableError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../metrics';
-import { readCallContext, type CallContext } from './context';
+import { readCallContext, TRACEPARENT_KEY, type CallContext } from './context';
+import { endSpan, runInSpan, SpanKind, startSpan, traceparentOf } from '../tracing/spans';
 import { toServiceError } from './status';
 
 /** A unary method implemented as an async function of the request and the call's context. */
@@ -29,6 +30,17 @@ export const serviceNameOf = (definition: grpc.ServiceDefinition): string => {
   return first.path.split('/')[1] ?? '';
 };
 
+/** A connection's lifetime before the server asks the client to reconnect (GRPC_MAX_CONNECTION_AGE_MS). */
+export const DEFAULT_MAX_CONNECTION_AGE_MS = 300_000;
+/** Time a connection past its age keeps for the calls in flight (longer than any deadline we set). */
+const MAX_CONNECTION_AGE_GRACE_MS = 30_000;
+
+export interface GrpcServerOptions {
+  /** Close each client connection after this long (0: never), so that clients re-resolve and spread over new replicas. */
+  maxConnectionAgeMs?: number;
+  maxConnectionAgeGraceMs?: number;
+}
+
 /**
  * The gRPC server every service runs: `grpc.health.v1` always, domain errors
  * mapped to status codes, tenant required in metadata, a deadline on every
@@ -40,10 +52,7 @@ export const serviceNameOf = (definition: grpc.ServiceDefinition): string => {
  *   const port = await server.listen('127.0.0.1', 50051);
  */
 export class GrpcServer {
-  readonly server = new grpc.Server({
-    'grpc.max_receive_message_length': 4 * 1024 * 1024,
-    'grpc.keepalive_permit_without_calls': 1,
-  });
+  readonly server: grpc.Server;
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
   private readonly serviceNames: string[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -51,7 +60,16 @@ export class GrpcServer {
   constructor(
     private readonly logger: Logger,
     private readonly metrics?: ServiceMetrics,
+    options: GrpcServerOptions = {},
   ) {
+    const maxAgeMs = options.maxConnectionAgeMs ?? DEFAULT_MAX_CONNECTION_AGE_MS;
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': 4 * 1024 * 1024,
+      'grpc.keepalive_permit_without_calls': 1,
+      // Clients re-resolve `dns:///` names only when a connection ends: closing each one after
+      // a while (GOAWAY, calls in flight given the grace to finish) lets new replicas get a share.
+      ...(maxAgeMs > 0 ? { 'grpc.max_connection_age_ms': maxAgeMs, 'grpc.max_connection_age_grace_ms': options.maxConnectionAgeGraceMs ?? MAX_CONNECTION_AGE_GRACE_MS } : {}),
+    });
     this.health.addToServer(this.server);
   }
 
@@ -89,23 +107,28 @@ export class GrpcServer {
       const timer = setTimeout(() => abort.abort(new Error('deadline exceeded')), Math.max(0, deadlineMs));
       call.on('cancelled', () => abort.abort(new Error('cancelled by caller')));
 
+      // The caller's trace continues here; the handler's own spans and calls are children of this one.
+      const span = startSpan(path, { kind: SpanKind.SERVER, parent: call.metadata.get(TRACEPARENT_KEY)[0]?.toString(), attributes: { 'rpc.system': 'grpc', 'rpc.method': path } });
       const finish = (err: unknown, response?: unknown) => {
         clearTimeout(timer);
         const serviceError = err === null ? null : toServiceError(err);
         const code = serviceError ? serviceError.code : grpc.status.OK;
+        span.setAttribute('rpc.grpc.status_code', code);
+        endSpan(span, code === grpc.status.OK ? undefined : err);
         this.metrics?.grpcHandled.labels(path, grpc.status[code] ?? String(code)).observe(Number(process.hrtime.bigint() - started) / 1e9);
         if (serviceError?.code === grpc.status.INTERNAL) this.logger.error({ err, method: path }, 'unexpected error in handler');
         callback(serviceError as grpc.ServiceError | null, response);
       };
 
-      const work = (async () => {
+      const work = runInSpan(span, async () => {
         // Queued behind other work until the caller stopped waiting: doing it now would only add to the
         // load that made it late (a retry storm feeds on exactly this), so it is refused unrun.
         if (deadlineMs <= 0 || call.cancelled) throw new UnavailableError(call.cancelled ? 'the caller cancelled the call' : 'the call reached its deadline before it could run');
         if (isMalformed(call.request)) throw new ValidationError('request', `malformed protobuf message: ${call.request[MALFORMED]}`);
         const ctx = readCallContext(call.metadata, abort.signal, requireTenant);
-        return fn(call.request, ctx);
-      })().then(
+        // What the handler records (an event's metadata) names this span as the parent of what follows.
+        return fn(call.request, { ...ctx, traceparent: traceparentOf(span) ?? ctx.traceparent });
+      }).then(
         (res) => finish(null, res),
         (err) => finish(err),
       );

@@ -1,5 +1,6 @@
 import { bool, int, optionalString, url } from '@contactcenter/infra';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE } from '@contactcenter/infra/sql';
+import { DEFAULT_LEASE_TTL_MS } from './relay/relayLease';
 
 export const EVENT_STORE_SCHEMES = ['postgres', 'postgresql', 'pglite', 'kurrentdb', 'kurrentdb+discover', 'esdb', 'esdb+discover'] as const;
 
@@ -27,6 +28,8 @@ export const conversationConfig = {
   SNAPSHOT_EVERY: int({ default: 100, min: 1 }),
   /** Conversations kept in memory between commands (0 turns it off); the append's expected revision keeps it correct with several replicas. */
   RECENT_CONVERSATIONS: int({ default: 5_000, min: 0, max: 1_000_000 }),
-  /** Run the relay of conversation events to NATS in this process. */
+  /** Run the relay of conversation events to NATS in this process (safe in every replica: one holds the lease and publishes). */
   RELAY_ENABLED: bool({ default: true }),
+  /** How long the relay's lease outlives its holder's last renewal: the fail-over time when the holder dies. */
+  RELAY_LEASE_TTL_MS: int({ default: DEFAULT_LEASE_TTL_MS, min: 1_000, max: 120_000 }),
 };

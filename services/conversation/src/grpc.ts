@@ -12,6 +12,7 @@ import {
 import type { Projector } from './projections/projector';
 import type { ConversationQueries } from './projections/queries';
 import type { ConversationRepository, Handled } from './store/conversationRepository';
+import { ConversationHistory } from './store/conversationHistory';
 
 export interface ConversationServiceDeps {
   repository: ConversationRepository;
@@ -33,6 +34,7 @@ const newConversationId = () => randomUUID();
  */
 export function conversationService(deps: ConversationServiceDeps): AsyncService<ConversationServiceServer> {
   const { repository, queries } = deps;
+  const history = new ConversationHistory(deps.events);
 
   const run = async <Req extends WithRevision>(type: ConversationCommandType, request: Req, ctx: CallContext): Promise<Handled> => {
     if (request.expectedRevision !== undefined && request.expectedRevision < -1) {
@@ -115,5 +117,8 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
       if (!request.customerId) throw new ValidationError('customer_id', 'is required');
       return queries.timeline(ctx.tenantId, request.customerId, request.pageSize, request.pageToken);
     },
+    // The past is read from the event store itself: no read model to wait for.
+    getConversationHistory: (request, ctx) => history.history(ctx.tenantId, request),
+    getConversationAt: (request, ctx) => history.conversationAt(ctx.tenantId, request, new Date()),
   };
 }

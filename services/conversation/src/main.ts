@@ -21,9 +21,15 @@ runService('conversation', conversationConfig, async (rt) => {
   service.projector.start();
   rt.grpc.addService(ConversationServiceService, service.grpc);
   if (config.RELAY_ENABLED) {
-    // One relay per region: with several conversation replicas, run it in one of them (or
-    // as `npm run relay`) and set RELAY_ENABLED=false elsewhere.
-    const relay = await EventRelay.start({ events, nats: rt.nats, logger, region: config.REGION, observer: relayMetrics(rt.metrics.registry, 'conversation') });
+    // Every replica may run it: the one holding the lease publishes, the others stand by to take over.
+    const relay = await EventRelay.start({
+      events,
+      nats: rt.nats,
+      logger,
+      region: config.REGION,
+      leaseTtlMs: config.RELAY_LEASE_TTL_MS,
+      observer: relayMetrics(rt.metrics.registry, 'conversation'),
+    });
     rt.onShutdown('relay', () => relay.stop());
   }
 

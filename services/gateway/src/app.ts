@@ -1,4 +1,4 @@
-import type { Logger, NatsConnection } from '@contactcenter/infra';
+import type { Logger, NatsConnection, ServiceMetrics } from '@contactcenter/infra';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { asyncapiRoutes } from './asyncapi/asyncapiRoutes';
@@ -28,8 +28,11 @@ import { eventsRoutes } from './routes/events';
 import { agentDeskRoutes } from './routes/agentDesk';
 import { agentWorkRoutes } from './routes/agentWork';
 import { conversationRoutes } from './routes/conversations';
+import { conversationHistoryRoutes } from './routes/conversationHistory';
 import { healthRoutes } from './routes/health';
 import { realtimeRoutes } from './routes/realtime';
+import { EventHub } from './realtime/eventHub';
+import { realtimeDirectoryOf, type RealtimeDirectory } from './realtime/realtimeDirectory';
 import { visitorRoutes } from './routes/visitors';
 import { surveyRoutes } from './routes/surveys';
 import { GATEWAY_AJV } from './schemas/ajvOptions';
@@ -55,6 +58,7 @@ import { JwksCache } from './tokens/jwksCache';
 import { jwksFetcher } from './tokens/jwksFetch';
 import { DEFAULT_TOKEN_RULES, TokenVerifier } from './tokens/tokenVerifier';
 import type { ClaimRules } from './tokens/claimRules';
+import { requestTelemetryPlugin } from './plugins/requestTelemetry';
 
 export interface AppDeps {
   logger: Logger;
@@ -90,6 +94,8 @@ export interface AppDeps {
   corsStaffOrigins?: readonly string[];
   /** REALTIME_*: the WebSocket's frame size, frame rate and buffer limits. */
   realtimeLimits?: Partial<RealtimeLimits>;
+  /** Who follows what when a socket opens (default: asked of the conversation and routing services). */
+  realtimeDirectory?: RealtimeDirectory;
   /** REALTIME_MAX_SOCKETS_PER_*, EVENTS_MAX_STREAMS_PER_API_KEY, REALTIME_MAX_CONNECTIONS_PER_TENANT: live connections per holder, per replica. */
   connectionLimits?: Partial<ConnectionLimits>;
   /** VISITOR_SESSIONS_PER_MINUTE_PER_*: new visitor sessions per widget key and per address, per replica. */
@@ -98,6 +104,8 @@ export interface AppDeps {
   tenantLimits?: Partial<TenantLimits>;
   /** GATEWAY_MAX_EVENT_LOOP_DELAY_MS, GATEWAY_MAX_HEAP_USED_PERCENT, GATEWAY_MAX_IN_FLIGHT: when this replica refuses requests as overloaded. */
   admission?: Partial<AdmissionLimits>;
+  /** The process's Prometheus registry: request durations by route and status are recorded in it (default: not recorded). */
+  metricsRegistry?: ServiceMetrics['registry'];
   /** Sees every route as it is added (route inventories, the fuzz test). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -120,6 +128,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   problemPlugin(app);
+  // Before admission control: requests it refuses are timed and traced too.
+  requestTelemetryPlugin(app, deps.metricsRegistry);
   // First of all hooks: an overloaded replica refuses before verifying a token or reading KV.
   await admissionControlPlugin(app, { ...DEFAULT_ADMISSION_LIMITS, ...deps.admission });
   // After admission (a shed request must not wait), before anything that reads KV.
@@ -135,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Protection before any route, /docs included, so that its hooks run for every one. Rate limits
   // before CORS: a preflight flood counts too.
   await securityHeadersPlugin(app);
-  await rateLimitPlugin(app, deps.rateLimits ?? DEFAULT_RATE_LIMITS);
+  await rateLimitPlugin(app, deps.rateLimits ?? DEFAULT_RATE_LIMITS, deps.nats);
   await corsPlugin(app, { staffOrigins: deps.corsStaffOrigins ?? [], widgetKeys });
   await openapiPlugin(app);
   const identityProviders = new IdentityProviders(gatewayKv);
@@ -163,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers, cannedReplies: new CannedReplies({ peers: deps.peers, profiles: customerProfiles }) });
   await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentDeskRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(conversationHistoryRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(adminDirectoryRoutes, { prefix: '/v1', peers: deps.peers });
   // One cache of whose each conversation is, for the visitor routes and the real-time sockets alike.
   const owners = conversationOwnersOf(deps.peers.conversation);
@@ -179,12 +190,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { prefix: '/v1', peers: deps.peers });
   const invitations = new InvitationStore(gatewayKv, limits.invitationRules);
   await app.register(invitationRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, invitations, region: deps.region ?? 'local' });
-  await app.register(realtimeRoutes, { prefix: '/v1', owners, nats: deps.nats, limits: deps.realtimeLimits, caps: connectionCaps, revocations });
+  // One consumer of the events stream for every socket and SSE stream of this replica.
+  const hub = await EventHub.start(deps.nats, { logger: deps.logger, owners });
+  app.addHook('onClose', async () => hub.stop());
+  app.decorate('eventHub', hub);
+  const directory = deps.realtimeDirectory ?? realtimeDirectoryOf(deps.peers);
+  await app.register(realtimeRoutes, { prefix: '/v1', owners, nats: deps.nats, hub, directory, limits: deps.realtimeLimits, caps: connectionCaps, revocations });
   await app.register(apiKeyRoutes, { prefix: '/v1', apiKeys });
-  await app.register(eventsRoutes, { prefix: '/v1', nats: deps.nats, caps: connectionCaps, revocations });
+  await app.register(eventsRoutes, { prefix: '/v1', hub, caps: connectionCaps, revocations });
   const webhookStore = new WebhookStore(gatewayKv, limits.webhooks);
   // Records made before per-tenant index entries existed (or by a previous version's replica) get theirs.
   await Promise.all([apiKeys.indexLegacyKeys(), widgetKeys.indexLegacyKeys(), webhookStore.indexLegacyWebhooks()]);
   await app.register(webhookRoutes, { prefix: '/v1', store: webhookStore, queue: await DeliveryQueue.open(deps.nats), allowInsecureUrls: deps.webhooksAllowInsecure ?? false, policy: outbound });
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This replica's one consumer of the events stream (realtime/eventHub.ts). */
+    eventHub: EventHub;
+  }
 }

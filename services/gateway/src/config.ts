@@ -1,6 +1,7 @@
 import { bool, hostPort, int, optionalSecret, optionalString, port, secret, string } from '@contactcenter/infra';
 import { DEFAULT_RETRY_SCHEDULE_MS, retrySchedule } from './webhooks/backoff';
 import { DEFAULT_RATE_LIMITS } from './plugins/rateLimits';
+import { DEFAULT_RATE_LIMIT_BUCKET, DEFAULT_RATE_LIMIT_SYNC_MS } from './plugins/sharedRateCounters';
 import { DEFAULT_ADMISSION_LIMITS } from './plugins/admissionControl';
 import { DEFAULT_LIMITS as REALTIME_DEFAULTS } from './realtime/realtimeSession';
 import { DEFAULT_CONNECTION_LIMITS as CONNECTION_DEFAULTS } from './realtime/connectionCaps';
@@ -59,10 +60,14 @@ export const gatewayConfig = {
   GATEWAY_MAX_HEAP_USED_PERCENT: int({ default: DEFAULT_ADMISSION_LIMITS.maxHeapUsedPercent, min: 0, max: 100 }),
   /** Requests handled at once by this replica (probes, SSE and WebSockets aside) beyond which new ones get 503 `overloaded`; 0: unbounded. */
   GATEWAY_MAX_IN_FLIGHT: int({ default: DEFAULT_ADMISSION_LIMITS.maxInFlight, min: 0, max: 1_000_000 }),
-  /** Requests per minute per API key, staff member or visitor session, per replica (429 beyond). */
+  /** Requests per minute per API key, staff member or visitor session, across all replicas (429 beyond). */
   RATE_LIMIT_PER_KEY_PER_MINUTE: int({ default: DEFAULT_RATE_LIMITS.perKeyPerMinute, min: 1, max: 1_000_000 }),
-  /** Requests per minute per client address, authenticated or not, per replica; a call center behind one NAT address shares it. */
+  /** Requests per minute per client address, authenticated or not, across all replicas; a call center behind one NAT address shares it. */
   RATE_LIMIT_PER_IP_PER_MINUTE: int({ default: DEFAULT_RATE_LIMITS.perIpPerMinute, min: 1, max: 10_000_000 }),
+  /** How often each replica merges its rate limit counts with the others' in NATS KV; 0: each replica counts alone. */
+  RATE_LIMIT_SYNC_MS: int({ default: DEFAULT_RATE_LIMIT_SYNC_MS, min: 0, max: 10_000 }),
+  /** NATS KV bucket (in memory) of the shared rate limit counters. */
+  RATE_LIMIT_BUCKET: string({ default: DEFAULT_RATE_LIMIT_BUCKET }),
   /**
    * Proxies in front of the gateway whose X-Forwarded-For to trust for the client address (0: the TCP peer).
    * Behind an ingress or load balancer set it, or every client shares the proxy's per-address limit.
@@ -92,8 +97,8 @@ export const gatewayConfig = {
   EVENTS_MAX_STREAMS_PER_API_KEY: int({ default: CONNECTION_DEFAULTS.streamsPerApiKey, min: 1, max: 1_000 }),
   /** Live WebSockets and SSE streams of one tenant together, per replica: each costs a JetStream consumer. */
   REALTIME_MAX_CONNECTIONS_PER_TENANT: int({ default: CONNECTION_DEFAULTS.connectionsPerTenant, min: 1, max: 1_000_000 }),
-  /** New visitor sessions per minute per widget key, per replica (429 `rate_limited` beyond). */
+  /** New visitor sessions per minute per widget key, across all replicas (429 `rate_limited` beyond). */
   VISITOR_SESSIONS_PER_MINUTE_PER_WIDGET_KEY: int({ default: SESSION_DEFAULTS.perWidgetKeyPerMinute, min: 1, max: 1_000_000 }),
-  /** New visitor sessions per minute per client address, per replica. */
+  /** New visitor sessions per minute per client address, across all replicas. */
   VISITOR_SESSIONS_PER_MINUTE_PER_ADDRESS: int({ default: SESSION_DEFAULTS.perAddressPerMinute, min: 1, max: 1_000_000 }),
 };

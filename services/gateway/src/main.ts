@@ -19,6 +19,7 @@ runService('gateway', gatewayConfig, async (rt) => {
   const outboundPolicy = new OutboundAddressPolicy({ allowedNetworks: c.OUTBOUND_ALLOWED_NETWORKS });
   const app = await buildApp({
     logger: rt.logger,
+    metricsRegistry: rt.metrics.registry,
     peers,
     nats: rt.nats,
     jwtSecret: c.JWT_SECRET,
@@ -31,7 +32,11 @@ runService('gateway', gatewayConfig, async (rt) => {
     isShuttingDown: () => shuttingDown,
     webhooksAllowInsecure: c.WEBHOOKS_ALLOW_INSECURE,
     outboundPolicy,
-    rateLimits: { perKeyPerMinute: c.RATE_LIMIT_PER_KEY_PER_MINUTE, perIpPerMinute: c.RATE_LIMIT_PER_IP_PER_MINUTE },
+    rateLimits: {
+      perKeyPerMinute: c.RATE_LIMIT_PER_KEY_PER_MINUTE,
+      perIpPerMinute: c.RATE_LIMIT_PER_IP_PER_MINUTE,
+      ...(c.RATE_LIMIT_SYNC_MS > 0 ? { shared: { bucket: c.RATE_LIMIT_BUCKET, syncEveryMs: c.RATE_LIMIT_SYNC_MS } } : {}),
+    },
     trustProxyHops: c.TRUST_PROXY_HOPS,
     corsStaffOrigins: c.CORS_STAFF_ORIGINS,
     tenantLimits: { apiKeys: c.TENANT_MAX_API_KEYS, widgetKeys: c.TENANT_MAX_WIDGET_KEYS, webhooks: c.TENANT_MAX_WEBHOOKS, invitationRules: c.TENANT_MAX_INVITATION_RULES },

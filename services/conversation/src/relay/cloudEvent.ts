@@ -11,7 +11,7 @@
  *   const event = decodeCloudEvent(jsMsg); // { type: 'contactcenter.conversation.v1.MessagePosted', data: {...}, ... }
  */
 import type { RecordedEvent } from '@contactcenter/infra/eventstore';
-import { decodeCloudEvent, encodeCloudEventMessage, eventSource, eventSubject, type CloudEvent, type EncodedCloudEvent } from '@contactcenter/infra/events';
+import { decodeCloudEvent, encodeCloudEventMessage, eventSource, eventSubject, NO_AGGREGATE, type CloudEvent, type EncodedCloudEvent } from '@contactcenter/infra/events';
 
 export { decodeCloudEvent, MSG_ID_HEADER, type EncodedCloudEvent } from '@contactcenter/infra/events';
 
@@ -20,6 +20,8 @@ export const TYPE_PREFIX = 'contactcenter.conversation.v1.';
 /** Metadata keys of conversation events that the relay reads (written by the conversation service). */
 export const TENANT_METADATA = 'tenant_id';
 export const CONVERSATION_METADATA = 'conversation_id';
+/** The W3C traceparent of the command that appended the event; the relay's publish continues that trace. */
+export const TRACE_METADATA = 'traceparent';
 
 /** A decoded conversation CloudEvent. */
 export interface ConversationCloudEvent extends CloudEvent {
@@ -32,12 +34,13 @@ export interface ConversationCloudEvent extends CloudEvent {
 }
 
 /**
- * The subject of a conversation event: `cc.<tenant>.conversation.<EventType>`,
- * so consumers can filter by tenant (`cc.acme.>`) or type (`cc.*.conversation.MessagePosted`).
- * @throws ValidationError when either part is not a safe subject token.
+ * The subject of a conversation event: `cc.<tenant>.conversation.<EventType>.<conversation>`,
+ * so consumers can filter by tenant (`cc.acme.>`), type (`cc.*.conversation.MessagePosted.>`)
+ * or conversation (`cc.acme.*.*.c-42`).
+ * @throws ValidationError when a part is not a safe subject token.
  */
-export function conversationEventSubject(tenantId: string, eventType: string): string {
-  return eventSubject(tenantId, 'conversation', eventType);
+export function conversationEventSubject(tenantId: string, eventType: string, conversationId: string): string {
+  return eventSubject(tenantId, 'conversation', eventType, conversationId);
 }
 
 /** The CloudEvents `source` of a region's conversation service. */
@@ -52,8 +55,8 @@ export function conversationSource(region: string): string {
  */
 export function encodeCloudEvent(event: RecordedEvent, options: { region: string }): EncodedCloudEvent {
   const tenantId = event.metadata[TENANT_METADATA];
-  const subject = conversationEventSubject(tenantId ?? '', event.type);
   const conversationId = event.metadata[CONVERSATION_METADATA];
+  const subject = conversationEventSubject(tenantId ?? '', event.type, conversationId ?? NO_AGGREGATE);
   return encodeCloudEventMessage(
     subject,
     {

@@ -1,6 +1,7 @@
 import { bool, int, string, url } from '@contactcenter/infra';
 import { EVENT_STORE_SCHEMES } from '../config';
 import { DEFAULT_CHECKPOINT_BUCKET } from './checkpointStore';
+import { DEFAULT_LEASE_BUCKET, DEFAULT_LEASE_TTL_MS } from './relayLease';
 import { DEFAULT_DUPLICATE_WINDOW_MS, DEFAULT_STREAM } from '@contactcenter/infra/events';
 
 /** Settings of the standalone relay process (`relay/main.ts`), beyond the ones every service shares. */
@@ -19,4 +20,7 @@ export const relayConfig = {
   RELAY_MAX_AGE_MS: int({ default: 0, min: 0 }),
   RELAY_CHECKPOINT_EVERY: int({ default: 100, min: 1 }),
   RELAY_CHECKPOINT_INTERVAL_MS: int({ default: 200, min: 1 }),
+  /** How long a relay's lease outlives its holder's last renewal: the fail-over time when the holder dies. */
+  RELAY_LEASE_TTL_MS: int({ default: DEFAULT_LEASE_TTL_MS, min: 1_000, max: 120_000 }),
+  RELAY_LEASE_BUCKET: string({ default: DEFAULT_LEASE_BUCKET }),
 };

@@ -21,6 +21,8 @@ runService('relay', relayConfig, async (rt) => {
     region: config.REGION,
     stream: { name: config.RELAY_STREAM, duplicateWindowMs: config.RELAY_DUPLICATE_WINDOW_MS, maxAgeMs: config.RELAY_MAX_AGE_MS },
     checkpointBucket: config.RELAY_CHECKPOINT_BUCKET,
+    leaseBucket: config.RELAY_LEASE_BUCKET,
+    leaseTtlMs: config.RELAY_LEASE_TTL_MS,
     checkpointEvery: config.RELAY_CHECKPOINT_EVERY,
     checkpointIntervalMs: config.RELAY_CHECKPOINT_INTERVAL_MS,
     observer: relayMetrics(rt.metrics.registry, config.RELAY_NAME),

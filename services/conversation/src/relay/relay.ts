@@ -5,7 +5,9 @@ import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from '
 import type { NatsConnection } from '@nats-io/transport-node';
 import { assertCheckpointBelongs, RelayCheckpointMismatchError } from './checkpointMatch';
 import { RelayCheckpoints, DEFAULT_CHECKPOINT_BUCKET } from './checkpointStore';
-import { encodeCloudEvent, type EncodedCloudEvent } from './cloudEvent';
+import { encodeCloudEvent, TRACE_METADATA, type EncodedCloudEvent } from './cloudEvent';
+import { endSpan, setTraceHeaders, SpanKind, startSpan, traceparentOf } from '@contactcenter/infra/tracing';
+import { RelayLeases, type HeldLease } from './relayLease';
 import { ensureEventStream, type EventStreamOptions } from '@contactcenter/infra/events';
 
 /** Optional observers, e.g. Prometheus counters (see relayMetrics.ts). */
@@ -16,6 +18,8 @@ export interface RelayObserver {
   /** An event that can never be published (no tenant, unsafe type): logged and passed over. */
   unpublishable?(event: RecordedEvent, err: unknown): void;
   checkpointSaved?(position: string): void;
+  /** This relay took its name's lease (true: it publishes) or lost or released it (false: it stands by). */
+  leaseHeld?(held: boolean): void;
 }
 
 export interface EventRelayOptions {
@@ -28,6 +32,10 @@ export interface EventRelayOptions {
   region?: string;
   stream?: EventStreamOptions;
   checkpointBucket?: string;
+  /** NATS KV bucket of the relays' leases (default `cc_relay_leases`): only the holder of `name`'s lease publishes. */
+  leaseBucket?: string;
+  /** How long a lease outlives its holder's last renewal (default 3 s): the fail-over time when a holder dies. */
+  leaseTtlMs?: number;
   /** Save the checkpoint once this many events are unsaved (default 100)… */
   checkpointEvery?: number;
   /** …or this long after the first unsaved one (default 200 ms). */
@@ -55,6 +63,11 @@ export interface EventRelayOptions {
  * duplicate window (2 min by default; a relay must restart within it).
  * A publish that fails is retried, never skipped, so nothing is lost either.
  *
+ * Any number of relays of one name may run (every conversation replica, say):
+ * only the holder of the name's lease (relayLease.ts) follows the log; the
+ * others stand by and one of them takes over, from the saved checkpoint,
+ * within about `leaseTtlMs` of the holder dying.
+ *
  * @example
  *   const relay = await EventRelay.start({ events, nats, logger, name: 'conversation', region: 'eu-1' });
  *   // …
@@ -65,6 +78,9 @@ export class EventRelay {
   private readonly region: string;
   private readonly js: JetStreamClient;
   private checkpoints!: RelayCheckpoints;
+  private leases!: RelayLeases;
+  /** Set while this relay holds its name's lease; it publishes and saves checkpoints only then. */
+  private lease: HeldLease | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private stopDone: Promise<void> | undefined;
@@ -150,6 +166,8 @@ export class EventRelay {
     await this.loop;
     clearTimeout(this.saveTimer);
     await this.saveCheckpoint();
+    await this.lease?.release(); // after the save: the next holder starts from it at once
+    this.options.observer?.leaseHeld?.(false);
     const saved = this.savedSeq === this.relayedSeq;
     this.log.info({ relay: this.name, relayed: this.relayedTotal, duplicates: this.duplicates, checkpoint: this.position ?? null, saved }, 'relay stopped');
   }
@@ -167,6 +185,12 @@ export class EventRelay {
         this.checkpoints = await RelayCheckpoints.open(this.options.nats, this.options.checkpointBucket ?? DEFAULT_CHECKPOINT_BUCKET, {
           replicas: this.options.stream?.replicas,
         });
+        this.leases = await RelayLeases.open(this.options.nats, {
+          bucket: this.options.leaseBucket,
+          ttlMs: this.options.leaseTtlMs,
+          replicas: this.options.stream?.replicas,
+          logger: this.log,
+        });
         const checkpoint = await this.checkpoints.load(this.name);
         this.storeId = await this.options.events.storeId();
         // Never follow a checkpoint of another store (a deleted and recreated database, a restore).
@@ -183,23 +207,74 @@ export class EventRelay {
     }
   }
 
-  /** Follows the log; when the subscription fails (database restart), resumes after the last relayed event. */
+  /** Stops publishing: stopped, or the lease is not (or no longer) ours. */
+  private get halted(): boolean {
+    return this.stopping || !this.lease || this.lease.lost.aborted;
+  }
+
+  /** Waits for the lease; follows the log while it holds it; stands by again when it loses it. */
   private async run(): Promise<void> {
-    let failures = 0;
     while (!this.stopping) {
+      const lease = await this.leases.acquire(this.name, this.stopped.signal);
+      if (!lease) return;
+      this.lease = lease;
+      this.options.observer?.leaseHeld?.(true);
+      if (await this.resume()) await this.follow(lease.lost);
+      if (this.stopping) return;
+      // Lost: whatever is unsaved is the new holder's to republish (JetStream drops the duplicates).
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      this.lease = undefined;
+      this.options.observer?.leaseHeld?.(false);
+    }
+  }
+
+  /** Starts from the saved checkpoint, which another holder may have moved on since this one loaded it. */
+  private async resume(): Promise<boolean> {
+    for (let attempt = 1; !this.halted; attempt++) {
+      try {
+        const checkpoint = await this.checkpoints.load(this.name);
+        if (checkpoint) await assertCheckpointBelongs(this.name, checkpoint, this.options.events, this.storeId);
+        this.lastRelayed = checkpoint && { position: checkpoint.position, eventId: checkpoint.eventId };
+        this.savedSeq = this.relayedSeq;
+        this.log.info({ relay: this.name, checkpoint: this.position ?? null }, 'relay holds the lease; publishing from the checkpoint');
+        return true;
+      } catch (err) {
+        if (err instanceof RelayCheckpointMismatchError) {
+          this.log.error({ err, relay: this.name }, 'relay checkpoint belongs to another event store; not publishing');
+          await this.lease?.release();
+          this.stopping = true;
+          return false;
+        }
+        this.log.warn({ err, relay: this.name, attempt }, 'loading the relay checkpoint failed; retrying');
+        await this.pause(this.backoff(attempt));
+      }
+    }
+    return false;
+  }
+
+  /** Follows the log; when the subscription fails (database restart), resumes after the last relayed event. */
+  private async follow(lost: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!this.halted) {
       const subscription = new AbortController();
       this.subscription = subscription;
+      const onLost = () => subscription.abort();
+      lost.addEventListener('abort', onLost, { once: true });
       try {
         for await (const event of this.options.events.subscribeToAll({ after: this.position, signal: subscription.signal })) {
-          if (!(await this.relay(event))) break;
+          // An event the subscription had buffered when the lease was lost is the next holder's.
+          if (this.halted || !(await this.relay(event))) break;
           failures = 0;
         }
-        if (!this.stopping) await this.pause(this.backoff(1)); // the store closed under us: do not spin
+        if (!this.halted) await this.pause(this.backoff(1)); // the store closed under us: do not spin
       } catch (err) {
-        if (this.stopping) break;
+        if (this.halted) break;
         failures++;
         this.log.error({ err, relay: this.name, after: this.position ?? null }, 'reading the event log failed; resuming from the last relayed event');
         await this.pause(this.backoff(failures));
+      } finally {
+        lost.removeEventListener('abort', onLost);
       }
     }
   }
@@ -217,6 +292,10 @@ export class EventRelay {
       this.options.observer?.unpublishable?.(event, err);
       return this.advance(event);
     }
+    // Continues the trace of the command that appended the event (its metadata): consumers continue this span's.
+    const span = startSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, parent: event.metadata[TRACE_METADATA], attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.message.id': event.id } });
+    setTraceHeaders(msg.headers, traceparentOf(span));
+    const giveUp = () => (endSpan(span, new Error('the relay stopped before JetStream acknowledged the event')), false);
     for (let attempt = 1; ; attempt++) {
       let ack: PubAck;
       try {
@@ -226,15 +305,17 @@ export class EventRelay {
         if (attempt === 1 || attempt % 10 === 0) {
           this.log.warn({ err, relay: this.name, event_id: event.id, position: event.position, attempt }, 'publishing to JetStream failed; retrying the same event');
         }
-        if (this.stopping) return false;
+        if (this.halted) return giveUp();
         if (attempt % 5 === 0) await this.reensureStream();
         await this.pause(this.backoff(attempt));
-        if (this.stopping) return false;
+        if (this.halted) return giveUp();
         continue;
       }
       this.relayedTotal++;
       if (ack.duplicate) this.noteDuplicate(event);
       this.options.observer?.relayed?.(event, { duplicate: ack.duplicate, lagMs: Date.now() - event.recordedAt.getTime() });
+      span.setAttribute('messaging.nats.duplicate', ack.duplicate);
+      endSpan(span);
       return this.advance(event);
     }
   }
@@ -271,6 +352,8 @@ export class EventRelay {
       const last = this.lastRelayed;
       const seq = this.relayedSeq;
       if (!last || seq === this.savedSeq) return;
+      // A relay that lost its lease must not move back a checkpoint the new holder saved.
+      if (!this.lease || this.lease.lost.aborted) return;
       try {
         // Like a publish: a save in flight when NATS died is given up at the reconnect (the relay waits on it when checkpoints lag).
         await this.untilReconnected(this.checkpoints.save(this.name, { ...last, savedAt: new Date().toISOString(), storeId: this.storeId }, this.publishTimeoutMs));
@@ -306,6 +389,6 @@ export class EventRelay {
   /** Sleeps, waking early on stop. */
   private pause(ms: number): Promise<void> {
     // A NATS reconnect ends a backoff at once: the next publish attempt should not wait for the timer.
-    return sleepUnlessAborted(ms, AbortSignal.any([this.stopped.signal, this.reconnected.signal]));
+    return sleepUnlessAborted(ms, AbortSignal.any([this.stopped.signal, this.reconnected.signal, ...(this.lease ? [this.lease.lost] : [])]));
   }
 }

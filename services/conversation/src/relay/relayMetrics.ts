@@ -15,6 +15,8 @@ export function relayMetrics(registry: Registry, relayName: string): RelayObserv
   const failures = new Counter({ name: 'relay_publish_failures_total', help: 'Failed publish attempts (each retried)', labelNames: ['relay'], registers: [registry] });
   const passedOver = new Counter({ name: 'relay_unpublishable_events_total', help: 'Events that cannot be published (no tenant, unsafe type)', labelNames: ['relay'], registers: [registry] });
   const lag = new Gauge({ name: 'relay_lag_seconds', help: 'Time from commit to PubAck of the last relayed event', labelNames: ['relay'], registers: [registry] });
+  const leaseHeld = new Gauge({ name: 'relay_lease_held', help: '1 while this process holds the relay lease and publishes, 0 while it stands by', labelNames: ['relay'], registers: [registry] });
+  leaseHeld.set(labels, 0);
   const checkpointAt = new Gauge({ name: 'relay_checkpoint_saved_timestamp_seconds', help: 'When the checkpoint was last saved', labelNames: ['relay'], registers: [registry] });
   return {
     relayed: (_event, ack) => {
@@ -24,5 +26,6 @@ export function relayMetrics(registry: Registry, relayName: string): RelayObserv
     publishFailed: () => failures.inc(labels),
     unpublishable: () => passedOver.inc(labels),
     checkpointSaved: () => checkpointAt.set(labels, Date.now() / 1_000),
+    leaseHeld: (held) => leaseHeld.set(labels, held ? 1 : 0),
   };
 }

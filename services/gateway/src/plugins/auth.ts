@@ -111,10 +111,11 @@ export function presentedBearerToken(request: FastifyRequest): string | undefine
   return offered ? offered.slice('bearer.'.length) : undefined;
 }
 
-/** The gRPC call options for a request made on behalf of `principal`: its tenant, its subject as actor, the request id, and cancellation when the client hangs up. */
+/** The gRPC call options for a request made on behalf of `principal`: its tenant, its subject as actor, the request id, the request's trace, and cancellation when the client hangs up. */
 export const callOptions = (request: FastifyRequest, principal: Principal) => ({
   tenantId: principal.tenantId,
   actorId: principal.subject,
   requestId: String(request.id),
   signal: request.clientGone ?? undefined,
+  traceparent: request.traceparent,
 });

@@ -3,12 +3,16 @@ import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { presentedApiKey } from './apiKeyAuth';
 import { presentedBearerToken, verifiedPrincipal } from './auth';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { SharedRateCounters, type SharedRateCounterOptions } from './sharedRateCounters';
 
 export interface RateLimits {
   /** Requests per minute per authenticated principal: an API key, a staff member (tenant + subject), a visitor session (tenant + customer id). */
   perKeyPerMinute: number;
   /** Requests per minute per client address, authenticated or not. */
   perIpPerMinute: number;
+  /** Count across every replica through NATS KV (sharedRateCounters.ts); absent: each replica counts alone. */
+  shared?: Pick<SharedRateCounterOptions, 'bucket' | 'syncEveryMs'>;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = { perKeyPerMinute: 600, perIpPerMinute: 6_000 };
@@ -38,25 +42,31 @@ const TRACKED_KEYS = 20_000;
  * against its principal, so one integrator or agent cannot starve the others
  * behind the same address, and one address cannot starve everyone.
  *
- * Counters are in memory, per replica: no extra hop or dependency per
- * request, nothing to fail open or closed. With N replicas behind a load
- * balancer a client may get up to N × the limits; size them per replica.
- * A shared store (Redis, which the plugin supports) would make them exact at
- * the cost of a round trip per request and one more dependency to run; NATS
- * KV is no fit (a disk write per request). A flood of distinct keys evicts
- * counters from the bounded LRU rather than growing memory.
+ * With `limits.shared` (production) the counters are shared by every
+ * replica through NATS KV, so N replicas allow a client the limits once:
+ * requests are counted in memory and the replicas' counts merged every
+ * fraction of a second (never a NATS round trip per request; see
+ * sharedRateCounters.ts for the precision and the fallback when NATS is
+ * away). Without it each replica counts alone. Either way a flood of
+ * distinct keys evicts counters from a bounded LRU rather than growing memory.
  *
  * The principal is verified, not just decoded: a forged token naming a
  * victim must not use up the victim's budget. A request with bad credentials
  * counts against its address only, and its route answers 401.
  * Register before any route, so that the hook runs for all of them.
  */
-export async function rateLimitPlugin(app: FastifyInstance, limits: RateLimits): Promise<void> {
-  await app.register(rateLimit, { global: false });
+export async function rateLimitPlugin(app: FastifyInstance, limits: RateLimits, nats?: NatsConnection): Promise<void> {
+  if (limits.shared && nats) {
+    const counters = await SharedRateCounters.open(nats, { ...limits.shared, windowMs: WINDOW_MS, maxKeys: 2 * TRACKED_KEYS, logger: app.log });
+    app.addHook('onClose', () => counters.stop());
+    await app.register(rateLimit, { global: false, store: sharedStore(counters) });
+  } else {
+    await app.register(rateLimit, { global: false });
+  }
   const principalKeys = new WeakMap<FastifyRequest, string>();
-  // `cache` (the LRU size) is honoured by the limiter's store but missing from CreateRateLimitOptions' type.
-  const perIp = app.createRateLimit({ max: limits.perIpPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS } as CreateRateLimitOptions);
-  const perKey = app.createRateLimit({ max: limits.perKeyPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS, keyGenerator: (request) => principalKeys.get(request)! } as CreateRateLimitOptions);
+  // `cache` (the LRU size) is honoured by the limiter's store but missing from CreateRateLimitOptions' type; `limiter` names the shared counters.
+  const perIp = app.createRateLimit({ max: limits.perIpPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS, limiter: 'ip' } as CreateRateLimitOptions);
+  const perKey = app.createRateLimit({ max: limits.perKeyPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS, limiter: 'key', keyGenerator: (request) => principalKeys.get(request)! } as CreateRateLimitOptions);
 
   app.addHook('onRequest', async (request, reply) => {
     if (PROBE_ROUTES.has(request.routeOptions.url ?? '')) return;
@@ -68,6 +78,22 @@ export async function rateLimitPlugin(app: FastifyInstance, limits: RateLimits):
     const byKey = await perKey(request);
     if (!byKey.isAllowed && byKey.isExceeded) refuse(reply, byKey.ttlInSeconds, `more than ${limits.perKeyPerMinute} requests per minute with these credentials`);
   });
+}
+
+/** @fastify/rate-limit's store interface over the shared counters; `child` is called once per limiter with its options. */
+function sharedStore(counters: SharedRateCounters) {
+  return class SharedRateStore {
+    private readonly limiter: string;
+    constructor(params: object) {
+      this.limiter = (params as { limiter?: string }).limiter ?? 'global';
+    }
+    incr(key: string, callback: (err: Error | null, result: { current: number; ttl: number }) => void, _timeWindow: number, max: number): void {
+      callback(null, counters.hit(this.limiter, key, Date.now(), max));
+    }
+    child(params: object): SharedRateStore {
+      return new SharedRateStore(params);
+    }
+  };
 }
 
 function refuse(reply: FastifyReply, retryAfterSeconds: number, why: string): never {

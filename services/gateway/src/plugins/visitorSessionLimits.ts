@@ -28,8 +28,9 @@ export async function visitorSessionLimiter(app: FastifyInstance, limits: Visito
   if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, { global: false });
   const widgetKeyOf = (request: FastifyRequest) => `wk:${String((request.body as { widgetKey?: unknown } | undefined)?.widgetKey)}`;
   // `cache` (the LRU size) is honoured by the limiter's store but missing from CreateRateLimitOptions' type.
-  const perAddress = app.createRateLimit({ max: limits.perAddressPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS } as CreateRateLimitOptions);
-  const perWidgetKey = app.createRateLimit({ max: limits.perWidgetKeyPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS, keyGenerator: widgetKeyOf } as CreateRateLimitOptions);
+  // `limiter` names the counters when they are shared by the replicas (rateLimits.ts).
+  const perAddress = app.createRateLimit({ max: limits.perAddressPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS, limiter: 'session-ip' } as CreateRateLimitOptions);
+  const perWidgetKey = app.createRateLimit({ max: limits.perWidgetKeyPerMinute, timeWindow: WINDOW_MS, cache: TRACKED_KEYS, limiter: 'session-widget', keyGenerator: widgetKeyOf } as CreateRateLimitOptions);
   return async (request, reply) => {
     for (const [limiter, why] of [
       [perAddress, `more than ${limits.perAddressPerMinute} new visitor sessions per minute from this address`],

@@ -10,6 +10,7 @@ import { DEFAULT_DELIVERY_TIMEOUT_MS, postCloudEvent } from './httpDelivery';
 import { WebhookCache } from './webhookCache';
 import { matchesEventType } from './webhookRules';
 import { deliveryIdOf, type Webhook, type WebhookStore } from './webhookStore';
+import { SpanKind, withSpan } from '@contactcenter/infra/tracing';
 
 export interface DeliveryEngineOptions {
   nats: NatsConnection;
@@ -189,7 +190,14 @@ export class WebhookDeliveryEngine {
     const webhook = this.cache.get(job.tenantId, job.webhookId) ?? (await this.o.store.get(job.tenantId, job.webhookId).catch(() => undefined));
     if (!webhook) return m.ack(); // deleted: its pending retries end here
     const attempt = m.info.deliveryCount;
-    const outcome = await postCloudEvent(webhook, job.deliveryId, job.event, { policy: this.o.policy, timeoutMs });
+    // Continues the trace of the command behind the event (its `traceparent` extension, kept in the job).
+    const parent = typeof job.event.traceparent === 'string' ? job.event.traceparent : '';
+    const outcome = await withSpan('webhook deliver', { kind: SpanKind.CLIENT, parent, attributes: { 'webhook.id': job.webhookId, 'webhook.attempt': attempt, 'messaging.message.id': job.deliveryId } }, async (span) => {
+      const result = await postCloudEvent(webhook, job.deliveryId, job.event, { policy: this.o.policy, timeoutMs });
+      if (result.statusCode !== undefined) span.setAttribute('http.response.status_code', result.statusCode);
+      if (!result.ok) span.setAttribute('error.type', String(result.error ?? result.statusCode));
+      return result;
+    });
     const log = { tenantId: job.tenantId, webhookId: job.webhookId, deliveryId: job.deliveryId, attempt, statusCode: outcome.statusCode, error: outcome.error, ...(outcome.cause !== undefined ? { cause: String(outcome.cause) } : {}) };
     const delay = outcome.ok ? undefined : retryDelayMs(attempt, this.schedule, this.o.retryJitter ?? 0.1);
     if (delay !== undefined) {
