@@ -1,59 +1,13 @@
-import type { AgentView } from './agentView';
 import { judge, judgeFit, requirementFor, type Requirement } from './eligibility';
 import type { QueuePolicy } from './policy';
-import type { Waiting } from './waiting';
+import { agent, NOW, policy as basePolicy, waiting } from './routingFixtures';
 
 const primaryOf = (tag: string) => tag.toLowerCase().split('-')[0]!;
 
-const NOW = Date.parse('2025-01-06T10:00:00Z');
 
-function agent(agentId: string, over: Partial<AgentView> = {}): AgentView {
-  return {
-    agentId,
-    acceptsWork: true,
-    onShift: true,
-    unavailableReason: '',
-    skills: new Map([['billing', 5]]),
-    languages: ['en'],
-    translationEnabled: false,
-    teamIds: [],
-    capacity: { chat: 2 },
-    load: {},
-    idleSince: NOW - 60_000,
-    lastAssignedAt: 0,
-    holds: new Set(),
-    ...over,
-  };
-}
 
-const waiting = (over: Partial<Waiting> = {}): Waiting => ({
-  tenantId: 't1',
-  conversationId: 'c1',
-  queueId: 'support',
-  teamId: '',
-  channel: 'chat',
-  language: 'en',
-  priority: 2,
-  queuedAt: NOW - 30_000,
-  ...over,
-});
 
-const policy = (over: Partial<QueuePolicy> = {}): QueuePolicy => ({
-  queueId: 'support',
-  name: 'Support',
-  channel: 'chat',
-  requiredSkills: [{ name: 'billing', minLevel: 3 }],
-  language: '',
-  priority: 2,
-  strategy: 'least_busy',
-  offerTimeoutSeconds: 30,
-  agingSeconds: 0,
-  overflow: { afterSeconds: 0, widen: false, toQueueId: '' },
-  averageHandleSeconds: 300,
-  teamId: '',
-  revision: 1,
-  ...over,
-});
+const policy = (over: Partial<QueuePolicy> = {}): QueuePolicy => basePolicy({ requiredSkills: [{ name: 'billing', minLevel: 3 }], offerTimeoutSeconds: 30, ...over });
 
 const req = (over: Partial<Requirement> = {}): Requirement => ({ channel: 'chat', skills: [], language: '', teamId: '', widened: false, ...over, primaryLanguage: primaryOf(over.language ?? '') });
 const none = new Set<string>();

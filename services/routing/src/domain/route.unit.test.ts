@@ -3,60 +3,14 @@ import type { AgentView } from './agentView';
 import type { Requirement } from './eligibility';
 import type { QueuePolicy } from './policy';
 import { BROADCAST_LIMIT, CANDIDATES_KEPT, chose, route, waitingReason, type RouteInput, type RouteOutcome } from './route';
-import type { Waiting } from './waiting';
+import { agent, MIN, NOW, policy as basePolicy, waiting } from './routingFixtures';
 
 const primaryOf = (tag: string) => tag.toLowerCase().split('-')[0]!;
 
-const NOW = Date.parse('2025-01-06T10:00:00Z');
-const MIN = 60_000;
 
-function agent(agentId: string, over: Partial<AgentView> = {}): AgentView {
-  return {
-    agentId,
-    acceptsWork: true,
-    onShift: true,
-    unavailableReason: '',
-    skills: new Map([['billing', 5]]),
-    languages: ['en'],
-    translationEnabled: false,
-    teamIds: [],
-    capacity: { chat: 2 },
-    load: {},
-    idleSince: NOW - MIN,
-    lastAssignedAt: 0,
-    holds: new Set(),
-    ...over,
-  };
-}
 
-const waiting = (over: Partial<Waiting> = {}): Waiting => ({
-  tenantId: 't1',
-  conversationId: 'c1',
-  queueId: 'support',
-  teamId: '',
-  channel: 'chat',
-  language: 'en',
-  priority: 2,
-  queuedAt: NOW - 30_000,
-  ...over,
-});
 
-const policy = (over: Partial<QueuePolicy> = {}): QueuePolicy => ({
-  queueId: 'support',
-  name: 'Support',
-  channel: 'chat',
-  requiredSkills: [],
-  language: '',
-  priority: 2,
-  strategy: 'least_busy',
-  offerTimeoutSeconds: 30,
-  agingSeconds: 0,
-  overflow: { afterSeconds: 0, widen: false, toQueueId: '' },
-  averageHandleSeconds: 300,
-  teamId: '',
-  revision: 7,
-  ...over,
-});
+const policy = (over: Partial<QueuePolicy> = {}): QueuePolicy => basePolicy({ offerTimeoutSeconds: 30, ...over });
 
 const routeWith = (agents: AgentView[], over: Partial<RouteInput> = {}): RouteOutcome =>
   route({ waiting: waiting(), policy: policy(), agents, declined: new Set(), now: NOW, ...over });
