@@ -28,7 +28,9 @@ export async function createPgliteEventStore(location: string, options: PgliteEv
     await db.close().catch(() => undefined);
     throw err;
   }
-  return new SqlEventStore(db, options);
+  // Every append goes through this one instance, which wakes its subscriptions itself: polling only
+  // backs that up, so it can be slow (at 20-100 ms it cost an idle `npm start` a tenth of a core).
+  return new SqlEventStore(db, { pollIntervalMs: { min: 20, max: 1_000 }, ...options });
 }
 
 type Reply = { id: number; rows?: unknown[]; error?: { message: string; code?: string } };
