@@ -32,7 +32,7 @@ const newcomers: RealtimeDirectory = {
   assignedTo: async () => [],
   conversationExists: async () => false,
   queueExists: async () => false,
-  teamExists: async () => false,
+  teamIds: async () => new Set(),
 };
 
 /** `peerAddress`: where every gRPC peer is dialled instead (a test's own server, e.g. one that never answers). */

@@ -31,26 +31,23 @@ export async function catchUp(
     }
     return out;
   };
-  if (o.scope.kind === 'tenant') {
-    const filter = eventFilter({ tenantId: o.tenantId });
+  /** The range of one filter, a page of at most PAGE events at a time. */
+  async function* pages(filter: string): AsyncGenerator<StoredEventMessage[]> {
     for (let after = o.after; after < o.through; ) {
       const page = await readEventRange(nc, { stream: o.stream, filter, afterSeq: after, throughSeq: o.through, maxMessages: PAGE });
-      if (!take(toHub(page))) return; // the listener went away
+      yield page;
       if (page.length < PAGE) return;
       after = page[page.length - 1]!.seq;
     }
+  }
+  if (o.scope.kind === 'tenant') {
+    for await (const page of pages(eventFilter({ tenantId: o.tenantId }))) if (!take(toHub(page))) return; // the listener went away
     return;
   }
   // A visitor's few conversations, each its own filter, merged in stream order.
   const read: StoredEventMessage[] = [];
   for (const c of new Set(o.scope.conversationIds)) {
-    const filter = eventFilter({ tenantId: o.tenantId, context: 'conversation', aggregateId: c });
-    for (let after = o.after; after < o.through; ) {
-      const page = await readEventRange(nc, { stream: o.stream, filter, afterSeq: after, throughSeq: o.through, maxMessages: PAGE });
-      read.push(...page);
-      if (page.length < PAGE) break;
-      after = page[page.length - 1]!.seq;
-    }
+    for await (const page of pages(eventFilter({ tenantId: o.tenantId, context: 'conversation', aggregateId: c }))) read.push(...page);
   }
   read.sort((a, b) => a.seq - b.seq);
   take(toHub(read));

@@ -10,7 +10,8 @@ export interface RealtimeDirectory {
   assignedTo(call: CallOptions, agentId: string): Promise<string[]>;
   conversationExists(call: CallOptions, conversationId: string): Promise<boolean>;
   queueExists(call: CallOptions, queueId: string): Promise<boolean>;
-  teamExists(call: CallOptions, teamId: string): Promise<boolean>;
+  /** Every team of the tenant (one call, however many ids a subscription names). */
+  teamIds(call: CallOptions): Promise<Set<string>>;
 }
 
 const PAGE = 200;
@@ -48,6 +49,6 @@ export function realtimeDirectoryOf(peers: Pick<Peers, 'conversation' | 'routing
     conversationExists: (call, conversationId) =>
       unary(conversation, conversation.getConversation, { conversationId, includeNotes: false }, call).then(() => true, notFoundIsFalse),
     queueExists: (call, queueId) => unary(routing, routing.getQueue, { queueId }, call).then(() => true, notFoundIsFalse),
-    teamExists: async (call, teamId) => (await unary(routing, routing.listTeams, {}, call)).teams.some((t) => t.teamId === teamId),
+    teamIds: async (call) => new Set((await unary(routing, routing.listTeams, {}, call)).teams.map((t) => t.teamId)),
   };
 }

@@ -149,12 +149,15 @@ export function runRealtimeSession(
   /** The ids of `what` that do not exist (in this tenant). @throws when they cannot be checked now. */
   const missingOf = async (what: Subscription): Promise<Missing[]> => {
     const { directory } = deps;
-    const checks = [
-      ...(what.conversations ?? []).map(async (id): Promise<Missing | undefined> => ((await directory.conversationExists(opts.call, id)) ? undefined : { kind: 'conversations', id, label: `conversation ${JSON.stringify(id)}` })),
-      ...(what.queues ?? []).map(async (id): Promise<Missing | undefined> => ((await directory.queueExists(opts.call, id)) ? undefined : { kind: 'queues', id, label: `queue ${JSON.stringify(id)}` })),
-      ...(what.teams ?? []).map(async (id): Promise<Missing | undefined> => ((await directory.teamExists(opts.call, id)) ? undefined : { kind: 'teams', id, label: `team ${JSON.stringify(id)}` })),
-    ];
-    return (await Promise.all(checks)).filter((m): m is Missing => m !== undefined);
+    const missing = (kind: Missing['kind'], noun: string) => (id: string): Missing => ({ kind, id, label: `${noun} ${JSON.stringify(id)}` });
+    const unknownOf = async (ids: string[] | undefined, exists: (id: string) => Promise<boolean>) =>
+      (await Promise.all((ids ?? []).map(async (id) => ((await exists(id)) ? undefined : id)))).filter((id): id is string => id !== undefined);
+    const [conversations, queues, teams] = await Promise.all([
+      unknownOf(what.conversations, (id) => directory.conversationExists(opts.call, id)),
+      unknownOf(what.queues, (id) => directory.queueExists(opts.call, id)),
+      what.teams?.length ? directory.teamIds(opts.call).then((known) => what.teams!.filter((id) => !known.has(id))) : [],
+    ]);
+    return [...conversations.map(missing('conversations', 'conversation')), ...queues.map(missing('queues', 'queue')), ...teams.map(missing('teams', 'team'))];
   };
 
   const onTyping = async (conversationId: string, typing: boolean): Promise<void> => {
