@@ -46,6 +46,8 @@ export class SqlEventStore implements EventStore {
   private closed = false;
   private readonly subscriptions = new Set<AbortController>();
   private readonly wakers = new Set<() => void>();
+  /** Appends seen (made here or notified), so that a subscription knows whether one came while it was reading. */
+  private appends = 0;
   /** position -> transaction id of rows recently handed out, so resuming readAll needs no lookup. */
   private readonly cursors = new Map<string, string>();
 
@@ -192,9 +194,11 @@ export class SqlEventStore implements EventStore {
       let cursor = after === undefined ? undefined : await this.cursorOf(after);
       let idle = poll.min;
       let failures = 0;
+      let readAt = this.appends;
       while (!stop.signal.aborted) {
         let rows: sql.EventRow[];
         try {
+          readAt = this.appends;
           rows = await this.readLog(cursor, SUBSCRIPTION_BATCH);
           failures = 0;
         } catch (err) {
@@ -212,7 +216,8 @@ export class SqlEventStore implements EventStore {
         }
         if (rows.length === SUBSCRIPTION_BATCH) continue;
         idle = rows.length > 0 ? poll.min : idle;
-        const woken = await this.pause(idle, stop.signal);
+        // An append while the page was being read may not be in it: read again at once rather than wait.
+        const woken = this.appends !== readAt || (await this.pause(idle, stop.signal));
         const maxIdle = this.options.appendNotifications?.listening ? Math.max(poll.max, NOTIFIED_POLL_MAX_MS) : poll.max;
         idle = woken ? poll.min : Math.min(maxIdle, idle * 2);
       }
@@ -240,6 +245,7 @@ export class SqlEventStore implements EventStore {
   }
 
   private wake(): void {
+    this.appends++;
     for (const wake of [...this.wakers]) wake();
   }
 
