@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { reapOnSignal } from './childReaper';
+import { startTcpBalancer, type TcpBalancer } from './tcpBalancer';
 
 export const ROOT = join(__dirname, '..');
 export const BACKEND_SERVICES = ['conversation', 'routing', 'presence', 'translation', 'survey'] as const;
@@ -25,7 +26,8 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-export type LogLine = { service: ServiceName; stream: 'stdout' | 'stderr'; line: string };
+/** A line a service printed; `replica` is which of its processes (0 when it runs one). */
+export type LogLine = { service: ServiceName; stream: 'stdout' | 'stderr'; line: string; replica?: number };
 
 export class ServiceProcess {
   readonly child: ChildProcess;
@@ -93,91 +95,151 @@ export interface StackOptions {
   onLine?: (l: LogLine) => void;
   /** The survey service's metrics database (default: embedded PGlite under .data/survey-metrics). */
   surveyDatabaseUrl?: string;
+  /**
+   * Processes per service (default 1). With more, each peer address is gRPC's
+   * static list of the replicas (`ipv4:…`, balanced round-robin) and the
+   * gateways sit behind a round-robin TCP balancer whose address is `gatewayUrl`.
+   * Needs a shared event store and NATS (not PGlite).
+   */
+  replicas?: number;
 }
 
 const FIXED_GRPC: Record<ServiceName, number> = { gateway: 50050, conversation: 50051, routing: 50052, presence: 50053, translation: 50054, survey: 50055 };
 const FIXED_METRICS: Record<ServiceName, number> = { gateway: 9460, conversation: 9461, routing: 9462, presence: 9463, translation: 9464, survey: 9465 };
 
 export interface Stack {
+  /** The first replica of each service. */
   services: Map<ServiceName, ServiceProcess>;
+  /** The first replica's ports. */
   ports: Map<ServiceName, ReadyInfo>;
+  /** Every replica of each service, in the order they were started. */
+  replicas: Map<ServiceName, ServiceProcess[]>;
+  /** Every replica's ports. */
+  replicaPorts: Map<ServiceName, ReadyInfo[]>;
   gatewayUrl: string;
+  /** In front of the gateways when there are several. */
+  balancer?: TcpBalancer;
   stop(): Promise<void>;
-  /** Sends `signal` (default SIGKILL) to one service and waits for its exit (chaos tests). */
-  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends `signal` (default SIGKILL) to one replica (default the first) of a service and waits for its exit (chaos tests). */
+  kill(name: ServiceName, signal?: NodeJS.Signals, replica?: number): Promise<number | null>;
   /**
-   * Starts a service that exited (or was killed) again, with the env and on the
+   * Starts a replica that exited (or was killed) again, with the env and on the
    * ports it had, so that its peers and clients find it where they look; resolves once it is ready.
    */
-  restart(name: ServiceName): Promise<ReadyInfo>;
+  restart(name: ServiceName, replica?: number): Promise<ReadyInfo>;
 }
 
-/** Starts the five backends, then the gateway pointed at their gRPC ports. */
+/** Starts the five backends, then the gateway pointed at their gRPC ports; each `replicas` times. */
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const services = new Map<ServiceName, ServiceProcess>();
-  const ports = new Map<ServiceName, ReadyInfo>();
+  const count = opts.replicas ?? 1;
+  if (!Number.isInteger(count) || count < 1) throw new Error(`replicas must be a whole number ≥ 1, got ${count}`);
+  const replicas = new Map<ServiceName, ServiceProcess[]>();
+  const replicaPorts = new Map<ServiceName, ReadyInfo[]>();
+  let balancer: TcpBalancer | undefined;
+  const all = () => [...replicas.values()].flat();
   const stop = async () => {
-    await Promise.all([...services.values()].map((s) => s.stop('SIGTERM')));
+    // The gateways first (they stop taking requests), then the rest.
+    await Promise.all((replicas.get('gateway') ?? []).map((s) => s.stop('SIGTERM')));
+    await balancer?.close();
+    await Promise.all(all().map((s) => s.stop('SIGTERM')));
   };
-  /** What each service was started with, for restart(). */
-  const startedWith = new Map<ServiceName, Record<string, string>>();
-  const launch = (name: ServiceName, env: Record<string, string>) => {
-    startedWith.set(name, env);
-    const proc = new ServiceProcess(name, env, opts.onLine);
-    services.set(name, proc);
+  /** What each replica was started with, for restart(). */
+  const startedWith = new Map<string, Record<string, string>>();
+  const launch = (name: ServiceName, replica: number, env: Record<string, string>) => {
+    startedWith.set(`${name}#${replica}`, env);
+    const onLine = opts.onLine;
+    const proc = new ServiceProcess(name, env, onLine && ((l) => onLine({ ...l, replica })));
+    const list = replicas.get(name) ?? [];
+    list[replica] = proc;
+    replicas.set(name, list);
     return proc;
   };
-  const kill = (name: ServiceName, signal: NodeJS.Signals = 'SIGKILL') => services.get(name)!.stop(signal);
-  const restart = async (name: ServiceName): Promise<ReadyInfo> => {
-    const running = services.get(name)!;
-    if (running.child.exitCode === null && running.child.signalCode === null) throw new Error(`${name} is still running: kill it first`);
-    const was = ports.get(name)!;
+  const replicaOf = (name: ServiceName, replica: number) => {
+    const proc = replicas.get(name)?.[replica];
+    if (!proc) throw new Error(`${name} has no replica ${replica} (it runs ${replicas.get(name)?.length ?? 0})`);
+    return proc;
+  };
+  const kill = (name: ServiceName, signal: NodeJS.Signals = 'SIGKILL', replica = 0) => replicaOf(name, replica).stop(signal);
+  const restart = async (name: ServiceName, replica = 0): Promise<ReadyInfo> => {
+    const running = replicaOf(name, replica);
+    if (running.child.exitCode === null && running.child.signalCode === null) throw new Error(`${name} replica ${replica} is still running: kill it first`);
+    const was = replicaPorts.get(name)![replica]!;
     // The ports it had, not free ones: its peers keep dialling the old address.
-    const info = await launch(name, {
-      ...startedWith.get(name)!,
+    const info = await launch(name, replica, {
+      ...startedWith.get(`${name}#${replica}`)!,
       GRPC_PORT: String(was.grpcPort),
       METRICS_PORT: String(was.metricsPort),
       ...(was.httpPort !== undefined ? { HTTP_PORT: String(was.httpPort) } : {}),
     }).ready;
-    ports.set(name, info);
+    replicaPorts.get(name)![replica] = info;
     return info;
   };
-  const envFor = (name: ServiceName): Record<string, string> => ({
+  /** The documented ports go to the first replica; the others take free ones. */
+  const fixed = (replica: number) => opts.ports === 'fixed' && replica === 0;
+  const envFor = (name: ServiceName, replica: number): Record<string, string> => ({
     NATS_URL: opts.natsUrl,
     LOG_LEVEL: opts.logLevel ?? 'info',
-    GRPC_PORT: String(opts.ports === 'fixed' ? FIXED_GRPC[name] : 0),
-    METRICS_PORT: String(opts.ports === 'fixed' ? FIXED_METRICS[name] : 0),
+    GRPC_PORT: String(fixed(replica) ? FIXED_GRPC[name] : 0),
+    METRICS_PORT: String(fixed(replica) ? FIXED_METRICS[name] : 0),
     EVENT_STORE_URL: opts.eventStoreUrl,
     ...(name === 'survey' ? { SURVEY_DATABASE_URL: opts.surveyDatabaseUrl ?? `pglite://${join(ROOT, '.data', 'survey-metrics')}` } : {}),
     ...(opts.extraEnv?.[name] ?? {}),
   });
+  const startAll = async (names: readonly ServiceName[], env: (name: ServiceName, replica: number) => Record<string, string>) => {
+    const started = names.flatMap((name) => Array.from({ length: count }, (_, replica) => launch(name, replica, env(name, replica))));
+    await Promise.all(started.map((p) => p.ready));
+    for (const name of names) replicaPorts.set(name, await Promise.all(replicas.get(name)!.map((p) => p.ready)));
+  };
+  /** One replica: `127.0.0.1:port`; several: gRPC's static list, which the clients balance round-robin. */
+  const addr = (n: BackendName) => {
+    const ports = replicaPorts.get(n)!.map((p) => `127.0.0.1:${p.grpcPort}`);
+    return ports.length === 1 ? ports[0]! : `ipv4:${ports.join(',')}`;
+  };
   try {
     // Routing, translation and survey call conversation and presence, so they start once those listen.
     const dependent: BackendName[] = ['routing', 'translation', 'survey'];
-    const first = BACKEND_SERVICES.filter((n) => !dependent.includes(n));
-    for (const name of first) launch(name, envFor(name));
-    for (const name of first) ports.set(name, await services.get(name)!.ready);
-    const addr = (n: BackendName) => `127.0.0.1:${ports.get(n)!.grpcPort}`;
-    const peerEnv = { CONVERSATION_GRPC_ADDR: addr('conversation'), PRESENCE_GRPC_ADDR: addr('presence') };
-    for (const name of dependent) launch(name, { ...peerEnv, ...envFor(name) });
-    for (const name of dependent) ports.set(name, await services.get(name)!.ready);
-    const gateway = launch(
-      'gateway',
-      {
-        ...envFor('gateway'),
-        HTTP_HOST: opts.httpHost ?? '127.0.0.1',
-        HTTP_PORT: opts.ports === 'fixed' ? (process.env.HTTP_PORT ?? '8080') : '0',
-        JWT_SECRET: opts.jwtSecret,
-        CONVERSATION_GRPC_ADDR: addr('conversation'),
-        ROUTING_GRPC_ADDR: addr('routing'),
-        PRESENCE_GRPC_ADDR: addr('presence'),
-        TRANSLATION_GRPC_ADDR: addr('translation'),
-        SURVEY_GRPC_ADDR: addr('survey'),
+    await startAll(BACKEND_SERVICES.filter((n) => !dependent.includes(n)), envFor);
+    const peerEnv = () => ({ CONVERSATION_GRPC_ADDR: addr('conversation'), PRESENCE_GRPC_ADDR: addr('presence') });
+    await startAll(dependent, (name, replica) => ({ ...peerEnv(), ...envFor(name, replica) }));
+    const host = opts.httpHost ?? '127.0.0.1';
+    const documentedHttpPort = process.env.HTTP_PORT ?? '8080';
+    await startAll(['gateway'], (name, replica) => ({
+      ...envFor(name, replica),
+      HTTP_HOST: count > 1 ? '127.0.0.1' : host,
+      // Several gateways: the balancer takes the documented port.
+      HTTP_PORT: fixed(replica) && count === 1 ? documentedHttpPort : '0',
+      JWT_SECRET: opts.jwtSecret,
+      CONVERSATION_GRPC_ADDR: addr('conversation'),
+      ROUTING_GRPC_ADDR: addr('routing'),
+      PRESENCE_GRPC_ADDR: addr('presence'),
+      TRANSLATION_GRPC_ADDR: addr('translation'),
+      SURVEY_GRPC_ADDR: addr('survey'),
+    }));
+    let gatewayUrl = `http://${host}:${replicaPorts.get('gateway')![0]!.httpPort}`;
+    if (count > 1) {
+      balancer = await startTcpBalancer(() => replicaPorts.get('gateway')!.map((p) => p.httpPort!), {
+        host,
+        port: opts.ports === 'fixed' ? Number(documentedHttpPort) : 0,
+        backendHost: '127.0.0.1',
+      });
+      gatewayUrl = `http://${host}:${balancer.port}`;
+    }
+    const firsts = <T>(m: Map<ServiceName, T[]>) => new Map([...m].map(([name, list]) => [name, list[0]!] as const));
+    return {
+      get services() {
+        return firsts(replicas);
       },
-    );
-    const info = await gateway.ready;
-    ports.set('gateway', info);
-    return { services, ports, gatewayUrl: `http://${opts.httpHost ?? '127.0.0.1'}:${info.httpPort}`, stop, kill, restart };
+      get ports() {
+        return firsts(replicaPorts);
+      },
+      replicas,
+      replicaPorts,
+      gatewayUrl,
+      balancer,
+      stop,
+      kill,
+      restart,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -3,7 +3,9 @@
  * - event store: PGlite under .data/eventstore (EVENT_STORE_URL overrides);
  * - NATS: NATS_URL, else 127.0.0.1:4222 when it answers, else a private
  *   `nats-server -js` with its data under .data/nats;
- * - six services as separate processes, logs prefixed with their name.
+ * - six services as separate processes, logs prefixed with their name;
+ *   REPLICAS=2 (with a PostgreSQL EVENT_STORE_URL) runs two of each, the
+ *   gateways behind a round-robin balancer on the gateway's port.
  * Ctrl-C stops everything cleanly.
  */
 import { randomBytes } from 'node:crypto';
@@ -66,6 +68,15 @@ async function main() {
   mkdirSync(DATA, { recursive: true });
   const nats = await resolveNats();
   const eventStoreUrl = process.env.EVENT_STORE_URL ?? `pglite://${join(DATA, 'eventstore')}`;
+  const replicas = Number(process.env.REPLICAS ?? '1');
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
+    process.stderr.write(`REPLICAS must be a whole number from 1 to 5, got ${JSON.stringify(process.env.REPLICAS)}\n`);
+    process.exit(64);
+  }
+  if (replicas > 1 && eventStoreUrl.startsWith('pglite:')) {
+    process.stderr.write('REPLICAS > 1 needs an event store the replicas share: set EVENT_STORE_URL=postgres://… (PGlite is one process\'s).\n');
+    process.exit(64);
+  }
   const jwtSecret = devJwtSecret();
   const translation = await resolveTranslation();
   let stack: Stack | undefined;
@@ -83,13 +94,13 @@ async function main() {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
-    stack = await startStack({ natsUrl: nats.url, eventStoreUrl, jwtSecret, ports: 'fixed', onLine: printLine, logLevel: process.env.LOG_LEVEL, extraEnv: { translation: translation.env } });
+    stack = await startStack({ natsUrl: nats.url, eventStoreUrl, jwtSecret, ports: 'fixed', replicas, surveyDatabaseUrl: process.env.SURVEY_DATABASE_URL ?? (replicas > 1 ? eventStoreUrl : undefined), onLine: printLine, logLevel: process.env.LOG_LEVEL, extraEnv: { translation: translation.env } });
   } catch (err) {
     process.stderr.write(`the stack did not start: ${(err as Error).message}\n`);
     await shutdown(1);
     return;
   }
-  for (const [name, proc] of stack.services) {
+  for (const [name, proc] of [...stack.replicas].flatMap(([n, list]) => list.map((p) => [n, p] as const))) {
     void proc.exited.then((code) => {
       if (!stopping) {
         process.stderr.write(`${name} exited unexpectedly (code ${code}); stopping the stack\n`);
@@ -103,7 +114,7 @@ async function main() {
   process.stdout.write(
     [
       '',
-      `  Gateway:       ${stack.gatewayUrl}   (API docs: ${stack.gatewayUrl}/docs)`,
+      `  Gateway:       ${stack.gatewayUrl}   (API docs: ${stack.gatewayUrl}/docs)${replicas > 1 ? `, balanced over ${replicas} gateways` : ''}`,
       `  NATS:          ${nats.url}${nats.server ? ' (started here)' : ''}`,
       `  Event store:   ${eventStoreUrl.replace(/\/\/[^@]*@/, '//***@')}`,
       `  Demo token (tenant "demo", 12 h):`,

@@ -101,13 +101,25 @@ export const natsUrl = (opts: Opts<string> = {}) =>
   });
 
 /**
- * A gRPC target `host:port`, or `dns:///host:port` (gRPC's DNS resolver named
- * explicitly: over a headless Service it yields every replica's address).
+ * A gRPC target `host:port`, `dns:///host:port` (gRPC's DNS resolver named
+ * explicitly: over a headless Service it yields every replica's address), or
+ * `ipv4:a.b.c.d:port,a.b.c.d:port` (gRPC's static list: replicas on one host,
+ * as the replica tests run them). The last two are balanced round-robin.
  */
 export const hostPort = (opts: Opts<string> = {}) =>
-  field('host:port or dns:///host:port', opts, (raw, name) => {
+  field('host:port, dns:///host:port or ipv4:address:port,address:port', opts, (raw, name) => {
+    const refuse = () => new ConfigError(name, `must be host:port, dns:///host:port or ipv4:address:port,address:port, got ${JSON.stringify(raw)}`);
+    const validPort = (port: string) => Number(port) <= 65535;
+    if (raw.startsWith('ipv4:')) {
+      const parts = raw.slice('ipv4:'.length).split(',');
+      for (const part of parts) {
+        const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/.exec(part);
+        if (!m || m.slice(1, 5).some((octet) => Number(octet) > 255) || !validPort(m[5]!)) throw refuse();
+      }
+      return raw;
+    }
     const m = /^(?:dns:\/\/\/)?([A-Za-z0-9._-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(raw);
-    if (!m || Number(m[2]) > 65535) throw new ConfigError(name, `must be host:port or dns:///host:port, got ${JSON.stringify(raw)}`);
+    if (!m || !validPort(m[2]!)) throw refuse();
     return raw;
   });
 

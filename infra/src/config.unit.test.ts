@@ -55,16 +55,16 @@ describe('loadConfig', () => {
 });
 
 describe('hostPort', () => {
-  it.each(['conversation:50051', '10.0.0.7:50051', '[::1]:50051', 'dns:///conversation-headless:50051', 'dns:///conversation-headless.cc.svc.cluster.local:50051'])(
+  it.each(['conversation:50051', '10.0.0.7:50051', '[::1]:50051', 'dns:///conversation-headless:50051', 'dns:///conversation-headless.cc.svc.cluster.local:50051', 'ipv4:127.0.0.1:50051,127.0.0.1:50061'])(
     'accepts the gRPC target %s as it is',
     (target) => {
       expect(loadConfig({ PEER: hostPort() }, { PEER: target }).PEER).toBe(target);
     },
   );
 
-  it.each(['dns://conversation:50051', 'dns:///conversation', 'http://conversation:50051', 'dns:///conversation:70000'])('refuses %s, naming the variable', (target) => {
+  it.each(['dns://conversation:50051', 'dns:///conversation', 'http://conversation:50051', 'dns:///conversation:70000', 'ipv4:127.0.0.1', 'ipv4:127.0.0.1:50051,', 'ipv4:127.0.0.300:50051', 'ipv4:conversation:50051'])('refuses %s, naming the variable', (target) => {
     const err = errorOf(() => loadConfig({ PEER: hostPort() }, { PEER: target }));
     expect(err.variable).toBe('PEER');
-    expect(err.message).toMatch(/host:port or dns:\/\/\/host:port/);
+    expect(err.message).toMatch(/host:port, dns:\/\/\/host:port or ipv4:address:port,address:port/);
   });
 });

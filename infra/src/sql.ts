@@ -22,6 +22,19 @@ export interface SqlClient {
   close(): Promise<void>;
 }
 
+/**
+ * Runs a service's schema migration in one transaction holding an advisory
+ * lock named after it: replicas starting together on a fresh database take
+ * turns, since `CREATE TABLE IF NOT EXISTS` from two sessions at once can
+ * still fail (a duplicate key in pg_type).
+ */
+export async function migrateUnderLock(sql: SqlClient, name: string, migrate: (tx: SqlClient) => Promise<void>): Promise<void> {
+  await sql.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`contactcenter migration: ${name}`]);
+    await migrate(tx);
+  });
+}
+
 const hostOf = (url: string) => {
   try {
     const u = new URL(url);

@@ -1,6 +1,6 @@
 import type { Logger } from '@contactcenter/infra';
 import type { EventStore } from '@contactcenter/infra/eventstore';
-import type { SqlClient } from '@contactcenter/infra/sql';
+import { migrateUnderLock, type SqlClient } from '@contactcenter/infra/sql';
 import { conversationService } from './grpc';
 import { projectBatch } from './projections/conversationProjection';
 import { Projector } from './projections/projector';
@@ -17,8 +17,10 @@ export const READ_MODEL_PROJECTION = 'conversation-read-model-v1';
 
 /** The conversation service's parts, wired over an event store and a read-model database. */
 export async function assembleConversationService(opts: { events: EventStore; sql: SqlClient; logger: Logger; snapshotEvery: number; recentConversations?: number }) {
-  await migrateReadModels(opts.sql);
-  await SnapshotStore.migrate(opts.sql);
+  await migrateUnderLock(opts.sql, 'conversation read models', async (tx) => {
+    await migrateReadModels(tx);
+    await SnapshotStore.migrate(tx);
+  });
   const snapshots = new SnapshotStore<ConversationState>(opts.sql, SNAPSHOT_SCHEMA_VERSION);
   const repository = new ConversationRepository(opts.events, snapshots, opts.snapshotEvery, opts.logger, opts.recentConversations ?? 0);
   const projector = new Projector(READ_MODEL_PROJECTION, opts.sql, opts.events, projectBatch, opts.logger);

@@ -3,7 +3,9 @@
  * server (killed and restarted on its port and store), fresh PostgreSQL
  * databases (event store; survey metrics) whose connections can be
  * terminated, and the six services as processes (scripts/stack.ts) that can
- * be SIGKILLed and started again with the same env and ports. Log lines are
+ * be SIGKILLed and started again with the same env and ports; with
+ * `replicas` > 1, that many processes of each service, the gateways behind a
+ * round-robin TCP balancer (`gatewayUrl`). Log lines are
  * kept with the time they arrived, to tell afterwards which part stalled.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,6 +20,8 @@ export type TimedLogLine = LogLine & { at: number };
 
 export interface ChaosStack {
   services: Stack;
+  /** Processes per service. */
+  replicas: number;
   nats: NatsServer;
   eventStoreUrl: string;
   /** Every database the stack uses (event store, survey metrics). */
@@ -32,7 +36,7 @@ export interface ChaosStack {
 
 const MAX_LOG_LINES = 400_000;
 
-export async function startChaosStack(gatewayEnv: Record<string, string>): Promise<ChaosStack> {
+export async function startChaosStack(gatewayEnv: Record<string, string>, replicas = 1): Promise<ChaosStack> {
   const nats = await startPrivateNats();
   const databases: TestDatabase[] = [];
   let services: Stack | undefined;
@@ -54,16 +58,18 @@ export async function startChaosStack(gatewayEnv: Record<string, string>): Promi
       surveyDatabaseUrl: surveyDb.url,
       jwtSecret,
       ports: 'free',
+      replicas,
       logLevel: process.env.CHAOS_LOG_LEVEL ?? 'info',
       extraEnv: { gateway: gatewayEnv },
       onLine: (l) => {
         logs.push({ ...l, at: Date.now() });
         if (logs.length > MAX_LOG_LINES) logs.splice(0, logs.length - MAX_LOG_LINES);
-        if (process.env.CHAOS_VERBOSE) process.stdout.write(`${l.service}| ${l.line}\n`);
+        if (process.env.CHAOS_VERBOSE) process.stdout.write(`${l.service}${replicas > 1 ? `#${l.replica}` : ''}| ${l.line}\n`);
       },
     });
     return {
       services,
+      replicas,
       nats,
       eventStoreUrl: eventStore.url,
       databaseUrls: [eventStore.url, surveyDb.url],

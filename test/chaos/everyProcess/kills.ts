@@ -5,7 +5,9 @@
  * the test databases terminated. Each returns when the killed part is ready
  * again: a service's `ready` log line (gRPC serving; the gateway's HTTP
  * listening too), NATS accepting TCP connections, PostgreSQL serving a new
- * connection.
+ * connection. With several replicas per service, one replica of each is
+ * killed (the relay's lease holder among the conversation replicas, to
+ * measure the relay's fail-over) and started again; its detail says which.
  */
 import { sleep } from '../../bench/e2e/clock';
 import type { ChaosStack } from './chaosStack';
@@ -14,6 +16,8 @@ export interface KillTimes {
   killAt: number;
   readyAt: number;
   detail: string;
+  /** The lease holder killed: when a relay (the other replica, or the restarted one) held the lease again. */
+  relayTakeoverAt?: number;
 }
 
 export interface Kill {
@@ -23,17 +27,49 @@ export interface Kill {
 
 const SERVICES = ['gateway', 'conversation', 'routing', 'presence', 'translation', 'survey'] as const;
 
+const RELAY_HOLDS = 'relay holds the lease';
+const RELAY_TAKEOVER_WAIT_MS = 30_000;
+
+/** The conversation replica whose relay last said it holds the lease. */
+function relayHolder(stack: ChaosStack): number {
+  for (let i = stack.logs.length - 1; i >= 0; i--) {
+    const l = stack.logs[i]!;
+    if (l.service === 'conversation' && l.line.includes(RELAY_HOLDS)) return l.replica ?? 0;
+  }
+  throw new Error('no conversation replica has said that its relay holds the lease');
+}
+
+async function relayTakeover(stack: ChaosStack, after: number): Promise<number | undefined> {
+  const until = Date.now() + RELAY_TAKEOVER_WAIT_MS;
+  while (Date.now() < until) {
+    const line = stack.logs.findLast((l) => l.service === 'conversation' && l.line.includes(RELAY_HOLDS));
+    if (line && line.at > after) return line.at;
+    await sleep(50);
+  }
+  return undefined;
+}
+
 export function allKills(stack: ChaosStack, natsDownMs: number): Kill[] {
-  const services: Kill[] = SERVICES.map((name) => ({
-    name,
-    run: async () => {
-      const killAt = Date.now();
-      await stack.services.kill(name, 'SIGKILL');
-      const exitedAt = Date.now();
-      await stack.services.restart(name);
-      return { killAt, readyAt: Date.now(), detail: `SIGKILL; exited in ${exitedAt - killAt} ms; started again on the same ports` };
-    },
-  }));
+  const several = stack.replicas > 1;
+  const services: Kill[] = SERVICES.map((name, i) => {
+    // With several replicas: the second of half the services, the first of the others; the relay's holder among the conversations.
+    const pick = () => (!several ? 0 : name === 'conversation' ? relayHolder(stack) : i % stack.replicas);
+    return {
+      name,
+      run: async () => {
+        const replica = pick();
+        const killAt = Date.now();
+        const takeover = name === 'conversation' ? relayTakeover(stack, killAt) : undefined;
+        await stack.services.kill(name, 'SIGKILL', replica);
+        const exitedAt = Date.now();
+        await stack.services.restart(name, replica);
+        const relayTakeoverAt = await takeover;
+        const which = several ? ` replica ${replica} of ${stack.replicas}` : '';
+        const relay = takeover ? `; relay lease held again ${relayTakeoverAt === undefined ? 'never' : `after ${relayTakeoverAt - killAt} ms`}` : '';
+        return { killAt, readyAt: Date.now(), relayTakeoverAt, detail: `SIGKILL${which}; exited in ${exitedAt - killAt} ms; started again on the same ports${relay}` };
+      },
+    };
+  });
   const nats: Kill = {
     name: 'nats-server',
     run: async () => {

@@ -1,5 +1,5 @@
 import { ConcurrencyError } from '@contactcenter/infra/errors';
-import { connectSql, type SqlClient } from '@contactcenter/infra/sql';
+import { connectSql, migrateUnderLock, type SqlClient } from '@contactcenter/infra/sql';
 import type { InvitationRecord } from '../figures/metricsTable';
 import type { MetricsFact } from '../projection/eventFacts';
 import { emptyTimeline, foldTimeline, type ConversationTimeline, type TimelineEntry, type TimelineEvent } from '../projection/timeline';
@@ -35,7 +35,7 @@ export class MetricsStore {
   static async open(url: string): Promise<MetricsStore> {
     const sql = await connectSql(url, { poolSize: 4 });
     try {
-      await migrateMetricsSchema(sql);
+      await migrateUnderLock(sql, 'survey metrics', migrateMetricsSchema);
     } catch (err) {
       await sql.close().catch(() => undefined);
       throw err;
