@@ -5,13 +5,13 @@
  * guess the append's expected revision checks).
  */
 import { createLogger } from '@contactcenter/infra';
-import { ConcurrencyError, IllegalStateError } from '@contactcenter/infra/errors';
+import { ConcurrencyError, IllegalStateError, UnavailableError } from '@contactcenter/infra/errors';
 import { createEventStore, type EventStore } from '@contactcenter/infra/eventstore';
 import { connectSql, type SqlClient } from '@contactcenter/infra/sql';
 import { AuthorKind } from '@contactcenter/proto/conversation/v1';
 import { command, startData, tenantId } from '../conversation/conversationFixtures';
 import { conversationStreamId } from '../conversation';
-import { ConversationRepository } from './conversationRepository';
+import { ConversationRepository, MAX_WAITING_PER_CONVERSATION } from './conversationRepository';
 import { SnapshotStore } from './snapshotStore';
 import type { ConversationState } from '../conversation';
 
@@ -21,6 +21,7 @@ describe('ConversationRepository with remembered conversations, two replicas', (
   let a: ConversationRepository;
   let b: ConversationRepository;
   let reads = 0;
+  let appends = 0;
   let n = 0;
 
   beforeAll(async () => {
@@ -31,6 +32,7 @@ describe('ConversationRepository with remembered conversations, two replicas', (
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver) as unknown;
         if (prop === 'readStream' && typeof value === 'function') return (...args: unknown[]) => (reads++, (value as (...a: unknown[]) => unknown).apply(target, args));
+        if (prop === 'appendToStream' && typeof value === 'function') return (...args: unknown[]) => (appends++, (value as (...a: unknown[]) => unknown).apply(target, args));
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
@@ -110,5 +112,41 @@ describe('ConversationRepository with remembered conversations, two replicas', (
     const before = await revisionInStore(id);
     await expect(a.handle(post(id, 'late'), { signal: AbortSignal.abort() })).rejects.toThrow(/stopped waiting/);
     expect(await revisionInStore(id)).toBe(before);
+  });
+
+  it('runs concurrent commands on one conversation in turn: each appended once, no race lost, none read back', async () => {
+    const id = fresh();
+    await started(a, id);
+    const before = { reads, appends, revision: await revisionInStore(id) };
+    const handled = await Promise.all(Array.from({ length: 40 }, (_, i) => a.handle(post(id, `burst-${i}`))));
+    // In arrival order, one revision each: nobody lost a race and decided again.
+    expect(handled.map((h) => h.revision)).toEqual(Array.from({ length: 40 }, (_, i) => before.revision + 1 + i));
+    expect(appends - before.appends).toBe(40);
+    expect(reads - before.reads).toBe(0);
+  });
+
+  it('still decides right when the other replica writes between turns', async () => {
+    const id = fresh();
+    await started(a, id);
+    const [fromA, fromB] = await Promise.all([
+      Promise.all(Array.from({ length: 10 }, (_, i) => a.handle(post(id, `a-${i}`)))),
+      Promise.all(Array.from({ length: 10 }, (_, i) => b.handle(post(id, `b-${i}`)))),
+    ]);
+    const revisions = [...fromA, ...fromB].map((h) => h.revision).sort((x, y) => x - y);
+    expect(new Set(revisions).size).toBe(20);
+    expect(await revisionInStore(id)).toBe(revisions[19]);
+  });
+
+  it('refuses a command at once when too many wait on one conversation, and writes nothing for it', async () => {
+    const id = fresh();
+    await started(a, id);
+    const before = await revisionInStore(id);
+    const burst = Array.from({ length: MAX_WAITING_PER_CONVERSATION + 5 }, (_, i) => a.handle(post(id, `flood-${i}`)).then(() => 'written', (err: Error) => err));
+    const outcomes = await Promise.all(burst);
+    const refused = outcomes.filter((o): o is Error => o instanceof Error);
+    expect(refused).toHaveLength(5);
+    expect(refused[0]).toBeInstanceOf(UnavailableError);
+    expect(refused[0]!.message).toMatch(/changes waiting to be written; retry/);
+    expect(await revisionInStore(id)).toBe(before + MAX_WAITING_PER_CONVERSATION);
   });
 });

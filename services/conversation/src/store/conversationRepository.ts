@@ -44,6 +44,18 @@ export interface CommandOptions {
  */
 const UNPINNED_RETRY_BUDGET_MS = 3_000;
 const MAX_BACKOFF_MS = 100;
+/**
+ * Commands on one conversation waiting their turn in this process; beyond,
+ * a new one is refused at once as UNAVAILABLE (retry later) rather than
+ * queued behind a backlog its caller would stop waiting for.
+ */
+export const MAX_WAITING_PER_CONVERSATION = 256;
+
+/** One conversation's commands in this process: run one at a time, in arrival order. */
+interface Lane {
+  tail: Promise<unknown>;
+  waiting: number;
+}
 
 /**
  * The conversation command handler: load (snapshot + tail), decide, append
@@ -51,6 +63,13 @@ const MAX_BACKOFF_MS = 100;
  * the caller pinned a revision, in which case it surfaces as ABORTED. A
  * command without one that still loses after the retry budget is UNAVAILABLE:
  * the same request, retried, will go through.
+ *
+ * Commands on the same conversation take turns within this process (a lane
+ * per conversation): each decides on the state the previous one left and
+ * appends without a race, where n concurrent commands used to race n ways,
+ * n − 1 of them reading the stream again to race again (work growing as n²
+ * just when a backlog builds, after an outage or on a busy machine). Only
+ * writers in other replicas can still conflict.
  */
 export class ConversationRepository {
   private readonly recent: RecentConversations;
@@ -88,7 +107,30 @@ export class ConversationRepository {
     return { state, revision };
   }
 
+  private readonly lanes = new Map<string, Lane>();
+
   async handle(command: ConversationCommand, options: CommandOptions = {}): Promise<Handled> {
+    const streamId = conversationStreamId(command.metadata.tenantId, command.data.conversationId);
+    let lane = this.lanes.get(streamId);
+    if (!lane) {
+      lane = { tail: Promise.resolve(), waiting: 0 };
+      this.lanes.set(streamId, lane);
+    }
+    if (lane.waiting >= MAX_WAITING_PER_CONVERSATION) {
+      throw new UnavailableError(`conversation ${command.data.conversationId} has ${lane.waiting} changes waiting to be written; retry this one shortly`);
+    }
+    const current = lane;
+    current.waiting++;
+    const turn = current.tail.then(() => this.decideAndAppend(command, options));
+    current.tail = turn.catch(() => undefined);
+    try {
+      return await turn;
+    } finally {
+      if (--current.waiting === 0 && this.lanes.get(streamId) === current) this.lanes.delete(streamId);
+    }
+  }
+
+  private async decideAndAppend(command: ConversationCommand, options: CommandOptions): Promise<Handled> {
     const { tenantId } = command.metadata;
     const { conversationId } = command.data;
     const streamId = conversationStreamId(tenantId, conversationId);
