@@ -25,6 +25,9 @@ COPY scripts/build.mjs scripts/
 COPY proto proto
 COPY infra infra
 COPY services services
+# The widget and the desk, bundled with esbuild from their sources and the typed client.
+COPY clients clients
+COPY apps apps
 RUN npm run build
 
 FROM ${NODE_IMAGE}
@@ -40,6 +43,9 @@ COPY --from=build /app/proto/dist proto/dist
 COPY --from=build /app/proto/contactcenter proto/contactcenter
 COPY --from=build /app/infra/dist infra/dist
 COPY --from=build /app/services/${SERVICE}/dist services/${SERVICE}/dist
+# The browser apps the gateway serves (/widget/widget.js, /desk/): a few dozen kB, in every image for one Dockerfile.
+COPY --from=build /app/apps/widget/dist apps/widget/dist
+COPY --from=build /app/apps/desk/dist apps/desk/dist
 # `dist`: workspace packages resolve to their compiled JavaScript, not to the TypeScript sources.
 ENV NODE_ENV=production NODE_OPTIONS="--conditions=dist --enable-source-maps"
 WORKDIR /app/services/${SERVICE}

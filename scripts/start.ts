@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { signStaffToken } from './devToken';
 import { apertiumMissing, startApertiumServer, type ApertiumServer } from './apertiumServer';
 import { natsServerBinary, startNatsServer, tcpReachable, type NatsServer } from './natsServer';
+import { seedDemoTenant, type DemoTenant } from './demoTenant';
 import { ROOT, startStack, type LogLine, type Stack } from './stack';
 
 const DATA = join(ROOT, '.data');
@@ -64,6 +65,18 @@ function devJwtSecret(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** Builds the widget and the desk; without them the stack still runs (the API), and says so. */
+async function buildBrowserApps(): Promise<boolean> {
+  try {
+    const { buildApps } = await import('../apps/build.mjs');
+    await buildApps({ quiet: true });
+    return true;
+  } catch (err) {
+    process.stderr.write(`the widget and the desk were not built (${(err as Error).message}); the API runs without them\n`);
+    return false;
+  }
+}
+
 async function main() {
   mkdirSync(DATA, { recursive: true });
   const nats = await resolveNats();
@@ -79,6 +92,8 @@ async function main() {
   }
   const jwtSecret = devJwtSecret();
   const translation = await resolveTranslation();
+  // The widget and the desk, which the gateway serves (a build takes well under a second).
+  const appsBuilt = await buildBrowserApps();
   let stack: Stack | undefined;
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -94,7 +109,7 @@ async function main() {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
-    stack = await startStack({ natsUrl: nats.url, eventStoreUrl, jwtSecret, ports: 'fixed', replicas, surveyDatabaseUrl: process.env.SURVEY_DATABASE_URL ?? (replicas > 1 ? eventStoreUrl : undefined), onLine: printLine, logLevel: process.env.LOG_LEVEL, extraEnv: { translation: translation.env } });
+    stack = await startStack({ natsUrl: nats.url, eventStoreUrl, jwtSecret, ports: 'fixed', replicas, surveyDatabaseUrl: process.env.SURVEY_DATABASE_URL ?? (replicas > 1 ? eventStoreUrl : undefined), onLine: printLine, logLevel: process.env.LOG_LEVEL, extraEnv: { translation: translation.env, gateway: { SERVE_DEMO_PAGE: 'true' } } });
   } catch (err) {
     process.stderr.write(`the stack did not start: ${(err as Error).message}\n`);
     await shutdown(1);
@@ -111,9 +126,27 @@ async function main() {
   // The gateway inherits this environment: when it requires an issuer or audience, the demo token carries them.
   const registered = { iss: process.env.JWT_ISSUER?.trim() || undefined, aud: process.env.JWT_AUDIENCE?.trim() || undefined };
   const token = signStaffToken(jwtSecret, { tid: 'demo', sub: 'agent-demo', roles: ['agent', 'supervisor', 'admin'] }, undefined, registered);
+  const registeredAs = (sub: string, roles: string[]) => signStaffToken(jwtSecret, { tid: 'demo', sub, roles }, undefined, registered);
+  let demo: DemoTenant | undefined;
+  try {
+    demo = await seedDemoTenant(stack.gatewayUrl, registeredAs('demo-admin', ['admin']));
+  } catch (err) {
+    process.stderr.write(`the demo tenant was not set up: ${(err as Error).message}\n`);
+  }
+  const demoLines =
+    demo && appsBuilt
+      ? [
+          `  Demo shop page with the chat widget: ${stack.gatewayUrl}/demo/?key=${demo.widgetKey}`,
+          `  Agent desk (Tom):                   ${stack.gatewayUrl}/desk/#token=${registeredAs('tom', ['agent'])}`,
+          `  Supervisor desk:                    ${stack.gatewayUrl}/desk/#token=${registeredAs('sofia', ['supervisor'])}`,
+          '  Open the desk and the shop page side by side, and chat with yourself.',
+          '',
+        ]
+      : [];
   process.stdout.write(
     [
       '',
+      ...demoLines,
       `  Gateway:       ${stack.gatewayUrl}   (API docs: ${stack.gatewayUrl}/docs)${replicas > 1 ? `, balanced over ${replicas} gateways` : ''}`,
       `  NATS:          ${nats.url}${nats.server ? ' (started here)' : ''}`,
       `  Event store:   ${eventStoreUrl.replace(/\/\/[^@]*@/, '//***@')}`,

@@ -13,6 +13,8 @@ export interface TcpBalancer {
   port: number;
   /** Connections handed to each backend so far, in the order of `backends`. */
   readonly handed: number[];
+  /** Ends every connection it carries (clients see them reset), as a network drop would; new ones are served as before. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,9 @@ export async function startTcpBalancer(
   return {
     port: (server.address() as AddressInfo).port,
     handed,
+    dropConnections: () => {
+      for (const s of open) s.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,5 @@
 import type { Logger, NatsConnection, ServiceMetrics } from '@contactcenter/infra';
+import { clientAppsRoutes, type ClientAppsOptions } from './routes/clientApps';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { asyncapiRoutes } from './asyncapi/asyncapiRoutes';
@@ -62,6 +63,8 @@ import { requestTelemetryPlugin } from './plugins/requestTelemetry';
 
 export interface AppDeps {
   logger: Logger;
+  /** The browser apps (widget, desk, demo page): where they are built, and whether the demo page is served. */
+  clientApps?: ClientAppsOptions;
   peers: Peers;
   nats: NatsConnection;
   jwtSecret: string;
@@ -169,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const connectionCaps = new ConnectionCaps({ ...DEFAULT_CONNECTION_LIMITS, ...deps.connectionLimits });
   await app.register(healthRoutes, { peers: deps.peers, nats: deps.nats, isShuttingDown: deps.isShuttingDown ?? (() => false) });
   await app.register(asyncapiRoutes); // built once here, from the protos: a broken proto fails the start
+  await app.register(clientAppsRoutes, deps.clientApps ?? {});
   const customerProfiles = new CustomerProfiles(gatewayKv);
   await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers, cannedReplies: new CannedReplies({ peers: deps.peers, profiles: customerProfiles }) });
   await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });

@@ -43,6 +43,10 @@ export const gatewayConfig = {
   IDEMPOTENCY_TTL_HOURS: int({ default: MIN_IDEMPOTENCY_TTL_HOURS, min: MIN_IDEMPOTENCY_TTL_HOURS, max: 24 * 30 }),
   /** Accept http:// webhook URLs (development and tests only); otherwise https only. Addresses stay OUTBOUND_ALLOWED_NETWORKS' call. */
   WEBHOOKS_ALLOW_INSECURE: bool({ default: false }),
+  /** Where the built browser apps are (`widget/dist`, `desk/dist`); default: the repository's `apps/`. */
+  CLIENT_APPS_DIR: optionalString(),
+  /** Serve `/demo/?key=wk_…`, a product page embedding the widget (development and demos; `npm start` turns it on). */
+  SERVE_DEMO_PAGE: bool({ default: false }),
   /**
    * Non-public CIDR ranges that webhooks (and other tenant-given URLs) may reach, e.g. `10.20.0.0/16` for on-premises
    * receivers; none by default: loopback, private, link-local… are refused. Cloud metadata addresses are refused regardless.

@@ -31,6 +31,7 @@ runService('gateway', gatewayConfig, async (rt) => {
     region: c.REGION,
     isShuttingDown: () => shuttingDown,
     webhooksAllowInsecure: c.WEBHOOKS_ALLOW_INSECURE,
+    clientApps: { appsDir: c.CLIENT_APPS_DIR, demoPage: c.SERVE_DEMO_PAGE },
     outboundPolicy,
     rateLimits: {
       perKeyPerMinute: c.RATE_LIMIT_PER_KEY_PER_MINUTE,
