@@ -33,8 +33,8 @@ export interface FuzzRequest extends InjectOptions {
   url: string;
 }
 
-/** Probes and API documents: open to anyone, so a request to them may well succeed. */
-const PUBLIC = /^\/(healthz|readyz|openapi\.json|asyncapi\.json|docs)(\/|$)/;
+/** Probes, API documents and the browser apps' files: open to anyone, so a request to them may well succeed. */
+const PUBLIC = /^\/(healthz|readyz|openapi\.json|asyncapi\.json|docs|widget|desk|demo)(\/|$)/;
 
 /** How a route authenticates, from its OpenAPI security and what the gateway knows of a few. */
 export function classify(method: string, url: string, schema: unknown): RouteAuth {
