@@ -97,7 +97,7 @@ export async function clientAppsRoutes(app: FastifyInstance, opts: ClientAppsOpt
 /** A small shop's product page, as a site embedding the widget would have it. */
 function demoPage(widgetKey: string): string {
   const widget = widgetKey
-    ? `<script src="/widget/widget.js" data-widget-key="${widgetKey}" data-cart-value="129" async></script>`
+    ? `<script src="/widget/widget.js" data-widget-key="${widgetKey}" data-cart-value="129" data-currency="EUR" async></script>`
     : '<p role="alert">Add <code>?key=wk_…</code> (a widget key of your tenant) to this page’s address to load the chat widget.</p>';
   return `<!doctype html>
 <html lang="en">

@@ -1,0 +1,42 @@
+import { fill, h } from './dom';
+import type { Conversation } from './types';
+
+/** The agent's conversations, newest activity first, each with its unread count. */
+export class ConversationsView {
+  readonly element: HTMLElement;
+  private readonly list = h('ul', { testid: 'desk-conversations', className: 'conversations', 'aria-labelledby': 'conversations-title' });
+  private openId: string | undefined;
+
+  constructor(private readonly open: (conversationId: string) => void) {
+    this.element = h('section', { className: 'panel', 'aria-labelledby': 'conversations-title' }, h('h2', { id: 'conversations-title' }, 'My conversations'), this.list);
+  }
+
+  render(conversations: readonly Conversation[], unread: (id: string) => number, openId: string | undefined): void {
+    this.openId = openId;
+    const sorted = [...conversations].filter((c) => c.conversationId).sort((a, b) => (b.updatedAt ?? b.startedAt ?? '').localeCompare(a.updatedAt ?? a.startedAt ?? ''));
+    if (sorted.length === 0) return fill(this.list, h('li', { className: 'hint' }, 'No conversations assigned to you.'));
+    const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>('[data-testid="desk-conversation"]')?.dataset.conversationId : undefined;
+    fill(this.list, ...sorted.map((c) => this.itemOf(c, unread(c.conversationId!))));
+    if (focused) this.list.querySelector<HTMLButtonElement>(`[data-conversation-id="${CSS.escape(focused)}"] button`)?.focus();
+  }
+
+  private itemOf(c: Conversation, unread: number): HTMLLIElement {
+    const id = c.conversationId!;
+    const last = c.messages?.[c.messages.length - 1];
+    const title = c.subject || `${c.channel ?? 'Conversation'} with ${c.customerId ?? 'a customer'}`;
+    const current = id === this.openId;
+    return h(
+      'li',
+      { testid: 'desk-conversation', 'data-conversation-id': id, className: current ? 'conversation-item current' : 'conversation-item', 'data-status': c.status },
+      h(
+        'button',
+        { type: 'button', className: 'row', 'aria-current': current ? 'true' : undefined, onClick: () => this.open(id) },
+        h('span', { className: 'title' }, title),
+        h('span', { className: 'sub' }, [c.channel, c.status, c.priority && c.priority !== 'normal' ? c.priority : undefined].filter(Boolean).join(' · ')),
+        last?.text ? h('span', { className: 'snippet' }, last.text) : null,
+        h('span', { testid: 'desk-unread', className: unread > 0 ? 'badge' : 'badge zero', 'data-count': unread }, unread),
+        h('span', { className: 'visually-hidden' }, ' unread'),
+      ),
+    );
+  }
+}
