@@ -1,5 +1,5 @@
 // Test kinds by suffix and folder (see README "Tests"). `npm test` runs
-// unit, integration, contract and e2e; chaos and bench have their own scripts.
+// unit, integration, contract, e2e and browser; chaos and bench have their own scripts.
 const transform = {
   '^.+\\.(t|j)sx?$': [
     '@swc/jest',
@@ -26,6 +26,8 @@ module.exports = {
     },
     { ...common, displayName: 'contract', testMatch: ['<rootDir>/test/contract/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    // The widget and the desk in Debian's chromium (playwright-core), against the stack as processes.
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
   testTimeout: 60_000,
 };
