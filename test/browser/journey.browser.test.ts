@@ -119,6 +119,8 @@ describeIfReady('the widget and the desk in a real browser', () => {
     await hasText('Lucía\'s original on Tom\'s desk', fromLucia.getByTestId('desk-message-original'), '¿dónde está mi pedido?');
     await hasText('Lucía\'s message in English on Tom\'s desk', fromLucia.getByTestId('desk-message-translation'), /where/i);
     await screenshot(tom, TEST, 'tom-reads-translation');
+    // She is told who took her chat, by the name the admin gave Tom (not his id), in Spanish.
+    await hasText('the agent named in the widget', lucia.getByTestId('cc-queue-status'), 'Tom se ha unido al chat.');
 
     // ── Tom answers in English; Lucía reads Spanish, the original one click away
     await tom.getByTestId('desk-reply').fill('Your order leaves the warehouse tomorrow.');

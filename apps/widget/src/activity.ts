@@ -24,8 +24,26 @@ export interface ActivityOptions {
   onSuccess(): void;
 }
 
+const PAGES_KEY = 'cc-widget:pages-viewed';
+
 /**
- * Reports what the visitor does on the site (page, time on page, cart value)
+ * Pages of the site the visitor has viewed in this visit (this tab's session),
+ * this one included: each page that loads the widget counts once. Storage
+ * refused (a privacy mode): this page alone.
+ */
+export function countThisPageView(storage: Pick<Storage, 'getItem' | 'setItem'> | undefined = globalThis.sessionStorage): number {
+  try {
+    const seen = Number(storage?.getItem(PAGES_KEY) ?? '0');
+    const now = Math.min(10_000, (Number.isInteger(seen) && seen > 0 ? seen : 0) + 1);
+    storage?.setItem(PAGES_KEY, String(now));
+    return now;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Reports what the visitor does on the site (page, time on page, pages viewed in the visit, cart value)
  * so that the tenant's rules can invite them to chat; the gateway answers
  * with the invitation when a rule matches. Invitations come only in this
  * answer: they are not events a visitor's socket carries.
@@ -35,6 +53,7 @@ export class ActivityReporter {
   private inFlight = false;
   /** A refused widget key will not be accepted on the next tick either. */
   private stopped = false;
+  private readonly pagesViewed = countThisPageView();
 
   constructor(private readonly options: ActivityOptions) {}
 
@@ -61,6 +80,7 @@ export class ActivityReporter {
           url: location.href.slice(0, 2048),
           // The page's own clock: time since this page was opened.
           timeOnPageSeconds: Math.min(86_400, Math.floor(performance.now() / 1000)),
+          pagesViewed: this.pagesViewed,
           ...(cart !== undefined && Number.isFinite(cart) && cart >= 0 ? { cartValue: cart } : {}),
           ...(o.currency ? { currency: o.currency } : {}),
           language: o.language(),

@@ -40,6 +40,8 @@ export class Chat {
   private live: RealtimeConnection | undefined;
   private stage: Stage = 'start';
   private language: string;
+  /** The assigned agent: their id, for this widget's bookkeeping only (never shown), and the display name the visitor may see. */
+  private agentId: string | undefined;
   private agentName: string | undefined;
   private agentTypingTimer: ReturnType<typeof setTimeout> | undefined;
   private visitorTypingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -127,6 +129,7 @@ export class Chat {
   /** Back to the start, for another conversation (the socket stays: it follows every conversation of the visitor). */
   newChat(): void {
     this.conversationId = undefined;
+    this.agentId = undefined;
     this.agentName = undefined;
     this.surveys.reset();
     this.queue.stop();
@@ -159,7 +162,7 @@ export class Chat {
     for (const m of c.messages ?? []) this.store.posted(m);
     this.render();
     if (c.status === 'resolved' || c.status === 'closed') this.ended();
-    else if (c.assignedAgentId) this.assigned(c.assignedAgentId);
+    else if (c.assignedAgentId) this.assigned(c.assignedAgentId, c.agent?.displayName);
     else this.waiting();
   }
 
@@ -223,17 +226,17 @@ export class Chat {
     } else if (isEvent(e, 'contactcenter.conversation.v1.MessageTranslated')) {
       if (e.data.messageId && e.data.targetLanguage && e.data.text) this.store.translated(e.data.messageId, e.data.targetLanguage, e.data.text);
     } else if (isEvent(e, 'contactcenter.conversation.v1.AgentAssigned')) {
-      if (e.data.agentId) this.assigned(e.data.agentId, (e.data as { agentDisplayName?: string }).agentDisplayName);
+      if (e.data.agentId) void this.agentJoined(conversationId, e.data.agentId);
     } else if (isEvent(e, 'contactcenter.conversation.v1.ConversationTransferred')) {
-      if (e.data.toAgentId) this.assigned(e.data.toAgentId, (e.data as { toAgentDisplayName?: string }).toAgentDisplayName);
+      if (e.data.toAgentId) void this.agentJoined(conversationId, e.data.toAgentId);
       else this.waiting();
     } else if (isEvent(e, 'contactcenter.conversation.v1.ConversationQueued')) {
-      if (this.agentName === undefined) this.waiting();
+      if (this.agentId === undefined) this.waiting();
     } else if (isEvent(e, 'contactcenter.conversation.v1.ConversationResolved')) {
       this.ended();
     } else if (isEvent(e, 'contactcenter.conversation.v1.ConversationReopened')) {
       this.setStage('chat');
-      if (this.agentName === undefined) this.waiting();
+      if (this.agentId === undefined) this.waiting();
     } else if (isEvent(e, 'contactcenter.conversation.v1.SurveyRequested')) {
       this.surveys.show(conversationId, surveyFrom(e.data));
     }
@@ -254,16 +257,33 @@ export class Chat {
   }
 
   /**
-   * The visitor sees the agent's display name when the event carries one;
-   * the gateway's visitor view of AgentAssigned has only the agent id today.
+   * An agent took the conversation (assigned, or transferred to them). The
+   * event names the agent only by id, which is staff data: the name the
+   * visitor may see comes with their own conversation, read now.
    */
-  private assigned(agentId: string, displayName?: string): void {
-    this.agentName = displayName || agentId;
+  private async agentJoined(conversationId: string, agentId: string): Promise<void> {
+    this.agentId = agentId;
+    this.agentName = undefined;
     this.queue.stop();
-    if (this.stage === 'chat') this.view.setQueueStatus(fill(this.view.words().assigned, { name: this.agentName }));
+    const read = await this.calls.retrying(() => this.client.GET('/v1/visitor/conversations/{conversationId}', { params: { path: { conversationId } } }));
+    // Another agent, a transfer to a team or another conversation since: the newer news wins.
+    if (conversationId !== this.conversationId || agentId !== this.agentId) return;
+    const displayName = read.ok && read.value.assignedAgentId === agentId ? read.value.agent?.displayName : undefined;
+    this.assigned(agentId, displayName);
+  }
+
+  /** Shows the agent by their display name, or in neutral words when there is none: never by their id. */
+  private assigned(agentId: string, displayName: string | undefined): void {
+    this.agentId = agentId;
+    this.agentName = displayName?.trim() || undefined;
+    this.queue.stop();
+    if (this.stage !== 'chat') return;
+    const w = this.view.words();
+    this.view.setQueueStatus(this.agentName !== undefined ? fill(w.assigned, { name: this.agentName }) : w.assignedUnnamed);
   }
 
   private waiting(): void {
+    this.agentId = undefined;
     this.agentName = undefined;
     if (this.stage === 'chat' && this.conversationId !== undefined) this.queue.watch(this.conversationId);
   }

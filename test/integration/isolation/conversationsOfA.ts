@@ -76,7 +76,8 @@ export async function setUpConversationsOfA(
   await api.ok('POST', `/v1/conversations/${c1}/notes`, A.agent, { text: keep(secret('Internal note')) });
   await api.ok('POST', `/v1/conversations/${c1}/tags`, A.agent, { add: [keep(`a-tag-${RUN}`)] });
   await api.ok('PUT', `/v1/conversations/${c1}/priority`, A.agent, { priority: 'urgent' });
-  v1Own.push(c1, subject, fromV1, reply);
+  // A's agent has c1: V1 sees their display name (and nothing else of them) in the conversation.
+  v1Own.push(c1, subject, fromV1, reply, secrets.find((x) => x.startsWith('Agent name'))!);
   // A conversation of V1's started by A's agent, whose id B will try to take.
   const c0 = keep(`a-conv-${RUN}`);
   await api.ok('POST', '/v1/conversations', A.agent, { conversationId: c0, channel: 'email', customerId: v1Customer, language: 'en' });

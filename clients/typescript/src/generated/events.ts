@@ -493,6 +493,7 @@ export interface components {
             ruleId: string;
             url: string;
             timeOnPageSeconds: number;
+            pagesViewed: number;
             cartValue: number;
             currency: string;
         };

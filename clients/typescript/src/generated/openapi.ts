@@ -2636,6 +2636,10 @@ export interface operations {
                                 provider?: string;
                             }[];
                         }[];
+                        /** @description The assigned agent's public display name; absent when nobody is assigned or the agent has none. */
+                        agent?: {
+                            displayName: string;
+                        };
                     };
                 };
             };
@@ -3460,6 +3464,7 @@ export interface operations {
                         ruleId: string;
                         urlPattern: string;
                         minTimeOnPageSeconds?: number;
+                        minPagesViewed?: number;
                         minCartValue?: number;
                         currency?: string;
                         messages: {
@@ -3494,6 +3499,8 @@ export interface operations {
                 "application/json": {
                     url: string;
                     timeOnPageSeconds: number;
+                    /** @description Pages of the site viewed in this visit, this one included (default 1). */
+                    pagesViewed?: number;
                     cartValue?: number;
                     currency?: string;
                     language?: string;

@@ -77,6 +77,7 @@ export const EVENTS_WITHOUT_PROTO: readonly EventContract[] = [
     ruleId: str,
     url: str,
     timeOnPageSeconds: { type: 'number' },
+    pagesViewed: { type: 'integer' },
     cartValue: { type: 'number' },
     currency: str,
   })),

@@ -8,6 +8,8 @@ export interface InvitationRule {
   urlPattern: string;
   /** The visitor has been on the page at least this long (0: any). */
   minTimeOnPageSeconds: number;
+  /** The visitor has viewed at least this many pages of the site in this visit, this one included (0: any). */
+  minPagesViewed: number;
   /** The cart is worth at least this much in the rule's currency (0: any). */
   minCartValue: number;
   currency: string;
@@ -21,6 +23,8 @@ export interface InvitationRule {
 export interface PageActivity {
   url: string;
   timeOnPageSeconds: number;
+  /** Pages of the site viewed in this visit, this one included. */
+  pagesViewed: number;
   cartValue: number;
   currency: string;
   language: string;
@@ -40,6 +44,7 @@ export function validateRules(rules: InvitationRule[]): InvitationRule[] {
     ids.add(r.ruleId);
     if (r.urlPattern.length === 0 || r.urlPattern.length > 500) throw new ValidationError(f('urlPattern'), 'must be 1-500 characters');
     if (!(r.minTimeOnPageSeconds >= 0 && r.minTimeOnPageSeconds <= 86_400)) throw new ValidationError(f('minTimeOnPageSeconds'), 'must be 0 to 86400');
+    if (!(Number.isInteger(r.minPagesViewed) && r.minPagesViewed >= 0 && r.minPagesViewed <= 1_000)) throw new ValidationError(f('minPagesViewed'), 'must be a whole number from 0 to 1000');
     if (!(r.minCartValue >= 0)) throw new ValidationError(f('minCartValue'), 'must be 0 or more');
     if (r.minCartValue > 0 && !CURRENCY.test(r.currency)) throw new ValidationError(f('currency'), 'an ISO 4217 code such as "EUR" is required with minCartValue');
     const texts = Object.entries(r.messages);
@@ -79,6 +84,7 @@ export function matchRule(rules: readonly InvitationRule[], activity: PageActivi
     (r) =>
       wildcardMatches(r.urlPattern, activity.url) &&
       activity.timeOnPageSeconds >= r.minTimeOnPageSeconds &&
+      activity.pagesViewed >= r.minPagesViewed &&
       (r.minCartValue === 0 || (activity.currency === r.currency && activity.cartValue >= r.minCartValue)),
   );
 }

@@ -5,13 +5,14 @@ const rule = (over: Partial<InvitationRule> = {}): InvitationRule => ({
   ruleId: 'checkout',
   urlPattern: 'https://shop.example/checkout*',
   minTimeOnPageSeconds: 30,
+  minPagesViewed: 0,
   minCartValue: 100,
   currency: 'EUR',
   messages: { en: 'Need a hand with your order?', es: '¿Le ayudamos con su pedido?' },
   queueId: 'sales',
   ...over,
 });
-const page = (over: Partial<PageActivity> = {}): PageActivity => ({ url: 'https://shop.example/checkout/step-2', timeOnPageSeconds: 45, cartValue: 150, currency: 'EUR', language: 'es-MX', ...over });
+const page = (over: Partial<PageActivity> = {}): PageActivity => ({ url: 'https://shop.example/checkout/step-2', timeOnPageSeconds: 45, pagesViewed: 1, cartValue: 150, currency: 'EUR', language: 'es-MX', ...over });
 
 describe('invitation rules', () => {
   it('invites when page, time on page and cart value all match', () => {
@@ -20,6 +21,12 @@ describe('invitation rules', () => {
     expect(matchRule([rule()], page({ timeOnPageSeconds: 10 }))).toBeUndefined();
     expect(matchRule([rule()], page({ cartValue: 99.99 }))).toBeUndefined();
     expect(matchRule([rule()], page({ currency: 'USD' }))).toBeUndefined();
+  });
+
+  it('invites only after the pages a rule asks for have been viewed in the visit', () => {
+    const browsing = rule({ minPagesViewed: 3 });
+    expect(matchRule([browsing], page({ pagesViewed: 2 }))).toBeUndefined();
+    expect(matchRule([browsing], page({ pagesViewed: 3 }))?.ruleId).toBe('checkout');
   });
 
   it("takes the first matching rule in the tenant's order, and treats the pattern literally but for *", () => {
@@ -65,6 +72,8 @@ describe('invitation rules', () => {
     };
     expect(field({ ruleId: 'a b' })).toBe('rules[0].ruleId');
     expect(field({ minTimeOnPageSeconds: -1 })).toBe('rules[0].minTimeOnPageSeconds');
+    expect(field({ minPagesViewed: 1.5 })).toBe('rules[0].minPagesViewed');
+    expect(field({ minPagesViewed: 1_001 })).toBe('rules[0].minPagesViewed');
     expect(field({ currency: 'euro' })).toBe('rules[0].currency');
     expect(field({ messages: {} })).toBe('rules[0].messages');
     expect(field({})).toBeUndefined();

@@ -20,6 +20,7 @@ const ruleSchema = {
     ruleId: { type: 'string' },
     urlPattern: { type: 'string' },
     minTimeOnPageSeconds: { type: 'number' },
+    minPagesViewed: { type: 'integer' },
     minCartValue: { type: 'number' },
     currency: { type: 'string' },
     messages: { type: 'object', additionalProperties: { type: 'string' } },
@@ -27,11 +28,11 @@ const ruleSchema = {
   },
 } as const;
 
-type ActivityBody = { url: string; timeOnPageSeconds: number; cartValue?: number; currency?: string; language?: string };
+type ActivityBody = { url: string; timeOnPageSeconds: number; pagesViewed?: number; cartValue?: number; currency?: string; language?: string };
 
 /**
  * Proactive invitations: the widget reports the visitor's page, time on
- * page and cart value; the tenant's rules decide whether to invite them to
+ * page, pages viewed in the visit and cart value; the tenant's rules decide whether to invite them to
  * chat. Invitations and their acceptance are CloudEvents
  * (`cc.<tenant>.engagement.*`), which conversion metrics count.
  */
@@ -53,7 +54,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
     async (request) => {
       const p = await requireStaff(request, ['admin']);
       const rules = validateRules(
-        request.body.rules.map((r) => ({ minTimeOnPageSeconds: 0, minCartValue: 0, currency: '', queueId: '', ...r })),
+        request.body.rules.map((r) => ({ minTimeOnPageSeconds: 0, minPagesViewed: 0, minCartValue: 0, currency: '', queueId: '', ...r })),
       );
       await invitations.putRules(p.tenantId, rules);
       return { rules };
@@ -79,6 +80,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
           properties: {
             url: { type: 'string', minLength: 1, maxLength: 2048 },
             timeOnPageSeconds: { type: 'number', minimum: 0, maximum: 86400 },
+            pagesViewed: { type: 'integer', minimum: 1, maximum: 10000, description: 'Pages of the site viewed in this visit, this one included (default 1).' },
             cartValue: { type: 'number', minimum: 0 },
             currency: { type: 'string', pattern: '^[A-Z]{3}$' },
             language: { type: 'string', maxLength: 35 },
@@ -93,7 +95,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
     async (request) => {
       const p = await requireVisitor(request);
       const b = request.body;
-      const rule = matchRule(await invitations.rules(p.tenantId), { url: b.url, timeOnPageSeconds: b.timeOnPageSeconds, cartValue: b.cartValue ?? 0, currency: b.currency ?? '', language: b.language ?? 'en' });
+      const rule = matchRule(await invitations.rules(p.tenantId), { url: b.url, timeOnPageSeconds: b.timeOnPageSeconds, pagesViewed: b.pagesViewed ?? 1, cartValue: b.cartValue ?? 0, currency: b.currency ?? '', language: b.language ?? 'en' });
       if (!rule) return { invitation: null };
       const invitation = { invitationId: randomUUID(), customerId: p.subject, ruleId: rule.ruleId, queueId: rule.queueId, message: messageFor(rule, b.language ?? 'en'), sentAt: new Date().toISOString(), conversationId: '' };
       if (!(await invitations.invite(p.tenantId, invitation))) return { invitation: null };
@@ -102,6 +104,7 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
         ruleId: rule.ruleId,
         url: b.url,
         timeOnPageSeconds: b.timeOnPageSeconds,
+        pagesViewed: b.pagesViewed ?? 1,
         cartValue: b.cartValue ?? 0,
         currency: b.currency ?? '',
       });

@@ -13,6 +13,7 @@ import type { ConversationOwners } from '../realtime/conversationOwners';
 import { clientMessageIdOf } from '../schemas/idempotencyKey';
 import { idempotent, idempotentIdOf } from '../idempotency/idempotentRoute';
 import { DEFAULT_VISITOR_SESSION_LIMITS, visitorSessionLimiter, type VisitorSessionLimits } from '../plugins/visitorSessionLimits';
+import { AgentDisplayNames, displayNameFromPresence } from '../presence/agentDisplayNames';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ visitorToken: [] }];
@@ -39,7 +40,8 @@ export async function visitorRoutes(
   app: FastifyInstance,
   opts: { peers: Peers; widgetKeys: WidgetKeys; customerProfiles: CustomerProfiles; owners: ConversationOwners; sessionLimits?: Partial<VisitorSessionLimits> },
 ) {
-  const { conversation, routing } = opts.peers;
+  const { conversation, routing, presence } = opts.peers;
+  const agentNames = new AgentDisplayNames({ fetch: displayNameFromPresence(presence) });
   const limitSessions = await visitorSessionLimiter(app, { ...DEFAULT_VISITOR_SESSION_LIMITS, ...opts.sessionLimits });
 
   app.post<{ Body: SessionBody }>(
@@ -136,7 +138,9 @@ export async function visitorRoutes(
     async (request) => {
       const p = await requireVisitor(request);
       const res = await own(request, p, request.params.conversationId);
-      return { ...visitorConversationView(res.conversation), messages: res.messages.map(messageView) };
+      const agentId = res.conversation.assignedAgentId;
+      const displayName = agentId ? await agentNames.displayNameOf(callOptions(request, p), agentId) : undefined;
+      return { ...visitorConversationView(res.conversation), agent: displayName ? { displayName } : undefined, messages: res.messages.map(messageView) };
     },
   );
 

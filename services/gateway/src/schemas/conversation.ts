@@ -168,7 +168,19 @@ export const conversationView = (c: Conversation) => ({
  * visitors too (realtime/visibility.ts).
  */
 const { tags: _tags, priority: _priority, teamId: _teamId, ...visitorProperties } = conversationSchema.properties;
-export const visitorConversationSchema = { ...conversationSchema, properties: visitorProperties } as const;
+export const visitorConversationSchema = {
+  ...conversationSchema,
+  properties: {
+    ...visitorProperties,
+    // The assigned agent as the visitor may know them: their public display name, nothing else of their profile.
+    agent: {
+      type: 'object',
+      description: 'The assigned agent\'s public display name; absent when nobody is assigned or the agent has none.',
+      required: ['displayName'],
+      properties: { displayName: { type: 'string' } },
+    },
+  },
+} as const;
 
 export const visitorConversationView = (c: Conversation) => {
   const { tags: _t, priority: _p, teamId: _team, ...visible } = conversationView(c);
