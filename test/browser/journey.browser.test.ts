@@ -198,6 +198,11 @@ describeIfReady('the widget and the desk in a real browser', () => {
       },
       ({ csat, volume }) => /100\s*%/.test(csat ?? '') && /[1-9]/.test((volume ?? '').replace(/\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}/g, '')),
     );
+    // The team as it is now: Tom and Bea online, by name.
+    const agentRow = (id: string) => sofia.locator(`[data-testid="desk-agents"] tr[data-agent-id="${id}"]`);
+    for (const id of ['tom', 'bea']) await eventually(`${id}'s status on the supervisor's desk`, () => agentRow(id).getAttribute('data-status', { timeout: 1_000 }), (s) => s === 'online');
+    await hasText('Tom by name among the agents', agentRow('tom'), 'Tom');
+    expect(await sofia.getByTestId('desk-problem').isVisible()).toBe(false);
     await screenshot(sofia, TEST, 'supervisor-charts');
     await accessible(sofia, 'desk, supervisor');
   });

@@ -69,6 +69,7 @@ export class SupervisorView {
 
   start(): void {
     void this.loadDirectory();
+    void this.loadAgentStates();
     void this.loadLive();
     void this.metrics.load();
     this.timer = setInterval(() => void this.loadLive(), REFRESH_MS);
@@ -84,7 +85,26 @@ export class SupervisorView {
 
   /** After a reconnect: read the live state again. */
   reload(): void {
+    void this.loadAgentStates();
     void this.loadLive();
+  }
+
+  /** Every agent's status, load and capacity now, from presence; events keep them up to date from there. */
+  private async loadAgentStates(): Promise<void> {
+    try {
+      const { agents } = await this.deps.client.GET('/v1/supervisor/agents');
+      for (const s of agents ?? []) {
+        if (!s.agentId) continue;
+        const a = this.agent(s.agentId);
+        a.name = s.displayName || a.name;
+        if (s.status) a.status = s.status === 'custom' ? s.customStatus || 'custom' : s.status;
+        a.capacity = { ...(s.capacity ?? {}) };
+        a.load = { ...(s.load ?? {}) };
+      }
+      this.renderAgents();
+    } catch (err) {
+      this.deps.banner.show(err, 'Loading the agents');
+    }
   }
 
   onEvent(event: ContactCenterEvent): void {

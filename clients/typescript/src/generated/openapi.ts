@@ -97,6 +97,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/supervisor/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listAgentStates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agents/me/heartbeat": {
         parameters: {
             query?: never;
@@ -1314,6 +1330,58 @@ export interface operations {
                         revision: number;
                         messageId?: string;
                         duplicate?: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    listAgentStates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agents?: {
+                            agentId?: string;
+                            status?: string;
+                            customStatus?: string;
+                            acceptsWork?: boolean;
+                            onShift?: boolean;
+                            unavailableReason?: string;
+                            connections?: number;
+                            load?: {
+                                [key: string]: number;
+                            };
+                            displayName?: string;
+                            /**
+                             * Format: date-time
+                             * @description When the status last changed (absent if never reported).
+                             */
+                            statusSince?: string;
+                            /** @description Conversations the agent may hold at once, per channel. */
+                            capacity?: {
+                                [key: string]: number;
+                            };
+                        }[];
                     };
                 };
             };

@@ -36,6 +36,23 @@ const presenceView = (a: Agent) => ({
   load: a.load,
 });
 
+/** An agent as a supervisor watches them: who, their presence, and their load against their capacity. */
+const agentStateSchema = {
+  type: 'object',
+  properties: {
+    ...presenceSchema.properties,
+    displayName: { type: 'string' },
+    statusSince: { type: 'string', format: 'date-time', description: 'When the status last changed (absent if never reported).' },
+    capacity: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Conversations the agent may hold at once, per channel.' },
+  },
+} as const;
+const agentStateView = (a: Agent) => ({
+  ...presenceView(a),
+  displayName: a.profile?.displayName ?? '',
+  ...(a.statusSince ? { statusSince: a.statusSince.toISOString() } : {}),
+  capacity: a.profile?.capacity ?? {},
+});
+
 const connectionBody = { type: 'object', required: ['connectionId'], additionalProperties: false, properties: { connectionId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } } } as const;
 
 /**
@@ -45,6 +62,24 @@ const connectionBody = { type: 'object', required: ['connectionId'], additionalP
  */
 export async function agentWorkRoutes(app: FastifyInstance, opts: { peers: Peers }) {
   const { presence, routing, conversation } = opts.peers;
+
+  // Supervisors' live view of the team: every agent's status and load, which events then keep up to date.
+  app.get(
+    '/supervisor/agents',
+    {
+      schema: {
+        operationId: 'listAgentStates',
+        tags: ['presence'],
+        security,
+        response: { 200: { type: 'object', properties: { agents: { type: 'array', items: agentStateSchema } } }, '4xx': problem },
+      },
+    },
+    async (request) => {
+      const p = await requireStaff(request, ['supervisor', 'admin']);
+      const res = await unary(presence, presence.listAgents, { availableOnly: false, channel: '' }, callOptions(request, p));
+      return { agents: res.agents.map(agentStateView) };
+    },
+  );
 
   app.post<{ Body: { connectionId: string } }>(
     '/agents/me/heartbeat',

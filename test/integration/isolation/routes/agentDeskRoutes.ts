@@ -8,6 +8,13 @@ import type { Row } from '../routeRow';
 import { RUN } from '../world';
 
 export const agentDeskRoutes: Record<string, Row> = {
+  // supervisors' live view of their own tenant's agents; agents and visitors are refused
+  'GET /v1/supervisor/agents': {
+    requests: (w) => {
+      const r = req('GET', '/v1/supervisor/agents');
+      return [...asOtherTenant(w, r, 'own-scope', ['admin', 'supervisor']), { who: 'tenant A agent', ...r, credential: w.a.agent, expect: 'denied' }, ...asVisitor(w, r)];
+    },
+  },
   // conversations (agent desk)
   'POST /v1/conversations': {
     requests: (w) => [
