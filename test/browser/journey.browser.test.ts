@@ -5,7 +5,7 @@
  *
  * a Spanish visitor on the demo product page is invited, accepts and writes
  * in Spanish → Tom, an English agent, accepts the offer in his desk and reads
- * her translated, answers in English, which she reads in Spanish (the
+ * her translated, answers in English (she sees him typing), which she reads in Spanish (the
  * original one click away) → her network drops mid-conversation while both
  * keep writing: nothing lost, nothing shown twice → Tom reloads his desk and
  * resumes → Tom transfers the chat to the billing team with a reason → Bea
@@ -122,7 +122,9 @@ describeIfReady('the widget and the desk in a real browser', () => {
     // She is told who took her chat, by the name the admin gave Tom (not his id), in Spanish.
     await hasText('the agent named in the widget', lucia.getByTestId('cc-queue-status'), 'Tom se ha unido al chat.');
 
-    // ── Tom answers in English; Lucía reads Spanish, the original one click away
+    // ── Tom answers in English; Lucía sees him typing, then reads Spanish, the original one click away
+    await tom.getByTestId('desk-reply').pressSequentially('Your order', { delay: 20 });
+    await lucia.getByTestId('cc-typing').waitFor({ timeout: WAIT_MS });
     await tom.getByTestId('desk-reply').fill('Your order leaves the warehouse tomorrow.');
     await tom.getByTestId('desk-send').click();
     const fromTom = lucia.locator('[data-testid="cc-message"][data-author="agent"]');
