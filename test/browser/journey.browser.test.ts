@@ -65,8 +65,8 @@ describeIfReady('the widget and the desk in a real browser', () => {
     await apy?.stop();
   });
 
-  const open = async (url: string, options: { locale?: string } = {}): Promise<Page> => {
-    const context = await browser.newContext({ locale: options.locale ?? 'en-GB', viewport: { width: 1280, height: 900 } });
+  const open = async (url: string, options: { locale?: string; viewport?: { width: number; height: number } } = {}): Promise<Page> => {
+    const context = await browser.newContext({ locale: options.locale ?? 'en-GB', viewport: options.viewport ?? { width: 1280, height: 900 } });
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(url);
@@ -208,5 +208,24 @@ describeIfReady('the widget and the desk in a real browser', () => {
     await screenshot(sofia, TEST, 'supervisor-charts');
     await accessible(sofia, 'desk, supervisor');
   });
-});
 
+  it('fits a phone screen and works by keyboard alone', async () => {
+    const { widgetKey } = await seedDemoTenant(`http://127.0.0.1:${visitorNetwork.port}`, stack.token(tenant, 'ada', ['admin']), { tenant });
+    const phone = await open(`http://127.0.0.1:${visitorNetwork.port}/demo/?key=${widgetKey}`, { viewport: { width: 360, height: 640 } });
+    const launcher = phone.getByTestId('cc-launcher');
+    await launcher.waitFor();
+    await launcher.focus();
+    await phone.keyboard.press('Enter');
+    const panel = phone.getByTestId('cc-panel');
+    await panel.waitFor();
+    // The whole screen: nothing of the chat off the edge of a phone.
+    const box = await panel.boundingBox();
+    expect(box && { x: Math.round(box.x), width: Math.round(box.width), fitsHeight: box.y >= 0 && box.y + box.height <= 641 }).toEqual({ x: 0, width: 360, fitsHeight: true });
+    await screenshot(phone, TEST, 'phone-width');
+    expect(await seriousAccessibilityViolations(phone)).toEqual([]);
+    await phone.keyboard.press('Escape');
+    await panel.waitFor({ state: 'hidden' });
+    // Focus goes back where the visitor was: the launcher (inside the widget's shadow root).
+    expect(await launcher.evaluate((el) => (el.getRootNode() as unknown as { activeElement: unknown }).activeElement === el)).toBe(true);
+  });
+});
