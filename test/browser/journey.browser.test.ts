@@ -204,6 +204,7 @@ describeIfReady('the widget and the desk in a real browser', () => {
     const agentRow = (id: string) => sofia.locator(`[data-testid="desk-agents"] tr[data-agent-id="${id}"]`);
     for (const id of ['tom', 'bea']) await eventually(`${id}'s status on the supervisor's desk`, () => agentRow(id).getAttribute('data-status', { timeout: 1_000 }), (s) => s === 'online');
     await hasText('Tom by name among the agents', agentRow('tom'), 'Tom');
+    await hasText('the queues by name', sofia.getByTestId('desk-queues'), 'Support (support)');
     expect(await sofia.getByTestId('desk-problem').isVisible()).toBe(false);
     await screenshot(sofia, TEST, 'supervisor-charts');
     await accessible(sofia, 'desk, supervisor');

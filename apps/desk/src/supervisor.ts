@@ -143,12 +143,12 @@ export class SupervisorView {
   }
 
   private async loadDirectory(): Promise<void> {
-    if (!this.deps.admin) return;
     try {
+      // Supervisors read the queues and teams (to name them); the agents' profiles are the admin's.
       const [queues, teams, agents] = await Promise.all([
         this.deps.client.GET('/v1/admin/queues') as Promise<unknown>,
         this.deps.client.GET('/v1/admin/teams') as Promise<unknown>,
-        this.deps.client.GET('/v1/admin/agents') as Promise<unknown>,
+        this.deps.admin ? (this.deps.client.GET('/v1/admin/agents') as Promise<unknown>) : Promise.resolve(undefined),
       ]);
       this.queueDefs = (queues as { queues?: QueueDefinition[] } | undefined)?.queues ?? [];
       this.teams = (teams as { teams?: TeamDefinition[] } | undefined)?.teams ?? [];

@@ -61,6 +61,13 @@ export const asOtherVisitor = (w: World, r: Req): Attack[] => [
 /** Admin routes on the admin's own tenant: B's admin works on B only; everyone else is refused. */
 export const adminOwnTenant = (w: World, r: Req): Attack[] => [...asOtherTenant(w, r, 'own-scope', ['admin']), ...asWrongRole(w, r), ...asVisitor(w, r)];
 
+/** Supervisors' and admins' reads of their own tenant: B's see B only; A's agent and visitors are refused. */
+export const supervisorOwnTenant = (w: World, r: Req): Attack[] => [
+  ...asOtherTenant(w, r, 'own-scope', ['admin', 'supervisor']),
+  { who: 'tenant A agent on a supervisor route', ...r, credential: w.a.agent, expect: 'denied' },
+  ...asVisitor(w, r),
+];
+
 /** Staff routes on the caller's own tenant (lists, "me"): B's staff see B only; visitors are refused. */
 export const staffOwnTenant = (w: World, r: Req): Attack[] => [...asOtherTenant(w, r, 'own-scope', ['agent', 'supervisor']), ...asVisitor(w, r)];
 

@@ -62,8 +62,9 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
     },
   );
 
+  // Queues and teams are read by supervisors too (their live views name them); only admins change them.
   app.get('/admin/queues', { schema: { operationId: 'listQueues', tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
-    const p = await admin(request);
+    const p = await requireStaff(request, ['admin', 'supervisor']);
     return { queues: (await unary(routing, routing.listQueues, {}, callOptions(request, p))).queues.map((q) => Queue.toJSON(q)) };
   });
 
@@ -78,7 +79,7 @@ export async function adminDirectoryRoutes(app: FastifyInstance, opts: { peers: 
   );
 
   app.get('/admin/teams', { schema: { operationId: 'listTeams', tags: ['admin'], security, response: { '4xx': problem } } }, async (request) => {
-    const p = await admin(request);
+    const p = await requireStaff(request, ['admin', 'supervisor']);
     return { teams: (await unary(routing, routing.listTeams, {}, callOptions(request, p))).teams.map((t) => Team.toJSON(t)) };
   });
 

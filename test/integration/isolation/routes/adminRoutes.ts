@@ -3,16 +3,16 @@
  * ids (or is refused on A's keys); A's agent and supervisor, and visitors, are
  * refused outright.
  */
-import { adminOwnTenant, asOtherTenant, asVisitor, asWrongRole, req, staffOwnTenant } from '../attacks';
+import { adminOwnTenant, asOtherTenant, asVisitor, asWrongRole, req, staffOwnTenant, supervisorOwnTenant } from '../attacks';
 import type { Row } from '../routeRow';
 
 export const adminRoutes: Record<string, Row> = {
   'PUT /v1/admin/agents/{agentId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/agents/${w.a.agentId}`, { displayName: 'B\'s agent', languages: ['en'], capacity: { chat: 1 } })) },
   'GET /v1/admin/agents': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/agents')) },
   'PUT /v1/admin/queues/{queueId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/queues/${w.a.queueId}`, { name: 'B queue', channel: 'chat', strategy: 'STRATEGY_LEAST_BUSY' })) },
-  'GET /v1/admin/queues': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/queues')) },
+  'GET /v1/admin/queues': { requests: (w) => supervisorOwnTenant(w, req('GET', '/v1/admin/queues')) },
   'PUT /v1/admin/teams/{teamId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/teams/${w.a.teamId}`, { name: 'B team', queueId: w.a.queueId })) },
-  'GET /v1/admin/teams': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/teams')) },
+  'GET /v1/admin/teams': { requests: (w) => supervisorOwnTenant(w, req('GET', '/v1/admin/teams')) },
   'PUT /v1/admin/faq/{entryId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/faq/${w.a.faqId}`, { language: 'en', question: 'B?', answer: 'B.' })) },
   'PUT /v1/admin/canned-responses/{cannedResponseId}': { requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/canned-responses/${w.a.cannedId}`, { title: 'B', versions: { en: 'B says hi' } })) },
   'GET /v1/canned-responses': { requests: (w) => staffOwnTenant(w, req('GET', '/v1/canned-responses')) },

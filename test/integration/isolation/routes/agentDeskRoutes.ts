@@ -3,18 +3,13 @@
  * and the desk's presence and offers, where B's agent has the same subject as
  * A's agent.
  */
-import { asOtherTenant, asVisitor, req, staffOnConversation, staffOwnTenant } from '../attacks';
+import { asOtherTenant, asVisitor, req, staffOnConversation, staffOwnTenant, supervisorOwnTenant } from '../attacks';
 import type { Row } from '../routeRow';
 import { RUN } from '../world';
 
 export const agentDeskRoutes: Record<string, Row> = {
   // supervisors' live view of their own tenant's agents; agents and visitors are refused
-  'GET /v1/supervisor/agents': {
-    requests: (w) => {
-      const r = req('GET', '/v1/supervisor/agents');
-      return [...asOtherTenant(w, r, 'own-scope', ['admin', 'supervisor']), { who: 'tenant A agent', ...r, credential: w.a.agent, expect: 'denied' }, ...asVisitor(w, r)];
-    },
-  },
+  'GET /v1/supervisor/agents': { requests: (w) => supervisorOwnTenant(w, req('GET', '/v1/supervisor/agents')) },
   // conversations (agent desk)
   'POST /v1/conversations': {
     requests: (w) => [
