@@ -186,8 +186,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...(opts.extraEnv?.[name] ?? {}),
   });
   const startAll = async (names: readonly ServiceName[], env: (name: ServiceName, replica: number) => Record<string, string>) => {
-    const started = names.flatMap((name) => Array.from({ length: count }, (_, replica) => launch(name, replica, env(name, replica))));
-    await Promise.all(started.map((p) => p.ready));
+    // All launched at once; then each service's ports, as its replicas say they are ready.
+    for (const name of names) for (let replica = 0; replica < count; replica++) launch(name, replica, env(name, replica));
     for (const name of names) replicaPorts.set(name, await Promise.all(replicas.get(name)!.map((p) => p.ready)));
   };
   /** One replica: `127.0.0.1:port`; several: gRPC's static list, which the clients balance round-robin. */

@@ -16,23 +16,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { apertiumTestPlan, startApertiumServer, type ApertiumServer } from '../../scripts/apertiumServer';
 import { seedDemoTenant } from '../../scripts/demoTenant';
 import { startTcpBalancer, type TcpBalancer } from '../../scripts/tcpBalancer';
-import { browserTestPlan, eventually, hasCount, hasText, hasValue, launchBrowser, screenshot, seriousAccessibilityViolations } from '../support/browser';
+import { browserTestPlan, buildBrowserApps, describeWhenReady, eventually, hasCount, hasText, hasValue, launchBrowser, screenshot, seriousAccessibilityViolations } from '../support/browser';
 import { startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(300_000);
 
-const plans = [browserTestPlan(), apertiumTestPlan()];
-const missing = plans.find((p) => !p.run) as { reason: string; fail: boolean } | undefined;
-if (missing) {
-  if (missing.fail) throw new Error(`the browser tests need this in CI: ${missing.reason}`);
-  process.stdout.write(`skipping the browser journey: ${missing.reason}\n`);
-}
-const describeIfReady = missing ? describe.skip : describe;
+const describeIfReady = describeWhenReady('the browser journey', [browserTestPlan(), apertiumTestPlan()]);
 
 const TEST = 'journey';
 const WAIT_MS = 30_000;
@@ -48,8 +40,7 @@ describeIfReady('the widget and the desk in a real browser', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    // The bundles the gateway serves, as `npm run build:apps` makes them.
-    execFileSync(process.execPath, [join(__dirname, '..', '..', 'apps', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+    buildBrowserApps();
     apy = await startApertiumServer({ warm: ['en|es', 'es|en'] });
     stack = await startTestStack({ extraEnv: { translation: { APERTIUM_URL: apy.url }, gateway: { SERVE_DEMO_PAGE: 'true' } } });
     const gatewayPort = Number(new URL(stack.gatewayUrl).port);

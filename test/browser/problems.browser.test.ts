@@ -6,23 +6,16 @@
  * Retry-After); the gateway unreachable mid-chat and back; and on the desk,
  * a problem's `detail` shown to the agent.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedDemoTenant } from '../../scripts/demoTenant';
 import { startTcpBalancer, type TcpBalancer } from '../../scripts/tcpBalancer';
-import { browserTestPlan, hasText, launchBrowser, screenshot, seriousAccessibilityViolations } from '../support/browser';
+import { browserTestPlan, buildBrowserApps, describeWhenReady, hasText, launchBrowser, screenshot, seriousAccessibilityViolations } from '../support/browser';
 import { startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(240_000);
 
-const plan = browserTestPlan();
-if (!plan.run) {
-  if (plan.fail) throw new Error(`the browser tests need this in CI: ${plan.reason}`);
-  process.stdout.write(`skipping the browser problem tests: ${plan.reason}\n`);
-}
-const describeIfReady = plan.run ? describe : describe.skip;
+const describeIfReady = describeWhenReady('the browser problem tests', [browserTestPlan()]);
 
 const TEST = 'problems';
 /** New visitor sessions one widget key may open per minute here: the fourth page load meets the limit. */
@@ -42,7 +35,7 @@ describeIfReady('the widget and the desk when things go wrong', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(__dirname, '..', '..', 'apps', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+    buildBrowserApps();
     stack = await startTestStack({
       extraEnv: {
         translation: { TRANSLATION_DEFAULT_PROVIDER: 'off' },

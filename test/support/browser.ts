@@ -7,6 +7,7 @@
  * accessibility is checked with axe-core.
  */
 import AxeBuilder from '@axe-core/playwright';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -20,6 +21,25 @@ export function chromiumPath(): string | undefined {
 export function browserTestPlan(): { run: true } | { run: false; reason: string; fail: boolean } {
   if (chromiumPath()) return { run: true };
   return { run: false, reason: `no chromium at ${CANDIDATES.join(', ')} (Debian: apt-get install chromium, or set CHROMIUM_PATH)`, fail: Boolean(process.env.CI) };
+}
+
+type Plan = { run: true } | { run: false; reason: string; fail: boolean };
+
+/**
+ * `describe` when every plan can run, else `describe.skip` with the first
+ * missing piece printed; in CI (a plan's `fail`) a missing piece fails the file.
+ */
+export function describeWhenReady(what: string, plans: Plan[]): jest.Describe {
+  const missing = plans.find((p): p is Exclude<Plan, { run: true }> => !p.run);
+  if (!missing) return describe;
+  if (missing.fail) throw new Error(`the browser tests need this in CI: ${missing.reason}`);
+  process.stdout.write(`skipping ${what}: ${missing.reason}\n`);
+  return describe.skip;
+}
+
+/** The bundles the gateway serves, as `npm run build:apps` makes them. */
+export function buildBrowserApps(): void {
+  execFileSync(process.execPath, [join(__dirname, '..', '..', 'apps', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
 }
 
 export async function launchBrowser(): Promise<Browser> {

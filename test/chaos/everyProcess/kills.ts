@@ -30,19 +30,21 @@ const SERVICES = ['gateway', 'conversation', 'routing', 'presence', 'translation
 const RELAY_HOLDS = 'relay holds the lease';
 const RELAY_TAKEOVER_WAIT_MS = 30_000;
 
+/** The last line in which a conversation replica's relay said it holds the lease. */
+const lastLeaseLine = (stack: ChaosStack) => stack.logs.findLast((l) => l.service === 'conversation' && l.line.includes(RELAY_HOLDS));
+
 /** The conversation replica whose relay last said it holds the lease. */
 function relayHolder(stack: ChaosStack): number {
-  for (let i = stack.logs.length - 1; i >= 0; i--) {
-    const l = stack.logs[i]!;
-    if (l.service === 'conversation' && l.line.includes(RELAY_HOLDS)) return l.replica ?? 0;
-  }
-  throw new Error('no conversation replica has said that its relay holds the lease');
+  const line = lastLeaseLine(stack);
+  if (!line) throw new Error('no conversation replica has said that its relay holds the lease');
+  return line.replica ?? 0;
 }
 
+/** When a relay said it holds the lease after `after` (a kill of its holder); undefined if none did in time. */
 async function relayTakeover(stack: ChaosStack, after: number): Promise<number | undefined> {
   const until = Date.now() + RELAY_TAKEOVER_WAIT_MS;
   while (Date.now() < until) {
-    const line = stack.logs.findLast((l) => l.service === 'conversation' && l.line.includes(RELAY_HOLDS));
+    const line = lastLeaseLine(stack);
     if (line && line.at > after) return line.at;
     await sleep(50);
   }

@@ -64,17 +64,16 @@ export class RoutingChurn {
   }
 
   private async worker(): Promise<void> {
-    const policy = { ...this.policy, stopped: () => this.policy.stopped() };
     while (!this.stopped && !this.policy.stopped()) {
       this.started++;
-      const probe = await probeAssignment(this.deps, policy, ASSIGN_WAIT_MS);
+      const probe = await probeAssignment(this.deps, this.policy, ASSIGN_WAIT_MS);
       if (probe.assignedAt === undefined) {
         if (!this.policy.stopped()) this.problems.push(`a churn conversation ${probe.conversationId ?? '(not started)'}: ${probe.error ?? 'not assigned'}`);
         continue;
       }
       const [min, max] = this.opts.holdMs;
       await sleep(min + Math.random() * (max - min));
-      const problem = await resolveAsAgent(this.deps, probe.conversationId!, policy);
+      const problem = await resolveAsAgent(this.deps, probe.conversationId!, this.policy);
       if (problem) this.problems.push(problem);
       else this.resolved++;
     }

@@ -10,7 +10,7 @@ export interface AgentDisplayNamesOptions {
   ttlMs?: number;
   /** How long a failed lookup is not retried, so that presence being down costs visitors nothing; default 5 s. */
   failureTtlMs?: number;
-  /** Entries kept (least recently used go first); default 10 000. */
+  /** Entries kept (the least recently stored go first); default 10 000. */
   maxEntries?: number;
   now?: () => number;
 }
