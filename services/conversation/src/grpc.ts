@@ -94,6 +94,8 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
     convertToTicket: plain('ConvertToTicket'),
     setTicketStatus: plain('SetTicketStatus'),
     linkCustomerIdentity: plain('LinkCustomerIdentity'),
+    unlinkCustomerIdentity: plain('UnlinkCustomerIdentity'),
+    recordMessageDelivery: plain('RecordMessageDelivery'),
     recordTranslation: plain('RecordTranslation'),
     changeCustomerLanguage: plain('ChangeCustomerLanguage'),
     requestSurvey: plain('RequestSurvey'),

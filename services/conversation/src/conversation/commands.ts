@@ -3,6 +3,8 @@ import type {
   Attachment,
   AuthorKind,
   Channel,
+  DeliveryStatus,
+  MessageTemplate,
   Priority,
   SurveyAnswer,
   SurveyQuestion,
@@ -34,7 +36,16 @@ type ConversationCommandOf<Type extends string, Data> = Command<
 /** `conversationId` is required here: the caller picks one when the client did not. */
 export type StartConversation = ConversationCommandOf<
   'StartConversation',
-  { channel: Channel; customerId: string; language: string; region: string; subject: string; invitationId?: string }
+  {
+    channel: Channel;
+    customerId: string;
+    language: string;
+    region: string;
+    subject: string;
+    invitationId?: string;
+    /** The app or address the customer wrote through ("email", "whatsapp", ...); absent or '' for chat. */
+    channelProvider?: string;
+  }
 >;
 
 export type PostMessage = ConversationCommandOf<
@@ -51,6 +62,8 @@ export type PostMessage = ConversationCommandOf<
     language: string;
     /** Empty: typed, not from a canned response. */
     cannedResponseId?: string;
+    /** Messaging apps: an approved template, the only kind of message allowed once the customer-service window closed. */
+    template?: MessageTemplate | undefined;
   }
 >;
 
@@ -90,7 +103,22 @@ export type SetTicketStatus = ConversationCommandOf<'SetTicketStatus', { ticketS
 
 export type LinkCustomerIdentity = ConversationCommandOf<
   'LinkCustomerIdentity',
-  { linkedCustomerId: string; method: string }
+  { linkedCustomerId: string; method: string; reason?: string }
+>;
+
+export type UnlinkCustomerIdentity = ConversationCommandOf<'UnlinkCustomerIdentity', { linkedCustomerId: string; reason: string }>;
+
+/** `occurredAt`: when the provider says it happened; absent: the command's time. */
+export type RecordMessageDelivery = ConversationCommandOf<
+  'RecordMessageDelivery',
+  {
+    messageId: string;
+    status: DeliveryStatus;
+    providerMessageId: string;
+    detail: string;
+    willRetry: boolean;
+    occurredAt?: Date | undefined;
+  }
 >;
 
 /** Exactly one of `text` (a translation) and `failure` (why there is none) is set. */
@@ -133,6 +161,8 @@ export type ConversationCommand =
   | ConvertToTicket
   | SetTicketStatus
   | LinkCustomerIdentity
+  | UnlinkCustomerIdentity
+  | RecordMessageDelivery
   | RecordTranslation
   | ChangeCustomerLanguage
   | RequestSurvey

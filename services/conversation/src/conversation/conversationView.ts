@@ -1,5 +1,6 @@
 import { ConversationStatus, type Conversation } from '@contactcenter/proto/conversation/v1';
 import type { ConversationState, StartedConversation } from './state';
+import { replyRule } from './replyWindow';
 
 const statusOf: Record<StartedConversation['status'], ConversationStatus> = {
   open: ConversationStatus.CONVERSATION_STATUS_OPEN,
@@ -43,5 +44,13 @@ export function conversationView(state: ConversationState): Conversation | undef
     messageCount: details.messageCount,
     lastMessageAt: details.lastMessageAt,
     surveys: [...(details.surveys ?? [])],
+    ...(details.channelProvider ? { channelProvider: details.channelProvider } : {}),
+    replyWindowClosesAt: replyWindowClosesAt(details.channelProvider, details.lastCustomerMessageAt, details.startedAt),
   };
+}
+
+/** A conversation the business started on a messaging app is closed from its start until the customer writes. */
+function replyWindowClosesAt(provider: string | undefined, lastCustomerMessageAt: Date | undefined, startedAt: Date): Date | undefined {
+  const rule = replyRule(provider, lastCustomerMessageAt);
+  return rule.kind === 'window' ? (rule.closesAt ?? startedAt) : undefined;
 }

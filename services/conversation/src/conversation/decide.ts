@@ -1,6 +1,7 @@
 import { ValidationError } from '@contactcenter/infra/errors';
 import type { ConversationCommand } from './commands';
-import { decideLinkCustomerIdentity, decideSetPriority, decideTag } from './decideAttributes';
+import { decideLinkCustomerIdentity, decideSetPriority, decideTag, decideUnlinkCustomerIdentity } from './decideAttributes';
+import { decideRecordMessageDelivery } from './decideDelivery';
 import { decideConvertToTicket, decideReopen, decideResolve, decideSetTicketStatus } from './decideLifecycle';
 import { decideAddInternalNote, decidePostMessage } from './decideMessages';
 import { decideAssign, decideQueue, decideTransfer } from './decideRouting';
@@ -57,6 +58,10 @@ export function decide(command: ConversationCommand, state: ConversationState): 
       return decideSetTicketStatus(command, state);
     case 'LinkCustomerIdentity':
       return decideLinkCustomerIdentity(command, state);
+    case 'UnlinkCustomerIdentity':
+      return decideUnlinkCustomerIdentity(command, state);
+    case 'RecordMessageDelivery':
+      return decideRecordMessageDelivery(command, state);
     case 'RecordTranslation':
       return decideRecordTranslation(command, state);
     case 'ChangeCustomerLanguage':

@@ -1,9 +1,9 @@
 import { IllegalStateError, ValidationError } from '@contactcenter/infra/errors';
-import type { LinkCustomerIdentity, SetPriority, TagConversation } from './commands';
+import type { LinkCustomerIdentity, SetPriority, TagConversation, UnlinkCustomerIdentity } from './commands';
 import { eventFrom, occurredAt, requireStarted } from './commandGuards';
 import type { ConversationEvent } from './events';
 import type { ConversationState } from './state';
-import { limits, requirePriority, requireReference, requireTag } from './validation';
+import { limits, optionalReason, requirePriority, requireReference, requireTag } from './validation';
 
 const methodPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -79,6 +79,7 @@ export function decideLinkCustomerIdentity(
   if (data.method !== '' && (data.method.length > 64 || !methodPattern.test(data.method))) {
     throw new ValidationError('method', 'must be a lower-case slug such as "widget-hmac" or "email-address"');
   }
+  const reason = optionalReason('reason', data.reason ?? '');
   const conversation = requireStarted(command, state);
   const { customerId, linkedCustomerIds } = conversation.details;
   if (data.linkedCustomerId === customerId) {
@@ -92,6 +93,34 @@ export function decideLinkCustomerIdentity(
       linkedCustomerId: data.linkedCustomerId,
       method: data.method,
       linkedBy: command.metadata.actorId,
+      occurredAt: occurredAt(command),
+      ...(reason ? { reason } : {}),
+    }),
+  ];
+}
+
+/**
+ * Undoes a link this conversation recorded (a wrong match: a shared family
+ * mailbox, a recycled phone number). The reason is required, so that the
+ * audit says why two timelines parted.
+ */
+export function decideUnlinkCustomerIdentity(command: UnlinkCustomerIdentity, state: ConversationState): ConversationEvent[] {
+  const { data } = command;
+  requireReference('linked_customer_id', data.linkedCustomerId);
+  const reason = optionalReason('reason', data.reason);
+  if (reason.trim() === '') throw new ValidationError('reason', 'is required: say why the identities are not the same customer');
+  const conversation = requireStarted(command, state);
+  const { customerId, linkedCustomerIds } = conversation.details;
+  if (!linkedCustomerIds.includes(data.linkedCustomerId)) {
+    throw new IllegalStateError(`"${data.linkedCustomerId}" is not linked to customer "${customerId}" in conversation "${data.conversationId}"`);
+  }
+  return [
+    eventFrom(command, 'CustomerIdentityUnlinked', {
+      conversationId: data.conversationId,
+      customerId,
+      linkedCustomerId: data.linkedCustomerId,
+      reason,
+      unlinkedBy: command.metadata.actorId,
       occurredAt: occurredAt(command),
     }),
   ];

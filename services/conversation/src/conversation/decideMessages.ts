@@ -1,5 +1,7 @@
 import { AuthorKind } from '@contactcenter/proto/conversation/v1';
-import { IllegalStateError } from '@contactcenter/infra/errors';
+import { IllegalStateError, ValidationError } from '@contactcenter/infra/errors';
+import type { MessageTemplate } from '@contactcenter/proto/conversation/v1';
+import { freeTextAllowed, replyRule } from './replyWindow';
 import type { AddInternalNote, PostMessage } from './commands';
 import { eventFrom, occurredAt, requireStarted } from './commandGuards';
 import type { ConversationEvent } from './events';
@@ -33,7 +35,8 @@ export function decidePostMessage(command: PostMessage, state: ConversationState
   requireAuthorKind('author_kind', data.authorKind);
   const authorId = requireReference(data.authorId === '' ? 'actor_id' : 'author_id', data.authorId || metadata.actorId);
   const attachments = requireAttachments('attachments', data.attachments);
-  requireText('text', data.text, { allowEmpty: attachments.length > 0 });
+  const template = data.template ? requireTemplate(data.template) : undefined;
+  requireText('text', data.text, { allowEmpty: attachments.length > 0 || template !== undefined });
   optionalClientMessageId('client_message_id', data.clientMessageId);
   optionalLanguageTag('language', data.language);
   const messageId = requireId('new_id', metadata.newId);
@@ -44,6 +47,19 @@ export function decidePostMessage(command: PostMessage, state: ConversationState
   }
 
   const at = occurredAt(command);
+  const fromBusiness = data.authorKind === AuthorKind.AUTHOR_KIND_AGENT || data.authorKind === AuthorKind.AUTHOR_KIND_BOT;
+  const rule = replyRule(conversation.details.channelProvider, conversation.details.lastCustomerMessageAt);
+  if (template && !(rule.kind === 'window' && rule.templateAfter)) {
+    throw new ValidationError('template', 'only WhatsApp conversations take message templates');
+  }
+  if (template && !fromBusiness) throw new ValidationError('template', 'only agents and bots send templates');
+  if (fromBusiness && !template && !freeTextAllowed(rule, at)) {
+    throw new IllegalStateError(
+      rule.kind === 'window' && rule.templateAfter
+        ? `the customer-service window of conversation "${data.conversationId}" is closed: only a message template may be sent until the customer writes again`
+        : `the customer-service window of conversation "${data.conversationId}" is closed: nothing may be sent until the customer writes again`,
+    );
+  }
   const events: ConversationEvent[] = [];
   if (conversation.status === 'resolved') {
     if (data.authorKind === AuthorKind.AUTHOR_KIND_AGENT || data.authorKind === AuthorKind.AUTHOR_KIND_BOT) {
@@ -67,6 +83,7 @@ export function decidePostMessage(command: PostMessage, state: ConversationState
         messageId,
         translations: [],
         cannedResponseId: data.cannedResponseId ?? '',
+        ...(template ? { template } : {}),
         authorKind: data.authorKind,
         authorId,
         text: data.text,
@@ -84,6 +101,26 @@ export function decidePostMessage(command: PostMessage, state: ConversationState
     }),
   );
   return events;
+}
+
+const templateName = /^[a-z0-9_]{1,512}$/;
+const templateLanguage = /^[a-z]{2,3}(?:_[A-Z]{2})?$/;
+const MAX_TEMPLATE_PARAMETERS = 20;
+const MAX_TEMPLATE_PARAMETER_CHARS = 1_024;
+
+/** A WhatsApp template as Meta names them: lower-case name, language code such as "en_US", text parameters. */
+function requireTemplate(template: MessageTemplate): MessageTemplate {
+  if (!templateName.test(template.name)) throw new ValidationError('template.name', 'must be the approved template\'s name: lower case letters, digits and _');
+  if (!templateLanguage.test(template.language)) throw new ValidationError('template.language', 'must be a template language code such as "en" or "en_US"');
+  if (!Array.isArray(template.parameters) || template.parameters.length > MAX_TEMPLATE_PARAMETERS) {
+    throw new ValidationError('template.parameters', `must be a list of at most ${MAX_TEMPLATE_PARAMETERS} texts`);
+  }
+  template.parameters.forEach((p, i) => {
+    if (typeof p !== 'string' || p.trim() === '' || p.length > MAX_TEMPLATE_PARAMETER_CHARS) {
+      throw new ValidationError(`template.parameters[${i}]`, `must be non-empty text of at most ${MAX_TEMPLATE_PARAMETER_CHARS} characters`);
+    }
+  });
+  return { name: template.name, language: template.language, parameters: [...template.parameters] };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { IllegalStateError } from '@contactcenter/infra/errors';
+import { Channel } from '@contactcenter/proto/conversation/v1';
+import { IllegalStateError, ValidationError } from '@contactcenter/infra/errors';
 import type { StartConversation } from './commands';
 import { eventFrom, occurredAt } from './commandGuards';
 import type { ConversationEvent } from './events';
@@ -25,6 +26,7 @@ export function decideStart(command: StartConversation, state: ConversationState
   optionalId('region', data.region);
   optionalLine('subject', data.subject, limits.subjectChars);
   const invitationId = optionalId('invitation_id', data.invitationId ?? '');
+  const channelProvider = requireProvider(data.channel, data.channelProvider ?? '');
 
   if (state.status !== 'initial') {
     const started = state.details;
@@ -36,7 +38,8 @@ export function decideStart(command: StartConversation, state: ConversationState
       started.language === data.language &&
       started.region === data.region &&
       started.subject === data.subject &&
-      (started.invitationId ?? '') === invitationId;
+      (started.invitationId ?? '') === invitationId &&
+      (started.channelProvider ?? '') === channelProvider;
     if (sameStart) return [];
     throw new IllegalStateError(`conversation "${data.conversationId}" was already started with other data`);
   }
@@ -52,6 +55,25 @@ export function decideStart(command: StartConversation, state: ConversationState
       subject: data.subject,
       occurredAt: occurredAt(command),
       invitationId,
+      ...(channelProvider ? { channelProvider } : {}),
     }),
   ];
+}
+
+/** The providers each channel knows; their reply rules are in replyWindow.ts. */
+const providersByChannel: Partial<Record<Channel, readonly string[]>> = {
+  [Channel.CHANNEL_EMAIL]: ['email'],
+  [Channel.CHANNEL_SOCIAL]: ['whatsapp', 'messenger', 'instagram'],
+};
+
+function requireProvider(channel: Channel, provider: string): string {
+  if (provider === '') return '';
+  const known = providersByChannel[channel] ?? [];
+  if (!known.includes(provider)) {
+    throw new ValidationError(
+      'channel_provider',
+      known.length ? `must be one of ${known.join(', ')} on this channel` : 'must be empty on this channel',
+    );
+  }
+  return provider;
 }

@@ -1,4 +1,4 @@
-import { AuthorKind, Priority, SurveyQuestionKind, TicketStatus } from '@contactcenter/proto/conversation/v1';
+import { AuthorKind, Priority, SurveyQuestionKind, TicketStatus, DeliveryStatus } from '@contactcenter/proto/conversation/v1';
 import { ValidationError } from '@contactcenter/infra/errors';
 import {
   assigned,
@@ -62,6 +62,8 @@ const oneOfEach: ConversationEvent[] = [
   ticket(TicketStatus.TICKET_STATUS_PENDING),
   event('TicketStatusChanged', { ticketStatus: TicketStatus.TICKET_STATUS_SOLVED, previous: TicketStatus.TICKET_STATUS_PENDING, changedBy: 'agent-7' }),
   linked('jane@example.com'),
+  event('CustomerIdentityUnlinked', { customerId: 'cust-42', linkedCustomerId: 'jane@example.com', reason: 'a shared mailbox', unlinkedBy: 'agent-7' }),
+  event('MessageDeliveryUpdated', { messageId: 'm1', status: DeliveryStatus.DELIVERY_STATUS_BOUNCED, providerMessageId: '<m1@shop.example>', detail: '5.1.1', willRetry: false }),
   event('MessageTranslated', { messageId: 'm1', sourceLanguage: 'pt-br', targetLanguage: 'en', text: 'Hello 😀', provider: 'apertium' }),
   event('MessageTranslationFailed', { messageId: 'm1', targetLanguage: 'de', provider: 'deepl', failure: 'timeout', detail: 'no answer in 5000 ms' }),
   event('CustomerLanguageChanged', { language: 'es', previous: 'pt-br', detected: true, changedBy: 'translation' }),

@@ -25,6 +25,8 @@ export type ConversationEvent =
   | ConversationEventOfData<'ConvertedToTicket', v1.ConvertedToTicket>
   | ConversationEventOfData<'TicketStatusChanged', v1.TicketStatusChanged>
   | ConversationEventOfData<'CustomerIdentityLinked', v1.CustomerIdentityLinked>
+  | ConversationEventOfData<'CustomerIdentityUnlinked', v1.CustomerIdentityUnlinked>
+  | ConversationEventOfData<'MessageDeliveryUpdated', v1.MessageDeliveryUpdated>
   | ConversationEventOfData<'MessageTranslated', v1.MessageTranslated>
   | ConversationEventOfData<'MessageTranslationFailed', v1.MessageTranslationFailed>
   | ConversationEventOfData<'CustomerLanguageChanged', v1.CustomerLanguageChanged>
@@ -51,6 +53,8 @@ const eventTypes: Record<ConversationEventType, true> = {
   ConvertedToTicket: true,
   TicketStatusChanged: true,
   CustomerIdentityLinked: true,
+  CustomerIdentityUnlinked: true,
+  MessageDeliveryUpdated: true,
   MessageTranslated: true,
   MessageTranslationFailed: true,
   CustomerLanguageChanged: true,

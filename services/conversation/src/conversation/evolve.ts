@@ -1,7 +1,7 @@
-import { Priority, TicketStatus } from '@contactcenter/proto/conversation/v1';
+import { AuthorKind, Priority, TicketStatus } from '@contactcenter/proto/conversation/v1';
 import { ClientMessageIndex } from './clientMessageIndex';
 import type { ConversationEvent } from './events';
-import { translationKey, type ConversationDetails, type ConversationState, type StartedConversation } from './state';
+import { deliveryKey, translationKey, type ConversationDetails, type ConversationState, type StartedConversation } from './state';
 
 /**
  * Folds one event into the state. Total and forgiving: an event that cannot
@@ -33,6 +33,7 @@ function apply(state: ConversationState, event: ConversationEvent): Conversation
         region: data.region,
         subject: data.subject,
         invitationId: data.invitationId,
+        ...(data.channelProvider ? { channelProvider: data.channelProvider } : {}),
         startedAt: at,
         updatedAt: at,
         queueId: '',
@@ -73,7 +74,14 @@ function applyToStarted(state: StartedConversation, event: ConversationEvent): S
       }
       // Persistent indexes (see ClientMessageIndex): pure, O(1) per message. Older snapshots may lack them.
       const languages = message ? ClientMessageIndex.from(details.messageLanguages ?? new Map()).with(message.messageId, message.language) : details.messageLanguages;
-      return patch({ messageCount: details.messageCount + 1, lastMessageAt: at, messageIdsByClientMessageId: ids, messageLanguages: languages });
+      const fromCustomer = message?.authorKind === AuthorKind.AUTHOR_KIND_CUSTOMER;
+      return patch({
+        messageCount: details.messageCount + 1,
+        lastMessageAt: at,
+        messageIdsByClientMessageId: ids,
+        messageLanguages: languages,
+        ...(fromCustomer ? { lastCustomerMessageAt: at } : {}),
+      });
     }
     case 'ConversationQueued':
       return { status: 'queued', revision, details: { ...details, queueId: event.data.queueId } };
@@ -144,6 +152,12 @@ function applyToStarted(state: StartedConversation, event: ConversationEvent): S
       });
       return patch({ surveys });
     }
+    case 'CustomerIdentityUnlinked':
+      return patch({ linkedCustomerIds: details.linkedCustomerIds.filter((id) => id !== event.data.linkedCustomerId) });
+    case 'MessageDeliveryUpdated':
+      return patch({
+        deliveries: ClientMessageIndex.from(details.deliveries ?? new Map()).with(deliveryKey(event.data.messageId, event.data.status), '1'),
+      });
     case 'CustomerIdentityLinked': {
       const linked = event.data.linkedCustomerId;
       return details.linkedCustomerIds.includes(linked)

@@ -34,6 +34,12 @@ export type ConversationDetails = Readonly<{
   lastMessageAt: Date | undefined;
   /** Surveys sent, in order, with their latest answers (absent in states from before surveys existed). */
   surveys?: readonly ConversationSurvey[];
+  /** The app or address the customer wrote through ("email", "whatsapp", ...); absent or '' for chat. */
+  channelProvider?: string;
+  /** When the customer last wrote: messaging apps' reply windows run from it. */
+  lastCustomerMessageAt?: Date | undefined;
+  /** "<message_id> <DeliveryStatus>" for each delivery status recorded (see deliveryKey). */
+  deliveries?: ReadonlyMap<string, string>;
 }>;
 
 /**
@@ -64,6 +70,9 @@ export type ResolvedConversation = Readonly<{
 
 export type StartedConversation = OpenConversation | QueuedConversation | AssignedConversation | ResolvedConversation;
 export type ConversationState = InitialConversation | StartedConversation;
+
+/** Key of `details.deliveries`. */
+export const deliveryKey = (messageId: string, status: number): string => `${messageId} ${status}`;
 
 /** Key of `details.translations`. */
 export const translationKey = (messageId: string, language: string): string => `${messageId} ${language.toLowerCase()}`;

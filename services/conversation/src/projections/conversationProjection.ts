@@ -65,20 +65,21 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Prom
     } else if (event.type === 'MessageTranslated') {
       // The translation joins its message; one per language (a replay replaces it with the same).
       const { messageId, targetLanguage, text, provider } = event.data;
-      const { rows } = await tx.query<{ revision: string; message: unknown }>(
-        `SELECT revision, message FROM cv_messages WHERE tenant_id = $1 AND conversation_id = $2 AND message->>'messageId' = $3`,
-        [tenantId, conversationId, messageId],
-      );
-      for (const row of rows) {
-        const message = Message.fromJSON(typeof row.message === 'string' ? JSON.parse(row.message) : row.message);
+      await updateMessage(tx, tenantId, conversationId, messageId, (message) => {
         message.translations = [...message.translations.filter((t) => t.language !== targetLanguage), { language: targetLanguage, text, provider }];
-        await tx.query('UPDATE cv_messages SET message = $4 WHERE tenant_id = $1 AND conversation_id = $2 AND revision = $3', [
-          tenantId,
-          conversationId,
-          row.revision,
-          JSON.stringify(Message.toJSON(message)),
-        ]);
-      }
+      });
+    } else if (event.type === 'MessageDeliveryUpdated') {
+      // The decider already refused receipts that would move a message back.
+      const { messageId, status, detail, willRetry, occurredAt } = event.data;
+      await updateMessage(tx, tenantId, conversationId, messageId, (message) => {
+        message.delivery = { status, detail, willRetry, updatedAt: occurredAt };
+      });
+    } else if (event.type === 'CustomerIdentityUnlinked') {
+      const { customerId, linkedCustomerId } = event.data;
+      await tx.query(
+        `DELETE FROM cv_customer_links WHERE tenant_id = $1 AND ((customer_id = $2 AND linked_customer_id = $3) OR (customer_id = $3 AND linked_customer_id = $2))`,
+        [tenantId, customerId, linkedCustomerId],
+      );
     } else if (event.type === 'CustomerIdentityLinked') {
       const { customerId, linkedCustomerId } = event.data;
       await tx.query(
@@ -90,7 +91,10 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Prom
   for (const { tenantId, conversationId, state, revision } of touched.values()) {
     const view = conversationView(state);
     if (!view || state.status === 'initial') continue;
-    const slim: ConversationState = { ...state, details: { ...state.details, messageIdsByClientMessageId: new Map(), messageLanguages: new Map(), translations: new Map() } };
+    const slim: ConversationState = {
+      ...state,
+      details: { ...state.details, messageIdsByClientMessageId: new Map(), messageLanguages: new Map(), translations: new Map(), deliveries: new Map() },
+    };
     const row = { ...view, revision };
     await tx.query(
       `INSERT INTO cv_conversations (tenant_id, conversation_id, customer_id, status, queue_id, assigned_agent_id, started_at, revision, view, state)
@@ -112,5 +116,23 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Prom
         JSON.stringify(stateToJSON(slim)),
       ],
     );
+  }
+}
+
+/** Rewrites one message's row (a translation or a delivery receipt joins it). */
+async function updateMessage(tx: SqlClient, tenantId: string, conversationId: string, messageId: string, change: (message: Message) => void): Promise<void> {
+  const { rows } = await tx.query<{ revision: string; message: unknown }>(
+    `SELECT revision, message FROM cv_messages WHERE tenant_id = $1 AND conversation_id = $2 AND message->>'messageId' = $3`,
+    [tenantId, conversationId, messageId],
+  );
+  for (const row of rows) {
+    const message = Message.fromJSON(typeof row.message === 'string' ? JSON.parse(row.message) : row.message);
+    change(message);
+    await tx.query('UPDATE cv_messages SET message = $4 WHERE tenant_id = $1 AND conversation_id = $2 AND revision = $3', [
+      tenantId,
+      conversationId,
+      row.revision,
+      JSON.stringify(Message.toJSON(message)),
+    ]);
   }
 }

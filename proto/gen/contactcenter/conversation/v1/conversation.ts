@@ -321,6 +321,67 @@ export function surveyQuestionKindToJSON(object: SurveyQuestionKind): string {
 }
 
 /**
+ * How far a message sent on another channel got: sent → delivered → read,
+ * or failed / bounced. Receipts that arrive late never move it back.
+ */
+export enum DeliveryStatus {
+  DELIVERY_STATUS_UNSPECIFIED = 0,
+  DELIVERY_STATUS_SENT = 1,
+  DELIVERY_STATUS_DELIVERED = 2,
+  DELIVERY_STATUS_READ = 3,
+  DELIVERY_STATUS_FAILED = 4,
+  DELIVERY_STATUS_BOUNCED = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function deliveryStatusFromJSON(object: any): DeliveryStatus {
+  switch (object) {
+    case 0:
+    case "DELIVERY_STATUS_UNSPECIFIED":
+      return DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED;
+    case 1:
+    case "DELIVERY_STATUS_SENT":
+      return DeliveryStatus.DELIVERY_STATUS_SENT;
+    case 2:
+    case "DELIVERY_STATUS_DELIVERED":
+      return DeliveryStatus.DELIVERY_STATUS_DELIVERED;
+    case 3:
+    case "DELIVERY_STATUS_READ":
+      return DeliveryStatus.DELIVERY_STATUS_READ;
+    case 4:
+    case "DELIVERY_STATUS_FAILED":
+      return DeliveryStatus.DELIVERY_STATUS_FAILED;
+    case 5:
+    case "DELIVERY_STATUS_BOUNCED":
+      return DeliveryStatus.DELIVERY_STATUS_BOUNCED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DeliveryStatus.UNRECOGNIZED;
+  }
+}
+
+export function deliveryStatusToJSON(object: DeliveryStatus): string {
+  switch (object) {
+    case DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED:
+      return "DELIVERY_STATUS_UNSPECIFIED";
+    case DeliveryStatus.DELIVERY_STATUS_SENT:
+      return "DELIVERY_STATUS_SENT";
+    case DeliveryStatus.DELIVERY_STATUS_DELIVERED:
+      return "DELIVERY_STATUS_DELIVERED";
+    case DeliveryStatus.DELIVERY_STATUS_READ:
+      return "DELIVERY_STATUS_READ";
+    case DeliveryStatus.DELIVERY_STATUS_FAILED:
+      return "DELIVERY_STATUS_FAILED";
+    case DeliveryStatus.DELIVERY_STATUS_BOUNCED:
+      return "DELIVERY_STATUS_BOUNCED";
+    case DeliveryStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
  * A survey question as it was sent to the customer: its text in the
  * customer's language, kept with the conversation so the answer can be
  * checked and read later whatever happens to the survey's definition.
@@ -386,6 +447,31 @@ export interface Message {
   translations: MessageTranslation[];
   /** The canned response the text came from ('' when typed). */
   cannedResponseId: string;
+  /** Messaging apps: the approved template sent (outside the customer-service window only a template may be). */
+  template?:
+    | MessageTemplate
+    | undefined;
+  /** Email and messaging apps: how far the message got to the customer (unset for chat). */
+  delivery?: MessageDelivery | undefined;
+}
+
+/** A provider-approved message template (WhatsApp), filled with parameters. */
+export interface MessageTemplate {
+  name: string;
+  /** The template's language, as approved (e.g. "en_US"). */
+  language: string;
+  parameters: string[];
+}
+
+export interface MessageDelivery {
+  status: DeliveryStatus;
+  /** What the provider said about a failure or bounce. */
+  detail: string;
+  updatedAt:
+    | Date
+    | undefined;
+  /** A failure the channel will try again. */
+  willRetry: boolean;
 }
 
 export interface MessageTranslation {
@@ -429,6 +515,15 @@ export interface Conversation {
     | undefined;
   /** Surveys sent in this conversation, in the order they were sent. */
   surveys: ConversationSurvey[];
+  /** The app or address the customer wrote through ("email", "whatsapp", "messenger", "instagram"; '' for chat). */
+  channelProvider?:
+    | string
+    | undefined;
+  /**
+   * Messaging apps: after this time an agent may send only a template (WhatsApp) or nothing (Messenger, Instagram,
+   * 7 days after the customer's last message). Unset when no window applies.
+   */
+  replyWindowClosesAt?: Date | undefined;
 }
 
 /** One agent routing looked at when it chose an assignee. */
@@ -1131,6 +1226,8 @@ function createBaseMessage(): Message {
     revision: 0,
     translations: [],
     cannedResponseId: "",
+    template: undefined,
+    delivery: undefined,
   };
 }
 
@@ -1168,6 +1265,12 @@ export const Message: MessageFns<Message> = {
     }
     if (message.cannedResponseId !== "") {
       writer.uint32(90).string(message.cannedResponseId);
+    }
+    if (message.template !== undefined) {
+      MessageTemplate.encode(message.template, writer.uint32(98).fork()).join();
+    }
+    if (message.delivery !== undefined) {
+      MessageDelivery.encode(message.delivery, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -1273,6 +1376,22 @@ export const Message: MessageFns<Message> = {
             message.cannedResponseId = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.template = MessageTemplate.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.delivery = MessageDelivery.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1326,6 +1445,8 @@ export const Message: MessageFns<Message> = {
         : isSet(object.canned_response_id)
         ? globalThis.String(object.canned_response_id)
         : "",
+      template: isSet(object.template) ? MessageTemplate.fromJSON(object.template) : undefined,
+      delivery: isSet(object.delivery) ? MessageDelivery.fromJSON(object.delivery) : undefined,
     };
   },
 
@@ -1364,6 +1485,12 @@ export const Message: MessageFns<Message> = {
     if (message.cannedResponseId !== "") {
       obj.cannedResponseId = message.cannedResponseId;
     }
+    if (message.template !== undefined) {
+      obj.template = MessageTemplate.toJSON(message.template);
+    }
+    if (message.delivery !== undefined) {
+      obj.delivery = MessageDelivery.toJSON(message.delivery);
+    }
     return obj;
   },
 
@@ -1383,6 +1510,240 @@ export const Message: MessageFns<Message> = {
     message.revision = object.revision ?? 0;
     message.translations = object.translations?.map((e) => MessageTranslation.fromPartial(e)) || [];
     message.cannedResponseId = object.cannedResponseId ?? "";
+    message.template = (object.template !== undefined && object.template !== null)
+      ? MessageTemplate.fromPartial(object.template)
+      : undefined;
+    message.delivery = (object.delivery !== undefined && object.delivery !== null)
+      ? MessageDelivery.fromPartial(object.delivery)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMessageTemplate(): MessageTemplate {
+  return { name: "", language: "", parameters: [] };
+}
+
+export const MessageTemplate: MessageFns<MessageTemplate> = {
+  encode(message: MessageTemplate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.language !== "") {
+      writer.uint32(18).string(message.language);
+    }
+    for (const v of message.parameters) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageTemplate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageTemplate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.parameters.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageTemplate {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      parameters: globalThis.Array.isArray(object?.parameters)
+        ? object.parameters.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MessageTemplate): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.parameters?.length) {
+      obj.parameters = message.parameters;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageTemplate>): MessageTemplate {
+    return MessageTemplate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageTemplate>): MessageTemplate {
+    const message = createBaseMessageTemplate();
+    message.name = object.name ?? "";
+    message.language = object.language ?? "";
+    message.parameters = object.parameters?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMessageDelivery(): MessageDelivery {
+  return { status: 0, detail: "", updatedAt: undefined, willRetry: false };
+}
+
+export const MessageDelivery: MessageFns<MessageDelivery> = {
+  encode(message: MessageDelivery, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== 0) {
+      writer.uint32(8).int32(message.status);
+    }
+    if (message.detail !== "") {
+      writer.uint32(18).string(message.detail);
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.willRetry !== false) {
+      writer.uint32(32).bool(message.willRetry);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageDelivery {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageDelivery();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.willRetry = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageDelivery {
+    return {
+      status: isSet(object.status) ? deliveryStatusFromJSON(object.status) : 0,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      willRetry: isSet(object.willRetry)
+        ? globalThis.Boolean(object.willRetry)
+        : isSet(object.will_retry)
+        ? globalThis.Boolean(object.will_retry)
+        : false,
+    };
+  },
+
+  toJSON(message: MessageDelivery): unknown {
+    const obj: any = {};
+    if (message.status !== 0) {
+      obj.status = deliveryStatusToJSON(message.status);
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.willRetry !== false) {
+      obj.willRetry = message.willRetry;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageDelivery>): MessageDelivery {
+    return MessageDelivery.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageDelivery>): MessageDelivery {
+    const message = createBaseMessageDelivery();
+    message.status = object.status ?? 0;
+    message.detail = object.detail ?? "";
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.willRetry = object.willRetry ?? false;
     return message;
   },
 };
@@ -1640,6 +2001,8 @@ function createBaseConversation(): Conversation {
     messageCount: 0,
     lastMessageAt: undefined,
     surveys: [],
+    channelProvider: undefined,
+    replyWindowClosesAt: undefined,
   };
 }
 
@@ -1707,6 +2070,12 @@ export const Conversation: MessageFns<Conversation> = {
     }
     for (const v of message.surveys) {
       ConversationSurvey.encode(v!, writer.uint32(170).fork()).join();
+    }
+    if (message.channelProvider !== undefined) {
+      writer.uint32(178).string(message.channelProvider);
+    }
+    if (message.replyWindowClosesAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.replyWindowClosesAt), writer.uint32(186).fork()).join();
     }
     return writer;
   },
@@ -1892,6 +2261,22 @@ export const Conversation: MessageFns<Conversation> = {
             message.surveys.push(ConversationSurvey.decode(reader, reader.uint32()));
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.channelProvider = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.replyWindowClosesAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1979,6 +2364,16 @@ export const Conversation: MessageFns<Conversation> = {
       surveys: globalThis.Array.isArray(object?.surveys)
         ? object.surveys.map((e: any) => ConversationSurvey.fromJSON(e))
         : [],
+      channelProvider: isSet(object.channelProvider)
+        ? globalThis.String(object.channelProvider)
+        : isSet(object.channel_provider)
+        ? globalThis.String(object.channel_provider)
+        : undefined,
+      replyWindowClosesAt: isSet(object.replyWindowClosesAt)
+        ? fromJsonTimestamp(object.replyWindowClosesAt)
+        : isSet(object.reply_window_closes_at)
+        ? fromJsonTimestamp(object.reply_window_closes_at)
+        : undefined,
     };
   },
 
@@ -2047,6 +2442,12 @@ export const Conversation: MessageFns<Conversation> = {
     if (message.surveys?.length) {
       obj.surveys = message.surveys.map((e) => ConversationSurvey.toJSON(e));
     }
+    if (message.channelProvider !== undefined) {
+      obj.channelProvider = message.channelProvider;
+    }
+    if (message.replyWindowClosesAt !== undefined) {
+      obj.replyWindowClosesAt = message.replyWindowClosesAt.toISOString();
+    }
     return obj;
   },
 
@@ -2076,6 +2477,8 @@ export const Conversation: MessageFns<Conversation> = {
     message.messageCount = object.messageCount ?? 0;
     message.lastMessageAt = object.lastMessageAt ?? undefined;
     message.surveys = object.surveys?.map((e) => ConversationSurvey.fromPartial(e)) || [];
+    message.channelProvider = object.channelProvider ?? undefined;
+    message.replyWindowClosesAt = object.replyWindowClosesAt ?? undefined;
     return message;
   },
 };

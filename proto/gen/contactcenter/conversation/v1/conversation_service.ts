@@ -32,8 +32,12 @@ import {
   ConversationStatus,
   conversationStatusFromJSON,
   conversationStatusToJSON,
+  DeliveryStatus,
+  deliveryStatusFromJSON,
+  deliveryStatusToJSON,
   InternalNote,
   Message,
+  MessageTemplate,
   Priority,
   priorityFromJSON,
   priorityToJSON,
@@ -53,8 +57,10 @@ import {
   ConversationTransferred,
   ConvertedToTicket,
   CustomerIdentityLinked,
+  CustomerIdentityUnlinked,
   CustomerLanguageChanged,
   InternalNoteAdded,
+  MessageDeliveryUpdated,
   MessagePosted,
   MessageTranslated,
   MessageTranslationFailed,
@@ -81,6 +87,8 @@ export interface StartConversationRequest {
   subject: string;
   /** The proactive invitation the visitor accepted to start it ('' when none). */
   invitationId: string;
+  /** The app or address the customer wrote through ("email", "whatsapp", "messenger", "instagram"; '' for chat). */
+  channelProvider?: string | undefined;
 }
 
 export interface StartConversationResponse {
@@ -101,6 +109,8 @@ export interface PostMessageRequest {
    * written by people win over machine translation.
    */
   cannedResponseId: string;
+  /** Messaging apps: an approved template to send instead of free text. */
+  template?: MessageTemplate | undefined;
 }
 
 export interface PostMessageResponse {
@@ -223,9 +233,44 @@ export interface LinkCustomerIdentityRequest {
   expectedRevision?: number | undefined;
   linkedCustomerId: string;
   method: string;
+  /** Why the identities are one person, in words; kept with the link. */
+  reason?: string | undefined;
 }
 
 export interface LinkCustomerIdentityResponse {
+  result: CommandResult | undefined;
+}
+
+/** FAILED_PRECONDITION when the identity is not linked in this conversation. */
+export interface UnlinkCustomerIdentityRequest {
+  conversationId: string;
+  expectedRevision?: number | undefined;
+  linkedCustomerId: string;
+  /** Required: why the link was wrong. */
+  reason: string;
+}
+
+export interface UnlinkCustomerIdentityResponse {
+  result: CommandResult | undefined;
+}
+
+/**
+ * A receipt for a message of this conversation. A status the message already
+ * has, or one behind it (delivered after read), changes nothing.
+ */
+export interface RecordMessageDeliveryRequest {
+  conversationId: string;
+  expectedRevision?: number | undefined;
+  messageId: string;
+  status: DeliveryStatus;
+  providerMessageId: string;
+  detail: string;
+  willRetry: boolean;
+  /** When the provider says it happened; unset: now. */
+  occurredAt: Date | undefined;
+}
+
+export interface RecordMessageDeliveryResponse {
   result: CommandResult | undefined;
 }
 
@@ -391,6 +436,8 @@ export interface ConversationHistoryEntry {
     | { $case: "customerLanguageChanged"; value: CustomerLanguageChanged }
     | { $case: "surveyRequested"; value: SurveyRequested }
     | { $case: "surveyAnswered"; value: SurveyAnswered }
+    | { $case: "customerIdentityUnlinked"; value: CustomerIdentityUnlinked }
+    | { $case: "messageDeliveryUpdated"; value: MessageDeliveryUpdated }
     | undefined;
 }
 
@@ -523,7 +570,16 @@ export const CommandResult: MessageFns<CommandResult> = {
 };
 
 function createBaseStartConversationRequest(): StartConversationRequest {
-  return { conversationId: "", channel: 0, customerId: "", language: "", region: "", subject: "", invitationId: "" };
+  return {
+    conversationId: "",
+    channel: 0,
+    customerId: "",
+    language: "",
+    region: "",
+    subject: "",
+    invitationId: "",
+    channelProvider: undefined,
+  };
 }
 
 export const StartConversationRequest: MessageFns<StartConversationRequest> = {
@@ -548,6 +604,9 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
     }
     if (message.invitationId !== "") {
       writer.uint32(58).string(message.invitationId);
+    }
+    if (message.channelProvider !== undefined) {
+      writer.uint32(66).string(message.channelProvider);
     }
     return writer;
   },
@@ -621,6 +680,14 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
             message.invitationId = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.channelProvider = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -654,6 +721,11 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
         : isSet(object.invitation_id)
         ? globalThis.String(object.invitation_id)
         : "",
+      channelProvider: isSet(object.channelProvider)
+        ? globalThis.String(object.channelProvider)
+        : isSet(object.channel_provider)
+        ? globalThis.String(object.channel_provider)
+        : undefined,
     };
   },
 
@@ -680,6 +752,9 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
     if (message.invitationId !== "") {
       obj.invitationId = message.invitationId;
     }
+    if (message.channelProvider !== undefined) {
+      obj.channelProvider = message.channelProvider;
+    }
     return obj;
   },
 
@@ -695,6 +770,7 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
     message.region = object.region ?? "";
     message.subject = object.subject ?? "";
     message.invitationId = object.invitationId ?? "";
+    message.channelProvider = object.channelProvider ?? undefined;
     return message;
   },
 };
@@ -779,6 +855,7 @@ function createBasePostMessageRequest(): PostMessageRequest {
     clientMessageId: "",
     language: "",
     cannedResponseId: "",
+    template: undefined,
   };
 }
 
@@ -810,6 +887,9 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
     }
     if (message.cannedResponseId !== "") {
       writer.uint32(74).string(message.cannedResponseId);
+    }
+    if (message.template !== undefined) {
+      MessageTemplate.encode(message.template, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -899,6 +979,14 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
             message.cannedResponseId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.template = MessageTemplate.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -948,6 +1036,7 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
         : isSet(object.canned_response_id)
         ? globalThis.String(object.canned_response_id)
         : "",
+      template: isSet(object.template) ? MessageTemplate.fromJSON(object.template) : undefined,
     };
   },
 
@@ -980,6 +1069,9 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
     if (message.cannedResponseId !== "") {
       obj.cannedResponseId = message.cannedResponseId;
     }
+    if (message.template !== undefined) {
+      obj.template = MessageTemplate.toJSON(message.template);
+    }
     return obj;
   },
 
@@ -997,6 +1089,9 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
     message.clientMessageId = object.clientMessageId ?? "";
     message.language = object.language ?? "";
     message.cannedResponseId = object.cannedResponseId ?? "";
+    message.template = (object.template !== undefined && object.template !== null)
+      ? MessageTemplate.fromPartial(object.template)
+      : undefined;
     return message;
   },
 };
@@ -3053,7 +3148,7 @@ export const SetTicketStatusResponse: MessageFns<SetTicketStatusResponse> = {
 };
 
 function createBaseLinkCustomerIdentityRequest(): LinkCustomerIdentityRequest {
-  return { conversationId: "", expectedRevision: undefined, linkedCustomerId: "", method: "" };
+  return { conversationId: "", expectedRevision: undefined, linkedCustomerId: "", method: "", reason: undefined };
 }
 
 export const LinkCustomerIdentityRequest: MessageFns<LinkCustomerIdentityRequest> = {
@@ -3069,6 +3164,9 @@ export const LinkCustomerIdentityRequest: MessageFns<LinkCustomerIdentityRequest
     }
     if (message.method !== "") {
       writer.uint32(34).string(message.method);
+    }
+    if (message.reason !== undefined) {
+      writer.uint32(42).string(message.reason);
     }
     return writer;
   },
@@ -3118,6 +3216,14 @@ export const LinkCustomerIdentityRequest: MessageFns<LinkCustomerIdentityRequest
             message.method = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3148,6 +3254,7 @@ export const LinkCustomerIdentityRequest: MessageFns<LinkCustomerIdentityRequest
         ? globalThis.String(object.linked_customer_id)
         : "",
       method: isSet(object.method) ? globalThis.String(object.method) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : undefined,
     };
   },
 
@@ -3165,6 +3272,9 @@ export const LinkCustomerIdentityRequest: MessageFns<LinkCustomerIdentityRequest
     if (message.method !== "") {
       obj.method = message.method;
     }
+    if (message.reason !== undefined) {
+      obj.reason = message.reason;
+    }
     return obj;
   },
 
@@ -3177,6 +3287,7 @@ export const LinkCustomerIdentityRequest: MessageFns<LinkCustomerIdentityRequest
     message.expectedRevision = object.expectedRevision ?? undefined;
     message.linkedCustomerId = object.linkedCustomerId ?? "";
     message.method = object.method ?? "";
+    message.reason = object.reason ?? undefined;
     return message;
   },
 };
@@ -3243,6 +3354,487 @@ export const LinkCustomerIdentityResponse: MessageFns<LinkCustomerIdentityRespon
   },
   fromPartial(object: DeepPartial<LinkCustomerIdentityResponse>): LinkCustomerIdentityResponse {
     const message = createBaseLinkCustomerIdentityResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? CommandResult.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUnlinkCustomerIdentityRequest(): UnlinkCustomerIdentityRequest {
+  return { conversationId: "", expectedRevision: undefined, linkedCustomerId: "", reason: "" };
+}
+
+export const UnlinkCustomerIdentityRequest: MessageFns<UnlinkCustomerIdentityRequest> = {
+  encode(message: UnlinkCustomerIdentityRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.expectedRevision !== undefined) {
+      writer.uint32(16).int64(message.expectedRevision);
+    }
+    if (message.linkedCustomerId !== "") {
+      writer.uint32(26).string(message.linkedCustomerId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnlinkCustomerIdentityRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnlinkCustomerIdentityRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedRevision = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.linkedCustomerId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnlinkCustomerIdentityRequest {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      expectedRevision: isSet(object.expectedRevision)
+        ? globalThis.Number(object.expectedRevision)
+        : isSet(object.expected_revision)
+        ? globalThis.Number(object.expected_revision)
+        : undefined,
+      linkedCustomerId: isSet(object.linkedCustomerId)
+        ? globalThis.String(object.linkedCustomerId)
+        : isSet(object.linked_customer_id)
+        ? globalThis.String(object.linked_customer_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: UnlinkCustomerIdentityRequest): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.expectedRevision !== undefined) {
+      obj.expectedRevision = Math.round(message.expectedRevision);
+    }
+    if (message.linkedCustomerId !== "") {
+      obj.linkedCustomerId = message.linkedCustomerId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnlinkCustomerIdentityRequest>): UnlinkCustomerIdentityRequest {
+    return UnlinkCustomerIdentityRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnlinkCustomerIdentityRequest>): UnlinkCustomerIdentityRequest {
+    const message = createBaseUnlinkCustomerIdentityRequest();
+    message.conversationId = object.conversationId ?? "";
+    message.expectedRevision = object.expectedRevision ?? undefined;
+    message.linkedCustomerId = object.linkedCustomerId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseUnlinkCustomerIdentityResponse(): UnlinkCustomerIdentityResponse {
+  return { result: undefined };
+}
+
+export const UnlinkCustomerIdentityResponse: MessageFns<UnlinkCustomerIdentityResponse> = {
+  encode(message: UnlinkCustomerIdentityResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      CommandResult.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnlinkCustomerIdentityResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnlinkCustomerIdentityResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = CommandResult.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnlinkCustomerIdentityResponse {
+    return { result: isSet(object.result) ? CommandResult.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: UnlinkCustomerIdentityResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = CommandResult.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnlinkCustomerIdentityResponse>): UnlinkCustomerIdentityResponse {
+    return UnlinkCustomerIdentityResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnlinkCustomerIdentityResponse>): UnlinkCustomerIdentityResponse {
+    const message = createBaseUnlinkCustomerIdentityResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? CommandResult.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRecordMessageDeliveryRequest(): RecordMessageDeliveryRequest {
+  return {
+    conversationId: "",
+    expectedRevision: undefined,
+    messageId: "",
+    status: 0,
+    providerMessageId: "",
+    detail: "",
+    willRetry: false,
+    occurredAt: undefined,
+  };
+}
+
+export const RecordMessageDeliveryRequest: MessageFns<RecordMessageDeliveryRequest> = {
+  encode(message: RecordMessageDeliveryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.expectedRevision !== undefined) {
+      writer.uint32(16).int64(message.expectedRevision);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(26).string(message.messageId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(32).int32(message.status);
+    }
+    if (message.providerMessageId !== "") {
+      writer.uint32(42).string(message.providerMessageId);
+    }
+    if (message.detail !== "") {
+      writer.uint32(50).string(message.detail);
+    }
+    if (message.willRetry !== false) {
+      writer.uint32(56).bool(message.willRetry);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordMessageDeliveryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordMessageDeliveryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedRevision = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.providerMessageId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.willRetry = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordMessageDeliveryRequest {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      expectedRevision: isSet(object.expectedRevision)
+        ? globalThis.Number(object.expectedRevision)
+        : isSet(object.expected_revision)
+        ? globalThis.Number(object.expected_revision)
+        : undefined,
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      status: isSet(object.status) ? deliveryStatusFromJSON(object.status) : 0,
+      providerMessageId: isSet(object.providerMessageId)
+        ? globalThis.String(object.providerMessageId)
+        : isSet(object.provider_message_id)
+        ? globalThis.String(object.provider_message_id)
+        : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      willRetry: isSet(object.willRetry)
+        ? globalThis.Boolean(object.willRetry)
+        : isSet(object.will_retry)
+        ? globalThis.Boolean(object.will_retry)
+        : false,
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RecordMessageDeliveryRequest): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.expectedRevision !== undefined) {
+      obj.expectedRevision = Math.round(message.expectedRevision);
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.status !== 0) {
+      obj.status = deliveryStatusToJSON(message.status);
+    }
+    if (message.providerMessageId !== "") {
+      obj.providerMessageId = message.providerMessageId;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.willRetry !== false) {
+      obj.willRetry = message.willRetry;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordMessageDeliveryRequest>): RecordMessageDeliveryRequest {
+    return RecordMessageDeliveryRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordMessageDeliveryRequest>): RecordMessageDeliveryRequest {
+    const message = createBaseRecordMessageDeliveryRequest();
+    message.conversationId = object.conversationId ?? "";
+    message.expectedRevision = object.expectedRevision ?? undefined;
+    message.messageId = object.messageId ?? "";
+    message.status = object.status ?? 0;
+    message.providerMessageId = object.providerMessageId ?? "";
+    message.detail = object.detail ?? "";
+    message.willRetry = object.willRetry ?? false;
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRecordMessageDeliveryResponse(): RecordMessageDeliveryResponse {
+  return { result: undefined };
+}
+
+export const RecordMessageDeliveryResponse: MessageFns<RecordMessageDeliveryResponse> = {
+  encode(message: RecordMessageDeliveryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      CommandResult.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordMessageDeliveryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordMessageDeliveryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = CommandResult.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordMessageDeliveryResponse {
+    return { result: isSet(object.result) ? CommandResult.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: RecordMessageDeliveryResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = CommandResult.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordMessageDeliveryResponse>): RecordMessageDeliveryResponse {
+    return RecordMessageDeliveryResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordMessageDeliveryResponse>): RecordMessageDeliveryResponse {
+    const message = createBaseRecordMessageDeliveryResponse();
     message.result = (object.result !== undefined && object.result !== null)
       ? CommandResult.fromPartial(object.result)
       : undefined;
@@ -5251,6 +5843,12 @@ export const ConversationHistoryEntry: MessageFns<ConversationHistoryEntry> = {
       case "surveyAnswered":
         SurveyAnswered.encode(message.event.value, writer.uint32(218).fork()).join();
         break;
+      case "customerIdentityUnlinked":
+        CustomerIdentityUnlinked.encode(message.event.value, writer.uint32(226).fork()).join();
+        break;
+      case "messageDeliveryUpdated":
+        MessageDeliveryUpdated.encode(message.event.value, writer.uint32(234).fork()).join();
+        break;
     }
     return writer;
   },
@@ -5484,6 +6082,28 @@ export const ConversationHistoryEntry: MessageFns<ConversationHistoryEntry> = {
             message.event = { $case: "surveyAnswered", value: SurveyAnswered.decode(reader, reader.uint32()) };
             continue;
           }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.event = {
+              $case: "customerIdentityUnlinked",
+              value: CustomerIdentityUnlinked.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.event = {
+              $case: "messageDeliveryUpdated",
+              value: MessageDeliveryUpdated.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5601,6 +6221,20 @@ export const ConversationHistoryEntry: MessageFns<ConversationHistoryEntry> = {
         ? { $case: "surveyAnswered", value: SurveyAnswered.fromJSON(object.surveyAnswered) }
         : isSet(object.survey_answered)
         ? { $case: "surveyAnswered", value: SurveyAnswered.fromJSON(object.survey_answered) }
+        : isSet(object.customerIdentityUnlinked)
+        ? {
+          $case: "customerIdentityUnlinked",
+          value: CustomerIdentityUnlinked.fromJSON(object.customerIdentityUnlinked),
+        }
+        : isSet(object.customer_identity_unlinked)
+        ? {
+          $case: "customerIdentityUnlinked",
+          value: CustomerIdentityUnlinked.fromJSON(object.customer_identity_unlinked),
+        }
+        : isSet(object.messageDeliveryUpdated)
+        ? { $case: "messageDeliveryUpdated", value: MessageDeliveryUpdated.fromJSON(object.messageDeliveryUpdated) }
+        : isSet(object.message_delivery_updated)
+        ? { $case: "messageDeliveryUpdated", value: MessageDeliveryUpdated.fromJSON(object.message_delivery_updated) }
         : undefined,
     };
   },
@@ -5661,6 +6295,10 @@ export const ConversationHistoryEntry: MessageFns<ConversationHistoryEntry> = {
       obj.surveyRequested = SurveyRequested.toJSON(message.event.value);
     } else if (message.event?.$case === "surveyAnswered") {
       obj.surveyAnswered = SurveyAnswered.toJSON(message.event.value);
+    } else if (message.event?.$case === "customerIdentityUnlinked") {
+      obj.customerIdentityUnlinked = CustomerIdentityUnlinked.toJSON(message.event.value);
+    } else if (message.event?.$case === "messageDeliveryUpdated") {
+      obj.messageDeliveryUpdated = MessageDeliveryUpdated.toJSON(message.event.value);
     }
     return obj;
   },
@@ -5800,6 +6438,24 @@ export const ConversationHistoryEntry: MessageFns<ConversationHistoryEntry> = {
       case "surveyAnswered": {
         if (object.event?.value !== undefined && object.event?.value !== null) {
           message.event = { $case: "surveyAnswered", value: SurveyAnswered.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "customerIdentityUnlinked": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = {
+            $case: "customerIdentityUnlinked",
+            value: CustomerIdentityUnlinked.fromPartial(object.event.value),
+          };
+        }
+        break;
+      }
+      case "messageDeliveryUpdated": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = {
+            $case: "messageDeliveryUpdated",
+            value: MessageDeliveryUpdated.fromPartial(object.event.value),
+          };
         }
         break;
       }
@@ -6328,6 +6984,31 @@ export const ConversationServiceService = {
       Buffer.from(LinkCustomerIdentityResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LinkCustomerIdentityResponse => LinkCustomerIdentityResponse.decode(value),
   },
+  /** Undoes a link made in this conversation, with the reason. */
+  unlinkCustomerIdentity: {
+    path: "/contactcenter.conversation.v1.ConversationService/UnlinkCustomerIdentity" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UnlinkCustomerIdentityRequest): Buffer =>
+      Buffer.from(UnlinkCustomerIdentityRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UnlinkCustomerIdentityRequest => UnlinkCustomerIdentityRequest.decode(value),
+    responseSerialize: (value: UnlinkCustomerIdentityResponse): Buffer =>
+      Buffer.from(UnlinkCustomerIdentityResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UnlinkCustomerIdentityResponse =>
+      UnlinkCustomerIdentityResponse.decode(value),
+  },
+  /** Records how far a message sent on another channel got (sent, delivered, read, failed, bounced). */
+  recordMessageDelivery: {
+    path: "/contactcenter.conversation.v1.ConversationService/RecordMessageDelivery" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordMessageDeliveryRequest): Buffer =>
+      Buffer.from(RecordMessageDeliveryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordMessageDeliveryRequest => RecordMessageDeliveryRequest.decode(value),
+    responseSerialize: (value: RecordMessageDeliveryResponse): Buffer =>
+      Buffer.from(RecordMessageDeliveryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordMessageDeliveryResponse => RecordMessageDeliveryResponse.decode(value),
+  },
   recordTranslation: {
     path: "/contactcenter.conversation.v1.ConversationService/RecordTranslation" as const,
     requestStream: false as const,
@@ -6454,6 +7135,10 @@ export interface ConversationServiceServer extends UntypedServiceImplementation 
   convertToTicket: handleUnaryCall<ConvertToTicketRequest, ConvertToTicketResponse>;
   setTicketStatus: handleUnaryCall<SetTicketStatusRequest, SetTicketStatusResponse>;
   linkCustomerIdentity: handleUnaryCall<LinkCustomerIdentityRequest, LinkCustomerIdentityResponse>;
+  /** Undoes a link made in this conversation, with the reason. */
+  unlinkCustomerIdentity: handleUnaryCall<UnlinkCustomerIdentityRequest, UnlinkCustomerIdentityResponse>;
+  /** Records how far a message sent on another channel got (sent, delivered, read, failed, bounced). */
+  recordMessageDelivery: handleUnaryCall<RecordMessageDeliveryRequest, RecordMessageDeliveryResponse>;
   recordTranslation: handleUnaryCall<RecordTranslationRequest, RecordTranslationResponse>;
   changeCustomerLanguage: handleUnaryCall<ChangeCustomerLanguageRequest, ChangeCustomerLanguageResponse>;
   /** Records that a survey was sent; only for a resolved conversation; the same survey again changes nothing. */
@@ -6670,6 +7355,38 @@ export interface ConversationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LinkCustomerIdentityResponse) => void,
+  ): ClientUnaryCall;
+  /** Undoes a link made in this conversation, with the reason. */
+  unlinkCustomerIdentity(
+    request: UnlinkCustomerIdentityRequest,
+    callback: (error: ServiceError | null, response: UnlinkCustomerIdentityResponse) => void,
+  ): ClientUnaryCall;
+  unlinkCustomerIdentity(
+    request: UnlinkCustomerIdentityRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UnlinkCustomerIdentityResponse) => void,
+  ): ClientUnaryCall;
+  unlinkCustomerIdentity(
+    request: UnlinkCustomerIdentityRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UnlinkCustomerIdentityResponse) => void,
+  ): ClientUnaryCall;
+  /** Records how far a message sent on another channel got (sent, delivered, read, failed, bounced). */
+  recordMessageDelivery(
+    request: RecordMessageDeliveryRequest,
+    callback: (error: ServiceError | null, response: RecordMessageDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  recordMessageDelivery(
+    request: RecordMessageDeliveryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordMessageDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  recordMessageDelivery(
+    request: RecordMessageDeliveryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordMessageDeliveryResponse) => void,
   ): ClientUnaryCall;
   recordTranslation(
     request: RecordTranslationRequest,

@@ -12,6 +12,9 @@ import {
   Channel,
   channelFromJSON,
   channelToJSON,
+  DeliveryStatus,
+  deliveryStatusFromJSON,
+  deliveryStatusToJSON,
   InternalNote,
   Message,
   Priority,
@@ -40,6 +43,8 @@ export interface ConversationStarted {
    * the invitation is part of the conversation's own history.
    */
   invitationId: string;
+  /** The app or address the customer wrote through ("email", "whatsapp", ...; '' for chat). */
+  channelProvider?: string | undefined;
 }
 
 export interface MessagePosted {
@@ -152,6 +157,39 @@ export interface CustomerIdentityLinked {
   /** How the identity was established, e.g. "widget-hmac", "email-address", "agent". */
   method: string;
   linkedBy: string;
+  occurredAt:
+    | Date
+    | undefined;
+  /** Why the identities were judged to be one person, in words (e.g. "same verified phone number"). */
+  reason?: string | undefined;
+}
+
+/**
+ * A link recorded by CustomerIdentityLinked was wrong and is undone: the two
+ * identities' timelines part again. Linking them again later is allowed.
+ */
+export interface CustomerIdentityUnlinked {
+  conversationId: string;
+  customerId: string;
+  linkedCustomerId: string;
+  reason: string;
+  unlinkedBy: string;
+  occurredAt: Date | undefined;
+}
+
+/**
+ * A message sent to the customer on another channel (email, a messaging app)
+ * was sent, delivered, read, failed or bounced, as the provider reported.
+ */
+export interface MessageDeliveryUpdated {
+  conversationId: string;
+  messageId: string;
+  status: DeliveryStatus;
+  /** The provider's id of what was sent (Message-ID, wamid). */
+  providerMessageId: string;
+  detail: string;
+  /** A failure the channel will try again (with backoff). */
+  willRetry: boolean;
   occurredAt: Date | undefined;
 }
 
@@ -243,6 +281,7 @@ function createBaseConversationStarted(): ConversationStarted {
     subject: "",
     occurredAt: undefined,
     invitationId: "",
+    channelProvider: undefined,
   };
 }
 
@@ -274,6 +313,9 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
     }
     if (message.invitationId !== "") {
       writer.uint32(74).string(message.invitationId);
+    }
+    if (message.channelProvider !== undefined) {
+      writer.uint32(82).string(message.channelProvider);
     }
     return writer;
   },
@@ -363,6 +405,14 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
             message.invitationId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.channelProvider = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -406,6 +456,11 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
         : isSet(object.invitation_id)
         ? globalThis.String(object.invitation_id)
         : "",
+      channelProvider: isSet(object.channelProvider)
+        ? globalThis.String(object.channelProvider)
+        : isSet(object.channel_provider)
+        ? globalThis.String(object.channel_provider)
+        : undefined,
     };
   },
 
@@ -438,6 +493,9 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
     if (message.invitationId !== "") {
       obj.invitationId = message.invitationId;
     }
+    if (message.channelProvider !== undefined) {
+      obj.channelProvider = message.channelProvider;
+    }
     return obj;
   },
 
@@ -455,6 +513,7 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
     message.subject = object.subject ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
     message.invitationId = object.invitationId ?? "";
+    message.channelProvider = object.channelProvider ?? undefined;
     return message;
   },
 };
@@ -2013,7 +2072,15 @@ export const TicketStatusChanged: MessageFns<TicketStatusChanged> = {
 };
 
 function createBaseCustomerIdentityLinked(): CustomerIdentityLinked {
-  return { conversationId: "", customerId: "", linkedCustomerId: "", method: "", linkedBy: "", occurredAt: undefined };
+  return {
+    conversationId: "",
+    customerId: "",
+    linkedCustomerId: "",
+    method: "",
+    linkedBy: "",
+    occurredAt: undefined,
+    reason: undefined,
+  };
 }
 
 export const CustomerIdentityLinked: MessageFns<CustomerIdentityLinked> = {
@@ -2035,6 +2102,9 @@ export const CustomerIdentityLinked: MessageFns<CustomerIdentityLinked> = {
     }
     if (message.occurredAt !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(50).fork()).join();
+    }
+    if (message.reason !== undefined) {
+      writer.uint32(58).string(message.reason);
     }
     return writer;
   },
@@ -2100,6 +2170,14 @@ export const CustomerIdentityLinked: MessageFns<CustomerIdentityLinked> = {
             message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2140,6 +2218,7 @@ export const CustomerIdentityLinked: MessageFns<CustomerIdentityLinked> = {
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : undefined,
     };
   },
 
@@ -2163,6 +2242,9 @@ export const CustomerIdentityLinked: MessageFns<CustomerIdentityLinked> = {
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
     }
+    if (message.reason !== undefined) {
+      obj.reason = message.reason;
+    }
     return obj;
   },
 
@@ -2176,6 +2258,376 @@ export const CustomerIdentityLinked: MessageFns<CustomerIdentityLinked> = {
     message.linkedCustomerId = object.linkedCustomerId ?? "";
     message.method = object.method ?? "";
     message.linkedBy = object.linkedBy ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.reason = object.reason ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCustomerIdentityUnlinked(): CustomerIdentityUnlinked {
+  return {
+    conversationId: "",
+    customerId: "",
+    linkedCustomerId: "",
+    reason: "",
+    unlinkedBy: "",
+    occurredAt: undefined,
+  };
+}
+
+export const CustomerIdentityUnlinked: MessageFns<CustomerIdentityUnlinked> = {
+  encode(message: CustomerIdentityUnlinked, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.customerId !== "") {
+      writer.uint32(18).string(message.customerId);
+    }
+    if (message.linkedCustomerId !== "") {
+      writer.uint32(26).string(message.linkedCustomerId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.unlinkedBy !== "") {
+      writer.uint32(42).string(message.unlinkedBy);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CustomerIdentityUnlinked {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCustomerIdentityUnlinked();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.linkedCustomerId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.unlinkedBy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CustomerIdentityUnlinked {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      customerId: isSet(object.customerId)
+        ? globalThis.String(object.customerId)
+        : isSet(object.customer_id)
+        ? globalThis.String(object.customer_id)
+        : "",
+      linkedCustomerId: isSet(object.linkedCustomerId)
+        ? globalThis.String(object.linkedCustomerId)
+        : isSet(object.linked_customer_id)
+        ? globalThis.String(object.linked_customer_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      unlinkedBy: isSet(object.unlinkedBy)
+        ? globalThis.String(object.unlinkedBy)
+        : isSet(object.unlinked_by)
+        ? globalThis.String(object.unlinked_by)
+        : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CustomerIdentityUnlinked): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.customerId !== "") {
+      obj.customerId = message.customerId;
+    }
+    if (message.linkedCustomerId !== "") {
+      obj.linkedCustomerId = message.linkedCustomerId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.unlinkedBy !== "") {
+      obj.unlinkedBy = message.unlinkedBy;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CustomerIdentityUnlinked>): CustomerIdentityUnlinked {
+    return CustomerIdentityUnlinked.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CustomerIdentityUnlinked>): CustomerIdentityUnlinked {
+    const message = createBaseCustomerIdentityUnlinked();
+    message.conversationId = object.conversationId ?? "";
+    message.customerId = object.customerId ?? "";
+    message.linkedCustomerId = object.linkedCustomerId ?? "";
+    message.reason = object.reason ?? "";
+    message.unlinkedBy = object.unlinkedBy ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMessageDeliveryUpdated(): MessageDeliveryUpdated {
+  return {
+    conversationId: "",
+    messageId: "",
+    status: 0,
+    providerMessageId: "",
+    detail: "",
+    willRetry: false,
+    occurredAt: undefined,
+  };
+}
+
+export const MessageDeliveryUpdated: MessageFns<MessageDeliveryUpdated> = {
+  encode(message: MessageDeliveryUpdated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(18).string(message.messageId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.providerMessageId !== "") {
+      writer.uint32(34).string(message.providerMessageId);
+    }
+    if (message.detail !== "") {
+      writer.uint32(42).string(message.detail);
+    }
+    if (message.willRetry !== false) {
+      writer.uint32(48).bool(message.willRetry);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageDeliveryUpdated {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageDeliveryUpdated();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.providerMessageId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.willRetry = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageDeliveryUpdated {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      status: isSet(object.status) ? deliveryStatusFromJSON(object.status) : 0,
+      providerMessageId: isSet(object.providerMessageId)
+        ? globalThis.String(object.providerMessageId)
+        : isSet(object.provider_message_id)
+        ? globalThis.String(object.provider_message_id)
+        : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      willRetry: isSet(object.willRetry)
+        ? globalThis.Boolean(object.willRetry)
+        : isSet(object.will_retry)
+        ? globalThis.Boolean(object.will_retry)
+        : false,
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MessageDeliveryUpdated): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.status !== 0) {
+      obj.status = deliveryStatusToJSON(message.status);
+    }
+    if (message.providerMessageId !== "") {
+      obj.providerMessageId = message.providerMessageId;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.willRetry !== false) {
+      obj.willRetry = message.willRetry;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageDeliveryUpdated>): MessageDeliveryUpdated {
+    return MessageDeliveryUpdated.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageDeliveryUpdated>): MessageDeliveryUpdated {
+    const message = createBaseMessageDeliveryUpdated();
+    message.conversationId = object.conversationId ?? "";
+    message.messageId = object.messageId ?? "";
+    message.status = object.status ?? 0;
+    message.providerMessageId = object.providerMessageId ?? "";
+    message.detail = object.detail ?? "";
+    message.willRetry = object.willRetry ?? false;
     message.occurredAt = object.occurredAt ?? undefined;
     return message;
   },
