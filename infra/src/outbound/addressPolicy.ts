@@ -1,4 +1,4 @@
-import { ValidationError } from '@contactcenter/infra';
+import { ValidationError } from '../errors';
 import { promises as dns, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { addressForms, isMetadataAddress, METADATA_HOSTNAMES, specialKindOf } from './addressRanges';

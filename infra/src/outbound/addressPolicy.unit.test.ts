@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig, ValidationError } from '@contactcenter/infra';
+import { ConfigError, loadConfig } from '../config';
+import { ValidationError } from '../errors';
 import type { LookupAddress } from 'node:dns';
 import { OutboundAddressPolicy, RefusedAddressError, type HostResolver } from './addressPolicy';
 import { networkList } from './networkList';

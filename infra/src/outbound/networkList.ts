@@ -1,4 +1,4 @@
-import { ConfigError, type Field } from '@contactcenter/infra';
+import { ConfigError, type Field } from '../config';
 import { isIP } from 'node:net';
 
 /** One CIDR range, e.g. `10.20.0.0/16` or `fd12:3456::/32`. */

@@ -51,7 +51,7 @@ import { DeliveryQueue } from './webhooks/deliveryQueue';
 import { WebhookStore } from './webhooks/webhookStore';
 import { IdempotencyStore, type IdempotencyStoreOptions } from './idempotency/idempotencyStore';
 import { idempotencyPlugin } from './idempotency/idempotentRoute';
-import { OutboundAddressPolicy } from './outbound/addressPolicy';
+import { OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 import { IdentityProviders } from './store/identityProviders';
 import { identityProviderRoutes } from './routes/identityProvider';
 import { IdentityProviderCache } from './tokens/identityProviderCache';

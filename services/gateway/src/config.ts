@@ -10,7 +10,7 @@ import { originList } from './schemas/origins';
 import { DEFAULT_IDEMPOTENCY_BUCKET, MIN_IDEMPOTENCY_TTL_HOURS } from './idempotency/idempotencyStore';
 import { DEFAULT_TOKEN_RULES } from './tokens/tokenVerifier';
 import { DEFAULT_TENANT_LIMITS } from './store/tenantLimits';
-import { networkList } from './outbound/networkList';
+import { networkList } from '@contactcenter/infra/outbound';
 
 /** Gateway settings beyond the ones every service shares. */
 export const gatewayConfig = {

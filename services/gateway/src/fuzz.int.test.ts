@@ -20,7 +20,7 @@ import { Rng } from '../../../test/support/fuzzInputs';
 import { classify, nextRequest, type Credentials, type FuzzRequest, type FuzzRoute } from '../../../test/support/fuzzRequests';
 import { fuzzSocket, upgradeWithBadToken } from '../../../test/support/fuzzSockets';
 import { startEdgeApp, type EdgeApp } from '../../../test/support/gatewayEdgeApp';
-import { OutboundAddressPolicy } from './outbound/addressPolicy';
+import { OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_125);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 4_000);

@@ -5,7 +5,7 @@ import { connectPeers } from './peers';
 import { WebhookDeliveryEngine } from './webhooks/deliveryEngine';
 import { DeliveryQueue } from './webhooks/deliveryQueue';
 import { WebhookStore } from './webhooks/webhookStore';
-import { OutboundAddressPolicy } from './outbound/addressPolicy';
+import { OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 
 /**
  * The gateway process: the public HTTP API (fastify) in front of the

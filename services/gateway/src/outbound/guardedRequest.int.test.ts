@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OutboundAddressPolicy, type HostResolver } from './addressPolicy';
+import { OutboundAddressPolicy, type HostResolver } from '@contactcenter/infra/outbound';
 import { guardedRequest, OutboundRequestError } from './guardedRequest';
 
 interface Listener { server: Server; port: number; sockets: number; requests: string[] }

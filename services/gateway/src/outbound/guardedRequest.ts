@@ -1,7 +1,7 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { RefusedAddressError, type OutboundAddressPolicy } from './addressPolicy';
+import { RefusedAddressError, type OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 
 /** Why an outbound request failed, in words that say nothing about the network behind the target. */
 export type OutboundFailureReason = 'refused_address' | 'connect_failed' | 'timeout' | 'tls' | 'too_large';

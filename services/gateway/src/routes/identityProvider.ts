@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '@contactcenter/infra';
 import type { FastifyInstance } from 'fastify';
-import type { OutboundAddressPolicy } from '../outbound/addressPolicy';
+import type { OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 import { requireStaff } from '../plugins/auth';
 import type { IdentityProvider, IdentityProviders } from '../store/identityProviders';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { OutboundAddressPolicy } from '../outbound/addressPolicy';
+import type { OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 import { requireStaff } from '../plugins/auth';
 import { idempotent } from '../idempotency/idempotentRoute';
 import { presentedApiKey, requireApiKey, WEBHOOKS_MANAGE_SCOPE } from '../plugins/apiKeyAuth';

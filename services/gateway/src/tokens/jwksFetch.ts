@@ -1,4 +1,4 @@
-import type { OutboundAddressPolicy } from '../outbound/addressPolicy';
+import type { OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 import { guardedRequest } from '../outbound/guardedRequest';
 import type { JwksFetcher } from './jwksCache';
 

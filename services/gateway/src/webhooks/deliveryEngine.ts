@@ -5,7 +5,7 @@ import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { DEFAULT_RETRY_SCHEDULE_MS, retryDelayMs } from './backoff';
 import { nextDeliveryRecord } from './deliveryRecord';
 import type { DeliveryJob, DeliveryQueue } from './deliveryQueue';
-import type { OutboundAddressPolicy } from '../outbound/addressPolicy';
+import type { OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, postCloudEvent } from './httpDelivery';
 import { WebhookCache } from './webhookCache';
 import { matchesEventType } from './webhookRules';

@@ -1,5 +1,5 @@
 import type { CloudEvent } from '@contactcenter/infra/events';
-import type { OutboundAddressPolicy } from '../outbound/addressPolicy';
+import type { OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 import { guardedRequest, OutboundRequestError } from '../outbound/guardedRequest';
 import { signWebhook } from './signature';
 import { signingSecrets } from './webhookSecrets';

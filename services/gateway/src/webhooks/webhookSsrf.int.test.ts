@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEdgeApp, type EdgeApp } from '../../../../test/support/gatewayEdgeApp';
-import { OutboundAddressPolicy, type HostResolver } from '../outbound/addressPolicy';
+import { OutboundAddressPolicy, type HostResolver } from '@contactcenter/infra/outbound';
 import { WebhookDeliveryEngine } from './deliveryEngine';
 import { DeliveryQueue } from './deliveryQueue';
 import { WebhookStore } from './webhookStore';

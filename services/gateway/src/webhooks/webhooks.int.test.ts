@@ -19,7 +19,7 @@ import type { ApiKeyRecord } from '../store/apiKeys';
 import { WebhookDeliveryEngine } from './deliveryEngine';
 import { DeliveryQueue } from './deliveryQueue';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { OutboundAddressPolicy } from '../outbound/addressPolicy';
+import { OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 import { WebhookStore } from './webhookStore';
 import { GATEWAY_AJV } from '../schemas/ajvOptions';
 
