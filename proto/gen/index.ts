@@ -5,5 +5,5 @@
 
 /* eslint-disable */
 
-export * as google from "./index.google";
 export * as contactcenter from "./index.contactcenter";
+export * as google from "./index.google";
