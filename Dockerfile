@@ -32,7 +32,7 @@ RUN npm run build
 
 FROM ${NODE_IMAGE}
 ARG SERVICE
-RUN test -n "${SERVICE}" || (echo "--build-arg SERVICE=<gateway|conversation|routing|presence|translation|survey> is required" && exit 1)
+RUN test -n "${SERVICE}" || (echo "--build-arg SERVICE=<gateway|conversation|routing|presence|translation|survey|channels> is required" && exit 1)
 WORKDIR /app
 # npm ci wants every workspace's package.json to match the lockfile; only this
 # service's dependencies (and its workspace packages) are installed, no dev ones.

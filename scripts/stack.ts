@@ -10,7 +10,7 @@ import { reapOnSignal } from './childReaper';
 import { startTcpBalancer, type TcpBalancer } from './tcpBalancer';
 
 export const ROOT = join(__dirname, '..');
-export const BACKEND_SERVICES = ['conversation', 'routing', 'presence', 'translation', 'survey'] as const;
+export const BACKEND_SERVICES = ['conversation', 'routing', 'presence', 'translation', 'survey', 'channels'] as const;
 export type BackendName = (typeof BACKEND_SERVICES)[number];
 export type ServiceName = BackendName | 'gateway';
 
@@ -18,6 +18,8 @@ export interface ReadyInfo {
   grpcPort: number;
   metricsPort: number;
   httpPort?: number;
+  /** The channels service's inbound SMTP listener. */
+  smtpPort?: number;
 }
 
 /** Children still running; killed if the launcher itself exits abruptly. */
@@ -35,6 +37,7 @@ export class ServiceProcess {
   readonly exited: Promise<number | null>;
   readonly output: string[] = [];
   private httpPort: number | undefined;
+  private smtpPort: number | undefined;
 
   constructor(
     readonly name: ServiceName,
@@ -64,7 +67,8 @@ export class ServiceProcess {
           try {
             const rec = JSON.parse(line) as Record<string, unknown>;
             if (typeof rec.http_port === 'number') this.httpPort = rec.http_port;
-            if (rec.msg === 'ready') resolve({ grpcPort: Number(rec.grpc_port), metricsPort: Number(rec.metrics_port), httpPort: this.httpPort });
+            if (typeof rec.smtp_port === 'number') this.smtpPort = rec.smtp_port;
+            if (rec.msg === 'ready') resolve({ grpcPort: Number(rec.grpc_port), metricsPort: Number(rec.metrics_port), httpPort: this.httpPort, smtpPort: this.smtpPort });
           } catch {
             // not a log record
           }
@@ -104,8 +108,11 @@ export interface StackOptions {
   replicas?: number;
 }
 
-const FIXED_GRPC: Record<ServiceName, number> = { gateway: 50050, conversation: 50051, routing: 50052, presence: 50053, translation: 50054, survey: 50055 };
-const FIXED_METRICS: Record<ServiceName, number> = { gateway: 9460, conversation: 9461, routing: 9462, presence: 9463, translation: 9464, survey: 9465 };
+const FIXED_GRPC: Record<ServiceName, number> = { gateway: 50050, conversation: 50051, routing: 50052, presence: 50053, translation: 50054, survey: 50055, channels: 50057 };
+const FIXED_METRICS: Record<ServiceName, number> = { gateway: 9460, conversation: 9461, routing: 9462, presence: 9463, translation: 9464, survey: 9465, channels: 9467 };
+/** The channels service's documented listeners: inbound SMTP and Meta's webhooks. */
+const FIXED_SMTP = 2525;
+const FIXED_CHANNELS_HTTP = 8090;
 
 export interface Stack {
   /** The first replica of each service. */
@@ -129,7 +136,7 @@ export interface Stack {
   restart(name: ServiceName, replica?: number): Promise<ReadyInfo>;
 }
 
-/** Starts the five backends, then the gateway pointed at their gRPC ports; each `replicas` times. */
+/** Starts the six backends (conversation, routing, presence, translation, survey, channels), then the gateway pointed at their gRPC ports; each `replicas` times. */
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const count = opts.replicas ?? 1;
   if (!Number.isInteger(count) || count < 1) throw new Error(`replicas must be a whole number ≥ 1, got ${count}`);
@@ -169,7 +176,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...startedWith.get(`${name}#${replica}`)!,
       GRPC_PORT: String(was.grpcPort),
       METRICS_PORT: String(was.metricsPort),
-      ...(was.httpPort !== undefined ? { HTTP_PORT: String(was.httpPort) } : {}),
+      ...(was.httpPort !== undefined ? { [name === 'channels' ? 'CHANNELS_HTTP_PORT' : 'HTTP_PORT']: String(was.httpPort) } : {}),
+      ...(was.smtpPort !== undefined ? { SMTP_PORT: String(was.smtpPort) } : {}),
     }).ready;
     replicaPorts.get(name)![replica] = info;
     return info;
@@ -183,6 +191,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     METRICS_PORT: String(fixed(replica) ? FIXED_METRICS[name] : 0),
     EVENT_STORE_URL: opts.eventStoreUrl,
     ...(name === 'survey' ? { SURVEY_DATABASE_URL: opts.surveyDatabaseUrl ?? `pglite://${join(ROOT, '.data', 'survey-metrics')}` } : {}),
+    ...(name === 'channels'
+      ? {
+          SMTP_PORT: String(fixed(replica) ? FIXED_SMTP : 0),
+          CHANNELS_HTTP_PORT: String(fixed(replica) ? FIXED_CHANNELS_HTTP : 0),
+          ATTACHMENTS_DIR: join(ROOT, '.data', 'attachments'),
+        }
+      : {}),
     ...(opts.extraEnv?.[name] ?? {}),
   });
   const startAll = async (names: readonly ServiceName[], env: (name: ServiceName, replica: number) => Record<string, string>) => {
@@ -198,9 +213,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   try {
     // Routing, translation and survey call conversation and presence, so they start once those listen.
     const dependent: BackendName[] = ['routing', 'translation', 'survey'];
-    await startAll(BACKEND_SERVICES.filter((n) => !dependent.includes(n)), envFor);
+    const later: BackendName[] = [...dependent, 'channels'];
+    await startAll(BACKEND_SERVICES.filter((n) => !later.includes(n)), envFor);
     const peerEnv = () => ({ CONVERSATION_GRPC_ADDR: addr('conversation'), PRESENCE_GRPC_ADDR: addr('presence') });
     await startAll(dependent, (name, replica) => ({ ...peerEnv(), ...envFor(name, replica) }));
+    // Channels queue what arrives with routing.
+    await startAll(['channels'], (name, replica) => ({ ...peerEnv(), ROUTING_GRPC_ADDR: addr('routing'), ...envFor(name, replica) }));
     const host = opts.httpHost ?? '127.0.0.1';
     const documentedHttpPort = process.env.HTTP_PORT ?? '8080';
     await startAll(['gateway'], (name, replica) => ({
@@ -214,6 +232,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       PRESENCE_GRPC_ADDR: addr('presence'),
       TRANSLATION_GRPC_ADDR: addr('translation'),
       SURVEY_GRPC_ADDR: addr('survey'),
+      CHANNELS_GRPC_ADDR: addr('channels'),
     }));
     let gatewayUrl = `http://${host}:${replicaPorts.get('gateway')![0]!.httpPort}`;
     if (count > 1) {

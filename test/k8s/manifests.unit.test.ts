@@ -23,7 +23,7 @@ jest.setTimeout(60_000);
 
 const K8S = join(ROOT, 'k8s');
 const OVERLAYS = readdirSync(join(K8S, 'overlays'));
-const SERVICES = ['gateway', 'conversation', 'relay', 'routing', 'presence', 'translation', 'survey'];
+const SERVICES = ['gateway', 'conversation', 'relay', 'routing', 'presence', 'translation', 'survey', 'channels'];
 const secrets = exampleSecrets(join(K8S, 'secrets'));
 const kubectl = findKubectl();
 let settings: Settings;
@@ -123,6 +123,23 @@ if ('unavailable' in kubectl) {
         'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
       });
     });
+
+    it("receives email on port 25 through a load balancer and Meta's webhooks under /channels/ through the Ingress", () => {
+      expect(named('Service', 'channels-smtp')?.spec).toMatchObject({ type: 'LoadBalancer', selector: { app: 'channels' }, ports: [{ port: 25, targetPort: 'smtp' }] });
+      expect(named('Ingress', 'gateway')?.spec.rules[0].http.paths).toContainEqual({ path: '/channels/', pathType: 'Prefix', backend: { service: { name: 'channels', port: { name: 'http' } } } });
+    });
+
+    it("keeps the channels service's attachments in the region's bucket, not in the pod", () => {
+      const channels = processContainers(objects, secrets).find((pc) => pc.process === 'channels')!;
+      expect(Object.fromEntries(['S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION'].map((k) => [k, channels.env.get(k)]))).toEqual({
+        S3_ENDPOINT: `https://s3.${region}.amazonaws.com`,
+        S3_BUCKET: `contactcenter-attachments-${region}`,
+        S3_REGION: region,
+      });
+      // Required keys: without them the service would fall back to ATTACHMENTS_DIR on a read-only filesystem.
+      const keys = channels.container.env!.filter((e) => e.name.startsWith('S3_') && e.valueFrom).map((e) => [e.name, e.valueFrom.secretKeyRef.optional ?? false]);
+      expect(keys).toEqual([['S3_ACCESS_KEY_ID', false], ['S3_SECRET_ACCESS_KEY', false]]);
+    });
   });
 
   it('builds the base alone, every object passing the Kubernetes schemas', async () => {
@@ -140,6 +157,8 @@ if ('unavailable' in kubectl) {
       ['open-egress', 'NetworkPolicy lets routing reach survey:50055/TCP, a call no service makes'],
       ['missing-nats-url', 'Deployment gateway: NATS_URL is not set, and its default nats://127.0.0.1:4222 is the pod itself'],
       ['unpinned-image', 'Deployment routing: container routing runs image registry.example.com/contactcenter/routing:latest, which no tag or digest pins'],
+      ['smtp-closed', 'NetworkPolicy blocks internet → channels:2525/TCP (LoadBalancer Service channels-smtp)'],
+      ['imap-blocked', 'NetworkPolicy blocks channels → internet:993/TCP (SMTP relays and IMAP mailboxes)'],
     ])('%s', (fixture, problem) => {
       const problems = allProblems(kustomize(bin, join(__dirname, 'fixtures', fixture)));
       expect(problems).toContainEqual(expect.stringContaining(problem));

@@ -17,6 +17,7 @@ const ENTRYPOINTS: Record<string, string> = {
   presence: '../../services/presence/src/main',
   translation: '../../services/translation/src/main',
   survey: '../../services/survey/src/main',
+  channels: '../../services/channels/src/main',
 };
 
 export type Settings = Map<string, Schema>;

@@ -56,7 +56,7 @@ runService('channels', channelsConfig, async (rt) => {
 
   const pollers = new MailboxPollers({ store, policy, sink: pipeline, logger, pollIntervalMs: config.IMAP_POLL_INTERVAL_MS });
   await pollers.start();
-  rt.grpc.addService(ChannelsServiceService, endpointCalls({ store, policy, onChange: () => void pollers.refresh() }));
+  rt.grpc.addService(ChannelsServiceService, endpointCalls({ store, policy, objects, onChange: () => void pollers.refresh() }));
 
   if (config.SMTP_PORT !== 0) {
     const tls = config.SMTP_TLS_KEY_FILE && config.SMTP_TLS_CERT_FILE ? { key: readFileSync(config.SMTP_TLS_KEY_FILE), cert: readFileSync(config.SMTP_TLS_CERT_FILE) } : undefined;

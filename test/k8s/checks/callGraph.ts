@@ -2,7 +2,7 @@
  * Who calls whom, derived from the code's settings rather than written down
  * beside the policies: every setting of a process whose name ends in `_URL`
  * or `_ADDR` names a peer (NATS_URL, EVENT_STORE_URL, *_GRPC_ADDR,
- * APERTIUM_URL, DEEPL_URL …), with the value the manifest sets or the
+ * APERTIUM_URL, DEEPL_URL, SMTP_RELAY_URL …), with the value the manifest sets or the
  * default the code falls back to. A peer's host is resolved the way the
  * cluster would: a Service of the build (through its selector and target
  * port), a CloudNativePG cluster's `-rw`/`-ro`/`-r` Service, a name outside
@@ -22,7 +22,7 @@ export interface Call {
   port: number;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { nats: 4222, tls: 4222, postgres: 5432, postgresql: 5432, http: 80, https: 443, kurrentdb: 2113, esdb: 2113 };
+const DEFAULT_PORTS: Record<string, number> = { nats: 4222, tls: 4222, postgres: 5432, postgresql: 5432, http: 80, https: 443, kurrentdb: 2113, esdb: 2113, smtp: 587, smtps: 465 };
 
 function addressesOf(value: string): { host: string; port: number }[] {
   const grpc = /^(?:dns:\/\/\/)?([A-Za-z0-9._-]+):(\d+)$/.exec(value);

@@ -1,9 +1,11 @@
 /**
  * Each NetworkPolicy allows exactly the calls the services make. The calls
  * come from the code (callGraph.ts) plus what no variable names: DNS for
- * every pod, the ingress controller to the gateway, Prometheus to each
- * scraped port, the gateway's webhooks and identity providers (HTTPS on the
- * internet). Every one of them must pass both sides' policies; and no
+ * every pod, the ingress controller to each Ingress backend, Prometheus to
+ * each scraped port, the internet to each LoadBalancer Service's pods (which
+ * anyone may reach there), the gateway's webhooks and identity providers
+ * (HTTPS on the internet), the channels service's SMTP relays and tenants'
+ * IMAP mailboxes. Every one of them must pass both sides' policies; and no
  * policy of one of the services' pods may let anything else in or out,
  * probed against every other pod of the overlay, the cluster's usual
  * neighbours, a stranger pod in the namespace, a look-alike pod in another
@@ -17,6 +19,8 @@ import { allowed, allowedOneSide, selects, type Endpoint, type Labels, type Port
 
 const tcp = (port: number, name?: string): Port => ({ port, name, protocol: 'TCP' });
 const DNS: Port[] = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }];
+/** SMTP relays (25, 465, 587: SMTP_RELAY_URL may name any) and IMAP mailboxes (143, 993), which tenants add at run time. */
+const MAIL = [25, 465, 587, 143, 993];
 const outside = (name: string, namespace: string, labels: Labels, ports: Port[], ip: string): Endpoint => ({
   name,
   namespace,
@@ -48,12 +52,27 @@ function endpointsOf(objects: K8sObject[], namespace: string): Endpoint[] {
     outside('prometheus', 'monitoring', { 'app.kubernetes.io/name': 'prometheus' }, [tcp(9090)], '10.2.0.12'),
     outside('cnpg-operator', 'cnpg-system', { 'app.kubernetes.io/name': 'cloudnative-pg' }, [tcp(9443)], '10.2.0.13'),
     outside('look-alike gateway in another namespace', 'elsewhere', { app: 'gateway' }, [tcp(8080, 'http')], '10.2.0.14'),
-    { name: 'internet', namespaceLabels: {}, labels: {}, ip: '203.0.113.10', ports: [443, 80, 22, 4222, 5432, 7222].map((p) => tcp(p)) },
+    { name: 'internet', namespaceLabels: {}, labels: {}, ip: '203.0.113.10', ports: [443, 80, 22, 4222, 5432, 7222, ...MAIL].map((p) => tcp(p)) },
   );
   return endpoints;
 }
 
 type Flow = { from: Endpoint; to: Endpoint; port: Port; why: string };
+
+/** The pods behind each LoadBalancer Service, on its target ports: anyone may reach them there (inbound email). */
+function publicPorts(objects: K8sObject[], endpoints: Endpoint[]): { to: Endpoint; port: Port; why: string }[] {
+  const out: { to: Endpoint; port: Port; why: string }[] = [];
+  for (const svc of objects.filter((o) => o.kind === 'Service' && o.spec.type === 'LoadBalancer' && o.spec.selector)) {
+    for (const to of endpoints.filter((e) => e.namespace && selects({ matchLabels: svc.spec.selector }, e.labels))) {
+      for (const servicePort of svc.spec.ports) {
+        const target = servicePort.targetPort ?? servicePort.port;
+        const port = to.ports.find((p) => (p.name === target || p.port === target) && p.protocol === (servicePort.protocol ?? 'TCP'));
+        if (port) out.push({ to, port, why: `LoadBalancer Service ${svc.metadata.name}` });
+      }
+    }
+  }
+  return out;
+}
 
 function expectedFlows(objects: K8sObject[], settings: Settings, secrets: Map<string, K8sObject>, endpoints: Endpoint[]): Flow[] {
   const byName = (name: string) => endpoints.find((e) => e.name === name)!;
@@ -90,6 +109,10 @@ function expectedFlows(objects: K8sObject[], settings: Settings, secrets: Map<st
   // Named by no variable: tenants' webhook URLs and identity providers' JWKS, https only.
   const gateway = endpoints.find((e) => e.labels.app === 'gateway' && e.namespace && !e.name.includes('another'));
   if (gateway) flows.push({ from: gateway, to: byName('internet'), port: tcp(443), why: 'webhooks and identity providers (JWKS)' });
+  // Named by no variable either: tenants' IMAP mailboxes, and SMTP relays on whichever port SMTP_RELAY_URL says.
+  const channels = endpoints.find((e) => e.labels.app === 'channels' && e.namespace);
+  if (channels) for (const port of MAIL) flows.push({ from: channels, to: byName('internet'), port: tcp(port), why: 'SMTP relays and IMAP mailboxes' });
+  for (const { to, port, why } of publicPorts(objects, endpoints)) flows.push({ from: byName('internet'), to, port, why });
   return flows;
 }
 
@@ -101,6 +124,7 @@ export function networkPolicyProblems(objects: K8sObject[], settings: Settings, 
   const flows = expectedFlows(objects, settings, secrets, endpoints);
   const key = (from: Endpoint, to: Endpoint, port: Port) => `${from.name}→${to.name}:${port.port}/${port.protocol}`;
   const expected = new Set(flows.map((f) => key(f.from, f.to, f.port)));
+  const open = new Set(publicPorts(objects, endpoints).map(({ to, port }) => `${to.name}:${port.port}/${port.protocol}`));
   const problems: string[] = [];
   for (const f of flows) {
     if (!allowed(policies, f.from, f.to, f.port)) problems.push(`NetworkPolicy blocks ${f.from.name} → ${f.to.name}:${f.port.port}/${f.port.protocol} (${f.why})`);
@@ -114,7 +138,7 @@ export function networkPolicyProblems(objects: K8sObject[], settings: Settings, 
         }
       }
       for (const port of self.ports) {
-        if (allowedOneSide(policies, 'Ingress', self, other, port) && !expected.has(key(other, self, port))) {
+        if (allowedOneSide(policies, 'Ingress', self, other, port) && !expected.has(key(other, self, port)) && !open.has(`${self.name}:${port.port}/${port.protocol}`)) {
           problems.push(`NetworkPolicy lets ${other.name} reach ${self.name}:${port.port}/${port.protocol}, a call no service makes`);
         }
       }

@@ -3,8 +3,9 @@
  * requires is set, and set to a value its config accepts (the same parser
  * the process runs at start); no variable it does not read; no peer left at
  * a loopback default; and the ports each container opens (GRPC_PORT,
- * METRICS_PORT, HTTP_PORT) are the ones its probes, its scrape annotation
- * and the Services point at.
+ * METRICS_PORT, HTTP_PORT, the channels service's CHANNELS_HTTP_PORT and
+ * SMTP_PORT) are the ones its probes, its scrape annotation and the
+ * Services point at.
  */
 import type { K8sObject } from '../kubectl';
 import { defaultOf, refusal, type Settings } from '../serviceSettings';
@@ -48,6 +49,9 @@ function portProblems(pc: ProcessContainer): string[] {
     expect('grpc', 'GRPC_PORT');
     expect('metrics', 'METRICS_PORT');
     if (env.has('HTTP_PORT')) expect('http', 'HTTP_PORT');
+    // The channels service's webhook and SMTP listeners, which the Ingress and the LoadBalancer reach by port name.
+    if (env.has('CHANNELS_HTTP_PORT')) expect('http', 'CHANNELS_HTTP_PORT');
+    if (env.has('SMTP_PORT')) expect('smtp', 'SMTP_PORT');
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'] as const) {
       const p = c[probe];
       if (!p) continue;

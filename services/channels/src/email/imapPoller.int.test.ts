@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { ImapFlow } from 'imapflow';
 import { createLogger } from '@contactcenter/infra';
-import { InMemoryDirectory, InMemorySink } from './inMemoryPipeline';
+import { InMemoryDirectory, InMemorySink } from '../testSupport/inMemoryPipeline';
 import { ImapPoller } from './imapPoller';
-import { DOVECOT_BINARY, startDovecot, type ThrowawayDovecot } from './throwawayDovecot';
+import { DOVECOT_BINARY, startDovecot, type ThrowawayDovecot } from '../testSupport/throwawayDovecot';
 
 const logger = createLogger('imap-test', 'silent');
 const directory = new InMemoryDirectory([{ tenantId: 't-1', channel: 'email', endpointId: 'support@shop.example', queueId: '' }]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { Registry } from 'prom-client';
 import { createLogger } from '@contactcenter/infra';
-import { InMemoryDirectory, InMemorySink } from './inMemoryPipeline';
+import { InMemoryDirectory, InMemorySink } from '../testSupport/inMemoryPipeline';
 import { startSmtpListener, type SmtpListener } from './smtpListener';
 
 const directory = new InMemoryDirectory([{ tenantId: 't-1', channel: 'email', endpointId: 'support@shop.example', queueId: '' }]);

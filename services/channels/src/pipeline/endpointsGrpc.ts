@@ -3,6 +3,7 @@ import { IllegalStateError, NotFoundError, ValidationError } from '@contactcente
 import { RefusedAddressError, type OutboundAddressPolicy } from '@contactcenter/infra/outbound';
 import { ChannelKind as ProtoKind, type ChannelsServiceServer, type Endpoint } from '@contactcenter/proto/channels/v1';
 import type { ChannelEndpoint, ChannelKind } from '../channel/adapter';
+import type { ObjectStore } from '../attachments/objectStore';
 import type { ChannelStore } from './channelStore';
 
 const kinds: Partial<Record<ProtoKind, ChannelKind>> = {
@@ -68,7 +69,7 @@ export function endpointView(e: ChannelEndpoint): Endpoint {
  * pasting the app secret again. A mailbox to poll must be at a public
  * address (or one the operator allowed): checked here and again on connect.
  */
-export function endpointCalls(deps: { store: ChannelStore; policy: OutboundAddressPolicy; onChange?: () => void }): AsyncService<ChannelsServiceServer> {
+export function endpointCalls(deps: { store: ChannelStore; policy: OutboundAddressPolicy; objects: ObjectStore; onChange?: () => void }): AsyncService<ChannelsServiceServer> {
   const { store } = deps;
   const tenant = (ctx: CallContext) => requireTenantId(ctx.tenantId);
   return {
@@ -109,6 +110,21 @@ export function endpointCalls(deps: { store: ChannelStore; policy: OutboundAddre
       return { endpoint: endpointView(found) };
     },
     listEndpoints: async (_req, ctx) => ({ endpoints: (await store.listEndpoints(tenant(ctx))).map(endpointView) }),
+    getAttachment: async (req, ctx) => {
+      const tenantId = tenant(ctx);
+      const key = typeof req.key === 'string' ? req.key : '';
+      // A key is only ever looked up under the caller's tenant; the store refuses '..' and the like.
+      if (!key.startsWith(`${tenantId}/`) || key.length > 1024) throw new NotFoundError('attachment', key);
+      let found;
+      try {
+        found = await deps.objects.get(key);
+      } catch (err) {
+        if (err instanceof ValidationError) throw new NotFoundError('attachment', key);
+        throw err;
+      }
+      if (!found) throw new NotFoundError('attachment', key);
+      return { content: found.content, contentType: found.contentType };
+    },
     deleteEndpoint: async (req, ctx) => {
       const tenantId = tenant(ctx);
       const channel = requireKind('channel', req.channel);

@@ -28,6 +28,9 @@ export interface InboundPipelineDeps {
   region?: string;
 }
 
+/** How a message names a stored attachment: `attachment:<tenant>/<conversation>/<id>/<file name>`. */
+export const ATTACHMENT_URL_SCHEME = 'attachment:';
+
 const hash = (value: string): string => createHash('sha256').update(value).digest('base64url').slice(0, 32).replace(/[^A-Za-z0-9_-]/g, '_');
 const customerIdPattern = /^[A-Za-z0-9_.:@+-]{1,128}$/;
 
@@ -160,8 +163,9 @@ export class InboundPipeline implements InboundSink {
       message.attachments.map(async (a, i) => {
         const name = a.name || `attachment-${i + 1}`;
         const key = `${tenantId}/${conversationId}/${hash(`${message.externalMessageId}\u0000${i}`)}/${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100)}`;
-        const { url } = await this.deps.objects.put(key, a.content, a.contentType);
-        return { name: name.slice(0, 255), contentType: a.contentType.slice(0, 255), sizeBytes: a.content.length, url };
+        await this.deps.objects.put(key, a.content, a.contentType);
+        // Not the store's own URL (a private bucket, a local file): the gateway serves it to staff who may see the conversation.
+        return { name: name.slice(0, 255), contentType: a.contentType.slice(0, 255), sizeBytes: a.content.length, url: `${ATTACHMENT_URL_SCHEME}${key}` };
       }),
     );
   }

@@ -139,6 +139,16 @@ export interface DeleteEndpointRequest {
 export interface DeleteEndpointResponse {
 }
 
+export interface GetAttachmentRequest {
+  /** The key after `attachment:` in the message's attachment URL: `<tenant>/<conversation>/<id>/<file name>`. */
+  key: string;
+}
+
+export interface GetAttachmentResponse {
+  content: Buffer;
+  contentType: string;
+}
+
 function createBaseImapMailbox(): ImapMailbox {
   return { url: "", username: "", password: "", mailbox: "" };
 }
@@ -1112,6 +1122,162 @@ export const DeleteEndpointResponse: MessageFns<DeleteEndpointResponse> = {
   },
 };
 
+function createBaseGetAttachmentRequest(): GetAttachmentRequest {
+  return { key: "" };
+}
+
+export const GetAttachmentRequest: MessageFns<GetAttachmentRequest> = {
+  encode(message: GetAttachmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAttachmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAttachmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAttachmentRequest {
+    return { key: isSet(object.key) ? globalThis.String(object.key) : "" };
+  },
+
+  toJSON(message: GetAttachmentRequest): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAttachmentRequest>): GetAttachmentRequest {
+    return GetAttachmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAttachmentRequest>): GetAttachmentRequest {
+    const message = createBaseGetAttachmentRequest();
+    message.key = object.key ?? "";
+    return message;
+  },
+};
+
+function createBaseGetAttachmentResponse(): GetAttachmentResponse {
+  return { content: Buffer.alloc(0), contentType: "" };
+}
+
+export const GetAttachmentResponse: MessageFns<GetAttachmentResponse> = {
+  encode(message: GetAttachmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.content.length !== 0) {
+      writer.uint32(10).bytes(message.content);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(18).string(message.contentType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAttachmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAttachmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAttachmentResponse {
+    return {
+      content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+    };
+  },
+
+  toJSON(message: GetAttachmentResponse): unknown {
+    const obj: any = {};
+    if (message.content.length !== 0) {
+      obj.content = base64FromBytes(message.content);
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAttachmentResponse>): GetAttachmentResponse {
+    return GetAttachmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAttachmentResponse>): GetAttachmentResponse {
+    const message = createBaseGetAttachmentResponse();
+    message.content = object.content ?? Buffer.alloc(0);
+    message.contentType = object.contentType ?? "";
+    return message;
+  },
+};
+
 /**
  * The tenant's endpoints on channels other than chat: support addresses for
  * email (received over SMTP, or polled over IMAP), WhatsApp phone numbers,
@@ -1162,6 +1328,20 @@ export const ChannelsServiceService = {
       Buffer.from(DeleteEndpointResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteEndpointResponse => DeleteEndpointResponse.decode(value),
   },
+  /**
+   * The bytes of a file that came with a customer's message (its message names it as `attachment:<key>`).
+   * NOT_FOUND for another tenant's key.
+   */
+  getAttachment: {
+    path: "/contactcenter.channels.v1.ChannelsService/GetAttachment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAttachmentRequest): Buffer => Buffer.from(GetAttachmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAttachmentRequest => GetAttachmentRequest.decode(value),
+    responseSerialize: (value: GetAttachmentResponse): Buffer =>
+      Buffer.from(GetAttachmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetAttachmentResponse => GetAttachmentResponse.decode(value),
+  },
 } as const;
 
 export interface ChannelsServiceServer extends UntypedServiceImplementation {
@@ -1170,6 +1350,11 @@ export interface ChannelsServiceServer extends UntypedServiceImplementation {
   getEndpoint: handleUnaryCall<GetEndpointRequest, GetEndpointResponse>;
   listEndpoints: handleUnaryCall<ListEndpointsRequest, ListEndpointsResponse>;
   deleteEndpoint: handleUnaryCall<DeleteEndpointRequest, DeleteEndpointResponse>;
+  /**
+   * The bytes of a file that came with a customer's message (its message names it as `attachment:<key>`).
+   * NOT_FOUND for another tenant's key.
+   */
+  getAttachment: handleUnaryCall<GetAttachmentRequest, GetAttachmentResponse>;
 }
 
 export interface ChannelsServiceClient extends Client {
@@ -1234,6 +1419,25 @@ export interface ChannelsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteEndpointResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The bytes of a file that came with a customer's message (its message names it as `attachment:<key>`).
+   * NOT_FOUND for another tenant's key.
+   */
+  getAttachment(
+    request: GetAttachmentRequest,
+    callback: (error: ServiceError | null, response: GetAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  getAttachment(
+    request: GetAttachmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  getAttachment(
+    request: GetAttachmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAttachmentResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ChannelsServiceClient = makeGenericClientConstructor(
@@ -1244,6 +1448,14 @@ export const ChannelsServiceClient = makeGenericClientConstructor(
   service: typeof ChannelsServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
