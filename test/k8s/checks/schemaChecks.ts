@@ -7,10 +7,8 @@
  * Custom resources (CloudNativePG) have no schema here: they are listed as
  * unchecked rather than passed silently.
  */
+import { importEsm } from '@contactcenter/infra/importEsm';
 import type { K8sObject } from '../kubectl';
-
-// kubernetes-models is ESM-only; a real dynamic import (jest runs with --experimental-vm-modules).
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
 
 /** Custom resources whose schema ships with their operator, not with Kubernetes. */
 const CUSTOM_GROUPS = ['postgresql.cnpg.io'];
@@ -33,7 +31,7 @@ export async function schemaProblems(objects: K8sObject[]): Promise<SchemaReport
     }
     let model: new (data: unknown) => { validate(): void };
     try {
-      const mod = await importEsm(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`);
+      const mod = (await importEsm(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`)) as Record<string, unknown>;
       model = mod[o.kind] as typeof model;
     } catch {
       problems.push(`${id}: ${o.apiVersion} ${o.kind} is not a Kubernetes API kind`);

@@ -1,14 +1,9 @@
 /**
  * Offline language detection with eld (Efficient Language Detector, n-gram
  * tables shipped in the npm package; no network, no model download).
- *
- * eld is ESM-only and exports only an `import` condition, so `require()`
- * cannot load it. tsx keeps `import()` native, but @swc/jest compiles
- * `import()` to `require()` under the repo's CommonJS transform; calling
- * `import()` through a Function keeps it a real dynamic import in both
- * (jest needs `--experimental-vm-modules`, which `npm run jest` sets).
+ * eld is ESM-only: it is loaded with `importEsm` (see there why).
  */
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+import { importEsm } from '@contactcenter/infra/importEsm';
 
 export interface DetectedLanguage {
   /** A BCP 47 tag (ISO 639-1 where one exists): `en`, `es`. */
