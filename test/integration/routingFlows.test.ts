@@ -10,6 +10,7 @@ import { AuthorKind, Channel, ConversationServiceClient, TicketStatus, type Conv
 import { AgentStatus, PresenceServiceClient, type AgentProfile } from '@contactcenter/proto/presence/v1';
 import { RoutingServiceClient, Strategy, type Queue } from '@contactcenter/proto/routing/v1';
 import { randomUUID } from 'node:crypto';
+import { addBusinessSeconds, parseBusinessHours } from '../../services/routing/src/domain/businessHours';
 import { startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -50,9 +51,9 @@ describe('routing flows', () => {
     return (await unary(routing, routing.upsertQueue, { queue: full }, as(tenantId))).queue!;
   }
 
-  async function start(tenantId: string, language = 'en', queueId?: string): Promise<string> {
+  async function start(tenantId: string, language = 'en', queueId?: string, channel = Channel.CHANNEL_CHAT): Promise<string> {
     const conversationId = randomUUID();
-    await unary(conversation, conversation.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `cust-${conversationId.slice(0, 6)}`, language, region: 'eu', subject: '', invitationId: '' }, as(tenantId, 'visitor'));
+    await unary(conversation, conversation.startConversation, { conversationId, channel, customerId: `cust-${conversationId.slice(0, 6)}`, language, region: 'eu', subject: '', invitationId: '' }, as(tenantId, 'visitor'));
     if (queueId) await unary(routing, routing.enqueueConversation, { conversationId, queueId }, as(tenantId, 'visitor'));
     return conversationId;
   }
@@ -199,6 +200,38 @@ describe('routing flows', () => {
     await unary(routing, routing.transferConversation, { conversationId: id, target: { $case: 'toTeamId', value: 'vip' }, reason: 'VIP customer' }, as(t, holder));
     expect(await eventually(async () => (await get(t, id)).assignedAgentId === 'teamer')).toBe(true);
     await eventually(async () => (await unary(presence, presence.getAgent, { agentId: holder }, as(t))).agent!.reservations.length === 0);
+  });
+
+  it('fills chat and email each up to its own capacity, and records when an email\'s first reply is due in business hours', async () => {
+    const t = newTenant();
+    await agent(t, 'ana', { capacity: { chat: 3, email: 5 } });
+    await queue(t, { queueId: 'chat' });
+    const businessHours = { timeZone: 'Europe/Berlin', intervals: [1, 2, 3, 4, 5].map((day) => ({ day, start: '09:00', end: '17:00', endsNextDay: false })), holidays: ['2025-12-25'] };
+    const emailQueue = await queue(t, { queueId: 'email', channel: 'email', serviceLevel: { firstReplyTargetSeconds: 4 * 3_600, businessHours } });
+    expect(emailQueue.serviceLevel).toEqual({ firstReplyTargetSeconds: 4 * 3_600, businessHours });
+
+    const before = new Date();
+    const emails = await Promise.all(Array.from({ length: 6 }, () => start(t, 'en', 'email', Channel.CHANNEL_EMAIL)));
+    const after = new Date();
+    const chats = await Promise.all(Array.from({ length: 4 }, () => start(t, 'en', 'chat')));
+    const heldBy = async (ids: string[]) => (await Promise.all(ids.map((id) => get(t, id)))).filter((c) => c.assignedAgentId === 'ana').length;
+    await eventually(async () => (await heldBy(emails)) === 5 && (await heldBy(chats)) === 3);
+    const ana = (await unary(presence, presence.getAgent, { agentId: 'ana' }, as(t))).agent!;
+    expect(ana.load).toEqual({ chat: 3, email: 5 });
+
+    // Four business hours from the queueing, in Berlin office hours; the chat queue promises nothing.
+    const hours = parseBusinessHours(businessHours, 'business_hours');
+    for (const id of emails) {
+      const due = (await get(t, id)).firstReplyDueAt!;
+      expect(due.getTime()).toBeGreaterThanOrEqual(addBusinessSeconds(before, 4 * 3_600, hours).getTime());
+      expect(due.getTime()).toBeLessThanOrEqual(addBusinessSeconds(after, 4 * 3_600, hours).getTime());
+    }
+    expect((await get(t, chats[0]!)).firstReplyDueAt).toBeUndefined();
+
+    const bad = (serviceLevel: Queue['serviceLevel']) => failure(unary(routing, routing.upsertQueue, { queue: { ...emailQueue, serviceLevel } }, as(t)));
+    expect(await bad({ firstReplyTargetSeconds: -1, businessHours })).toMatchObject({ field: 'queue.service_level.first_reply_target_seconds' });
+    expect(await bad({ firstReplyTargetSeconds: 60, businessHours: { ...businessHours, timeZone: 'Mars/Olympus' } })).toMatchObject({ field: 'queue.service_level.business_hours.time_zone' });
+    expect((await unary(routing, routing.getQueue, { queueId: 'email' }, as(t))).queue!.serviceLevel).toEqual(emailQueue.serviceLevel);
   });
 
   it('after hours, a bot answers from the FAQ in the visitor\'s language, offers a ticket, and hands over', async () => {

@@ -12,6 +12,7 @@ import {
   ConversationServiceClient,
   ConversationServiceService,
   ConversationStatus,
+  DeliveryStatus,
   TicketStatus,
 } from '@contactcenter/proto/conversation/v1';
 import { freshPostgresDatabase } from '../../../test/support/postgres';
@@ -212,6 +213,43 @@ describe.each(backends)('ConversationService on $name', (backend) => {
     const emailEntry = timeline.entries.find((e) => e.conversation!.conversationId === email)!;
     expect(emailEntry.conversation!.ticketStatus).toBe(TicketStatus.TICKET_STATUS_PENDING);
     expect(emailEntry.recentMessages.map((m) => m.text)).toEqual(['My parcel is late']);
+  });
+
+  it('parts two timelines again when a link is undone, keeping the reason in the history', async () => {
+    const tenant = 'unlink';
+    const chat = (await start(tenant, { customerId: 'visitor-ana' })).result!.conversationId;
+    await unary(client, client.linkCustomerIdentity, { conversationId: chat, linkedCustomerId: 'email:ana@example.com', method: 'agent', reason: 'same order number' }, as(tenant));
+    await service.projector.catchUp();
+    expect((await unary(client, client.getCustomerTimeline, { customerId: 'visitor-ana', pageSize: 0, pageToken: '' }, as(tenant))).customerIds.sort()).toEqual(['email:ana@example.com', 'visitor-ana']);
+    expect(await codeOf(unary(client, client.unlinkCustomerIdentity, { conversationId: chat, linkedCustomerId: 'email:ana@example.com', reason: '' }, as(tenant)))).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, field: 'reason' });
+    await unary(client, client.unlinkCustomerIdentity, { conversationId: chat, linkedCustomerId: 'email:ana@example.com', reason: 'a different Ana' }, as(tenant));
+    await service.projector.catchUp();
+    const after = await unary(client, client.getCustomerTimeline, { customerId: 'visitor-ana', pageSize: 0, pageToken: '' }, as(tenant));
+    expect(after.customerIds).toEqual(['visitor-ana']);
+    expect(await codeOf(unary(client, client.unlinkCustomerIdentity, { conversationId: chat, linkedCustomerId: 'email:ana@example.com', reason: 'again' }, as(tenant)))).toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+    const history = await unary(client, client.getConversationHistory, { conversationId: chat, fromRevision: 0, pageSize: 0, includeNotes: false }, as(tenant));
+    const unlinked = history.entries.find((e) => e.event?.$case === 'customerIdentityUnlinked');
+    expect(unlinked?.event).toMatchObject({ value: { reason: 'a different Ana', unlinkedBy: 'agent-1' } });
+  });
+
+  it('records how far an email reply got, never moving it back, and shows it on the message', async () => {
+    const tenant = 'deliveries';
+    const id = (await start(tenant, { channel: Channel.CHANNEL_EMAIL, customerId: 'email:ken@example.com' })).result!.conversationId;
+    const reply = await post(tenant, id, 'Your parcel left today', { authorKind: AuthorKind.AUTHOR_KIND_AGENT });
+    const record = (status: DeliveryStatus, detail = '', willRetry = false) =>
+      unary(client, client.recordMessageDelivery, { conversationId: id, messageId: reply.messageId, status, providerMessageId: 'm-1@shop.example', detail, willRetry, occurredAt: undefined }, as(tenant, 'channels:email'));
+    await record(DeliveryStatus.DELIVERY_STATUS_FAILED, '451 4.7.1 greylisted', true);
+    await record(DeliveryStatus.DELIVERY_STATUS_SENT);
+    const revision = await revisionOf(tenant, id);
+    await record(DeliveryStatus.DELIVERY_STATUS_SENT);
+    expect(await revisionOf(tenant, id)).toBe(revision);
+    await record(DeliveryStatus.DELIVERY_STATUS_BOUNCED, '5.2.2 mailbox full');
+    await service.projector.catchUp();
+    const { messages } = await unary(client, client.getConversation, { conversationId: id, includeNotes: false }, as(tenant));
+    expect(messages.find((m) => m.messageId === reply.messageId)!.delivery).toMatchObject({ status: DeliveryStatus.DELIVERY_STATUS_BOUNCED, detail: '5.2.2 mailbox full', willRetry: false });
+    expect(await codeOf(unary(client, client.recordMessageDelivery, { conversationId: id, messageId: 'no-such-message', status: DeliveryStatus.DELIVERY_STATUS_SENT, providerMessageId: '', detail: '', willRetry: false, occurredAt: undefined }, as(tenant)))).toMatchObject({
+      code: grpc.status.FAILED_PRECONDITION,
+    });
   });
 
   it('loads a long conversation from a snapshot and its tail', async () => {

@@ -1,17 +1,18 @@
 import { requireTenantId, type AsyncService, type CallContext } from '@contactcenter/infra';
 import { IllegalStateError, NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
 import { ConversationStatus } from '@contactcenter/proto/conversation/v1';
-import { Strategy, type FaqEntry as FaqEntryProto, type Queue, type RoutingServiceServer } from '@contactcenter/proto/routing/v1';
+import { Strategy, type FaqEntry as FaqEntryProto, type Queue, type RoutingServiceServer, type ServiceLevel as ServiceLevelProto } from '@contactcenter/proto/routing/v1';
 import { validateFaqEntry, type FaqEntry } from './domain/faq';
 import { isActive } from './domain/offer';
 import { requireToken, validateQueue, validateTeam, type QueuePolicy, type StrategyName } from './domain/policy';
+import { firstReplyDueAt, type ServiceLevel } from './domain/serviceLevel';
 import { channelName } from './engine/conversationFeed';
 import type { OfferBook } from './engine/offerBook';
 import type { Peers } from './engine/peers';
 import type { Router } from './engine/router';
 import type { RoutingStore } from './store/routingStore';
 
-const STRATEGY_NAMES: Record<number, StrategyName> = {
+export const STRATEGY_NAMES: Record<number, StrategyName> = {
   [Strategy.STRATEGY_LONGEST_IDLE]: 'longest_idle',
   [Strategy.STRATEGY_LEAST_BUSY]: 'least_busy',
   [Strategy.STRATEGY_ROUND_ROBIN]: 'round_robin',
@@ -34,8 +35,16 @@ export function queueFromProto(q: Queue | undefined): Omit<QueuePolicy, 'revisio
     overflow: { afterSeconds: q.overflow?.afterSeconds ?? 0, widen: q.overflow?.widen ?? false, toQueueId: q.overflow?.toQueueId ?? '' },
     averageHandleSeconds: q.averageHandleSeconds,
     teamId: q.teamId,
+    ...(q.serviceLevel && { serviceLevel: serviceLevelFromProto(q.serviceLevel) }),
   };
 }
+
+const serviceLevelFromProto = (sl: ServiceLevelProto): ServiceLevel => {
+  const hours = sl.businessHours;
+  if (!hours) return { firstReplyTargetSeconds: sl.firstReplyTargetSeconds };
+  const intervals = hours.intervals.map((i) => ({ day: i.day, start: i.start, end: i.end, endsNextDay: i.endsNextDay }));
+  return { firstReplyTargetSeconds: sl.firstReplyTargetSeconds, businessHours: { timeZone: hours.timeZone, intervals, holidays: hours.holidays } };
+};
 
 export function queueToProto(q: QueuePolicy): Queue {
   return { ...q, strategy: STRATEGY_ENUM.get(q.strategy) ?? Strategy.STRATEGY_UNSPECIFIED, requiredSkills: q.requiredSkills, overflow: q.overflow };
@@ -56,8 +65,8 @@ const requireConversationId = (id: string) => {
   return id;
 };
 
-/** RoutingService over gRPC. */
-export function routingGrpc(deps: { store: RoutingStore; router: Router; offers: OfferBook; peers: Peers }): AsyncService<RoutingServiceServer> {
+/** RoutingService over gRPC, but for SimulateRouting (simulation/simulationGrpc.ts), which needs no live routing state. */
+export function routingGrpc(deps: { store: RoutingStore; router: Router; offers: OfferBook; peers: Peers }): Omit<AsyncService<RoutingServiceServer>, 'simulateRouting'> {
   const { store, router, offers, peers } = deps;
   const tenant = (ctx: CallContext) => requireTenantId(ctx.tenantId);
   return {
@@ -92,7 +101,9 @@ export function routingGrpc(deps: { store: RoutingStore; router: Router; offers:
       // The definitions routing holds (kept current by their KV watch); otherwise (not loaded yet, just changed) read from KV.
       const queue = router.knownQueue(tenant(ctx), queueId) ?? (await store.getQueue(ctx.tenantId, queueId));
       if (!queue) throw new NotFoundError('queue', req.queueId);
-      return { revision: await peers.queue(ctx.tenantId, req.conversationId, queue.queueId, queue.teamId, ctx.actorId || 'routing') };
+      // The queue's promise starts now; an overflow later keeps it (offerBook passes none).
+      const dueAt = firstReplyDueAt(queue.serviceLevel, new Date());
+      return { revision: await peers.queue(ctx.tenantId, req.conversationId, queue.queueId, queue.teamId, ctx.actorId || 'routing', dueAt) };
     },
     getQueuePosition: async (req, ctx) => {
       requireConversationId(req.conversationId);

@@ -67,8 +67,11 @@ export type PostMessage = ConversationCommandOf<
   }
 >;
 
-/** `teamId`: the team serving the queue ('' when any agent may), kept for per-team figures. */
-export type QueueConversation = ConversationCommandOf<'QueueConversation', { queueId: string; teamId?: string }>;
+/**
+ * `teamId`: the team serving the queue ('' when any agent may), kept for per-team figures.
+ * `firstReplyDueAt`: when the queue's service level wants the first agent reply (absent: the queue promises none).
+ */
+export type QueueConversation = ConversationCommandOf<'QueueConversation', { queueId: string; teamId?: string; firstReplyDueAt?: Date | undefined }>;
 
 /** `decision` is set by routing (candidates, strategy, policy); absent when a supervisor assigns by hand. */
 export type AssignAgent = ConversationCommandOf<

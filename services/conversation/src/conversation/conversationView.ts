@@ -46,6 +46,7 @@ export function conversationView(state: ConversationState): Conversation | undef
     surveys: [...(details.surveys ?? [])],
     ...(details.channelProvider ? { channelProvider: details.channelProvider } : {}),
     replyWindowClosesAt: replyWindowClosesAt(details.channelProvider, details.lastCustomerMessageAt, details.startedAt),
+    ...(details.firstReplyDueAt ? { firstReplyDueAt: details.firstReplyDueAt } : {}),
   };
 }
 

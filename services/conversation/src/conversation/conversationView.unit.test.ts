@@ -107,6 +107,14 @@ describe('evolve and conversationView', () => {
     expect(toAgent).toMatchObject({ status: 'assigned', agentId: 'agent-8' });
   });
 
+  it('shows when the first reply is due, and an overflow without a promise keeps it', () => {
+    const dueAt = at(4 * 3_600);
+    expect(conversationView(fold([started()]))).not.toHaveProperty('firstReplyDueAt');
+    const emailQueued = event('ConversationQueued', { queueId: 'email-de', teamId: '', firstReplyDueAt: dueAt });
+    expect(conversationView(fold([started(), emailQueued]))).toMatchObject({ firstReplyDueAt: dueAt });
+    expect(conversationView(fold([started(), emailQueued, later(queued('email-overflow'), 60)]))).toMatchObject({ queueId: 'email-overflow', firstReplyDueAt: dueAt });
+  });
+
   it('keeps linked identities once each, in order', () => {
     const state = fold([started(), linked('a@example.com'), linked('b@example.com'), linked('a@example.com')]);
     expect(state).toMatchObject({ details: { linkedCustomerIds: ['a@example.com', 'b@example.com'] }, revision: 3 });

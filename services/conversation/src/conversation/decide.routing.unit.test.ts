@@ -30,6 +30,13 @@ describe('QueueConversation', () => {
     spec.given([started(), resolved()]).when(queue()).thenThrows(IllegalStateError, 'is resolved');
   });
 
+  it('records when the queue\'s service level wants the first reply, only when it promises one', () => {
+    const dueAt = new Date('2025-03-04T09:06:07.000Z');
+    spec.given([started()]).when(command('QueueConversation', { queueId: 'email-de', firstReplyDueAt: dueAt })).then([event('ConversationQueued', { queueId: 'email-de', teamId: '', firstReplyDueAt: dueAt })]);
+    spec.given([started()]).when(command('QueueConversation', { queueId: 'email-de', firstReplyDueAt: undefined })).then([queued('email-de')]);
+    spec.given([started()]).when(command('QueueConversation', { queueId: 'email-de', firstReplyDueAt: new Date(NaN) })).thenRejectsField('first_reply_due_at');
+  });
+
   it('validates queue_id and needs a started conversation', () => {
     spec.given([started()]).when(queue('')).thenRejectsField('queue_id');
     spec.given([started()]).when(queue('a.b')).thenRejectsField('queue_id');

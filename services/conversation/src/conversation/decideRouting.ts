@@ -3,7 +3,7 @@ import type { AssignAgent, QueueConversation, TransferConversation } from './com
 import { eventFrom, occurredAt, requireStarted } from './commandGuards';
 import type { ConversationEvent } from './events';
 import type { ConversationState } from './state';
-import { optionalId, optionalReason, requireId } from './validation';
+import { optionalId, optionalReason, requireId, requireInstant } from './validation';
 
 /**
  * Puts an open conversation in a queue, or moves a queued one to another
@@ -13,6 +13,7 @@ export function decideQueue(command: QueueConversation, state: ConversationState
   const { data } = command;
   requireId('queue_id', data.queueId);
   const teamId = optionalId('team_id', data.teamId ?? '');
+  if (data.firstReplyDueAt) requireInstant('first_reply_due_at', data.firstReplyDueAt);
   const conversation = requireStarted(command, state);
   switch (conversation.status) {
     case 'resolved':
@@ -33,6 +34,8 @@ export function decideQueue(command: QueueConversation, state: ConversationState
       queueId: data.queueId,
       occurredAt: occurredAt(command),
       teamId,
+      // Only when the queue promises a reply, so that queues without a service level record what they always did.
+      ...(data.firstReplyDueAt ? { firstReplyDueAt: data.firstReplyDueAt } : {}),
     }),
   ];
 }

@@ -83,8 +83,11 @@ function applyToStarted(state: StartedConversation, event: ConversationEvent): S
         ...(fromCustomer ? { lastCustomerMessageAt: at } : {}),
       });
     }
-    case 'ConversationQueued':
-      return { status: 'queued', revision, details: { ...details, queueId: event.data.queueId } };
+    case 'ConversationQueued': {
+      // A queueing without a promise (an overflow) keeps the one made when the customer was first queued.
+      const due = event.data.firstReplyDueAt;
+      return { status: 'queued', revision, details: { ...details, queueId: event.data.queueId, ...(due ? { firstReplyDueAt: due } : {}) } };
+    }
     case 'AgentAssigned':
       return { status: 'assigned', revision, details, agentId: event.data.agentId };
     case 'ConversationTransferred': {

@@ -40,6 +40,8 @@ export type ConversationDetails = Readonly<{
   lastCustomerMessageAt?: Date | undefined;
   /** "<message_id> <DeliveryStatus>" for each delivery status recorded (see deliveryKey). */
   deliveries?: ReadonlyMap<string, string>;
+  /** When the first agent reply is due under the service level of the queue it was last put in with one; absent: none promised. */
+  firstReplyDueAt?: Date;
 }>;
 
 /**

@@ -214,10 +214,13 @@ export function requireAttachments(field: string, attachments: readonly Attachme
       throw new ValidationError(`${at}.size_bytes`, `must be at most ${limits.attachmentBytes} (25 MiB)`);
     }
     if (!isString(url)) throw new ValidationError(`${at}.url`, 'must be a string');
-    if (url !== '' && !isHttpUrl(url)) throw new ValidationError(`${at}.url`, 'must be an http(s) URL');
+    if (url !== '' && !isHttpUrl(url) && !storedAttachment.test(url)) throw new ValidationError(`${at}.url`, 'must be an http(s) URL');
     return { name, contentType, sizeBytes, url };
   });
 }
+
+/** A file the channels service stored: `attachment:<tenant>/<conversation>/<id>/<file name>`. */
+const storedAttachment = /^attachment:[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,128}\/[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9._-]{1,100}$/;
 
 function isHttpUrl(value: string): boolean {
   if (value.length > limits.urlChars || !URL.canParse(value)) return false;

@@ -44,13 +44,13 @@ type MetricsQuery = {
 const figureProperties = Object.fromEntries(
   [
     'conversationsStarted', 'conversationsResolved', 'firstResponses', 'responses', 'firstContactResolutions', 'csatAnswers', 'npsAnswers', 'cesAnswers',
-    'conversions', 'invitationsSent', 'invitationsAccepted', 'transfers', 'reopens',
+    'conversions', 'invitationsSent', 'invitationsAccepted', 'transfers', 'reopens', 'serviceLevelConversations', 'serviceLevelMet',
   ].map((k) => [k, { type: 'integer' }]),
 );
 const averageProperties = Object.fromEntries(
   [
     'firstResponseSecondsAvg', 'firstResponseBusinessSecondsAvg', 'responseSecondsAvg', 'responseBusinessSecondsAvg', 'resolutionSecondsAvg', 'fcrPercent',
-    'csatPercent', 'nps', 'cesAvg', 'conversionPercent', 'invitationAcceptancePercent',
+    'csatPercent', 'nps', 'cesAvg', 'conversionPercent', 'invitationAcceptancePercent', 'serviceLevelPercent',
   ].map((k) => [k, { type: ['number', 'null'] }]),
 );
 

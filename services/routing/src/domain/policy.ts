@@ -1,5 +1,6 @@
 import { isWellFormedLanguageTag } from '@contactcenter/infra';
 import { ValidationError } from '@contactcenter/infra/errors';
+import { validateServiceLevel, type ServiceLevel } from './serviceLevel';
 
 export const CHANNELS = ['chat', 'email', 'social', 'phone'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
@@ -47,6 +48,8 @@ export interface QueuePolicy {
   teamId: string;
   /** The policy version: the revision of the stored definition. */
   revision: number;
+  /** The first-reply promise; absent: none, and no due time is recorded. */
+  serviceLevel?: ServiceLevel;
 }
 
 export interface Team {
@@ -103,7 +106,9 @@ export function validateQueue(q: Omit<QueuePolicy, 'revision'>): Omit<QueuePolic
   if (q.overflow.widen && q.overflow.toQueueId !== '') throw new ValidationError('queue.overflow', 'widen and to_queue_id exclude each other');
   requireRange('queue.average_handle_seconds', q.averageHandleSeconds, 0, DAY, 'seconds');
   optionalToken('queue.team_id', q.teamId);
-  return { ...q, language: q.language.toLowerCase() };
+  const { serviceLevel, ...rest } = q;
+  const valid = { ...rest, language: q.language.toLowerCase() };
+  return serviceLevel ? { ...valid, serviceLevel: validateServiceLevel(serviceLevel, 'queue.service_level') } : valid;
 }
 
 export function validateTeam(t: Team): Team {

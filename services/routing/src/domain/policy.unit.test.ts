@@ -21,6 +21,8 @@ const queue = (over: Partial<QueueInput> = {}): QueueInput => ({
 });
 
 const overflow = (o: Partial<QueueInput['overflow']>): QueueInput['overflow'] => ({ afterSeconds: 0, widen: false, toQueueId: '', ...o });
+const officeHours = { timeZone: 'Europe/Berlin', intervals: [1, 2, 3, 4, 5].map((day) => ({ day, start: '09:00', end: '17:00', endsNextDay: false })), holidays: ['2025-12-25'] };
+const sla = (target: number, businessHours: Partial<typeof officeHours> | undefined = officeHours) => ({ serviceLevel: { firstReplyTargetSeconds: target, businessHours: businessHours && { ...officeHours, ...businessHours } } });
 
 describe('validateQueue', () => {
   it('accepts a well-formed queue and returns it with the language lower-cased', () => {
@@ -28,6 +30,12 @@ describe('validateQueue', () => {
     const valid = validateQueue(input);
     expect(valid).toEqual({ ...input, language: 'pt-br' });
     expect(input.language).toBe('pt-BR');
+  });
+
+  it('keeps a service level as given, and adds none to a queue without one', () => {
+    const input = queue(sla(4 * 3_600));
+    expect(validateQueue(input)).toEqual(input);
+    expect('serviceLevel' in validateQueue(queue())).toBe(false);
   });
 
   it.each<[string, Partial<QueueInput>, string]>([
@@ -66,6 +74,14 @@ describe('validateQueue', () => {
     ['a negative average handle time', { averageHandleSeconds: -1 }, 'queue.average_handle_seconds'],
     ['an average handle time above a day', { averageHandleSeconds: 86_401 }, 'queue.average_handle_seconds'],
     ['a malformed team id', { teamId: 'team one' }, 'queue.team_id'],
+    ['a negative first-reply target', sla(-1), 'queue.service_level.first_reply_target_seconds'],
+    ['a first-reply target of 0', sla(0, undefined), 'queue.service_level.first_reply_target_seconds'],
+    ['a first-reply target above 30 days', sla(30 * 86_400 + 1), 'queue.service_level.first_reply_target_seconds'],
+    ['business hours in an unknown zone', sla(14_400, { timeZone: 'Europe/Atlantis' }), 'queue.service_level.business_hours.time_zone'],
+    ['business hours with no interval', sla(14_400, { intervals: [] }), 'queue.service_level.business_hours.intervals'],
+    ['an inverted business interval', sla(14_400, { intervals: [{ day: 1, start: '17:00', end: '09:00', endsNextDay: false }] }), 'queue.service_level.business_hours.intervals[0].end'],
+    ['overlapping business intervals', sla(14_400, { intervals: [...officeHours.intervals, { day: 1, start: '16:00', end: '18:00', endsNextDay: false }] }), 'queue.service_level.business_hours.intervals[5]'],
+    ['a malformed holiday', sla(14_400, { holidays: ['2025-13-01'] }), 'queue.service_level.business_hours.holidays[0]'],
   ])('refuses %s, naming the field', (_what, over, field) => {
     expect(validationFieldOf(() => validateQueue(queue(over)))).toBe(field);
   });
@@ -101,6 +117,8 @@ describe('validateQueue', () => {
     ['overflow to another queue', { overflow: overflow({ afterSeconds: 7 * 86_400, toQueueId: 'backup' }) }],
     ['a team', { teamId: 'team-1' }],
     ['a regional language', { language: 'es-419' }],
+    ['a first reply within 4 business hours', sla(4 * 3_600)],
+    ['a first reply within 60 seconds around the clock', sla(60, undefined)],
   ])('accepts %s', (_what, over) => {
     expect(validationFieldOf(() => validateQueue(queue(over)))).toBeUndefined();
   });

@@ -68,6 +68,29 @@ describe('OfferDispatcher', () => {
     expect(s.dispatcher.waitOf(T, 'late')).toMatchObject({ kind: 'wait', afterHours: false, reason: 'every agent on chat is busy or at capacity' });
   });
 
+  it('fills each channel up to the agent\'s capacity on it: 3 chats and 5 emails at once, emails never using chat room', async () => {
+    const s = setUp({
+      agents: [agent('ana', { capacity: { chat: 3, email: 5 } })],
+      queues: [policy(), policy({ queueId: 'email', name: 'Email', channel: 'email' })],
+    });
+    for (let i = 0; i < 7; i++) s.join(conv(`mail${i}`, { queueId: 'email', channel: 'email', queuedAt: NOW - 60_000 + i }));
+    for (let i = 0; i < 5; i++) s.join(conv(`chat${i}`, { queuedAt: NOW - 30_000 + i }));
+    await s.dispatcher.pass();
+    await s.settle();
+    expect(s.done.filter((d) => d.startsWith('chat'))).toEqual(['chat0→ana', 'chat1→ana', 'chat2→ana']);
+    expect(s.done.filter((d) => d.startsWith('mail'))).toEqual(['mail0→ana', 'mail1→ana', 'mail2→ana', 'mail3→ana', 'mail4→ana']);
+    expect(s.pool.get('ana')!.load).toEqual({ chat: 3, email: 5 });
+    expect(s.dispatcher.waitOf(T, 'chat3')).toMatchObject({ kind: 'wait', reason: 'every agent on chat is busy or at capacity' });
+    expect(s.dispatcher.waitOf(T, 'mail5')).toMatchObject({ kind: 'wait', reason: 'every agent on email is busy or at capacity' });
+
+    // Emails waiting longer never take chat room: a chat slot freed (the assigned ones left the line) goes to the next chat.
+    for (const d of s.done) s.line.remove(d.split('→')[0]!);
+    s.pool.set({ ...s.pool.get('ana')!, load: { chat: 2, email: 5 } });
+    await s.dispatcher.pass();
+    await s.settle();
+    expect(s.done.slice(8)).toEqual(['chat3→ana']);
+  });
+
   it('keeps at most maxInFlight dispatches at once and goes on down the line as they finish', async () => {
     const releases: (() => void)[] = [];
     const s = setUp({ agents: [agent('ana', { capacity: { chat: 5 } })], maxInFlight: 1, dispatch: () => new Promise((r) => releases.push(() => r(true))) });

@@ -48,10 +48,13 @@ export class Peers {
     return res.result?.revision ?? 0;
   }
 
-  /** `teamId`: the team serving the queue ('' for none), recorded on the conversation for per-team figures. */
-  async queue(tenantId: string, conversationId: string, queueId: string, teamId: string, actorId = 'routing'): Promise<number> {
+  /**
+   * `teamId`: the team serving the queue ('' for none), recorded on the conversation for per-team figures.
+   * `firstReplyDueAt`: when the queue's service level wants the first reply; absent keeps what the conversation has.
+   */
+  async queue(tenantId: string, conversationId: string, queueId: string, teamId: string, actorId = 'routing', firstReplyDueAt?: Date): Promise<number> {
     const c = this.conversation;
-    return (await unary(c, c.queueConversation, { conversationId, queueId, teamId }, { tenantId, actorId })).result?.revision ?? 0;
+    return (await unary(c, c.queueConversation, { conversationId, queueId, teamId, firstReplyDueAt }, { tenantId, actorId })).result?.revision ?? 0;
   }
 
   async transfer(tenantId: string, conversationId: string, target: { $case: 'toAgentId'; value: string } | { $case: 'toTeamId'; value: string }, reason: string, actorId: string): Promise<number> {

@@ -523,7 +523,11 @@ export interface Conversation {
    * Messaging apps: after this time an agent may send only a template (WhatsApp) or nothing (Messenger, Instagram,
    * 7 days after the customer's last message). Unset when no window applies.
    */
-  replyWindowClosesAt?: Date | undefined;
+  replyWindowClosesAt?:
+    | Date
+    | undefined;
+  /** When the first agent reply is due under the queue's service level; unset when no queue promised one. */
+  firstReplyDueAt?: Date | undefined;
 }
 
 /** One agent routing looked at when it chose an assignee. */
@@ -2003,6 +2007,7 @@ function createBaseConversation(): Conversation {
     surveys: [],
     channelProvider: undefined,
     replyWindowClosesAt: undefined,
+    firstReplyDueAt: undefined,
   };
 }
 
@@ -2076,6 +2081,9 @@ export const Conversation: MessageFns<Conversation> = {
     }
     if (message.replyWindowClosesAt !== undefined) {
       Timestamp.encode(toTimestamp(message.replyWindowClosesAt), writer.uint32(186).fork()).join();
+    }
+    if (message.firstReplyDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstReplyDueAt), writer.uint32(194).fork()).join();
     }
     return writer;
   },
@@ -2277,6 +2285,14 @@ export const Conversation: MessageFns<Conversation> = {
             message.replyWindowClosesAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.firstReplyDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2374,6 +2390,11 @@ export const Conversation: MessageFns<Conversation> = {
         : isSet(object.reply_window_closes_at)
         ? fromJsonTimestamp(object.reply_window_closes_at)
         : undefined,
+      firstReplyDueAt: isSet(object.firstReplyDueAt)
+        ? fromJsonTimestamp(object.firstReplyDueAt)
+        : isSet(object.first_reply_due_at)
+        ? fromJsonTimestamp(object.first_reply_due_at)
+        : undefined,
     };
   },
 
@@ -2448,6 +2469,9 @@ export const Conversation: MessageFns<Conversation> = {
     if (message.replyWindowClosesAt !== undefined) {
       obj.replyWindowClosesAt = message.replyWindowClosesAt.toISOString();
     }
+    if (message.firstReplyDueAt !== undefined) {
+      obj.firstReplyDueAt = message.firstReplyDueAt.toISOString();
+    }
     return obj;
   },
 
@@ -2479,6 +2503,7 @@ export const Conversation: MessageFns<Conversation> = {
     message.surveys = object.surveys?.map((e) => ConversationSurvey.fromPartial(e)) || [];
     message.channelProvider = object.channelProvider ?? undefined;
     message.replyWindowClosesAt = object.replyWindowClosesAt ?? undefined;
+    message.firstReplyDueAt = object.firstReplyDueAt ?? undefined;
     return message;
   },
 };

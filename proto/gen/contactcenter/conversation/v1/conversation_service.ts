@@ -126,6 +126,8 @@ export interface QueueConversationRequest {
   queueId: string;
   /** The team serving the queue ('' when none), recorded for per-team figures. */
   teamId: string;
+  /** When the queue's service level wants the first agent reply (unset: no promise; a re-queue keeps the earlier one). */
+  firstReplyDueAt?: Date | undefined;
 }
 
 export interface QueueConversationResponse {
@@ -1204,7 +1206,7 @@ export const PostMessageResponse: MessageFns<PostMessageResponse> = {
 };
 
 function createBaseQueueConversationRequest(): QueueConversationRequest {
-  return { conversationId: "", expectedRevision: undefined, queueId: "", teamId: "" };
+  return { conversationId: "", expectedRevision: undefined, queueId: "", teamId: "", firstReplyDueAt: undefined };
 }
 
 export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
@@ -1220,6 +1222,9 @@ export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
     }
     if (message.teamId !== "") {
       writer.uint32(34).string(message.teamId);
+    }
+    if (message.firstReplyDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstReplyDueAt), writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1269,6 +1274,14 @@ export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
             message.teamId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.firstReplyDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1303,6 +1316,11 @@ export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
         : isSet(object.team_id)
         ? globalThis.String(object.team_id)
         : "",
+      firstReplyDueAt: isSet(object.firstReplyDueAt)
+        ? fromJsonTimestamp(object.firstReplyDueAt)
+        : isSet(object.first_reply_due_at)
+        ? fromJsonTimestamp(object.first_reply_due_at)
+        : undefined,
     };
   },
 
@@ -1320,6 +1338,9 @@ export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
     if (message.teamId !== "") {
       obj.teamId = message.teamId;
     }
+    if (message.firstReplyDueAt !== undefined) {
+      obj.firstReplyDueAt = message.firstReplyDueAt.toISOString();
+    }
     return obj;
   },
 
@@ -1332,6 +1353,7 @@ export const QueueConversationRequest: MessageFns<QueueConversationRequest> = {
     message.expectedRevision = object.expectedRevision ?? undefined;
     message.queueId = object.queueId ?? "";
     message.teamId = object.teamId ?? "";
+    message.firstReplyDueAt = object.firstReplyDueAt ?? undefined;
     return message;
   },
 };

@@ -71,6 +71,8 @@ export interface ConversationQueued {
     | undefined;
   /** The team that serves the queue ('' when any agent may), for per-team figures. */
   teamId: string;
+  /** When the queue's service level wants the first agent reply; unset when the queue promises none. */
+  firstReplyDueAt?: Date | undefined;
 }
 
 export interface AgentAssigned {
@@ -670,7 +672,7 @@ export const MessagePosted: MessageFns<MessagePosted> = {
 };
 
 function createBaseConversationQueued(): ConversationQueued {
-  return { conversationId: "", queueId: "", occurredAt: undefined, teamId: "" };
+  return { conversationId: "", queueId: "", occurredAt: undefined, teamId: "", firstReplyDueAt: undefined };
 }
 
 export const ConversationQueued: MessageFns<ConversationQueued> = {
@@ -686,6 +688,9 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
     }
     if (message.teamId !== "") {
       writer.uint32(34).string(message.teamId);
+    }
+    if (message.firstReplyDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstReplyDueAt), writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -735,6 +740,14 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
             message.teamId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.firstReplyDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -769,6 +782,11 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
         : isSet(object.team_id)
         ? globalThis.String(object.team_id)
         : "",
+      firstReplyDueAt: isSet(object.firstReplyDueAt)
+        ? fromJsonTimestamp(object.firstReplyDueAt)
+        : isSet(object.first_reply_due_at)
+        ? fromJsonTimestamp(object.first_reply_due_at)
+        : undefined,
     };
   },
 
@@ -786,6 +804,9 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
     if (message.teamId !== "") {
       obj.teamId = message.teamId;
     }
+    if (message.firstReplyDueAt !== undefined) {
+      obj.firstReplyDueAt = message.firstReplyDueAt.toISOString();
+    }
     return obj;
   },
 
@@ -798,6 +819,7 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
     message.queueId = object.queueId ?? "";
     message.occurredAt = object.occurredAt ?? undefined;
     message.teamId = object.teamId ?? "";
+    message.firstReplyDueAt = object.firstReplyDueAt ?? undefined;
     return message;
   },
 };

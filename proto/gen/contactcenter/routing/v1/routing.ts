@@ -76,6 +76,75 @@ export function strategyToJSON(object: Strategy): string {
   }
 }
 
+export enum DayOfWeek {
+  DAY_OF_WEEK_UNSPECIFIED = 0,
+  DAY_OF_WEEK_MONDAY = 1,
+  DAY_OF_WEEK_TUESDAY = 2,
+  DAY_OF_WEEK_WEDNESDAY = 3,
+  DAY_OF_WEEK_THURSDAY = 4,
+  DAY_OF_WEEK_FRIDAY = 5,
+  DAY_OF_WEEK_SATURDAY = 6,
+  DAY_OF_WEEK_SUNDAY = 7,
+  UNRECOGNIZED = -1,
+}
+
+export function dayOfWeekFromJSON(object: any): DayOfWeek {
+  switch (object) {
+    case 0:
+    case "DAY_OF_WEEK_UNSPECIFIED":
+      return DayOfWeek.DAY_OF_WEEK_UNSPECIFIED;
+    case 1:
+    case "DAY_OF_WEEK_MONDAY":
+      return DayOfWeek.DAY_OF_WEEK_MONDAY;
+    case 2:
+    case "DAY_OF_WEEK_TUESDAY":
+      return DayOfWeek.DAY_OF_WEEK_TUESDAY;
+    case 3:
+    case "DAY_OF_WEEK_WEDNESDAY":
+      return DayOfWeek.DAY_OF_WEEK_WEDNESDAY;
+    case 4:
+    case "DAY_OF_WEEK_THURSDAY":
+      return DayOfWeek.DAY_OF_WEEK_THURSDAY;
+    case 5:
+    case "DAY_OF_WEEK_FRIDAY":
+      return DayOfWeek.DAY_OF_WEEK_FRIDAY;
+    case 6:
+    case "DAY_OF_WEEK_SATURDAY":
+      return DayOfWeek.DAY_OF_WEEK_SATURDAY;
+    case 7:
+    case "DAY_OF_WEEK_SUNDAY":
+      return DayOfWeek.DAY_OF_WEEK_SUNDAY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DayOfWeek.UNRECOGNIZED;
+  }
+}
+
+export function dayOfWeekToJSON(object: DayOfWeek): string {
+  switch (object) {
+    case DayOfWeek.DAY_OF_WEEK_UNSPECIFIED:
+      return "DAY_OF_WEEK_UNSPECIFIED";
+    case DayOfWeek.DAY_OF_WEEK_MONDAY:
+      return "DAY_OF_WEEK_MONDAY";
+    case DayOfWeek.DAY_OF_WEEK_TUESDAY:
+      return "DAY_OF_WEEK_TUESDAY";
+    case DayOfWeek.DAY_OF_WEEK_WEDNESDAY:
+      return "DAY_OF_WEEK_WEDNESDAY";
+    case DayOfWeek.DAY_OF_WEEK_THURSDAY:
+      return "DAY_OF_WEEK_THURSDAY";
+    case DayOfWeek.DAY_OF_WEEK_FRIDAY:
+      return "DAY_OF_WEEK_FRIDAY";
+    case DayOfWeek.DAY_OF_WEEK_SATURDAY:
+      return "DAY_OF_WEEK_SATURDAY";
+    case DayOfWeek.DAY_OF_WEEK_SUNDAY:
+      return "DAY_OF_WEEK_SUNDAY";
+    case DayOfWeek.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface SkillRequirement {
   name: string;
   /** 1–10; 0 means any level. */
@@ -118,6 +187,38 @@ export interface Queue {
   teamId: string;
   /** The policy version: the revision of this definition (read only). */
   revision: number;
+  /** The reply the queue promises its customers; unset: no promise (no due time is recorded). */
+  serviceLevel?: ServiceLevel | undefined;
+}
+
+/** A queue's promise, e.g. an email queue's "first reply within 4 business hours". */
+export interface ServiceLevel {
+  /** The first agent reply is due this many seconds after queueing, counted in business hours when they are set. */
+  firstReplyTargetSeconds: number;
+  /** Unset: the target counts around the clock. */
+  businessHours?: BusinessHours | undefined;
+}
+
+/** When the team works, in its own time zone. */
+export interface BusinessHours {
+  /** IANA time zone, e.g. "Europe/Berlin". */
+  timeZone: string;
+  /** Working intervals of the week; they must not overlap. */
+  intervals: BusinessInterval[];
+  /** Local dates ("YYYY-MM-DD") on which no interval starts. */
+  holidays: string[];
+}
+
+/**
+ * Working time that starts on `day` at `start` (local "HH:MM") and ends at
+ * `end` the same day, or the next day when `ends_next_day` is set (as
+ * presence's shifts). Split hours are several intervals on one day.
+ */
+export interface BusinessInterval {
+  day: DayOfWeek;
+  start: string;
+  end: string;
+  endsNextDay: boolean;
 }
 
 export interface Team {
@@ -274,6 +375,90 @@ export interface TransferConversationRequest {
 
 export interface TransferConversationResponse {
   revision: number;
+}
+
+/** A queue's settings for a what-if; unset fields keep the stored setting. */
+export interface QueueChange {
+  queueId: string;
+  strategy?: Strategy | undefined;
+  offerTimeoutSeconds?: number | undefined;
+  agingSeconds?: number | undefined;
+  overflow: Overflow | undefined;
+}
+
+/** Agents added or removed among those with a skill and a language (empty: any). */
+export interface StaffingChange {
+  skill: string;
+  language: string;
+  /** Agents like those who have the skill and language, at work the whole window. */
+  add: number;
+  remove: number;
+}
+
+/** Moves one agent's working time by this many minutes (negative: earlier). */
+export interface ShiftMove {
+  agentId: string;
+  minutes: number;
+}
+
+export interface SimulateRoutingRequest {
+  /** The recorded window to replay: [window_start, window_end). */
+  windowStart: Date | undefined;
+  windowEnd: Date | undefined;
+  queueChanges: QueueChange[];
+  staffing: StaffingChange[];
+  shiftMoves: ShiftMove[];
+  /** Answered within this many seconds counts as in time; 0: 20. */
+  serviceLevelTargetSeconds: number;
+  /** Share to answer in time, for the staffing estimate; 0: 0.8. */
+  serviceLevelGoal: number;
+}
+
+/** How one queue did in one hour, by arrival time. Shares are 0 to 1. */
+export interface QueueHourFigures {
+  queueId: string;
+  hourStart: Date | undefined;
+  arrivals: number;
+  answered: number;
+  /** Visitors who left while waiting. */
+  abandoned: number;
+  waitP50Seconds: number;
+  waitP90Seconds: number;
+  firstResponseP50Seconds: number;
+  firstResponseP90Seconds: number;
+  abandonment: number;
+  /** Answered within the target of those answered or abandoned. */
+  serviceLevel: number;
+  /** Busy share of the slots offered on the queue's channel. */
+  occupancy: number;
+  /** Agents at work on the queue's channel, on average. */
+  agentsWorking: number;
+}
+
+/** Agents a queue needs in one hour to meet the service level goal, by formula. */
+export interface StaffingEstimate {
+  queueId: string;
+  hourStart: Date | undefined;
+  arrivals: number;
+  averageHandleSeconds: number;
+  /** Mean patience of waiting visitors; 0 when nobody left. */
+  patienceSeconds: number;
+  /** Conversations an agent holds at once on the channel. */
+  concurrency: number;
+  erlangCAgents: number;
+  /** With abandonment (Erlang A); equal to Erlang C when nobody left. */
+  erlangAAgents: number;
+}
+
+export interface SimulateRoutingResponse {
+  /** What happened, as recorded. */
+  recorded: QueueHourFigures[];
+  /** The replay under the changed policy. */
+  simulated: QueueHourFigures[];
+  staffing: StaffingEstimate[];
+  /** Conversations queued in the window, and agents in the replay. */
+  conversations: number;
+  agents: number;
 }
 
 function createBaseSkillRequirement(): SkillRequirement {
@@ -489,6 +674,7 @@ function createBaseQueue(): Queue {
     averageHandleSeconds: 0,
     teamId: "",
     revision: 0,
+    serviceLevel: undefined,
   };
 }
 
@@ -532,6 +718,9 @@ export const Queue: MessageFns<Queue> = {
     }
     if (message.revision !== 0) {
       writer.uint32(104).int64(message.revision);
+    }
+    if (message.serviceLevel !== undefined) {
+      ServiceLevel.encode(message.serviceLevel, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -653,6 +842,14 @@ export const Queue: MessageFns<Queue> = {
             message.revision = longToNumber(reader.int64());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.serviceLevel = ServiceLevel.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -704,6 +901,11 @@ export const Queue: MessageFns<Queue> = {
         ? globalThis.String(object.team_id)
         : "",
       revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      serviceLevel: isSet(object.serviceLevel)
+        ? ServiceLevel.fromJSON(object.serviceLevel)
+        : isSet(object.service_level)
+        ? ServiceLevel.fromJSON(object.service_level)
+        : undefined,
     };
   },
 
@@ -748,6 +950,9 @@ export const Queue: MessageFns<Queue> = {
     if (message.revision !== 0) {
       obj.revision = Math.round(message.revision);
     }
+    if (message.serviceLevel !== undefined) {
+      obj.serviceLevel = ServiceLevel.toJSON(message.serviceLevel);
+    }
     return obj;
   },
 
@@ -771,6 +976,332 @@ export const Queue: MessageFns<Queue> = {
     message.averageHandleSeconds = object.averageHandleSeconds ?? 0;
     message.teamId = object.teamId ?? "";
     message.revision = object.revision ?? 0;
+    message.serviceLevel = (object.serviceLevel !== undefined && object.serviceLevel !== null)
+      ? ServiceLevel.fromPartial(object.serviceLevel)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseServiceLevel(): ServiceLevel {
+  return { firstReplyTargetSeconds: 0, businessHours: undefined };
+}
+
+export const ServiceLevel: MessageFns<ServiceLevel> = {
+  encode(message: ServiceLevel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.firstReplyTargetSeconds !== 0) {
+      writer.uint32(8).int32(message.firstReplyTargetSeconds);
+    }
+    if (message.businessHours !== undefined) {
+      BusinessHours.encode(message.businessHours, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceLevel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceLevel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.firstReplyTargetSeconds = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.businessHours = BusinessHours.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceLevel {
+    return {
+      firstReplyTargetSeconds: isSet(object.firstReplyTargetSeconds)
+        ? globalThis.Number(object.firstReplyTargetSeconds)
+        : isSet(object.first_reply_target_seconds)
+        ? globalThis.Number(object.first_reply_target_seconds)
+        : 0,
+      businessHours: isSet(object.businessHours)
+        ? BusinessHours.fromJSON(object.businessHours)
+        : isSet(object.business_hours)
+        ? BusinessHours.fromJSON(object.business_hours)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ServiceLevel): unknown {
+    const obj: any = {};
+    if (message.firstReplyTargetSeconds !== 0) {
+      obj.firstReplyTargetSeconds = Math.round(message.firstReplyTargetSeconds);
+    }
+    if (message.businessHours !== undefined) {
+      obj.businessHours = BusinessHours.toJSON(message.businessHours);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ServiceLevel>): ServiceLevel {
+    return ServiceLevel.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ServiceLevel>): ServiceLevel {
+    const message = createBaseServiceLevel();
+    message.firstReplyTargetSeconds = object.firstReplyTargetSeconds ?? 0;
+    message.businessHours = (object.businessHours !== undefined && object.businessHours !== null)
+      ? BusinessHours.fromPartial(object.businessHours)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBusinessHours(): BusinessHours {
+  return { timeZone: "", intervals: [], holidays: [] };
+}
+
+export const BusinessHours: MessageFns<BusinessHours> = {
+  encode(message: BusinessHours, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timeZone !== "") {
+      writer.uint32(10).string(message.timeZone);
+    }
+    for (const v of message.intervals) {
+      BusinessInterval.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.holidays) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BusinessHours {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBusinessHours();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.timeZone = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.intervals.push(BusinessInterval.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.holidays.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BusinessHours {
+    return {
+      timeZone: isSet(object.timeZone)
+        ? globalThis.String(object.timeZone)
+        : isSet(object.time_zone)
+        ? globalThis.String(object.time_zone)
+        : "",
+      intervals: globalThis.Array.isArray(object?.intervals)
+        ? object.intervals.map((e: any) => BusinessInterval.fromJSON(e))
+        : [],
+      holidays: globalThis.Array.isArray(object?.holidays) ? object.holidays.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: BusinessHours): unknown {
+    const obj: any = {};
+    if (message.timeZone !== "") {
+      obj.timeZone = message.timeZone;
+    }
+    if (message.intervals?.length) {
+      obj.intervals = message.intervals.map((e) => BusinessInterval.toJSON(e));
+    }
+    if (message.holidays?.length) {
+      obj.holidays = message.holidays;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BusinessHours>): BusinessHours {
+    return BusinessHours.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BusinessHours>): BusinessHours {
+    const message = createBaseBusinessHours();
+    message.timeZone = object.timeZone ?? "";
+    message.intervals = object.intervals?.map((e) => BusinessInterval.fromPartial(e)) || [];
+    message.holidays = object.holidays?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseBusinessInterval(): BusinessInterval {
+  return { day: 0, start: "", end: "", endsNextDay: false };
+}
+
+export const BusinessInterval: MessageFns<BusinessInterval> = {
+  encode(message: BusinessInterval, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.day !== 0) {
+      writer.uint32(8).int32(message.day);
+    }
+    if (message.start !== "") {
+      writer.uint32(18).string(message.start);
+    }
+    if (message.end !== "") {
+      writer.uint32(26).string(message.end);
+    }
+    if (message.endsNextDay !== false) {
+      writer.uint32(32).bool(message.endsNextDay);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BusinessInterval {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBusinessInterval();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.day = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.start = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.end = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.endsNextDay = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BusinessInterval {
+    return {
+      day: isSet(object.day) ? dayOfWeekFromJSON(object.day) : 0,
+      start: isSet(object.start) ? globalThis.String(object.start) : "",
+      end: isSet(object.end) ? globalThis.String(object.end) : "",
+      endsNextDay: isSet(object.endsNextDay)
+        ? globalThis.Boolean(object.endsNextDay)
+        : isSet(object.ends_next_day)
+        ? globalThis.Boolean(object.ends_next_day)
+        : false,
+    };
+  },
+
+  toJSON(message: BusinessInterval): unknown {
+    const obj: any = {};
+    if (message.day !== 0) {
+      obj.day = dayOfWeekToJSON(message.day);
+    }
+    if (message.start !== "") {
+      obj.start = message.start;
+    }
+    if (message.end !== "") {
+      obj.end = message.end;
+    }
+    if (message.endsNextDay !== false) {
+      obj.endsNextDay = message.endsNextDay;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BusinessInterval>): BusinessInterval {
+    return BusinessInterval.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BusinessInterval>): BusinessInterval {
+    const message = createBaseBusinessInterval();
+    message.day = object.day ?? 0;
+    message.start = object.start ?? "";
+    message.end = object.end ?? "";
+    message.endsNextDay = object.endsNextDay ?? false;
     return message;
   },
 };
@@ -3425,6 +3956,1224 @@ export const TransferConversationResponse: MessageFns<TransferConversationRespon
   },
 };
 
+function createBaseQueueChange(): QueueChange {
+  return {
+    queueId: "",
+    strategy: undefined,
+    offerTimeoutSeconds: undefined,
+    agingSeconds: undefined,
+    overflow: undefined,
+  };
+}
+
+export const QueueChange: MessageFns<QueueChange> = {
+  encode(message: QueueChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queueId !== "") {
+      writer.uint32(10).string(message.queueId);
+    }
+    if (message.strategy !== undefined) {
+      writer.uint32(16).int32(message.strategy);
+    }
+    if (message.offerTimeoutSeconds !== undefined) {
+      writer.uint32(24).int32(message.offerTimeoutSeconds);
+    }
+    if (message.agingSeconds !== undefined) {
+      writer.uint32(32).int32(message.agingSeconds);
+    }
+    if (message.overflow !== undefined) {
+      Overflow.encode(message.overflow, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueueChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueueChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queueId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.strategy = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.offerTimeoutSeconds = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.agingSeconds = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.overflow = Overflow.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueueChange {
+    return {
+      queueId: isSet(object.queueId)
+        ? globalThis.String(object.queueId)
+        : isSet(object.queue_id)
+        ? globalThis.String(object.queue_id)
+        : "",
+      strategy: isSet(object.strategy) ? strategyFromJSON(object.strategy) : undefined,
+      offerTimeoutSeconds: isSet(object.offerTimeoutSeconds)
+        ? globalThis.Number(object.offerTimeoutSeconds)
+        : isSet(object.offer_timeout_seconds)
+        ? globalThis.Number(object.offer_timeout_seconds)
+        : undefined,
+      agingSeconds: isSet(object.agingSeconds)
+        ? globalThis.Number(object.agingSeconds)
+        : isSet(object.aging_seconds)
+        ? globalThis.Number(object.aging_seconds)
+        : undefined,
+      overflow: isSet(object.overflow) ? Overflow.fromJSON(object.overflow) : undefined,
+    };
+  },
+
+  toJSON(message: QueueChange): unknown {
+    const obj: any = {};
+    if (message.queueId !== "") {
+      obj.queueId = message.queueId;
+    }
+    if (message.strategy !== undefined) {
+      obj.strategy = strategyToJSON(message.strategy);
+    }
+    if (message.offerTimeoutSeconds !== undefined) {
+      obj.offerTimeoutSeconds = Math.round(message.offerTimeoutSeconds);
+    }
+    if (message.agingSeconds !== undefined) {
+      obj.agingSeconds = Math.round(message.agingSeconds);
+    }
+    if (message.overflow !== undefined) {
+      obj.overflow = Overflow.toJSON(message.overflow);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueueChange>): QueueChange {
+    return QueueChange.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueueChange>): QueueChange {
+    const message = createBaseQueueChange();
+    message.queueId = object.queueId ?? "";
+    message.strategy = object.strategy ?? undefined;
+    message.offerTimeoutSeconds = object.offerTimeoutSeconds ?? undefined;
+    message.agingSeconds = object.agingSeconds ?? undefined;
+    message.overflow = (object.overflow !== undefined && object.overflow !== null)
+      ? Overflow.fromPartial(object.overflow)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStaffingChange(): StaffingChange {
+  return { skill: "", language: "", add: 0, remove: 0 };
+}
+
+export const StaffingChange: MessageFns<StaffingChange> = {
+  encode(message: StaffingChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.skill !== "") {
+      writer.uint32(10).string(message.skill);
+    }
+    if (message.language !== "") {
+      writer.uint32(18).string(message.language);
+    }
+    if (message.add !== 0) {
+      writer.uint32(24).int32(message.add);
+    }
+    if (message.remove !== 0) {
+      writer.uint32(32).int32(message.remove);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StaffingChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStaffingChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.skill = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.add = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.remove = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StaffingChange {
+    return {
+      skill: isSet(object.skill) ? globalThis.String(object.skill) : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      add: isSet(object.add) ? globalThis.Number(object.add) : 0,
+      remove: isSet(object.remove) ? globalThis.Number(object.remove) : 0,
+    };
+  },
+
+  toJSON(message: StaffingChange): unknown {
+    const obj: any = {};
+    if (message.skill !== "") {
+      obj.skill = message.skill;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.add !== 0) {
+      obj.add = Math.round(message.add);
+    }
+    if (message.remove !== 0) {
+      obj.remove = Math.round(message.remove);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StaffingChange>): StaffingChange {
+    return StaffingChange.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StaffingChange>): StaffingChange {
+    const message = createBaseStaffingChange();
+    message.skill = object.skill ?? "";
+    message.language = object.language ?? "";
+    message.add = object.add ?? 0;
+    message.remove = object.remove ?? 0;
+    return message;
+  },
+};
+
+function createBaseShiftMove(): ShiftMove {
+  return { agentId: "", minutes: 0 };
+}
+
+export const ShiftMove: MessageFns<ShiftMove> = {
+  encode(message: ShiftMove, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agentId !== "") {
+      writer.uint32(10).string(message.agentId);
+    }
+    if (message.minutes !== 0) {
+      writer.uint32(16).int32(message.minutes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShiftMove {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShiftMove();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.minutes = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShiftMove {
+    return {
+      agentId: isSet(object.agentId)
+        ? globalThis.String(object.agentId)
+        : isSet(object.agent_id)
+        ? globalThis.String(object.agent_id)
+        : "",
+      minutes: isSet(object.minutes) ? globalThis.Number(object.minutes) : 0,
+    };
+  },
+
+  toJSON(message: ShiftMove): unknown {
+    const obj: any = {};
+    if (message.agentId !== "") {
+      obj.agentId = message.agentId;
+    }
+    if (message.minutes !== 0) {
+      obj.minutes = Math.round(message.minutes);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ShiftMove>): ShiftMove {
+    return ShiftMove.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ShiftMove>): ShiftMove {
+    const message = createBaseShiftMove();
+    message.agentId = object.agentId ?? "";
+    message.minutes = object.minutes ?? 0;
+    return message;
+  },
+};
+
+function createBaseSimulateRoutingRequest(): SimulateRoutingRequest {
+  return {
+    windowStart: undefined,
+    windowEnd: undefined,
+    queueChanges: [],
+    staffing: [],
+    shiftMoves: [],
+    serviceLevelTargetSeconds: 0,
+    serviceLevelGoal: 0,
+  };
+}
+
+export const SimulateRoutingRequest: MessageFns<SimulateRoutingRequest> = {
+  encode(message: SimulateRoutingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.windowStart !== undefined) {
+      Timestamp.encode(toTimestamp(message.windowStart), writer.uint32(10).fork()).join();
+    }
+    if (message.windowEnd !== undefined) {
+      Timestamp.encode(toTimestamp(message.windowEnd), writer.uint32(18).fork()).join();
+    }
+    for (const v of message.queueChanges) {
+      QueueChange.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.staffing) {
+      StaffingChange.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.shiftMoves) {
+      ShiftMove.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.serviceLevelTargetSeconds !== 0) {
+      writer.uint32(48).int32(message.serviceLevelTargetSeconds);
+    }
+    if (message.serviceLevelGoal !== 0) {
+      writer.uint32(57).double(message.serviceLevelGoal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SimulateRoutingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSimulateRoutingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.windowStart = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.windowEnd = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.queueChanges.push(QueueChange.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.staffing.push(StaffingChange.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.shiftMoves.push(ShiftMove.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.serviceLevelTargetSeconds = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.serviceLevelGoal = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SimulateRoutingRequest {
+    return {
+      windowStart: isSet(object.windowStart)
+        ? fromJsonTimestamp(object.windowStart)
+        : isSet(object.window_start)
+        ? fromJsonTimestamp(object.window_start)
+        : undefined,
+      windowEnd: isSet(object.windowEnd)
+        ? fromJsonTimestamp(object.windowEnd)
+        : isSet(object.window_end)
+        ? fromJsonTimestamp(object.window_end)
+        : undefined,
+      queueChanges: globalThis.Array.isArray(object?.queueChanges)
+        ? object.queueChanges.map((e: any) => QueueChange.fromJSON(e))
+        : globalThis.Array.isArray(object?.queue_changes)
+        ? object.queue_changes.map((e: any) => QueueChange.fromJSON(e))
+        : [],
+      staffing: globalThis.Array.isArray(object?.staffing)
+        ? object.staffing.map((e: any) => StaffingChange.fromJSON(e))
+        : [],
+      shiftMoves: globalThis.Array.isArray(object?.shiftMoves)
+        ? object.shiftMoves.map((e: any) => ShiftMove.fromJSON(e))
+        : globalThis.Array.isArray(object?.shift_moves)
+        ? object.shift_moves.map((e: any) => ShiftMove.fromJSON(e))
+        : [],
+      serviceLevelTargetSeconds: isSet(object.serviceLevelTargetSeconds)
+        ? globalThis.Number(object.serviceLevelTargetSeconds)
+        : isSet(object.service_level_target_seconds)
+        ? globalThis.Number(object.service_level_target_seconds)
+        : 0,
+      serviceLevelGoal: isSet(object.serviceLevelGoal)
+        ? globalThis.Number(object.serviceLevelGoal)
+        : isSet(object.service_level_goal)
+        ? globalThis.Number(object.service_level_goal)
+        : 0,
+    };
+  },
+
+  toJSON(message: SimulateRoutingRequest): unknown {
+    const obj: any = {};
+    if (message.windowStart !== undefined) {
+      obj.windowStart = message.windowStart.toISOString();
+    }
+    if (message.windowEnd !== undefined) {
+      obj.windowEnd = message.windowEnd.toISOString();
+    }
+    if (message.queueChanges?.length) {
+      obj.queueChanges = message.queueChanges.map((e) => QueueChange.toJSON(e));
+    }
+    if (message.staffing?.length) {
+      obj.staffing = message.staffing.map((e) => StaffingChange.toJSON(e));
+    }
+    if (message.shiftMoves?.length) {
+      obj.shiftMoves = message.shiftMoves.map((e) => ShiftMove.toJSON(e));
+    }
+    if (message.serviceLevelTargetSeconds !== 0) {
+      obj.serviceLevelTargetSeconds = Math.round(message.serviceLevelTargetSeconds);
+    }
+    if (message.serviceLevelGoal !== 0) {
+      obj.serviceLevelGoal = floatToJson(message.serviceLevelGoal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SimulateRoutingRequest>): SimulateRoutingRequest {
+    return SimulateRoutingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SimulateRoutingRequest>): SimulateRoutingRequest {
+    const message = createBaseSimulateRoutingRequest();
+    message.windowStart = object.windowStart ?? undefined;
+    message.windowEnd = object.windowEnd ?? undefined;
+    message.queueChanges = object.queueChanges?.map((e) => QueueChange.fromPartial(e)) || [];
+    message.staffing = object.staffing?.map((e) => StaffingChange.fromPartial(e)) || [];
+    message.shiftMoves = object.shiftMoves?.map((e) => ShiftMove.fromPartial(e)) || [];
+    message.serviceLevelTargetSeconds = object.serviceLevelTargetSeconds ?? 0;
+    message.serviceLevelGoal = object.serviceLevelGoal ?? 0;
+    return message;
+  },
+};
+
+function createBaseQueueHourFigures(): QueueHourFigures {
+  return {
+    queueId: "",
+    hourStart: undefined,
+    arrivals: 0,
+    answered: 0,
+    abandoned: 0,
+    waitP50Seconds: 0,
+    waitP90Seconds: 0,
+    firstResponseP50Seconds: 0,
+    firstResponseP90Seconds: 0,
+    abandonment: 0,
+    serviceLevel: 0,
+    occupancy: 0,
+    agentsWorking: 0,
+  };
+}
+
+export const QueueHourFigures: MessageFns<QueueHourFigures> = {
+  encode(message: QueueHourFigures, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queueId !== "") {
+      writer.uint32(10).string(message.queueId);
+    }
+    if (message.hourStart !== undefined) {
+      Timestamp.encode(toTimestamp(message.hourStart), writer.uint32(18).fork()).join();
+    }
+    if (message.arrivals !== 0) {
+      writer.uint32(24).int32(message.arrivals);
+    }
+    if (message.answered !== 0) {
+      writer.uint32(32).int32(message.answered);
+    }
+    if (message.abandoned !== 0) {
+      writer.uint32(40).int32(message.abandoned);
+    }
+    if (message.waitP50Seconds !== 0) {
+      writer.uint32(49).double(message.waitP50Seconds);
+    }
+    if (message.waitP90Seconds !== 0) {
+      writer.uint32(57).double(message.waitP90Seconds);
+    }
+    if (message.firstResponseP50Seconds !== 0) {
+      writer.uint32(65).double(message.firstResponseP50Seconds);
+    }
+    if (message.firstResponseP90Seconds !== 0) {
+      writer.uint32(73).double(message.firstResponseP90Seconds);
+    }
+    if (message.abandonment !== 0) {
+      writer.uint32(81).double(message.abandonment);
+    }
+    if (message.serviceLevel !== 0) {
+      writer.uint32(89).double(message.serviceLevel);
+    }
+    if (message.occupancy !== 0) {
+      writer.uint32(97).double(message.occupancy);
+    }
+    if (message.agentsWorking !== 0) {
+      writer.uint32(105).double(message.agentsWorking);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueueHourFigures {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueueHourFigures();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queueId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hourStart = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.arrivals = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.answered = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.abandoned = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.waitP50Seconds = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.waitP90Seconds = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.firstResponseP50Seconds = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.firstResponseP90Seconds = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.abandonment = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.serviceLevel = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.occupancy = reader.double();
+            continue;
+          }
+          case 13: {
+            if (tag !== 105) {
+              break;
+            }
+
+            message.agentsWorking = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueueHourFigures {
+    return {
+      queueId: isSet(object.queueId)
+        ? globalThis.String(object.queueId)
+        : isSet(object.queue_id)
+        ? globalThis.String(object.queue_id)
+        : "",
+      hourStart: isSet(object.hourStart)
+        ? fromJsonTimestamp(object.hourStart)
+        : isSet(object.hour_start)
+        ? fromJsonTimestamp(object.hour_start)
+        : undefined,
+      arrivals: isSet(object.arrivals) ? globalThis.Number(object.arrivals) : 0,
+      answered: isSet(object.answered) ? globalThis.Number(object.answered) : 0,
+      abandoned: isSet(object.abandoned) ? globalThis.Number(object.abandoned) : 0,
+      waitP50Seconds: isSet(object.waitP50Seconds)
+        ? globalThis.Number(object.waitP50Seconds)
+        : isSet(object.wait_p50_seconds)
+        ? globalThis.Number(object.wait_p50_seconds)
+        : 0,
+      waitP90Seconds: isSet(object.waitP90Seconds)
+        ? globalThis.Number(object.waitP90Seconds)
+        : isSet(object.wait_p90_seconds)
+        ? globalThis.Number(object.wait_p90_seconds)
+        : 0,
+      firstResponseP50Seconds: isSet(object.firstResponseP50Seconds)
+        ? globalThis.Number(object.firstResponseP50Seconds)
+        : isSet(object.first_response_p50_seconds)
+        ? globalThis.Number(object.first_response_p50_seconds)
+        : 0,
+      firstResponseP90Seconds: isSet(object.firstResponseP90Seconds)
+        ? globalThis.Number(object.firstResponseP90Seconds)
+        : isSet(object.first_response_p90_seconds)
+        ? globalThis.Number(object.first_response_p90_seconds)
+        : 0,
+      abandonment: isSet(object.abandonment) ? globalThis.Number(object.abandonment) : 0,
+      serviceLevel: isSet(object.serviceLevel)
+        ? globalThis.Number(object.serviceLevel)
+        : isSet(object.service_level)
+        ? globalThis.Number(object.service_level)
+        : 0,
+      occupancy: isSet(object.occupancy) ? globalThis.Number(object.occupancy) : 0,
+      agentsWorking: isSet(object.agentsWorking)
+        ? globalThis.Number(object.agentsWorking)
+        : isSet(object.agents_working)
+        ? globalThis.Number(object.agents_working)
+        : 0,
+    };
+  },
+
+  toJSON(message: QueueHourFigures): unknown {
+    const obj: any = {};
+    if (message.queueId !== "") {
+      obj.queueId = message.queueId;
+    }
+    if (message.hourStart !== undefined) {
+      obj.hourStart = message.hourStart.toISOString();
+    }
+    if (message.arrivals !== 0) {
+      obj.arrivals = Math.round(message.arrivals);
+    }
+    if (message.answered !== 0) {
+      obj.answered = Math.round(message.answered);
+    }
+    if (message.abandoned !== 0) {
+      obj.abandoned = Math.round(message.abandoned);
+    }
+    if (message.waitP50Seconds !== 0) {
+      obj.waitP50Seconds = floatToJson(message.waitP50Seconds);
+    }
+    if (message.waitP90Seconds !== 0) {
+      obj.waitP90Seconds = floatToJson(message.waitP90Seconds);
+    }
+    if (message.firstResponseP50Seconds !== 0) {
+      obj.firstResponseP50Seconds = floatToJson(message.firstResponseP50Seconds);
+    }
+    if (message.firstResponseP90Seconds !== 0) {
+      obj.firstResponseP90Seconds = floatToJson(message.firstResponseP90Seconds);
+    }
+    if (message.abandonment !== 0) {
+      obj.abandonment = floatToJson(message.abandonment);
+    }
+    if (message.serviceLevel !== 0) {
+      obj.serviceLevel = floatToJson(message.serviceLevel);
+    }
+    if (message.occupancy !== 0) {
+      obj.occupancy = floatToJson(message.occupancy);
+    }
+    if (message.agentsWorking !== 0) {
+      obj.agentsWorking = floatToJson(message.agentsWorking);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueueHourFigures>): QueueHourFigures {
+    return QueueHourFigures.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueueHourFigures>): QueueHourFigures {
+    const message = createBaseQueueHourFigures();
+    message.queueId = object.queueId ?? "";
+    message.hourStart = object.hourStart ?? undefined;
+    message.arrivals = object.arrivals ?? 0;
+    message.answered = object.answered ?? 0;
+    message.abandoned = object.abandoned ?? 0;
+    message.waitP50Seconds = object.waitP50Seconds ?? 0;
+    message.waitP90Seconds = object.waitP90Seconds ?? 0;
+    message.firstResponseP50Seconds = object.firstResponseP50Seconds ?? 0;
+    message.firstResponseP90Seconds = object.firstResponseP90Seconds ?? 0;
+    message.abandonment = object.abandonment ?? 0;
+    message.serviceLevel = object.serviceLevel ?? 0;
+    message.occupancy = object.occupancy ?? 0;
+    message.agentsWorking = object.agentsWorking ?? 0;
+    return message;
+  },
+};
+
+function createBaseStaffingEstimate(): StaffingEstimate {
+  return {
+    queueId: "",
+    hourStart: undefined,
+    arrivals: 0,
+    averageHandleSeconds: 0,
+    patienceSeconds: 0,
+    concurrency: 0,
+    erlangCAgents: 0,
+    erlangAAgents: 0,
+  };
+}
+
+export const StaffingEstimate: MessageFns<StaffingEstimate> = {
+  encode(message: StaffingEstimate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queueId !== "") {
+      writer.uint32(10).string(message.queueId);
+    }
+    if (message.hourStart !== undefined) {
+      Timestamp.encode(toTimestamp(message.hourStart), writer.uint32(18).fork()).join();
+    }
+    if (message.arrivals !== 0) {
+      writer.uint32(24).int32(message.arrivals);
+    }
+    if (message.averageHandleSeconds !== 0) {
+      writer.uint32(33).double(message.averageHandleSeconds);
+    }
+    if (message.patienceSeconds !== 0) {
+      writer.uint32(41).double(message.patienceSeconds);
+    }
+    if (message.concurrency !== 0) {
+      writer.uint32(48).int32(message.concurrency);
+    }
+    if (message.erlangCAgents !== 0) {
+      writer.uint32(56).int32(message.erlangCAgents);
+    }
+    if (message.erlangAAgents !== 0) {
+      writer.uint32(64).int32(message.erlangAAgents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StaffingEstimate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStaffingEstimate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queueId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hourStart = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.arrivals = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.averageHandleSeconds = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.patienceSeconds = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.concurrency = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.erlangCAgents = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.erlangAAgents = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StaffingEstimate {
+    return {
+      queueId: isSet(object.queueId)
+        ? globalThis.String(object.queueId)
+        : isSet(object.queue_id)
+        ? globalThis.String(object.queue_id)
+        : "",
+      hourStart: isSet(object.hourStart)
+        ? fromJsonTimestamp(object.hourStart)
+        : isSet(object.hour_start)
+        ? fromJsonTimestamp(object.hour_start)
+        : undefined,
+      arrivals: isSet(object.arrivals) ? globalThis.Number(object.arrivals) : 0,
+      averageHandleSeconds: isSet(object.averageHandleSeconds)
+        ? globalThis.Number(object.averageHandleSeconds)
+        : isSet(object.average_handle_seconds)
+        ? globalThis.Number(object.average_handle_seconds)
+        : 0,
+      patienceSeconds: isSet(object.patienceSeconds)
+        ? globalThis.Number(object.patienceSeconds)
+        : isSet(object.patience_seconds)
+        ? globalThis.Number(object.patience_seconds)
+        : 0,
+      concurrency: isSet(object.concurrency) ? globalThis.Number(object.concurrency) : 0,
+      erlangCAgents: isSet(object.erlangCAgents)
+        ? globalThis.Number(object.erlangCAgents)
+        : isSet(object.erlang_c_agents)
+        ? globalThis.Number(object.erlang_c_agents)
+        : 0,
+      erlangAAgents: isSet(object.erlangAAgents)
+        ? globalThis.Number(object.erlangAAgents)
+        : isSet(object.erlang_a_agents)
+        ? globalThis.Number(object.erlang_a_agents)
+        : 0,
+    };
+  },
+
+  toJSON(message: StaffingEstimate): unknown {
+    const obj: any = {};
+    if (message.queueId !== "") {
+      obj.queueId = message.queueId;
+    }
+    if (message.hourStart !== undefined) {
+      obj.hourStart = message.hourStart.toISOString();
+    }
+    if (message.arrivals !== 0) {
+      obj.arrivals = Math.round(message.arrivals);
+    }
+    if (message.averageHandleSeconds !== 0) {
+      obj.averageHandleSeconds = floatToJson(message.averageHandleSeconds);
+    }
+    if (message.patienceSeconds !== 0) {
+      obj.patienceSeconds = floatToJson(message.patienceSeconds);
+    }
+    if (message.concurrency !== 0) {
+      obj.concurrency = Math.round(message.concurrency);
+    }
+    if (message.erlangCAgents !== 0) {
+      obj.erlangCAgents = Math.round(message.erlangCAgents);
+    }
+    if (message.erlangAAgents !== 0) {
+      obj.erlangAAgents = Math.round(message.erlangAAgents);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StaffingEstimate>): StaffingEstimate {
+    return StaffingEstimate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StaffingEstimate>): StaffingEstimate {
+    const message = createBaseStaffingEstimate();
+    message.queueId = object.queueId ?? "";
+    message.hourStart = object.hourStart ?? undefined;
+    message.arrivals = object.arrivals ?? 0;
+    message.averageHandleSeconds = object.averageHandleSeconds ?? 0;
+    message.patienceSeconds = object.patienceSeconds ?? 0;
+    message.concurrency = object.concurrency ?? 0;
+    message.erlangCAgents = object.erlangCAgents ?? 0;
+    message.erlangAAgents = object.erlangAAgents ?? 0;
+    return message;
+  },
+};
+
+function createBaseSimulateRoutingResponse(): SimulateRoutingResponse {
+  return { recorded: [], simulated: [], staffing: [], conversations: 0, agents: 0 };
+}
+
+export const SimulateRoutingResponse: MessageFns<SimulateRoutingResponse> = {
+  encode(message: SimulateRoutingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.recorded) {
+      QueueHourFigures.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.simulated) {
+      QueueHourFigures.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.staffing) {
+      StaffingEstimate.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.conversations !== 0) {
+      writer.uint32(32).int32(message.conversations);
+    }
+    if (message.agents !== 0) {
+      writer.uint32(40).int32(message.agents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SimulateRoutingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSimulateRoutingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recorded.push(QueueHourFigures.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.simulated.push(QueueHourFigures.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.staffing.push(StaffingEstimate.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.conversations = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.agents = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SimulateRoutingResponse {
+    return {
+      recorded: globalThis.Array.isArray(object?.recorded)
+        ? object.recorded.map((e: any) => QueueHourFigures.fromJSON(e))
+        : [],
+      simulated: globalThis.Array.isArray(object?.simulated)
+        ? object.simulated.map((e: any) => QueueHourFigures.fromJSON(e))
+        : [],
+      staffing: globalThis.Array.isArray(object?.staffing)
+        ? object.staffing.map((e: any) => StaffingEstimate.fromJSON(e))
+        : [],
+      conversations: isSet(object.conversations) ? globalThis.Number(object.conversations) : 0,
+      agents: isSet(object.agents) ? globalThis.Number(object.agents) : 0,
+    };
+  },
+
+  toJSON(message: SimulateRoutingResponse): unknown {
+    const obj: any = {};
+    if (message.recorded?.length) {
+      obj.recorded = message.recorded.map((e) => QueueHourFigures.toJSON(e));
+    }
+    if (message.simulated?.length) {
+      obj.simulated = message.simulated.map((e) => QueueHourFigures.toJSON(e));
+    }
+    if (message.staffing?.length) {
+      obj.staffing = message.staffing.map((e) => StaffingEstimate.toJSON(e));
+    }
+    if (message.conversations !== 0) {
+      obj.conversations = Math.round(message.conversations);
+    }
+    if (message.agents !== 0) {
+      obj.agents = Math.round(message.agents);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SimulateRoutingResponse>): SimulateRoutingResponse {
+    return SimulateRoutingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SimulateRoutingResponse>): SimulateRoutingResponse {
+    const message = createBaseSimulateRoutingResponse();
+    message.recorded = object.recorded?.map((e) => QueueHourFigures.fromPartial(e)) || [];
+    message.simulated = object.simulated?.map((e) => QueueHourFigures.fromPartial(e)) || [];
+    message.staffing = object.staffing?.map((e) => StaffingEstimate.fromPartial(e)) || [];
+    message.conversations = object.conversations ?? 0;
+    message.agents = object.agents ?? 0;
+    return message;
+  },
+};
+
 /**
  * Routing: queues per tenant, fair assignment under a strategy, offers that
  * agents accept, transfers, and an after-hours bot. Every call is scoped to
@@ -3563,6 +5312,22 @@ export const RoutingServiceService = {
       Buffer.from(TransferConversationResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): TransferConversationResponse => TransferConversationResponse.decode(value),
   },
+  /**
+   * Replays a recorded window of the tenant's traffic under a changed policy,
+   * on a virtual clock with the production routing decision, and estimates
+   * the staffing the traffic needs. Nothing in the live system changes.
+   */
+  simulateRouting: {
+    path: "/contactcenter.routing.v1.RoutingService/SimulateRouting" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SimulateRoutingRequest): Buffer =>
+      Buffer.from(SimulateRoutingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SimulateRoutingRequest => SimulateRoutingRequest.decode(value),
+    responseSerialize: (value: SimulateRoutingResponse): Buffer =>
+      Buffer.from(SimulateRoutingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SimulateRoutingResponse => SimulateRoutingResponse.decode(value),
+  },
 } as const;
 
 export interface RoutingServiceServer extends UntypedServiceImplementation {
@@ -3582,6 +5347,12 @@ export interface RoutingServiceServer extends UntypedServiceImplementation {
   declineOffer: handleUnaryCall<DeclineOfferRequest, DeclineOfferResponse>;
   /** Hands a conversation to an agent (capacity is checked) or a team (it re-enters routing). */
   transferConversation: handleUnaryCall<TransferConversationRequest, TransferConversationResponse>;
+  /**
+   * Replays a recorded window of the tenant's traffic under a changed policy,
+   * on a virtual clock with the production routing decision, and estimates
+   * the staffing the traffic needs. Nothing in the live system changes.
+   */
+  simulateRouting: handleUnaryCall<SimulateRoutingRequest, SimulateRoutingResponse>;
 }
 
 export interface RoutingServiceClient extends Client {
@@ -3783,6 +5554,26 @@ export interface RoutingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: TransferConversationResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Replays a recorded window of the tenant's traffic under a changed policy,
+   * on a virtual clock with the production routing decision, and estimates
+   * the staffing the traffic needs. Nothing in the live system changes.
+   */
+  simulateRouting(
+    request: SimulateRoutingRequest,
+    callback: (error: ServiceError | null, response: SimulateRoutingResponse) => void,
+  ): ClientUnaryCall;
+  simulateRouting(
+    request: SimulateRoutingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SimulateRoutingResponse) => void,
+  ): ClientUnaryCall;
+  simulateRouting(
+    request: SimulateRoutingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SimulateRoutingResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const RoutingServiceClient = makeGenericClientConstructor(
@@ -3793,6 +5584,10 @@ export const RoutingServiceClient = makeGenericClientConstructor(
   service: typeof RoutingServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -327,6 +327,15 @@ export interface MetricFigures {
   invitationAcceptancePercent?: number | undefined;
   transfers: number;
   reopens: number;
+  /**
+   * Conversations queued with a first-reply due time (the queue's service level) whose first agent reply came,
+   * or whose due time passed without one; counted when the reply came in time, else at the due time.
+   */
+  serviceLevelConversations: number;
+  /** Of those, the ones whose first agent reply came at or before the due time. */
+  serviceLevelMet: number;
+  /** service_level_met over service_level_conversations, in percent. */
+  serviceLevelPercent?: number | undefined;
 }
 
 export interface MetricsRow {
@@ -2787,6 +2796,9 @@ function createBaseMetricFigures(): MetricFigures {
     invitationAcceptancePercent: undefined,
     transfers: 0,
     reopens: 0,
+    serviceLevelConversations: 0,
+    serviceLevelMet: 0,
+    serviceLevelPercent: undefined,
   };
 }
 
@@ -2863,6 +2875,15 @@ export const MetricFigures: MessageFns<MetricFigures> = {
     }
     if (message.reopens !== 0) {
       writer.uint32(192).int64(message.reopens);
+    }
+    if (message.serviceLevelConversations !== 0) {
+      writer.uint32(200).int64(message.serviceLevelConversations);
+    }
+    if (message.serviceLevelMet !== 0) {
+      writer.uint32(208).int64(message.serviceLevelMet);
+    }
+    if (message.serviceLevelPercent !== undefined) {
+      writer.uint32(217).double(message.serviceLevelPercent);
     }
     return writer;
   },
@@ -3072,6 +3093,30 @@ export const MetricFigures: MessageFns<MetricFigures> = {
             message.reopens = longToNumber(reader.int64());
             continue;
           }
+          case 25: {
+            if (tag !== 200) {
+              break;
+            }
+
+            message.serviceLevelConversations = longToNumber(reader.int64());
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.serviceLevelMet = longToNumber(reader.int64());
+            continue;
+          }
+          case 27: {
+            if (tag !== 217) {
+              break;
+            }
+
+            message.serviceLevelPercent = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3186,6 +3231,21 @@ export const MetricFigures: MessageFns<MetricFigures> = {
         : undefined,
       transfers: isSet(object.transfers) ? globalThis.Number(object.transfers) : 0,
       reopens: isSet(object.reopens) ? globalThis.Number(object.reopens) : 0,
+      serviceLevelConversations: isSet(object.serviceLevelConversations)
+        ? globalThis.Number(object.serviceLevelConversations)
+        : isSet(object.service_level_conversations)
+        ? globalThis.Number(object.service_level_conversations)
+        : 0,
+      serviceLevelMet: isSet(object.serviceLevelMet)
+        ? globalThis.Number(object.serviceLevelMet)
+        : isSet(object.service_level_met)
+        ? globalThis.Number(object.service_level_met)
+        : 0,
+      serviceLevelPercent: isSet(object.serviceLevelPercent)
+        ? globalThis.Number(object.serviceLevelPercent)
+        : isSet(object.service_level_percent)
+        ? globalThis.Number(object.service_level_percent)
+        : undefined,
     };
   },
 
@@ -3263,6 +3323,15 @@ export const MetricFigures: MessageFns<MetricFigures> = {
     if (message.reopens !== 0) {
       obj.reopens = Math.round(message.reopens);
     }
+    if (message.serviceLevelConversations !== 0) {
+      obj.serviceLevelConversations = Math.round(message.serviceLevelConversations);
+    }
+    if (message.serviceLevelMet !== 0) {
+      obj.serviceLevelMet = Math.round(message.serviceLevelMet);
+    }
+    if (message.serviceLevelPercent !== undefined) {
+      obj.serviceLevelPercent = floatToJson(message.serviceLevelPercent);
+    }
     return obj;
   },
 
@@ -3295,6 +3364,9 @@ export const MetricFigures: MessageFns<MetricFigures> = {
     message.invitationAcceptancePercent = object.invitationAcceptancePercent ?? undefined;
     message.transfers = object.transfers ?? 0;
     message.reopens = object.reopens ?? 0;
+    message.serviceLevelConversations = object.serviceLevelConversations ?? 0;
+    message.serviceLevelMet = object.serviceLevelMet ?? 0;
+    message.serviceLevelPercent = object.serviceLevelPercent ?? undefined;
     return message;
   },
 };

@@ -15,6 +15,12 @@
  *   "thanks, bye" is not a question).
  * - The resolution is the last one, if no reopen followed it: a reopened
  *   conversation counts its full span, once, at its final resolution.
+ * - Service level: the first reply is due at the due time of the latest
+ *   queueing that carried one before the first response settled. It is met
+ *   when the first agent reply came at or before it (counted at the reply),
+ *   missed once the due time passed without one (counted at the due time,
+ *   so a late reply does not move it); a conversation resolved before its
+ *   due time without a reply asked for none and does not count.
  * - Dimensions are the latest as of the instant: the last queue and team,
  *   the last agent assigned (a transfer to a team keeps the last agent until
  *   someone is assigned), the channel and region it started with.
@@ -35,6 +41,8 @@ export interface ConversationAsOf {
   agent: string;
   tags: ReadonlySet<string>;
   firstResponse: Span | undefined;
+  /** The first-reply promise as it stands: met or missed and when it counts; undefined when none was made or none is decided yet. */
+  serviceLevel: { met: boolean; at: number } | undefined;
   responses: Span[];
   /** The final resolution; undefined while open (never resolved, or reopened since). */
   resolvedAt: number | undefined;
@@ -53,6 +61,8 @@ export function conversationAsOf(entries: readonly TimelineEntry[], asOfMs: numb
   let frtFrom: number | undefined;
   let frtSettled = false;
   let firstResponse: Span | undefined;
+  let dueMs: number | undefined;
+  let settledWithoutReplyAt: number | undefined;
   let waitFrom: number | undefined;
   const responses: Span[] = [];
   let resolvedAt: number | undefined;
@@ -85,7 +95,10 @@ export function conversationAsOf(entries: readonly TimelineEntry[], asOfMs: numb
       case 'queue':
         queue = e.queue;
         team = e.team;
-        if (!frtSettled) frtFrom ??= e.t;
+        if (!frtSettled) {
+          frtFrom ??= e.t;
+          if (e.due !== undefined) dueMs = e.due;
+        }
         break;
       case 'assign':
         agent = e.agent;
@@ -102,6 +115,7 @@ export function conversationAsOf(entries: readonly TimelineEntry[], asOfMs: numb
       case 'resolve':
         resolvedAt = lastResolution = e.t;
         waitFrom = undefined;
+        if (!frtSettled) settledWithoutReplyAt = e.t;
         frtSettled = true;
         break;
       case 'reopen':
@@ -134,10 +148,18 @@ export function conversationAsOf(entries: readonly TimelineEntry[], asOfMs: numb
     agent,
     tags,
     firstResponse,
+    serviceLevel: serviceLevelOf(dueMs, firstResponse, settledWithoutReplyAt, asOfMs),
     responses,
     resolvedAt,
     transfers,
     reopens,
     surveys: [...surveys.values()].map(({ firstAnsweredAt, ratings }) => ({ firstAnsweredAt, ratings })),
   };
+}
+
+function serviceLevelOf(dueMs: number | undefined, reply: Span | undefined, resolvedUnansweredAt: number | undefined, asOfMs: number): ConversationAsOf['serviceLevel'] {
+  if (dueMs === undefined) return undefined;
+  if (reply && reply.toMs <= dueMs) return { met: true, at: reply.toMs };
+  if (resolvedUnansweredAt !== undefined && resolvedUnansweredAt <= dueMs) return undefined;
+  return dueMs <= asOfMs ? { met: false, at: dueMs } : undefined;
 }

@@ -7,6 +7,7 @@
  * - volume and conversion: the start (conversion = started conversations
  *   carrying a conversion tag as of `asOf`, over started);
  * - FRT and response times: the agent's reply;
+ * - service level: the first reply when it came in time, else the due time;
  * - resolutions, ART and FCR: the final resolution;
  * - transfers, reopens: when they happened;
  * - CSAT, NPS, CES: the first answer of each survey, with the latest
@@ -76,12 +77,13 @@ interface Tally {
   csat: number; satisfied: number; nps: number; promoters: number; detractors: number; ces: number; cesSum: number;
   invitationsSent: number; invitationsAccepted: number;
   transfers: number; reopens: number;
+  serviceLevel: number; serviceLevelMet: number;
 }
 
 const emptyTally = (): Tally => ({
   started: 0, conversions: 0, resolved: 0, resolutionMs: 0, fcr: 0, firstResponses: 0, frtMs: 0, frtOpenMs: 0,
   responses: 0, responseMs: 0, responseOpenMs: 0, csat: 0, satisfied: 0, nps: 0, promoters: 0, detractors: 0, ces: 0, cesSum: 0,
-  invitationsSent: 0, invitationsAccepted: 0, transfers: 0, reopens: 0,
+  invitationsSent: 0, invitationsAccepted: 0, transfers: 0, reopens: 0, serviceLevel: 0, serviceLevelMet: 0,
 });
 
 const NO_DIMENSIONS: DimensionValues = { team: '', agent: '', channel: '', queue: '', region: '' };
@@ -132,6 +134,11 @@ export function metricsRows(
       t.firstResponses++;
       t.frtMs += ms;
       t.frtOpenMs += openMs;
+    });
+    const sl = c.serviceLevel;
+    if (sl) at(sl.at, (t) => {
+      t.serviceLevel++;
+      if (sl.met) t.serviceLevelMet++;
     });
     for (const r of c.responses) at(r.toMs, (t) => {
       const [ms, openMs] = waited(r);
@@ -215,5 +222,8 @@ export function figuresOf(t: Tally): MetricFigures {
     invitationAcceptancePercent: percent(t.invitationsAccepted, t.invitationsSent),
     transfers: t.transfers,
     reopens: t.reopens,
+    serviceLevelConversations: t.serviceLevel,
+    serviceLevelMet: t.serviceLevelMet,
+    serviceLevelPercent: percent(t.serviceLevelMet, t.serviceLevel),
   };
 }

@@ -15,7 +15,7 @@ class Story {
   customer(t: number) { return this.push({ k: 'msg', t, by: 'customer' }); }
   agent(t: number) { return this.push({ k: 'msg', t, by: 'agent' }); }
   bot(t: number) { return this.push({ k: 'msg', t, by: 'bot' }); }
-  queue(t: number, queue = 'q-sales', team = 'team-a') { return this.push({ k: 'queue', t, queue, team }); }
+  queue(t: number, queue = 'q-sales', team = 'team-a', due?: number) { return this.push({ k: 'queue', t, queue, team, ...(due === undefined ? {} : { due }) }); }
   assign(t: number, agent: string) { return this.push({ k: 'assign', t, agent }); }
   transfer(t: number, to: { agent?: string; team?: string }) { return this.push({ k: 'transfer', t, toAgent: to.agent ?? '', toTeam: to.team ?? '' }); }
   tag(t: number, add: string[], remove: string[] = []) { return this.push({ k: 'tags', t, add, remove }); }
@@ -65,6 +65,51 @@ describe('first response time', () => {
   it('ignores agent messages before the customer wrote or the conversation was queued', () => {
     const c = new Story('c1').start(s(0)).agent(s(1)).customer(s(10)).agent(s(25));
     expect(only([c]).firstResponseSecondsAvg).toBe(15);
+  });
+});
+
+describe('service level (first reply by its due time)', () => {
+  const HOUR = 3_600;
+  const email = (id: string) => new Story(id).start(s(0), 'email').customer(s(0));
+
+  it('is the share of first agent replies at or before the due time, per channel; conversations without a due time do not count', () => {
+    const stories = [
+      email('on-time').queue(s(1), 'q-email', '', s(4 * HOUR)).agent(s(2 * HOUR)),
+      email('at-due').queue(s(1), 'q-email', '', s(4 * HOUR)).agent(s(4 * HOUR)),
+      email('late').queue(s(1), 'q-email', '', s(4 * HOUR)).agent(s(5 * HOUR)),
+      new Story('chat-on-time').start(s(0)).customer(s(0)).queue(s(1), 'q-chat', '', s(61)).agent(s(30)),
+      new Story('chat-no-promise').start(s(0)).customer(s(0)).queue(s(1)).agent(s(9 * HOUR)),
+    ];
+    const byChannel = Object.fromEntries(run(stories, { groupBy: 'channel' }).map((r) => [r.group, r.figures]));
+    expect(byChannel.email).toMatchObject({ serviceLevelConversations: 3, serviceLevelMet: 2, firstResponses: 3 });
+    expect(byChannel.email!.serviceLevelPercent).toBeCloseTo(200 / 3, 10);
+    expect(byChannel.chat).toMatchObject({ serviceLevelConversations: 1, serviceLevelMet: 1, serviceLevelPercent: 100, firstResponses: 2 });
+    expect(only([stories[4]!]).serviceLevelPercent).toBeUndefined();
+  });
+
+  it('counts a miss once the due time passes without a reply, in the bucket of the due time, and a late reply does not move it', () => {
+    const late = email('late').queue(s(1), 'q-email', '', s(4 * HOUR)).agent(s(4 * HOUR) + 2 * DAY);
+    expect(only([late], { asOfMs: s(4 * HOUR) - 1 })).toMatchObject({ serviceLevelConversations: 0 });
+    expect(only([late], { asOfMs: s(4 * HOUR) + 1 })).toMatchObject({ serviceLevelConversations: 1, serviceLevelMet: 0, serviceLevelPercent: 0 });
+    const days = run([late], { bucket: 'day' });
+    expect(days.find((r) => r.figures.serviceLevelConversations > 0)!.label).toBe('2026-03-30');
+  });
+
+  it('does not count a conversation resolved before its due time without a reply, and counts one resolved after it as missed', () => {
+    const early = email('self-served').queue(s(1), 'q-email', '', s(4 * HOUR)).resolve(s(HOUR));
+    const after = email('closed-late').queue(s(1), 'q-email', '', s(4 * HOUR)).resolve(s(5 * HOUR));
+    expect(only([early])).toMatchObject({ serviceLevelConversations: 0 });
+    expect(only([after])).toMatchObject({ serviceLevelConversations: 1, serviceLevelMet: 0 });
+  });
+
+  it('keeps the due time of the latest queueing before the first reply; an overflow without one keeps the earlier', () => {
+    const moved = email('moved').queue(s(1), 'q-email', '', s(HOUR)).queue(s(60), 'q-email-2', '', s(8 * HOUR)).agent(s(2 * HOUR));
+    expect(only([moved])).toMatchObject({ serviceLevelConversations: 1, serviceLevelMet: 1 });
+    const overflowed = email('overflowed').queue(s(1), 'q-email', '', s(HOUR)).queue(s(60), 'q-backup').agent(s(2 * HOUR));
+    expect(only([overflowed])).toMatchObject({ serviceLevelConversations: 1, serviceLevelMet: 0 });
+    // Queued again after a reopen, with the first reply long settled: nothing new is promised.
+    const reopened = email('reopened').queue(s(1), 'q-email', '', s(HOUR)).agent(s(60)).resolve(s(120)).reopen(s(200)).queue(s(201), 'q-email', '', s(300)).agent(s(9 * HOUR));
+    expect(only([reopened])).toMatchObject({ serviceLevelConversations: 1, serviceLevelMet: 1 });
   });
 });
 

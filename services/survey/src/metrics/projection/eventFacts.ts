@@ -75,7 +75,8 @@ const conversationBuilders: Record<string, Builder> = {
   },
   ConversationQueued: (data, t) => {
     const e = ConversationQueued.fromJSON(data);
-    return { conversationId: e.conversationId, entry: { k: 'queue', t: t(e.occurredAt), queue: e.queueId, team: e.teamId } };
+    const due = e.firstReplyDueAt ? { due: e.firstReplyDueAt.getTime() } : {};
+    return { conversationId: e.conversationId, entry: { k: 'queue', t: t(e.occurredAt), queue: e.queueId, team: e.teamId, ...due } };
   },
   AgentAssigned: (data, t) => {
     const e = AgentAssigned.fromJSON(data);

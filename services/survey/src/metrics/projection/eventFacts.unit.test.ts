@@ -19,6 +19,12 @@ describe('factOf', () => {
     expect(entryOf(factOf(envelope('ConversationStarted', { conversationId: 'c-1', channel: 'CHANNEL_EMAIL', region: 'eu-1', occurredAt: T })))).toEqual({ k: 'start', t: Date.parse(T), channel: 'email', region: 'eu-1' });
   });
 
+  it('keeps the first-reply due time of a queueing, only when the queue promised one', () => {
+    const due = '2026-03-29T14:00:00.000Z';
+    expect(entryOf(factOf(envelope('ConversationQueued', { conversationId: 'c-1', queueId: 'q-email', teamId: '', occurredAt: T, firstReplyDueAt: due })))).toEqual({ k: 'queue', t: Date.parse(T), queue: 'q-email', team: '', due: Date.parse(due) });
+    expect(entryOf(factOf(envelope('ConversationQueued', { conversationId: 'c-1', queueId: 'q-chat', teamId: 't', occurredAt: T })))).toEqual({ k: 'queue', t: Date.parse(T), queue: 'q-chat', team: 't' });
+  });
+
   it('keeps valid ratings only, and the answer revision', () => {
     const data = SurveyAnswered.toJSON({
       conversationId: 'c-1',

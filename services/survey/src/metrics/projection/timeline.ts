@@ -18,7 +18,8 @@ export interface Rating {
 export type TimelineEntry =
   | { k: 'start'; t: number; channel: string; region: string }
   | { k: 'msg'; t: number; by: Author }
-  | { k: 'queue'; t: number; queue: string; team: string }
+  /** `due`: when the queue's service level wants the first agent reply (epoch ms); absent when it promises none. */
+  | { k: 'queue'; t: number; queue: string; team: string; due?: number }
   | { k: 'assign'; t: number; agent: string }
   | { k: 'transfer'; t: number; toAgent: string; toTeam: string }
   | { k: 'tags'; t: number; add: string[]; remove: string[] }
