@@ -48,6 +48,7 @@ export async function startEdgeApp(overrides: Partial<AppDeps> = {}, options: { 
     PRESENCE_GRPC_ADDR: peer,
     TRANSLATION_GRPC_ADDR: peer,
     SURVEY_GRPC_ADDR: peer,
+    CHANNELS_GRPC_ADDR: peer,
   });
   const app = await buildApp({ logger, peers, nats, jwtSecret: SECRET, realtimeDirectory: newcomers, ...overrides });
   return {

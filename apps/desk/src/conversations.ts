@@ -1,7 +1,8 @@
+import { channelLabel } from './channelText';
 import { fill, h } from './dom';
 import type { Conversation } from './types';
 
-/** The agent's conversations, newest activity first, each with its unread count. */
+/** The agent's conversations, newest activity first, each with its channel, subject and unread count. */
 export class ConversationsView {
   readonly element: HTMLElement;
   private readonly list = h('ul', { testid: 'desk-conversations', className: 'conversations', 'aria-labelledby': 'conversations-title' });
@@ -23,7 +24,8 @@ export class ConversationsView {
   private itemOf(c: Conversation, unread: number): HTMLLIElement {
     const id = c.conversationId!;
     const last = c.messages?.[c.messages.length - 1];
-    const title = c.subject || `${c.channel ?? 'Conversation'} with ${c.customerId ?? 'a customer'}`;
+    const channel = channelLabel(c.channel, c.channelProvider);
+    const title = c.subject || `${channel} with ${c.customerId ?? 'a customer'}`;
     const current = id === this.openId;
     return h(
       'li',
@@ -31,8 +33,14 @@ export class ConversationsView {
       h(
         'button',
         { type: 'button', className: 'row', 'aria-current': current ? 'true' : undefined, onClick: () => this.open(id) },
-        h('span', { className: 'title' }, title),
-        h('span', { className: 'sub' }, [c.channel, c.status, c.priority && c.priority !== 'normal' ? c.priority : undefined].filter(Boolean).join(' · ')),
+        h('span', { className: 'title', testid: 'desk-conversation-title' }, title),
+        h(
+          'span',
+          { className: 'sub' },
+          h('span', { testid: 'desk-channel', className: 'channel-label', 'data-channel': c.channelProvider || c.channel }, h('span', { className: 'visually-hidden' }, 'Channel: '), channel),
+          ' ',
+          [c.status, c.priority && c.priority !== 'normal' ? c.priority : undefined].filter(Boolean).join(' · '),
+        ),
         last?.text ? h('span', { className: 'snippet' }, last.text) : null,
         h('span', { testid: 'desk-unread', className: unread > 0 ? 'badge' : 'badge zero', 'data-count': unread }, unread),
         h('span', { className: 'visually-hidden' }, ' unread'),

@@ -1,6 +1,7 @@
 import { isEvent, type ContactCenterClient, type ContactCenterEvent } from '@contactcenter/client';
 import { fill, h, timeOf } from './dom';
 import { HistoryPanel } from './history';
+import { IdentityLinks } from './identities';
 import type { Staff } from './jwt';
 import { withRetries, type ProblemBanner } from './problems';
 import { randomId } from './sessionStore';
@@ -37,7 +38,8 @@ interface Note {
 /**
  * What the agent does to a conversation besides replying: internal notes,
  * tags, priority, transfer, resolve, reopen, ticket; and what they read
- * about it: the customer's timeline and (supervisors) its full history.
+ * about it: the customer's timeline, their linked identities (link another,
+ * unlink with a reason) and (supervisors) its full history.
  */
 export class ConversationDetails {
   readonly element: HTMLElement;
@@ -58,10 +60,13 @@ export class ConversationDetails {
   private readonly ticketButton = h('button', { type: 'button', testid: 'desk-ticket', onClick: () => void this.act('Converting to a ticket', () => this.ticket()) }, 'Convert to ticket');
   private readonly status = h('p', { role: 'status', className: 'action-status' });
   private readonly timeline: TimelinePanel;
+  private readonly identities: IdentityLinks;
+  private customerId: string | undefined;
   private readonly history: HistoryPanel | undefined;
 
   constructor(private readonly deps: DetailsDeps) {
-    this.timeline = new TimelinePanel(deps);
+    this.timeline = new TimelinePanel({ ...deps, identities: (ids) => this.customerId && this.identities.show(this.customerId, ids) });
+    this.identities = new IdentityLinks({ client: deps.client, act: (doing, run) => this.act(doing, run), linked: () => this.afterLink() });
     this.history = deps.supervisor ? new HistoryPanel(deps) : undefined;
     this.priority.addEventListener('change', () => void this.act('Setting the priority', () => this.setPriority(this.priority.value as PriorityName)));
     this.tagInput.addEventListener('keydown', (e) => {
@@ -112,7 +117,7 @@ export class ConversationDetails {
       h('div', { className: 'field' }, h('label', { for: 'desk-note' }, 'New note'), this.noteInput),
       h('button', { type: 'button', testid: 'desk-note-add', onClick: () => void this.act('Adding the note', () => this.addNote()) }, 'Add note'),
     );
-    this.element = h('aside', { className: 'details', 'aria-label': 'Conversation details' }, actions, tags, transfer, notes, this.timeline.element, this.history?.element);
+    this.element = h('aside', { className: 'details', 'aria-label': 'Conversation details' }, actions, tags, transfer, notes, this.timeline.element, this.identities.element, this.history?.element);
   }
 
   /** Another conversation: nothing of the previous one stays. */
@@ -128,6 +133,8 @@ export class ConversationDetails {
     this.transferReason.value = '';
     this.status.textContent = '';
     this.timeline.reset();
+    this.identities.reset(conversationId);
+    this.customerId = undefined;
     this.history?.reset();
   }
 
@@ -149,7 +156,20 @@ export class ConversationDetails {
     const events = this.history ? await this.history.load(id) : await HistoryPanel.notesOnly(this.deps, id);
     if (id !== this.conversationId) return;
     for (const e of events ?? []) if (e.type.endsWith('.InternalNoteAdded')) this.addNoteFrom(e.data.note as Partial<Note> | undefined, e.occurredAt);
+    this.customerId = c.customerId;
     if (c.customerId) await this.timeline.load(c.customerId, id);
+  }
+
+  /** The timeline is a projection that follows the link a moment later: read now, and once more shortly. */
+  private afterLink(): void {
+    void this.reloadTimeline();
+    const id = this.conversationId;
+    setTimeout(() => id === this.conversationId && void this.reloadTimeline(), 1500);
+  }
+
+  /** The timeline (and the identities it names) as they are now, after a link or an unlink. */
+  private async reloadTimeline(): Promise<void> {
+    if (this.customerId && this.conversationId) await this.timeline.load(this.customerId, this.conversationId);
   }
 
   onEvent(event: ContactCenterEvent): void {
@@ -166,6 +186,8 @@ export class ConversationDetails {
     } else if (isEvent(event, 'contactcenter.conversation.v1.ConversationReopened') || isEvent(event, 'contactcenter.conversation.v1.AgentAssigned') || isEvent(event, 'contactcenter.conversation.v1.ConversationTransferred') || isEvent(event, 'contactcenter.conversation.v1.ConversationQueued')) {
       // Status and assignment follow rules of the conversation service: read them back rather than guess.
       this.deps.refresh();
+    } else if (isEvent(event, 'contactcenter.conversation.v1.CustomerIdentityLinked') || event.type === 'contactcenter.conversation.v1.CustomerIdentityUnlinked') {
+      void this.reloadTimeline();
     }
     this.history?.onEvent(event);
   }

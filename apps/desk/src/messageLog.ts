@@ -5,6 +5,9 @@
  * conversation's revision, with the translations that arrived for each.
  * Pure data and functions: the view renders what these return.
  */
+import { laterDelivery, type Delivery } from './channelText';
+import type { MessageTemplate } from './types';
+
 export type Author = 'customer' | 'agent' | 'system' | 'bot';
 
 export interface DeskMessage {
@@ -18,6 +21,10 @@ export interface DeskMessage {
   postedAt: string | undefined;
   /** Translations by target language. */
   translations: Record<string, string>;
+  /** Email and messaging apps: how far it got to the customer. */
+  delivery?: Delivery;
+  /** WhatsApp: the approved template it was. */
+  template?: MessageTemplate;
 }
 
 /** A message as REST or an event gives it (authorKind as REST `customer` or proto `AUTHOR_KIND_CUSTOMER`). */
@@ -30,6 +37,8 @@ export interface MessageInput {
   revision?: number | string;
   postedAt?: string;
   translations?: { language?: string; text?: string }[];
+  delivery?: Delivery;
+  template?: MessageTemplate;
 }
 
 export function authorOf(kind: string | undefined): Author {
@@ -50,6 +59,8 @@ export function messageOf(input: MessageInput): DeskMessage | undefined {
     revision: Number(input.revision ?? 0),
     postedAt: input.postedAt,
     translations,
+    ...(input.delivery ? { delivery: input.delivery } : {}),
+    ...(input.template?.name ? { template: input.template } : {}),
   };
 }
 
@@ -67,6 +78,9 @@ export function withMessage(log: readonly DeskMessage[], message: DeskMessage): 
   if (existing) {
     // The later copy wins (the event after the desk's own optimistic one), translations add up.
     const merged = { ...existing, ...message, translations: { ...existing.translations, ...message.translations } };
+    // A copy without a delivery status (the desk's own, a replayed event) never hides the one already known.
+    const delivery = laterDelivery(existing.delivery, message.delivery);
+    if (delivery) merged.delivery = delivery;
     return log.map((m) => (m === existing ? merged : m)).sort(byOrder);
   }
   return [...log, message].sort(byOrder);
@@ -75,6 +89,11 @@ export function withMessage(log: readonly DeskMessage[], message: DeskMessage): 
 /** The log with a translation of one of its messages; unchanged when the message is not (yet) there. */
 export function withTranslation(log: readonly DeskMessage[], messageId: string, language: string, text: string): DeskMessage[] {
   return log.map((m) => (m.messageId === messageId ? { ...m, translations: { ...m.translations, [language]: text } } : m));
+}
+
+/** The log with a delivery report on one of its messages; a report older than the one known changes nothing. */
+export function withDelivery(log: readonly DeskMessage[], messageId: string, delivery: Delivery): DeskMessage[] {
+  return log.map((m) => (m.messageId === messageId ? { ...m, delivery: laterDelivery(m.delivery, delivery) } : m));
 }
 
 /**

@@ -1,11 +1,13 @@
-import type { ContactCenterClient, TypingFrame } from '@contactcenter/client';
+import { ProblemError, type ContactCenterClient, type TypingFrame } from '@contactcenter/client';
+import { replyWindowOf } from './channelText';
 import { fill, h } from './dom';
 import type { Staff } from './jwt';
 import type { DeskMessage } from './messageLog';
 import { firstNameOf, fillPlaceholders } from './placeholders';
 import { withRetries, type ProblemBanner } from './problems';
+import { ReplyWindowPanel } from './replyWindow';
 import { randomId } from './sessionStore';
-import type { CannedResponse } from './types';
+import type { CannedResponse, Conversation, MessageTemplate } from './types';
 
 export interface ReplyDeps {
   client: ContactCenterClient;
@@ -19,12 +21,14 @@ export interface ReplyDeps {
   conversationId(): string | undefined;
   /** The gateway took a message: show it at once (its event, when it comes, is the same message). */
   sent(conversationId: string, message: DeskMessage): void;
+  /** The gateway refused a message for the conversation's state (409: its reply window closed): read it again. */
+  refused(conversationId: string): void;
 }
 
 /** A message being sent: shown until the gateway confirms it, with the same idempotency key on every try. */
 interface Outgoing {
   key: string;
-  body: { text?: string; cannedResponseId?: string; clientMessageId: string };
+  body: { text?: string; cannedResponseId?: string; template?: Required<MessageTemplate>; clientMessageId: string };
   preview: string;
   item: HTMLLIElement;
 }
@@ -33,7 +37,9 @@ interface Outgoing {
  * The reply box: Enter sends (Shift+Enter for a new line), each message with
  * its own idempotency key, tried again with the same key when the gateway is
  * rate limiting, unavailable or unreachable; canned responses previewed with
- * their placeholders filled; typing signals both ways.
+ * their placeholders filled; typing signals both ways. On messaging apps it
+ * follows the reply window (replyWindow.ts): free text while it is open, a
+ * template or nothing once it has closed.
  */
 export class ReplyBox {
   readonly element: HTMLElement;
@@ -46,15 +52,18 @@ export class ReplyBox {
   private typingSentAt = 0;
   /** The canned response in the box, as previewed: sent by id (the gateway fills the placeholders with what it knows) if left unchanged. */
   private cannedInReply: { id: string; preview: string } | undefined;
+  private readonly form: HTMLFormElement;
+  private readonly window = new ReplyWindowPanel((template) => void this.sendTemplate(template));
+  private windowTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly deps: ReplyDeps) {
-    const form = h(
+    const form = (this.form = h(
       'form',
       { className: 'reply', 'aria-label': 'Reply', onSubmit: (e: Event) => (e.preventDefault(), void this.send()) },
       h('div', { className: 'field' }, h('label', { for: 'desk-canned' }, 'Canned response'), this.cannedSelect),
       h('div', { className: 'field' }, h('label', { for: 'desk-reply' }, 'Reply to the customer'), this.reply, h('p', { id: 'desk-reply-hint', className: 'hint' }, 'Enter sends; Shift+Enter starts a new line.')),
       h('button', { type: 'submit', testid: 'desk-send', className: 'primary' }, 'Send'),
-    );
+    ));
     this.reply.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
@@ -64,7 +73,7 @@ export class ReplyBox {
     this.reply.addEventListener('input', () => this.sayTyping(this.reply.value.trim() !== ''));
     this.reply.addEventListener('blur', () => this.sayTyping(false));
     this.cannedSelect.addEventListener('change', () => this.pickCanned());
-    this.element = h('div', { className: 'composer' }, this.typingNote, this.outbox, form);
+    this.element = h('div', { className: 'composer' }, this.typingNote, this.outbox, this.window.element, form);
     this.renderCanned();
   }
 
@@ -76,6 +85,21 @@ export class ReplyBox {
     this.reply.value = '';
     this.cannedSelect.value = '';
     this.typingNote.textContent = '';
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    this.window.clear();
+    this.showWindow({});
+  }
+
+  /** What the conversation lets the agent send now; shown again when its reply window closes while open. */
+  showWindow(conversation: Pick<Conversation, 'channelProvider' | 'replyWindowClosesAt'>): void {
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    const window = replyWindowOf(conversation);
+    this.form.hidden = !this.window.show(window);
+    if (window.kind === 'open') {
+      // Checked again at the closing time (at most every hour: timers drift while a laptop sleeps).
+      const wait = Math.min(Date.parse(window.closesAt) - Date.now() + 500, 3_600_000);
+      this.windowTimer = setTimeout(() => this.showWindow(conversation), Math.max(wait, 500));
+    }
   }
 
   focus(): void {
@@ -142,6 +166,16 @@ export class ReplyBox {
     await this.deliver(conversationId, outgoing);
   }
 
+  private async sendTemplate(template: Required<MessageTemplate>): Promise<void> {
+    const conversationId = this.deps.conversationId();
+    if (!conversationId) return;
+    const key = randomId();
+    const preview = `Template ${template.name} (${template.language})${template.parameters.length ? `: ${template.parameters.join(', ')}` : ''}`;
+    const outgoing: Outgoing = { key, body: { template, clientMessageId: key }, preview, item: h('li', { className: 'pending' }) };
+    this.outbox.append(outgoing.item);
+    await this.deliver(conversationId, outgoing);
+  }
+
   /** Sends (or sends again) with the message's own idempotency key, so that a retry never posts it twice. */
   private async deliver(conversationId: string, outgoing: Outgoing): Promise<void> {
     fill(outgoing.item, h('span', { role: 'status' }, `Sending: ${outgoing.preview}`));
@@ -151,11 +185,14 @@ export class ReplyBox {
       );
       outgoing.item.remove();
       if (res.messageId) {
-        this.deps.sent(conversationId, { messageId: res.messageId, author: 'agent', authorId: this.deps.staff.id, text: outgoing.preview, language: undefined, revision: res.revision, postedAt: new Date().toISOString(), translations: {} });
+        const template = outgoing.body.template;
+        this.deps.sent(conversationId, { messageId: res.messageId, author: 'agent', authorId: this.deps.staff.id, text: template ? '' : outgoing.preview, language: undefined, revision: res.revision, postedAt: new Date().toISOString(), translations: {}, ...(template ? { template } : {}) });
       }
       this.deps.read(conversationId);
     } catch (err) {
       this.deps.banner.show(err, 'Sending the message');
+      // The conversation is not as the desk showed it (the window closed meanwhile): show what it allows now.
+      if (err instanceof ProblemError && err.status === 409) this.deps.refused(conversationId);
       fill(
         outgoing.item,
         h('span', {}, `Not sent: ${outgoing.preview} `),

@@ -1,8 +1,9 @@
 import { isEvent, type ContactCenterClient, type ContactCenterEvent, type TypingFrame } from '@contactcenter/client';
+import { channelLabel, deliveryStatusOf, deliveryText, type Delivery } from './channelText';
 import { ConversationDetails } from './details';
 import { fill, h, timeOf } from './dom';
 import type { Staff } from './jwt';
-import { messageOf, translationFor, withMessage, withTranslation, type DeskMessage } from './messageLog';
+import { messageOf, translationFor, withDelivery, withMessage, withTranslation, type DeskMessage } from './messageLog';
 import type { ProblemBanner } from './problems';
 import { ReplyBox } from './replyBox';
 import type { CannedResponse, Conversation } from './types';
@@ -27,11 +28,14 @@ export interface ThreadDeps {
   supervisor: boolean;
 }
 
+const DELIVERY_UPDATED = 'contactcenter.conversation.v1.MessageDeliveryUpdated';
+
 const AUTHOR_LABEL: Record<DeskMessage['author'], string> = { customer: 'Customer', agent: 'Agent', bot: 'Bot', system: 'System' };
 
 /**
  * The open conversation: its messages in order (each once, with its
- * translation beside the original), the reply box (replyBox.ts),
+ * translation beside the original, and for email and messaging apps how
+ * far each reply got), its channel, the reply box (replyBox.ts),
  * and beside them the conversation's details (notes, tags, priority,
  * transfer, resolve, reopen, ticket, the customer's timeline, history).
  */
@@ -43,7 +47,7 @@ export class ThreadView {
   private readonly title = h('h2', { id: 'thread-title' }, 'No conversation open');
   private readonly meta = h('p', { className: 'meta' });
   private readonly messages = h('ol', { className: 'messages', 'aria-label': 'Messages', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: 0 });
-  private readonly items = new Map<string, { item: HTMLLIElement; key: string }>();
+  private readonly items = new Map<string, { item: HTMLLIElement; key: string; delivery: HTMLElement }>();
   private readonly composer: ReplyBox;
   private readonly body = h('div', { className: 'thread-body', hidden: true });
   private readonly empty = h('p', { className: 'empty' }, 'Pick a conversation or accept an offer to start.');
@@ -62,6 +66,9 @@ export class ThreadView {
       conversationId: () => this.conversationId,
       sent: (conversationId, message) => {
         if (conversationId === this.conversationId) this.addMessage(message);
+      },
+      refused: (conversationId) => {
+        if (conversationId === this.conversationId) void this.refresh();
       },
     });
     this.body.append(
@@ -128,9 +135,18 @@ export class ThreadView {
     if (!id) return;
     const data = event.data as { conversationId?: string };
     if ((data.conversationId ?? event.subject) !== id) return;
-    if (isEvent(event, 'contactcenter.conversation.v1.MessagePosted')) {
+    if (event.type === DELIVERY_UPDATED) {
+      const d = event.data as Delivery & { messageId?: string; occurredAt?: string };
+      if (d.messageId) {
+        this.log = withDelivery(this.log, d.messageId, { status: deliveryStatusOf(d.status), detail: d.detail, willRetry: d.willRetry, updatedAt: d.occurredAt ?? event.time });
+        const message = this.log.find((m) => m.messageId === d.messageId);
+        if (message) this.renderMessage(message);
+      }
+    } else if (isEvent(event, 'contactcenter.conversation.v1.MessagePosted')) {
       const message = event.data.message && messageOf(event.data.message);
       if (message) this.addMessage(message);
+      // The customer wrote: a messaging app's reply window opens again (its new closing time is the gateway's to say).
+      if (message?.author === 'customer' && this.conversation?.replyWindowClosesAt) void this.refresh();
       if (document.visibilityState === 'visible') this.deps.read(id);
     } else if (isEvent(event, 'contactcenter.conversation.v1.MessageTranslated')) {
       const d = event.data;
@@ -173,8 +189,14 @@ export class ThreadView {
     const c = this.conversation;
     if (!c) return;
     fill(this.title, c.subject ? `${c.subject}` : `Conversation with ${c.customerId ?? 'a customer'}`);
-    const bits = [c.channel, c.language && `language ${c.language}`, c.status, c.priority && `priority ${c.priority}`, c.ticketStatus && `ticket ${c.ticketStatus}`, c.customerId && `customer ${c.customerId}`];
-    fill(this.meta, bits.filter(Boolean).join(' · '));
+    const bits = [c.language && `language ${c.language}`, c.status, c.priority && `priority ${c.priority}`, c.ticketStatus && `ticket ${c.ticketStatus}`, c.customerId && `customer ${c.customerId}`];
+    const label = channelLabel(c.channel, c.channelProvider);
+    fill(
+      this.meta,
+      h('span', { testid: 'desk-thread-channel', className: 'channel-label', 'data-channel': c.channelProvider || c.channel }, h('span', { className: 'visually-hidden' }, 'Channel: '), label),
+      ` ${bits.filter(Boolean).join(' · ')}`,
+    );
+    this.composer.showWindow(c);
   }
 
   private addMessage(message: DeskMessage): void {
@@ -205,9 +227,12 @@ export class ThreadView {
 
   private itemOf(message: DeskMessage): HTMLLIElement {
     const translation = message.author === 'customer' ? translationFor(message, this.deps.agentLanguages, this.conversation?.language) : undefined;
-    const key = JSON.stringify([message.text, translation, message.revision, message.author]);
+    const key = JSON.stringify([message.text, translation, message.revision, message.author, message.template]);
     const cached = this.items.get(message.messageId);
-    if (cached && cached.key === key && cached.item.isConnected) return cached.item;
+    // A new delivery status changes its line in place: the live region does not read the whole message again.
+    if (cached && cached.key === key && cached.item.isConnected) return showDelivery(cached.delivery, message.delivery), cached.item;
+    const delivery = showDelivery(h('p', { testid: 'desk-delivery', className: 'delivery' }), message.delivery);
+    const t = message.template;
     const who = message.author === 'agent' ? (message.authorId === this.deps.staff.id ? 'You' : `Agent ${message.authorId}`) : AUTHOR_LABEL[message.author];
     const item = h(
       'li',
@@ -216,13 +241,15 @@ export class ThreadView {
       h(
         'div',
         { className: translation ? 'bubble with-translation' : 'bubble' },
-        h('p', { testid: 'desk-message-original', className: 'original', lang: message.language }, message.text),
+        t ? h('p', { testid: 'desk-message-template', className: 'template-label' }, `Template ${t.name} (${t.language})`) : null,
+        h('p', { testid: 'desk-message-original', className: 'original', lang: message.language }, message.text || (t?.parameters ?? []).join(' · ')),
         translation
           ? h('p', { testid: 'desk-message-translation', className: 'translation', lang: translation.language }, h('span', { className: 'label' }, `Translated (${translation.language}): `), translation.text)
           : null,
       ),
+      delivery,
     );
-    this.items.set(message.messageId, { item, key });
+    this.items.set(message.messageId, { item, key, delivery });
     return item;
   }
 
@@ -230,4 +257,13 @@ export class ThreadView {
   focusReply(): void {
     this.composer.focus();
   }
+}
+
+/** The message's delivery line: hidden for chat, else its status in words (with the status as data for styles and tests). */
+function showDelivery(el: HTMLElement, delivery: Delivery | undefined): HTMLElement {
+  const text = deliveryText(delivery);
+  el.hidden = !text;
+  el.dataset.status = text ? deliveryStatusOf(delivery?.status) : '';
+  if (el.textContent !== `Delivery: ${text}`) fill(el, h('span', { className: 'visually-hidden' }, 'Delivery: '), text ?? '');
+  return el;
 }

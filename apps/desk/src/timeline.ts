@@ -1,4 +1,5 @@
 import type { ContactCenterClient } from '@contactcenter/client';
+import { channelLabel } from './channelText';
 import { fill, h, timeOf } from './dom';
 import type { ProblemBanner } from './problems';
 import type { TimelineEntry } from './types';
@@ -17,7 +18,7 @@ export class TimelinePanel {
   private nextPageToken: string | undefined;
   private seq = 0;
 
-  constructor(private readonly deps: { client: ContactCenterClient; banner: ProblemBanner; openConversation(id: string): void }) {
+  constructor(private readonly deps: { client: ContactCenterClient; banner: ProblemBanner; openConversation(id: string): void; identities(customerIds: readonly string[]): void }) {
     this.more.addEventListener('click', () => void this.page());
     this.element = h(
       'section',
@@ -37,6 +38,8 @@ export class TimelinePanel {
   }
 
   async load(customerId: string, currentId: string): Promise<void> {
+    // A load still under way (an earlier one) must not append its page to this one.
+    this.seq++;
     this.customerId = customerId;
     this.currentId = currentId;
     this.list.replaceChildren();
@@ -51,6 +54,7 @@ export class TimelinePanel {
     try {
       const res = await this.deps.client.GET('/v1/customers/{customerId}/timeline', { params: { path: { customerId }, query: this.nextPageToken ? { pageToken: this.nextPageToken } : {} } });
       if (seq !== this.seq) return;
+      if (!this.nextPageToken) this.deps.identities(res.customerIds ?? [customerId]);
       this.list.append(...(res.entries ?? []).map((e) => this.itemOf(e)));
       if (!this.list.firstChild) this.list.append(h('li', { className: 'hint' }, 'No other conversations.'));
       this.nextPageToken = res.nextPageToken;
@@ -66,14 +70,15 @@ export class TimelinePanel {
     const c = entry.conversation ?? {};
     const id = c.conversationId ?? '';
     const current = id === this.currentId;
-    const heading = [c.channel ?? 'conversation', c.subject, c.status, c.ticketStatus && `ticket ${c.ticketStatus}`].filter(Boolean).join(' · ');
+    const channel = channelLabel(c.channel, c.channelProvider);
+    const heading = [c.subject, c.status, c.ticketStatus && `ticket ${c.ticketStatus}`].filter(Boolean).join(' · ');
     const recent = (entry.recentMessages ?? []).slice(-2);
     return h(
       'li',
       { 'data-entry-id': id, className: current ? 'current' : undefined, 'data-channel': c.channel },
-      h('p', { className: 'who' }, heading, c.startedAt ? h('time', { datetime: c.startedAt }, ` · ${timeOf(c.startedAt)}`) : null),
+      h('p', { className: 'who' }, h('span', { testid: 'desk-timeline-channel', className: 'channel-label', 'data-channel': c.channelProvider || c.channel }, h('span', { className: 'visually-hidden' }, 'Channel: '), channel), heading ? ` · ${heading}` : '', c.startedAt ? h('time', { datetime: c.startedAt }, ` · ${timeOf(c.startedAt)}`) : null),
       ...recent.map((m) => h('p', { className: 'snippet' }, `${m.authorKind ?? ''}: ${m.text ?? ''}`)),
-      current ? h('p', { className: 'hint' }, 'This conversation') : h('button', { type: 'button', onClick: () => this.deps.openConversation(id) }, `Open ${c.channel ?? 'conversation'}`, h('span', { className: 'visually-hidden' }, ` ${id}`)),
+      current ? h('p', { className: 'hint' }, 'This conversation') : h('button', { type: 'button', onClick: () => this.deps.openConversation(id) }, `Open ${channel.toLowerCase() === 'conversation' ? 'conversation' : `${channel} conversation`}`, h('span', { className: 'visually-hidden' }, ` ${id}`)),
     );
   }
 }

@@ -1,4 +1,4 @@
-import { hostPort, int, optionalString, optionalUrl, port, string, url } from '@contactcenter/infra';
+import { bool, hostPort, int, optionalString, optionalUrl, port, string, url } from '@contactcenter/infra';
 import { networkList } from '@contactcenter/infra/outbound';
 import { DEFAULT_CHANNELS_BUCKET } from './pipeline/channelStore';
 
@@ -8,7 +8,8 @@ export const channelsConfig = {
   ROUTING_GRPC_ADDR: hostPort({ default: '127.0.0.1:50052' }),
   /** NATS KV bucket of endpoints, threads and sent messages, shared by every channels replica. */
   CHANNELS_BUCKET: string({ default: DEFAULT_CHANNELS_BUCKET }),
-  /** Inbound email for the tenants' support addresses; 0 turns the listener off. */
+  /** Inbound email for the tenants' support addresses (0 picks a free port); SMTP_ENABLED=false turns the listener off. */
+  SMTP_ENABLED: bool({ default: true }),
   SMTP_PORT: port({ default: 2525 }),
   SMTP_HOST: string({ default: '127.0.0.1' }),
   SMTP_MAX_MESSAGE_BYTES: int({ default: 25 * 1024 * 1024, min: 1024 }),

@@ -58,7 +58,7 @@ runService('channels', channelsConfig, async (rt) => {
   await pollers.start();
   rt.grpc.addService(ChannelsServiceService, endpointCalls({ store, policy, objects, onChange: () => void pollers.refresh() }));
 
-  if (config.SMTP_PORT !== 0) {
+  if (config.SMTP_ENABLED) {
     const tls = config.SMTP_TLS_KEY_FILE && config.SMTP_TLS_CERT_FILE ? { key: readFileSync(config.SMTP_TLS_KEY_FILE), cert: readFileSync(config.SMTP_TLS_CERT_FILE) } : undefined;
     const smtp = await startSmtpListener({ host: config.SMTP_HOST, port: config.SMTP_PORT, maxMessageBytes: config.SMTP_MAX_MESSAGE_BYTES, directory, sink: pipeline, logger, metrics: registry, tls });
     logger.info({ smtp_port: smtp.port }, 'receiving email over SMTP');

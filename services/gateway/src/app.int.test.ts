@@ -28,6 +28,7 @@ beforeAll(async () => {
     PRESENCE_GRPC_ADDR: closed,
     TRANSLATION_GRPC_ADDR: closed,
     SURVEY_GRPC_ADDR: closed,
+    CHANNELS_GRPC_ADDR: closed,
   });
   app = await buildApp({ logger, peers, nats, jwtSecret: SECRET });
 });

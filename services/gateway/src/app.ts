@@ -39,6 +39,10 @@ import { surveyRoutes } from './routes/surveys';
 import { GATEWAY_AJV } from './schemas/ajvOptions';
 import { conversationOwnersOf } from './routes/ownConversation';
 import { metricsRoutes } from './routes/metrics';
+import { simulationRoutes } from './routes/simulations';
+import { channelEndpointRoutes } from './routes/channelEndpoints';
+import { identityLinkRoutes } from './routes/identityLinks';
+import { attachmentRoutes } from './routes/attachments';
 import { ApiKeys } from './store/apiKeys';
 import { CustomerProfiles } from './store/customerProfiles';
 import { DEFAULT_GATEWAY_BUCKET, WidgetKeys } from './store/widgetKeys';
@@ -177,8 +181,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers, cannedReplies: new CannedReplies({ peers: deps.peers, profiles: customerProfiles }) });
   await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentDeskRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(identityLinkRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(attachmentRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(conversationHistoryRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(adminDirectoryRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(channelEndpointRoutes, { prefix: '/v1', peers: deps.peers });
   // One cache of whose each conversation is, for the visitor routes and the real-time sockets alike.
   const owners = conversationOwnersOf(deps.peers.conversation);
   await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys, customerProfiles, owners, sessionLimits: deps.visitorSessionLimits });
@@ -192,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(surveyRoutes, { prefix: '/v1', peers: deps.peers, owners });
   await app.register(metricsRoutes, { prefix: '/v1', peers: deps.peers });
+  await app.register(simulationRoutes, { prefix: '/v1', peers: deps.peers });
   const invitations = new InvitationStore(gatewayKv, limits.invitationRules);
   await app.register(invitationRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, invitations, region: deps.region ?? 'local' });
   // One consumer of the events stream for every socket and SSE stream of this replica.

@@ -11,6 +11,7 @@ import { DEFAULT_IDEMPOTENCY_BUCKET, MIN_IDEMPOTENCY_TTL_HOURS } from './idempot
 import { DEFAULT_TOKEN_RULES } from './tokens/tokenVerifier';
 import { DEFAULT_TENANT_LIMITS } from './store/tenantLimits';
 import { networkList } from '@contactcenter/infra/outbound';
+import { DEFAULT_CHANNELS_GRPC_ADDR } from './peers';
 
 /** Gateway settings beyond the ones every service shares. */
 export const gatewayConfig = {
@@ -35,6 +36,8 @@ export const gatewayConfig = {
   PRESENCE_GRPC_ADDR: hostPort({ default: '127.0.0.1:50053' }),
   TRANSLATION_GRPC_ADDR: hostPort({ default: '127.0.0.1:50054' }),
   SURVEY_GRPC_ADDR: hostPort({ default: '127.0.0.1:50055' }),
+  /** The channels service (email, WhatsApp, Messenger, Instagram endpoints); while it is down only its admin routes answer 503. */
+  CHANNELS_GRPC_ADDR: hostPort({ default: DEFAULT_CHANNELS_GRPC_ADDR }),
   /** NATS KV bucket of widget keys, shared by every gateway replica. */
   GATEWAY_BUCKET: string({ default: 'cc_gateway' }),
   /** NATS KV bucket of Idempotency-Key records (first answers of creating POSTs), shared by every gateway replica. */

@@ -1,3 +1,4 @@
+import { ChannelsServiceClient } from '@contactcenter/proto/channels/v1';
 import { ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient } from '@contactcenter/proto/presence/v1';
 import { RoutingServiceClient } from '@contactcenter/proto/routing/v1';
@@ -7,6 +8,9 @@ import { createGrpcClient, HealthChecker } from '@contactcenter/infra';
 import type { gatewayConfig } from './config';
 import type { ConfigOf } from '@contactcenter/infra';
 
+/** Where the channels service listens unless CHANNELS_GRPC_ADDR says otherwise (50056 is the relay's health port). */
+export const DEFAULT_CHANNELS_GRPC_ADDR = '127.0.0.1:50057';
+
 /** The services the gateway calls over gRPC, and a health checker for each. */
 export interface Peers {
   conversation: ConversationServiceClient;
@@ -14,11 +18,15 @@ export interface Peers {
   presence: PresenceServiceClient;
   translation: TranslationServiceClient;
   survey: SurveyServiceClient;
+  /** Optional like every peer: while it is down, only its routes (the admin's channel endpoints) answer 503. */
+  channels: ChannelsServiceClient;
   health: Record<string, HealthChecker>;
   close(): void;
 }
 
-type PeerAddresses = Pick<ConfigOf<typeof gatewayConfig>, `${'CONVERSATION' | 'ROUTING' | 'PRESENCE' | 'TRANSLATION' | 'SURVEY'}_GRPC_ADDR`>;
+type PeerAddresses = Pick<ConfigOf<typeof gatewayConfig>, `${'CONVERSATION' | 'ROUTING' | 'PRESENCE' | 'TRANSLATION' | 'SURVEY'}_GRPC_ADDR`> &
+  // Optional here so that apps assembled without email and messaging apps (tests, the client generator) need not name it.
+  Partial<Pick<ConfigOf<typeof gatewayConfig>, 'CHANNELS_GRPC_ADDR'>>;
 
 export function connectPeers(config: PeerAddresses): Peers {
   const addresses = {
@@ -27,12 +35,14 @@ export function connectPeers(config: PeerAddresses): Peers {
     presence: config.PRESENCE_GRPC_ADDR,
     translation: config.TRANSLATION_GRPC_ADDR,
     survey: config.SURVEY_GRPC_ADDR,
+    channels: config.CHANNELS_GRPC_ADDR ?? DEFAULT_CHANNELS_GRPC_ADDR,
   };
   const conversation = createGrpcClient(ConversationServiceClient, addresses.conversation);
   const routing = createGrpcClient(RoutingServiceClient, addresses.routing);
   const presence = createGrpcClient(PresenceServiceClient, addresses.presence);
   const translation = createGrpcClient(TranslationServiceClient, addresses.translation);
   const survey = createGrpcClient(SurveyServiceClient, addresses.survey);
+  const channels = createGrpcClient(ChannelsServiceClient, addresses.channels);
   const health = Object.fromEntries(Object.entries(addresses).map(([name, addr]) => [name, new HealthChecker(addr)]));
   return {
     conversation,
@@ -40,6 +50,7 @@ export function connectPeers(config: PeerAddresses): Peers {
     presence,
     translation,
     survey,
+    channels,
     health,
     close() {
       conversation.close();
@@ -47,6 +58,7 @@ export function connectPeers(config: PeerAddresses): Peers {
       presence.close();
       translation.close();
       survey.close();
+      channels.close();
       for (const h of Object.values(health)) h.close();
     },
   };

@@ -12,7 +12,9 @@ export type Expectation =
   /** 401 problem JSON: the credential is of the wrong kind for the route (a JWT where an API key is required). */
   | 'unauthenticated'
   /** Answered within the caller's own tenant (2xx or 4xx, never 5xx): nothing of A's in the body, nothing of A's changed. */
-  | 'own-scope';
+  | 'own-scope'
+  /** The caller's own tenant has nothing there: 400 naming one of these fields (a what-if over a window of no traffic of B's). */
+  | { nothingOwn: readonly string[] };
 
 export interface Attack {
   who: string;

@@ -53,6 +53,7 @@ export async function buildWorld(stack: TestStack, api: GatewayClient, receiverU
     faqId,
     cannedId,
     webhookId: directory.webhookId,
+    channelEndpointId: directory.channelEndpointId,
     deliveryId,
     invitationId,
     v1,

@@ -2,7 +2,8 @@
  * Tenant A's directory, made by its admin: the agent, queues (one B's visitor
  * may not enter), a team, an FAQ entry, a canned response that fills in the
  * customer's name, translation settings, a widget key, API keys (one per
- * scope), invitation rules and a webhook whose deliveries all fail.
+ * scope), invitation rules, a webhook whose deliveries all fail and a
+ * WhatsApp number whose app secret and access token nobody may read back.
  */
 import type { Credential, GatewayClient } from '../../support/gatewayClient';
 import { keeperOf, RUN, secret } from './world';
@@ -19,6 +20,7 @@ export interface DirectoryOfA {
   eventsKey: { key: string; apiKeyId: string };
   hooksKey: { key: string; apiKeyId: string };
   webhookId: string;
+  channelEndpointId: string;
 }
 
 /** Every name, key and id made here is added to `secrets`. */
@@ -56,5 +58,8 @@ export async function setUpDirectoryOfA(api: GatewayClient, admin: Credential, a
   });
   keep(webhook.webhookId);
   keep(webhook.secret);
-  return { queueId, privateQueueId, teamId, faqId, cannedId, cannedText, widget, eventsKey, hooksKey, webhookId: webhook.webhookId };
+  // Meta's ids are digits; secrets have no spaces. Answers say only that they are set.
+  const channelEndpointId = String(parseInt(RUN, 16));
+  await api.ok('PUT', `/v1/admin/channels/whatsapp/${channelEndpointId}`, admin, { queueId, appSecret: keep(`a-app-secret-${RUN}`), accessToken: keep(`a-access-token-${RUN}`) });
+  return { queueId, privateQueueId, teamId, faqId, cannedId, cannedText, widget, eventsKey, hooksKey, webhookId: webhook.webhookId, channelEndpointId };
 }

@@ -1,6 +1,6 @@
 /**
  * The whole stack for the isolation test (fresh NATS, fresh PostgreSQL, the
- * six services as processes), tuned so that hundreds of attacks run quickly,
+ * seven services as processes), tuned so that hundreds of attacks run quickly,
  * with a webhook receiver that fails every delivery and gRPC clients for the
  * state the gateway does not show.
  */

@@ -39,6 +39,7 @@ export async function snapshotOfA(api: GatewayClient, { presence, routing, trans
     identityProvider: await get('/v1/admin/identity-provider', a.admin),
     apiKeys: await get('/v1/admin/api-keys', a.admin),
     invitationRules: await get('/v1/admin/invitation-rules', a.admin),
+    channels: await get('/v1/admin/channels', a.admin),
     webhooks: await get('/v1/webhooks', a.admin),
     deliveries: await get(`/v1/webhooks/${a.webhookId}/deliveries`, a.admin),
   };

@@ -14,7 +14,7 @@ export function leaksIn(text: string, secrets: string[], known: string[] = []): 
 
 /** What went wrong with one attack, if anything. */
 export function verdict(w: World, attack: Attack, res: GatewayResponse): string | undefined {
-  const label = `${attack.method} ${attack.path} as ${attack.who} (expected ${attack.expect})`;
+  const label = `${attack.method} ${attack.path} as ${attack.who} (expected ${typeof attack.expect === 'object' ? `400 naming ${attack.expect.nothingOwn.join(' or ')}` : attack.expect})`;
   const sent = `${attack.path} ${JSON.stringify(attack.body ?? '')}`;
   const known = [...(attack.knows ?? []), ...((attack.credential && w.known.get(attack.credential)) ?? []), ...w.secrets.filter((s) => sent.includes(s))];
   const leaked = leaksIn(res.text, w.secrets, known);
@@ -22,6 +22,10 @@ export function verdict(w: World, attack: Attack, res: GatewayResponse): string 
   const code = (res.json as { code?: unknown } | undefined)?.code;
   const problem = /application\/problem\+json/.test(res.contentType) && typeof code === 'string';
   // A wrong path or body would pass as "refused" without exercising the route: those are the table's bugs.
+  if (typeof attack.expect === 'object') {
+    const field = (res.json as { field?: unknown } | undefined)?.field;
+    return res.status === 400 && problem && typeof field === 'string' && attack.expect.nothingOwn.includes(field) ? undefined : `${label}: answered ${res.status} ${res.text.slice(0, 300)}`;
+  }
   if (code === 'route_not_found' || code === 'validation') return `${label}: the attack itself is malformed (${res.status} ${res.text.slice(0, 300)})`;
   switch (attack.expect) {
     case 'denied':

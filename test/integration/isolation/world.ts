@@ -41,6 +41,8 @@ export interface TenantA extends TenantCredentials {
   webhookId: string;
   deliveryId: string;
   invitationId: string;
+  /** A's WhatsApp number (phone number id): its app secret and access token are among A's secrets. */
+  channelEndpointId: string;
   /** V1, identity-verified, and V2, anonymous; c1 is V1's conversation (assigned), c2 V2's (offered, waiting). */
   v1: Visitor;
   v2: Visitor;

@@ -54,6 +54,8 @@ export interface components {
              *     the invitation is part of the conversation's own history.
              */
             invitationId?: string;
+            /** @description The app or address the customer wrote through ("email", "whatsapp", ...; '' for chat). */
+            channelProvider?: string;
         };
         /**
          * Channel
@@ -96,6 +98,10 @@ export interface components {
             translations?: components["schemas"]["contactcenter.conversation.v1.MessageTranslation"][];
             /** @description The canned response the text came from ('' when typed). */
             cannedResponseId?: string;
+            /** @description Messaging apps: the approved template sent (outside the customer-service window only a template may be). */
+            template?: components["schemas"]["contactcenter.conversation.v1.MessageTemplate"];
+            /** @description Email and messaging apps: how far the message got to the customer (unset for chat). */
+            delivery?: components["schemas"]["contactcenter.conversation.v1.MessageDelivery"];
         };
         /**
          * AuthorKind
@@ -119,6 +125,33 @@ export interface components {
             text?: string;
             provider?: string;
         };
+        /**
+         * MessageTemplate
+         * @description A provider-approved message template (WhatsApp), filled with parameters.
+         */
+        "contactcenter.conversation.v1.MessageTemplate": {
+            name?: string;
+            /** @description The template's language, as approved (e.g. "en_US"). */
+            language?: string;
+            parameters?: string[];
+        };
+        /** MessageDelivery */
+        "contactcenter.conversation.v1.MessageDelivery": {
+            status?: components["schemas"]["contactcenter.conversation.v1.DeliveryStatus"];
+            /** @description What the provider said about a failure or bounce. */
+            detail?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            /** @description A failure the channel will try again. */
+            willRetry?: boolean;
+        };
+        /**
+         * DeliveryStatus
+         * @description How far a message sent on another channel got: sent → delivered → read,
+         *     or failed / bounced. Receipts that arrive late never move it back.
+         * @enum {string}
+         */
+        "contactcenter.conversation.v1.DeliveryStatus": "DELIVERY_STATUS_UNSPECIFIED" | "DELIVERY_STATUS_SENT" | "DELIVERY_STATUS_DELIVERED" | "DELIVERY_STATUS_READ" | "DELIVERY_STATUS_FAILED" | "DELIVERY_STATUS_BOUNCED";
         /** ConversationQueued */
         "contactcenter.conversation.v1.ConversationQueued": {
             conversationId?: string;
@@ -127,6 +160,11 @@ export interface components {
             occurredAt?: string;
             /** @description The team that serves the queue ('' when any agent may), for per-team figures. */
             teamId?: string;
+            /**
+             * Format: date-time
+             * @description When the queue's service level wants the first agent reply; unset when the queue promises none.
+             */
+            firstReplyDueAt?: string;
         };
         /** AgentAssigned */
         "contactcenter.conversation.v1.AgentAssigned": {
@@ -285,6 +323,39 @@ export interface components {
             /** @description How the identity was established, e.g. "widget-hmac", "email-address", "agent". */
             method?: string;
             linkedBy?: string;
+            /** Format: date-time */
+            occurredAt?: string;
+            /** @description Why the identities were judged to be one person, in words (e.g. "same verified phone number"). */
+            reason?: string;
+        };
+        /**
+         * CustomerIdentityUnlinked
+         * @description A link recorded by CustomerIdentityLinked was wrong and is undone: the two
+         *     identities' timelines part again. Linking them again later is allowed.
+         */
+        "contactcenter.conversation.v1.CustomerIdentityUnlinked": {
+            conversationId?: string;
+            customerId?: string;
+            linkedCustomerId?: string;
+            reason?: string;
+            unlinkedBy?: string;
+            /** Format: date-time */
+            occurredAt?: string;
+        };
+        /**
+         * MessageDeliveryUpdated
+         * @description A message sent to the customer on another channel (email, a messaging app)
+         *     was sent, delivered, read, failed or bounced, as the provider reported.
+         */
+        "contactcenter.conversation.v1.MessageDeliveryUpdated": {
+            conversationId?: string;
+            messageId?: string;
+            status?: components["schemas"]["contactcenter.conversation.v1.DeliveryStatus"];
+            /** @description The provider's id of what was sent (Message-ID, wamid). */
+            providerMessageId?: string;
+            detail?: string;
+            /** @description A failure the channel will try again (with backoff). */
+            willRetry?: boolean;
             /** Format: date-time */
             occurredAt?: string;
         };
@@ -524,8 +595,10 @@ export interface EventDataByType {
     "contactcenter.conversation.v1.ConversationTransferred": components["schemas"]["contactcenter.conversation.v1.ConversationTransferred"];
     "contactcenter.conversation.v1.ConvertedToTicket": components["schemas"]["contactcenter.conversation.v1.ConvertedToTicket"];
     "contactcenter.conversation.v1.CustomerIdentityLinked": components["schemas"]["contactcenter.conversation.v1.CustomerIdentityLinked"];
+    "contactcenter.conversation.v1.CustomerIdentityUnlinked": components["schemas"]["contactcenter.conversation.v1.CustomerIdentityUnlinked"];
     "contactcenter.conversation.v1.CustomerLanguageChanged": components["schemas"]["contactcenter.conversation.v1.CustomerLanguageChanged"];
     "contactcenter.conversation.v1.InternalNoteAdded": components["schemas"]["contactcenter.conversation.v1.InternalNoteAdded"];
+    "contactcenter.conversation.v1.MessageDeliveryUpdated": components["schemas"]["contactcenter.conversation.v1.MessageDeliveryUpdated"];
     "contactcenter.conversation.v1.MessagePosted": components["schemas"]["contactcenter.conversation.v1.MessagePosted"];
     "contactcenter.conversation.v1.MessageTranslated": components["schemas"]["contactcenter.conversation.v1.MessageTranslated"];
     "contactcenter.conversation.v1.MessageTranslationFailed": components["schemas"]["contactcenter.conversation.v1.MessageTranslationFailed"];
@@ -557,8 +630,10 @@ export const eventTypes: readonly (keyof EventDataByType)[] = [
     "contactcenter.conversation.v1.ConversationTransferred",
     "contactcenter.conversation.v1.ConvertedToTicket",
     "contactcenter.conversation.v1.CustomerIdentityLinked",
+    "contactcenter.conversation.v1.CustomerIdentityUnlinked",
     "contactcenter.conversation.v1.CustomerLanguageChanged",
     "contactcenter.conversation.v1.InternalNoteAdded",
+    "contactcenter.conversation.v1.MessageDeliveryUpdated",
     "contactcenter.conversation.v1.MessagePosted",
     "contactcenter.conversation.v1.MessageTranslated",
     "contactcenter.conversation.v1.MessageTranslationFailed",

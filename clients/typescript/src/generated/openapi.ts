@@ -369,6 +369,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{conversationId}/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["linkCustomerIdentity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversationId}/identities/unlink": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["unlinkCustomerIdentity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversationId}/attachments/{attachmentId}/{fileName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations/{conversationId}/history": {
         parameters: {
             query?: never;
@@ -541,6 +589,38 @@ export interface paths {
         put: operations["putTranslationSettings"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listChannelEndpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/channels/{channel}/{endpointId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getChannelEndpoint"];
+        put: operations["putChannelEndpoint"];
+        post?: never;
+        delete: operations["deleteChannelEndpoint"];
         options?: never;
         head?: never;
         patch?: never;
@@ -780,6 +860,22 @@ export interface paths {
         get: operations["getMetricsSettings"];
         put: operations["putMetricsSettings"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/simulations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["simulateRouting"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1134,6 +1230,13 @@ export interface operations {
                             resolvedAt?: string;
                             revision?: number;
                             messageCount?: number;
+                            /** @description The app or address the customer wrote through: "email", "whatsapp", "messenger" or "instagram"; absent for chat. */
+                            channelProvider?: string;
+                            /**
+                             * Format: date-time
+                             * @description Messaging apps: after this time an agent may send only a template (WhatsApp) or nothing (Messenger, Instagram); absent when no window applies.
+                             */
+                            replyWindowClosesAt?: string;
                             messages?: {
                                 messageId?: string;
                                 /** @enum {string} */
@@ -1151,6 +1254,30 @@ export interface operations {
                                     text?: string;
                                     provider?: string;
                                 }[];
+                                /** @description Files that came with the message. `url` of a file received by email or a messaging app is a path of this API (staff only). */
+                                attachments?: {
+                                    name?: string;
+                                    contentType?: string;
+                                    sizeBytes?: number;
+                                    url?: string;
+                                }[];
+                                /** @description Messaging apps: the approved template that was sent. */
+                                template?: {
+                                    name?: string;
+                                    language?: string;
+                                    parameters?: string[];
+                                };
+                                /** @description Email and messaging apps: how far the message got to the customer (absent for chat). Late receipts never move it back. */
+                                delivery?: {
+                                    /** @enum {string} */
+                                    status?: "sent" | "delivered" | "read" | "failed" | "bounced" | "unspecified";
+                                    /** @description What the provider said about a failure or bounce. */
+                                    detail?: string;
+                                    /** Format: date-time */
+                                    updatedAt?: string;
+                                    /** @description A failure the channel will try again. */
+                                    willRetry?: boolean;
+                                };
                             }[];
                         }[];
                         nextPageToken?: string;
@@ -1263,6 +1390,13 @@ export interface operations {
                         resolvedAt?: string;
                         revision?: number;
                         messageCount?: number;
+                        /** @description The app or address the customer wrote through: "email", "whatsapp", "messenger" or "instagram"; absent for chat. */
+                        channelProvider?: string;
+                        /**
+                         * Format: date-time
+                         * @description Messaging apps: after this time an agent may send only a template (WhatsApp) or nothing (Messenger, Instagram); absent when no window applies.
+                         */
+                        replyWindowClosesAt?: string;
                         messages?: {
                             messageId?: string;
                             /** @enum {string} */
@@ -1280,6 +1414,30 @@ export interface operations {
                                 text?: string;
                                 provider?: string;
                             }[];
+                            /** @description Files that came with the message. `url` of a file received by email or a messaging app is a path of this API (staff only). */
+                            attachments?: {
+                                name?: string;
+                                contentType?: string;
+                                sizeBytes?: number;
+                                url?: string;
+                            }[];
+                            /** @description Messaging apps: the approved template that was sent. */
+                            template?: {
+                                name?: string;
+                                language?: string;
+                                parameters?: string[];
+                            };
+                            /** @description Email and messaging apps: how far the message got to the customer (absent for chat). Late receipts never move it back. */
+                            delivery?: {
+                                /** @enum {string} */
+                                status?: "sent" | "delivered" | "read" | "failed" | "bounced" | "unspecified";
+                                /** @description What the provider said about a failure or bounce. */
+                                detail?: string;
+                                /** Format: date-time */
+                                updatedAt?: string;
+                                /** @description A failure the channel will try again. */
+                                willRetry?: boolean;
+                            };
                         }[];
                     };
                 };
@@ -1315,6 +1473,15 @@ export interface operations {
                     language?: string;
                     /** @description Send this canned response, its placeholders ({{customer.name}}, …) filled in. */
                     cannedResponseId?: string;
+                    /** @description WhatsApp: send this approved template (the only kind of message allowed outside the customer-service window). */
+                    template?: {
+                        /** @description The approved template's name, e.g. "order_update". */
+                        name: string;
+                        /** @description The template's language as approved, e.g. "en" or "en_US". */
+                        language: string;
+                        /** @description Texts for the template's {{1}}, {{2}}, … in order. */
+                        parameters?: string[];
+                    };
                 };
             };
         };
@@ -1714,6 +1881,13 @@ export interface operations {
                             resolvedAt?: string;
                             revision?: number;
                             messageCount?: number;
+                            /** @description The app or address the customer wrote through: "email", "whatsapp", "messenger" or "instagram"; absent for chat. */
+                            channelProvider?: string;
+                            /**
+                             * Format: date-time
+                             * @description Messaging apps: after this time an agent may send only a template (WhatsApp) or nothing (Messenger, Instagram); absent when no window applies.
+                             */
+                            replyWindowClosesAt?: string;
                             messages?: {
                                 messageId?: string;
                                 /** @enum {string} */
@@ -1731,6 +1905,30 @@ export interface operations {
                                     text?: string;
                                     provider?: string;
                                 }[];
+                                /** @description Files that came with the message. `url` of a file received by email or a messaging app is a path of this API (staff only). */
+                                attachments?: {
+                                    name?: string;
+                                    contentType?: string;
+                                    sizeBytes?: number;
+                                    url?: string;
+                                }[];
+                                /** @description Messaging apps: the approved template that was sent. */
+                                template?: {
+                                    name?: string;
+                                    language?: string;
+                                    parameters?: string[];
+                                };
+                                /** @description Email and messaging apps: how far the message got to the customer (absent for chat). Late receipts never move it back. */
+                                delivery?: {
+                                    /** @enum {string} */
+                                    status?: "sent" | "delivered" | "read" | "failed" | "bounced" | "unspecified";
+                                    /** @description What the provider said about a failure or bounce. */
+                                    detail?: string;
+                                    /** Format: date-time */
+                                    updatedAt?: string;
+                                    /** @description A failure the channel will try again. */
+                                    willRetry?: boolean;
+                                };
                             }[];
                         }[];
                     };
@@ -2087,6 +2285,13 @@ export interface operations {
                                 resolvedAt?: string;
                                 revision?: number;
                                 messageCount?: number;
+                                /** @description The app or address the customer wrote through: "email", "whatsapp", "messenger" or "instagram"; absent for chat. */
+                                channelProvider?: string;
+                                /**
+                                 * Format: date-time
+                                 * @description Messaging apps: after this time an agent may send only a template (WhatsApp) or nothing (Messenger, Instagram); absent when no window applies.
+                                 */
+                                replyWindowClosesAt?: string;
                                 messages?: {
                                     messageId?: string;
                                     /** @enum {string} */
@@ -2104,6 +2309,30 @@ export interface operations {
                                         text?: string;
                                         provider?: string;
                                     }[];
+                                    /** @description Files that came with the message. `url` of a file received by email or a messaging app is a path of this API (staff only). */
+                                    attachments?: {
+                                        name?: string;
+                                        contentType?: string;
+                                        sizeBytes?: number;
+                                        url?: string;
+                                    }[];
+                                    /** @description Messaging apps: the approved template that was sent. */
+                                    template?: {
+                                        name?: string;
+                                        language?: string;
+                                        parameters?: string[];
+                                    };
+                                    /** @description Email and messaging apps: how far the message got to the customer (absent for chat). Late receipts never move it back. */
+                                    delivery?: {
+                                        /** @enum {string} */
+                                        status?: "sent" | "delivered" | "read" | "failed" | "bounced" | "unspecified";
+                                        /** @description What the provider said about a failure or bounce. */
+                                        detail?: string;
+                                        /** Format: date-time */
+                                        updatedAt?: string;
+                                        /** @description A failure the channel will try again. */
+                                        willRetry?: boolean;
+                                    };
                                 }[];
                             };
                             recentMessages?: {
@@ -2123,10 +2352,164 @@ export interface operations {
                                     text?: string;
                                     provider?: string;
                                 }[];
+                                /** @description Files that came with the message. `url` of a file received by email or a messaging app is a path of this API (staff only). */
+                                attachments?: {
+                                    name?: string;
+                                    contentType?: string;
+                                    sizeBytes?: number;
+                                    url?: string;
+                                }[];
+                                /** @description Messaging apps: the approved template that was sent. */
+                                template?: {
+                                    name?: string;
+                                    language?: string;
+                                    parameters?: string[];
+                                };
+                                /** @description Email and messaging apps: how far the message got to the customer (absent for chat). Late receipts never move it back. */
+                                delivery?: {
+                                    /** @enum {string} */
+                                    status?: "sent" | "delivered" | "read" | "failed" | "bounced" | "unspecified";
+                                    /** @description What the provider said about a failure or bounce. */
+                                    detail?: string;
+                                    /** Format: date-time */
+                                    updatedAt?: string;
+                                    /** @description A failure the channel will try again. */
+                                    willRetry?: boolean;
+                                };
                             }[];
                         }[];
                         nextPageToken?: string;
                     };
+                };
+            };
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    linkCustomerIdentity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried creation happen once: the same key with the same body answers the first result again (with `Idempotent-Replayed: true`); the same key with another body or on another route is 422 `idempotency_key_reused`; while the first is still running, others wait, then 409 `idempotency_in_progress`. Keys are per principal and kept at least 24 hours. 1-255 visible ASCII characters, e.g. a UUID. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The other identity of the conversation's customer, e.g. the e-mail sender's `email:ken@example.com`. */
+                    customerId: string;
+                    /** @description How the identity was established (default "agent"). */
+                    method?: string;
+                    /** @description Why the two are one person, in words; kept with the link. */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conversationId: string;
+                        revision: number;
+                        messageId?: string;
+                        duplicate?: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    unlinkCustomerIdentity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried creation happen once: the same key with the same body answers the first result again (with `Idempotent-Replayed: true`); the same key with another body or on another route is 422 `idempotency_key_reused`; while the first is still running, others wait, then 409 `idempotency_in_progress`. Keys are per principal and kept at least 24 hours. 1-255 visible ASCII characters, e.g. a UUID. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    /** @description Why the link was wrong: required, kept with the unlink. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conversationId: string;
+                        revision: number;
+                        messageId?: string;
+                        duplicate?: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    getAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: string;
+                attachmentId: string;
+                fileName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as received. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
                 };
             };
             /** @description Default Response */
@@ -2342,6 +2725,29 @@ export interface operations {
                      *     Set by the service: accepted (e.g. sent back as read) and ignored.
                      */
                     readonly revision?: number | string;
+                    /** @description The reply the queue promises its customers; unset: no promise (no due time is recorded). */
+                    serviceLevel?: {
+                        /** @description The first agent reply is due this many seconds after queueing, counted in business hours when they are set. */
+                        firstReplyTargetSeconds?: number;
+                        /** @description Unset: the target counts around the clock. */
+                        businessHours?: {
+                            /** @description IANA time zone, e.g. "Europe/Berlin". */
+                            timeZone?: string;
+                            /** @description Working intervals of the week; they must not overlap. */
+                            intervals?: {
+                                /**
+                                 * DayOfWeek
+                                 * @enum {string}
+                                 */
+                                day?: "DAY_OF_WEEK_UNSPECIFIED" | "DAY_OF_WEEK_MONDAY" | "DAY_OF_WEEK_TUESDAY" | "DAY_OF_WEEK_WEDNESDAY" | "DAY_OF_WEEK_THURSDAY" | "DAY_OF_WEEK_FRIDAY" | "DAY_OF_WEEK_SATURDAY" | "DAY_OF_WEEK_SUNDAY";
+                                start?: string;
+                                end?: string;
+                                endsNextDay?: boolean;
+                            }[];
+                            /** @description Local dates ("YYYY-MM-DD") on which no interval starts. */
+                            holidays?: string[];
+                        };
+                    };
                 };
             };
         };
@@ -2553,6 +2959,206 @@ export interface operations {
             };
         };
     };
+    listChannelEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoints?: {
+                            /** @enum {string} */
+                            channel?: "email" | "whatsapp" | "messenger" | "instagram";
+                            endpointId?: string;
+                            queueId?: string;
+                            fromAddress?: string;
+                            fromName?: string;
+                            language?: string;
+                            imap?: {
+                                url?: string;
+                                username?: string;
+                                mailbox?: string;
+                            };
+                            hasAppSecret?: boolean;
+                            hasAccessToken?: boolean;
+                            hasImapPassword?: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    getChannelEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "email" | "whatsapp" | "messenger" | "instagram";
+                /** @description A support address (email), a phone number id (WhatsApp), a page id (Messenger) or an account id (Instagram). */
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoint?: {
+                            /** @enum {string} */
+                            channel?: "email" | "whatsapp" | "messenger" | "instagram";
+                            endpointId?: string;
+                            queueId?: string;
+                            fromAddress?: string;
+                            fromName?: string;
+                            language?: string;
+                            imap?: {
+                                url?: string;
+                                username?: string;
+                                mailbox?: string;
+                            };
+                            hasAppSecret?: boolean;
+                            hasAccessToken?: boolean;
+                            hasImapPassword?: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    putChannelEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "email" | "whatsapp" | "messenger" | "instagram";
+                /** @description A support address (email), a phone number id (WhatsApp), a page id (Messenger) or an account id (Instagram). */
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The routing queue new conversations enter; empty: not queued. */
+                    queueId?: string;
+                    /** @description Email: the From of replies (default: the support address). */
+                    fromAddress?: string;
+                    /** @description Email: the display name of replies. */
+                    fromName?: string;
+                    /** @description BCP 47 tag assumed for customers until their language is detected (default "en"). */
+                    language?: string;
+                    /** @description Messaging apps: the Meta app secret that signs webhooks. Write-only: answers say only whether it is set; left out on a replace, the stored one is kept. */
+                    appSecret?: string;
+                    /** @description Messaging apps: the token replies are sent with. Write-only: answers say only whether it is set; left out on a replace, the stored one is kept. */
+                    accessToken?: string;
+                    /** @description Email: a mailbox to poll over IMAP instead of (or besides) receiving over SMTP. */
+                    imap?: {
+                        /** @description imap://host:port or imaps://host:port */
+                        url: string;
+                        username?: string;
+                        /** @description The mailbox password. Write-only: answers say only whether it is set; left out on a replace, the stored one is kept. */
+                        password?: string;
+                        /** @description Default INBOX. */
+                        mailbox?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoint?: {
+                            /** @enum {string} */
+                            channel?: "email" | "whatsapp" | "messenger" | "instagram";
+                            endpointId?: string;
+                            queueId?: string;
+                            fromAddress?: string;
+                            fromName?: string;
+                            language?: string;
+                            imap?: {
+                                url?: string;
+                                username?: string;
+                                mailbox?: string;
+                            };
+                            hasAppSecret?: boolean;
+                            hasAccessToken?: boolean;
+                            hasImapPassword?: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    deleteChannelEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "email" | "whatsapp" | "messenger" | "instagram";
+                /** @description A support address (email), a phone number id (WhatsApp), a page id (Messenger) or an account id (Instagram). */
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
     createVisitorSession: {
         parameters: {
             query?: never;
@@ -2686,6 +3292,13 @@ export interface operations {
                         resolvedAt?: string;
                         revision?: number;
                         messageCount?: number;
+                        /** @description The app or address the customer wrote through: "email", "whatsapp", "messenger" or "instagram"; absent for chat. */
+                        channelProvider?: string;
+                        /**
+                         * Format: date-time
+                         * @description Messaging apps: after this time an agent may send only a template (WhatsApp) or nothing (Messenger, Instagram); absent when no window applies.
+                         */
+                        replyWindowClosesAt?: string;
                         messages?: {
                             messageId?: string;
                             /** @enum {string} */
@@ -2703,6 +3316,30 @@ export interface operations {
                                 text?: string;
                                 provider?: string;
                             }[];
+                            /** @description Files that came with the message. `url` of a file received by email or a messaging app is a path of this API (staff only). */
+                            attachments?: {
+                                name?: string;
+                                contentType?: string;
+                                sizeBytes?: number;
+                                url?: string;
+                            }[];
+                            /** @description Messaging apps: the approved template that was sent. */
+                            template?: {
+                                name?: string;
+                                language?: string;
+                                parameters?: string[];
+                            };
+                            /** @description Email and messaging apps: how far the message got to the customer (absent for chat). Late receipts never move it back. */
+                            delivery?: {
+                                /** @enum {string} */
+                                status?: "sent" | "delivered" | "read" | "failed" | "bounced" | "unspecified";
+                                /** @description What the provider said about a failure or bounce. */
+                                detail?: string;
+                                /** Format: date-time */
+                                updatedAt?: string;
+                                /** @description A failure the channel will try again. */
+                                willRetry?: boolean;
+                            };
                         }[];
                         /** @description The assigned agent's public display name; absent when nobody is assigned or the agent has none. */
                         agent?: {
@@ -3406,6 +4043,8 @@ export interface operations {
                                 invitationsAccepted?: number;
                                 transfers?: number;
                                 reopens?: number;
+                                serviceLevelConversations?: number;
+                                serviceLevelMet?: number;
                                 firstResponseSecondsAvg?: number | null;
                                 firstResponseBusinessSecondsAvg?: number | null;
                                 responseSecondsAvg?: number | null;
@@ -3417,6 +4056,7 @@ export interface operations {
                                 cesAvg?: number | null;
                                 conversionPercent?: number | null;
                                 invitationAcceptancePercent?: number | null;
+                                serviceLevelPercent?: number | null;
                             };
                         }[];
                     };
@@ -3487,6 +4127,145 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    simulateRouting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description The recorded window to replay: [window_start, window_end).
+                     */
+                    windowStart?: string;
+                    /** Format: date-time */
+                    windowEnd?: string;
+                    queueChanges?: {
+                        queueId?: string;
+                        /**
+                         * Strategy
+                         * @description STRATEGY_LONGEST_IDLE: The agent idle the longest (no conversation on the channel) first.
+                         *     STRATEGY_LEAST_BUSY: The agent with the most spare capacity on the channel first.
+                         *     STRATEGY_ROUND_ROBIN: The agent assigned least recently first.
+                         *     STRATEGY_MANUAL_PICK: Offered to every eligible agent at once; the first to accept wins.
+                         * @enum {string}
+                         */
+                        strategy?: "STRATEGY_UNSPECIFIED" | "STRATEGY_LONGEST_IDLE" | "STRATEGY_LEAST_BUSY" | "STRATEGY_ROUND_ROBIN" | "STRATEGY_MANUAL_PICK";
+                        offerTimeoutSeconds?: number;
+                        agingSeconds?: number;
+                        /** Overflow */
+                        overflow?: {
+                            /** @description After this long waiting in the queue, overflow applies. 0: never. */
+                            afterSeconds?: number;
+                            /** @description Drop the skill and language requirements (any agent on the channel). */
+                            widen?: boolean;
+                            /** @description Or move the conversation to this queue. */
+                            toQueueId?: string;
+                        };
+                    }[];
+                    staffing?: {
+                        skill?: string;
+                        language?: string;
+                        /** @description Agents like those who have the skill and language, at work the whole window. */
+                        add?: number;
+                        remove?: number;
+                    }[];
+                    shiftMoves?: {
+                        agentId?: string;
+                        minutes?: number;
+                    }[];
+                    /** @description Answered within this many seconds counts as in time; 0: 20. */
+                    serviceLevelTargetSeconds?: number;
+                    /** @description Share to answer in time, for the staffing estimate; 0: 0.8. */
+                    serviceLevelGoal?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        windowStart?: string;
+                        /** Format: date-time */
+                        windowEnd?: string;
+                        conversations?: number;
+                        agents?: number;
+                        recorded?: {
+                            queueId?: string;
+                            /** Format: date-time */
+                            hourStart?: string;
+                            arrivals?: number;
+                            answered?: number;
+                            abandoned?: number;
+                            waitP50Seconds?: number;
+                            waitP90Seconds?: number;
+                            firstResponseP50Seconds?: number;
+                            firstResponseP90Seconds?: number;
+                            abandonment?: number;
+                            serviceLevel?: number;
+                            occupancy?: number;
+                            agentsWorking?: number;
+                        }[];
+                        simulated?: {
+                            queueId?: string;
+                            /** Format: date-time */
+                            hourStart?: string;
+                            arrivals?: number;
+                            answered?: number;
+                            abandoned?: number;
+                            waitP50Seconds?: number;
+                            waitP90Seconds?: number;
+                            firstResponseP50Seconds?: number;
+                            firstResponseP90Seconds?: number;
+                            abandonment?: number;
+                            serviceLevel?: number;
+                            occupancy?: number;
+                            agentsWorking?: number;
+                        }[];
+                        staffing?: {
+                            queueId?: string;
+                            /** Format: date-time */
+                            hourStart?: string;
+                            arrivals?: number;
+                            averageHandleSeconds?: number;
+                            patienceSeconds?: number;
+                            concurrency?: number;
+                            erlangCAgents?: number;
+                            erlangAAgents?: number;
+                        }[];
+                        series?: {
+                            hours?: string[];
+                            lines?: {
+                                queueId?: string;
+                                /** @enum {string} */
+                                figure?: "arrivals" | "waitP50Seconds" | "waitP90Seconds" | "firstResponseP50Seconds" | "serviceLevel" | "abandonment" | "occupancy" | "agentsWorking";
+                                recorded?: (number | null)[];
+                                simulated?: (number | null)[];
+                            }[];
+                        };
+                    };
+                };
+            };
             /** @description Default Response */
             "4XX": {
                 headers: {

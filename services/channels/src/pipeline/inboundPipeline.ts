@@ -32,6 +32,7 @@ export interface InboundPipelineDeps {
 export const ATTACHMENT_URL_SCHEME = 'attachment:';
 
 const hash = (value: string): string => createHash('sha256').update(value).digest('base64url').slice(0, 32).replace(/[^A-Za-z0-9_-]/g, '_');
+const mediaType = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 const customerIdPattern = /^[A-Za-z0-9_.:@+-]{1,128}$/;
 
 /**
@@ -161,11 +162,13 @@ export class InboundPipeline implements InboundSink {
   private async storeAttachments(tenantId: string, conversationId: string, message: InboundMessage): Promise<Attachment[]> {
     return Promise.all(
       message.attachments.map(async (a, i) => {
-        const name = a.name || `attachment-${i + 1}`;
-        const key = `${tenantId}/${conversationId}/${hash(`${message.externalMessageId}\u0000${i}`)}/${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100)}`;
+        // A sender's file name is only a label: no path separators, bounded, never empty.
+        const name = (a.name || '').replace(/[\\/\u0000-\u001f\u007f]/g, '_').trim().slice(0, 200) || `attachment-${i + 1}`;
+        const key = `${tenantId}/${conversationId}/${hash(`${message.externalMessageId}\u0000${i}`)}/${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100).replace(/^\.+$/, 'file')}`;
         await this.deps.objects.put(key, a.content, a.contentType);
         // Not the store's own URL (a private bucket, a local file): the gateway serves it to staff who may see the conversation.
-        return { name: name.slice(0, 255), contentType: a.contentType.slice(0, 255), sizeBytes: a.content.length, url: `${ATTACHMENT_URL_SCHEME}${key}` };
+        const contentType = mediaType.test(a.contentType) ? a.contentType.toLowerCase() : 'application/octet-stream';
+        return { name, contentType, sizeBytes: a.content.length, url: `${ATTACHMENT_URL_SCHEME}${key}` };
       }),
     );
   }

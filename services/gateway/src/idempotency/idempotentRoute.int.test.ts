@@ -242,6 +242,8 @@ describe('Idempotency-Key edge cases', () => {
         '/v1/admin/api-keys',
         '/v1/admin/widget-keys',
         '/v1/conversations',
+        '/v1/conversations/{conversationId}/identities',
+        '/v1/conversations/{conversationId}/identities/unlink',
         '/v1/conversations/{conversationId}/messages',
         '/v1/conversations/{conversationId}/notes',
         '/v1/conversations/{conversationId}/surveys',
@@ -259,7 +261,7 @@ describe('Idempotency-Key edge cases', () => {
 /** Another gateway process on the same NATS (a replica, or this one restarted). */
 async function buildSecondApp(overrides: Partial<AppDeps>): Promise<FastifyInstance & { close(): Promise<undefined> }> {
   const nowhere = '127.0.0.1:1';
-  const peers = connectPeers({ CONVERSATION_GRPC_ADDR: nowhere, ROUTING_GRPC_ADDR: nowhere, PRESENCE_GRPC_ADDR: nowhere, TRANSLATION_GRPC_ADDR: nowhere, SURVEY_GRPC_ADDR: nowhere });
+  const peers = connectPeers({ CONVERSATION_GRPC_ADDR: nowhere, ROUTING_GRPC_ADDR: nowhere, PRESENCE_GRPC_ADDR: nowhere, TRANSLATION_GRPC_ADDR: nowhere, SURVEY_GRPC_ADDR: nowhere, CHANNELS_GRPC_ADDR: nowhere });
   const second = await buildApp({ logger: createLogger('gateway-replica-test', 'silent'), peers, nats: edge.nats, jwtSecret: SECRET, ...overrides });
   second.addHook('onClose', async () => peers.close());
   return second as FastifyInstance & { close(): Promise<undefined> };

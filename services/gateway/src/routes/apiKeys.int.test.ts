@@ -23,7 +23,7 @@ beforeAll(async () => {
   const logger = createLogger('api-keys-test', 'silent');
   nats = await connectNats(server.url, 'api-keys-test', logger);
   const closed = '127.0.0.1:1';
-  peers = connectPeers({ CONVERSATION_GRPC_ADDR: closed, ROUTING_GRPC_ADDR: closed, PRESENCE_GRPC_ADDR: closed, TRANSLATION_GRPC_ADDR: closed, SURVEY_GRPC_ADDR: closed });
+  peers = connectPeers({ CONVERSATION_GRPC_ADDR: closed, ROUTING_GRPC_ADDR: closed, PRESENCE_GRPC_ADDR: closed, TRANSLATION_GRPC_ADDR: closed, SURVEY_GRPC_ADDR: closed, CHANNELS_GRPC_ADDR: closed });
   app = await buildApp({ logger, peers, nats, jwtSecret: SECRET, gatewayBucket: BUCKET });
 });
 

@@ -19,7 +19,7 @@ import {
 } from '../schemas/conversation';
 
 type StartBody = { conversationId?: string; channel: string; customerId: string; language: string; region?: string; subject?: string };
-type PostBody = { text?: string; clientMessageId?: string; language?: string; cannedResponseId?: string };
+type PostBody = { text?: string; clientMessageId?: string; language?: string; cannedResponseId?: string; template?: { name: string; language: string; parameters?: string[] } };
 type IdParams = { conversationId: string };
 
 const problem = { $ref: 'problem#' } as const;
@@ -74,12 +74,12 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
     async (request, reply) => {
       const p = await requireStaff(request);
       const clientMessageId = clientMessageIdOf(request.body.clientMessageId, request.headers['idempotency-key']);
-      const { text, cannedResponseId, language } = request.body;
-      if (text === undefined && cannedResponseId === undefined) throw new ValidationError('text', 'is required unless cannedResponseId is given');
+      const { text, cannedResponseId, language, template } = request.body;
+      if (text === undefined && cannedResponseId === undefined && template === undefined) throw new ValidationError('text', 'is required unless cannedResponseId or template is given');
       // A canned response is rendered here (placeholders filled in); what is stored is what the customer reads.
       const sent = cannedResponseId
         ? await opts.cannedReplies.compose(callOptions(request, p), { conversationId: request.params.conversationId, cannedResponseId, agentId: p.subject, text, language })
-        : { text: text!, language: language ?? '' };
+        : { text: text ?? '', language: language ?? '' };
       const res = await unary(
         client,
         client.postMessage,
@@ -92,6 +92,8 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
           clientMessageId,
           cannedResponseId: cannedResponseId ?? '',
           language: sent.language,
+          // Free text outside WhatsApp's customer-service window is refused (409); a template is what may still go.
+          ...(template ? { template: { name: template.name, language: template.language, parameters: template.parameters ?? [] } } : {}),
         },
         callOptions(request, p),
       );

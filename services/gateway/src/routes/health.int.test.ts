@@ -44,6 +44,7 @@ beforeAll(async () => {
     PRESENCE_GRPC_ADDR: up,
     TRANSLATION_GRPC_ADDR: up,
     SURVEY_GRPC_ADDR: up,
+    CHANNELS_GRPC_ADDR: up,
   });
   app = await buildApp({ logger, peers, nats, jwtSecret: SECRET, isShuttingDown: () => shuttingDown });
 });
@@ -64,7 +65,7 @@ describe('gateway readiness with one backend down', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       status: 'ready',
-      checks: { conversation: 'UNREACHABLE', routing: 'SERVING', presence: 'SERVING', translation: 'SERVING', survey: 'SERVING', nats: 'CONNECTED', load: 'OK' },
+      checks: { conversation: 'UNREACHABLE', routing: 'SERVING', presence: 'SERVING', translation: 'SERVING', survey: 'SERVING', channels: 'SERVING', nats: 'CONNECTED', load: 'OK' },
     });
   });
 

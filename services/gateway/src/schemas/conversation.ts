@@ -2,6 +2,7 @@ import {
   AuthorKind,
   Channel,
   ConversationStatus,
+  DeliveryStatus,
   Priority,
   TicketStatus,
   type Conversation,
@@ -26,6 +27,7 @@ export const authorKinds = restEnum(AuthorKind, 'AUTHOR_KIND_');
 export const statuses = restEnum(ConversationStatus, 'CONVERSATION_STATUS_');
 export const priorities = restEnum(Priority, 'PRIORITY_');
 export const ticketStatuses = restEnum(TicketStatus, 'TICKET_STATUS_');
+export const deliveryStatuses = restEnum(DeliveryStatus, 'DELIVERY_STATUS_');
 
 export const conversationIdParam = {
   type: 'object',
@@ -62,19 +64,34 @@ export const postMessageBody = {
   additionalProperties: false,
 } as const;
 
+/** A WhatsApp message template as Meta approved it; the conversation service checks the exact forms. */
+export const messageTemplateSchema = {
+  type: 'object',
+  required: ['name', 'language'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 512, description: 'The approved template\'s name, e.g. "order_update".' },
+    language: { type: 'string', minLength: 2, maxLength: 16, description: 'The template\'s language as approved, e.g. "en" or "en_US".' },
+    parameters: { type: 'array', maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 1024 }, description: 'Texts for the template\'s {{1}}, {{2}}, … in order.' },
+  },
+} as const;
+
 /**
  * An agent's reply may come from one of the tenant's canned responses (whose
  * human versions beat machine translation). With `cannedResponseId` and no
  * `text`, the server sends the canned response's version in the customer's
- * language with its placeholders filled in; `text` is then optional.
+ * language with its placeholders filled in; `text` is then optional. On
+ * WhatsApp, once the customer-service window has closed (`replyWindowClosesAt`)
+ * only a `template` may be sent (free text is 409); `text` is then optional too.
  */
 export const agentMessageBody = {
   ...postMessageBody,
   properties: {
     ...postMessageBody.properties,
     cannedResponseId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Send this canned response, its placeholders ({{customer.name}}, …) filled in.' },
+    template: { ...messageTemplateSchema, description: 'WhatsApp: send this approved template (the only kind of message allowed outside the customer-service window).' },
   },
-  // `text` unless `cannedResponseId`: checked by the handler, which names the field.
+  // `text` unless `cannedResponseId` or `template`: checked by the handler, which names the field.
   required: [],
 } as const;
 
@@ -100,6 +117,26 @@ const messageSchema = {
       type: 'array',
       items: { type: 'object', properties: { language: { type: 'string' }, text: { type: 'string' }, provider: { type: 'string' } } },
     },
+    attachments: {
+      type: 'array',
+      description: 'Files that came with the message. `url` of a file received by email or a messaging app is a path of this API (staff only).',
+      items: { type: 'object', properties: { name: { type: 'string' }, contentType: { type: 'string' }, sizeBytes: { type: 'integer' }, url: { type: 'string' } } },
+    },
+    template: {
+      type: 'object',
+      description: 'Messaging apps: the approved template that was sent.',
+      properties: { name: { type: 'string' }, language: { type: 'string' }, parameters: { type: 'array', items: { type: 'string' } } },
+    },
+    delivery: {
+      type: 'object',
+      description: 'Email and messaging apps: how far the message got to the customer (absent for chat). Late receipts never move it back.',
+      properties: {
+        status: { type: 'string', enum: [...deliveryStatuses.names, 'unspecified'] },
+        detail: { type: 'string', description: 'What the provider said about a failure or bounce.' },
+        updatedAt: { type: 'string', format: 'date-time' },
+        willRetry: { type: 'boolean', description: 'A failure the channel will try again.' },
+      },
+    },
   },
 } as const;
 
@@ -124,9 +161,26 @@ export const conversationSchema = {
     resolvedAt: { type: 'string', format: 'date-time' },
     revision: { type: 'integer' },
     messageCount: { type: 'integer' },
+    channelProvider: { type: 'string', description: 'The app or address the customer wrote through: "email", "whatsapp", "messenger" or "instagram"; absent for chat.' },
+    replyWindowClosesAt: {
+      type: 'string',
+      format: 'date-time',
+      description: 'Messaging apps: after this time an agent may send only a template (WhatsApp) or nothing (Messenger, Instagram); absent when no window applies.',
+    },
     messages: { type: 'array', items: messageSchema },
   },
 } as const;
+
+const STORED_ATTACHMENT = /^attachment:([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)$/;
+
+/**
+ * A file the channels service stored (`attachment:<tenant>/<conversation>/<id>/<name>`)
+ * as the path that serves it; any other URL (a client's own) as it is.
+ */
+export function attachmentUrl(url: string): string {
+  const m = STORED_ATTACHMENT.exec(url);
+  return m ? `/v1/conversations/${m[2]}/attachments/${m[3]}/${m[4]}` : url;
+}
 
 export const messageView = (m: Message) => ({
   messageId: m.messageId,
@@ -139,6 +193,14 @@ export const messageView = (m: Message) => ({
   revision: m.revision,
   cannedResponseId: m.cannedResponseId || undefined,
   translations: m.translations.map((t) => ({ language: t.language, text: t.text, provider: t.provider })),
+  attachments: m.attachments.map((a) => ({ name: a.name, contentType: a.contentType, sizeBytes: Number(a.sizeBytes), url: attachmentUrl(a.url) })),
+  template: m.template && { name: m.template.name, language: m.template.language, parameters: m.template.parameters },
+  delivery: m.delivery && {
+    status: deliveryStatuses.toRest(m.delivery.status),
+    detail: m.delivery.detail || undefined,
+    updatedAt: m.delivery.updatedAt?.toISOString(),
+    willRetry: m.delivery.willRetry,
+  },
 });
 
 export const conversationView = (c: Conversation) => ({
@@ -160,6 +222,8 @@ export const conversationView = (c: Conversation) => ({
   resolvedAt: c.resolvedAt?.toISOString(),
   revision: c.revision,
   messageCount: c.messageCount,
+  channelProvider: c.channelProvider || undefined,
+  replyWindowClosesAt: c.replyWindowClosesAt?.toISOString(),
 });
 
 /**

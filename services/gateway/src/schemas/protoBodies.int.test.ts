@@ -44,7 +44,7 @@ beforeAll(async () => {
   const port = await grpc.listen('127.0.0.1', 0);
   grpc.markServing();
   const local = `127.0.0.1:${port}`;
-  peers = connectPeers({ CONVERSATION_GRPC_ADDR: CLOSED, ROUTING_GRPC_ADDR: local, PRESENCE_GRPC_ADDR: CLOSED, TRANSLATION_GRPC_ADDR: CLOSED, SURVEY_GRPC_ADDR: local });
+  peers = connectPeers({ CONVERSATION_GRPC_ADDR: CLOSED, ROUTING_GRPC_ADDR: local, PRESENCE_GRPC_ADDR: CLOSED, TRANSLATION_GRPC_ADDR: CLOSED, SURVEY_GRPC_ADDR: local, CHANNELS_GRPC_ADDR: CLOSED });
   app = await buildApp({ logger, peers, nats, jwtSecret: SECRET, gatewayBucket: `gw_${RUN}` });
 });
 

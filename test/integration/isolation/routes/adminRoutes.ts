@@ -1,7 +1,8 @@
 /**
  * Rows for tenant administration: B's admin writes B's own records under A's
  * ids (or is refused on A's keys); A's agent and supervisor, and visitors, are
- * refused outright.
+ * refused outright. A's channel endpoint (a WhatsApp number) carries secrets
+ * that no answer may contain, A's admin's included.
  */
 import { adminOwnTenant, asOtherTenant, asVisitor, asWrongRole, req, staffOwnTenant, supervisorOwnTenant } from '../attacks';
 import type { Row } from '../routeRow';
@@ -48,4 +49,21 @@ export const adminRoutes: Record<string, Row> = {
     requests: (w) => adminOwnTenant(w, req('PUT', '/v1/admin/invitation-rules', { rules: [{ ruleId: 'b-rule', urlPattern: 'https://a.example/*', messages: { en: 'B invites' } }] })),
   },
   'GET /v1/admin/invitation-rules': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/invitation-rules')) },
+  'GET /v1/admin/channels': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/channels')) },
+  // A number has one owner: B's admin putting A's is refused (409) without a word of A's settings.
+  'PUT /v1/admin/channels/{channel}/{endpointId}': {
+    requests: (w) => adminOwnTenant(w, req('PUT', `/v1/admin/channels/whatsapp/${w.a.channelEndpointId}`, { queueId: 'b-queue', appSecret: 'b-app-secret', accessToken: 'b-access-token' })),
+  },
+  'GET /v1/admin/channels/{channel}/{endpointId}': {
+    requests: (w) => {
+      const r = req('GET', `/v1/admin/channels/whatsapp/${w.a.channelEndpointId}`);
+      return [...asOtherTenant(w, r, 'denied', ['admin']), ...asWrongRole(w, r), ...asVisitor(w, r)];
+    },
+  },
+  'DELETE /v1/admin/channels/{channel}/{endpointId}': {
+    requests: (w) => {
+      const r = req('DELETE', `/v1/admin/channels/whatsapp/${w.a.channelEndpointId}`);
+      return [...asOtherTenant(w, r, 'denied', ['admin']), ...asWrongRole(w, r), ...asVisitor(w, r)];
+    },
+  },
 };

@@ -55,6 +55,16 @@ export const agentDeskRoutes: Record<string, Row> = {
   'POST /v1/conversations/{conversationId}/resolve': { requests: (w) => staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/resolve`)) },
   'POST /v1/conversations/{conversationId}/reopen': { requests: (w) => staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/reopen`, { reason: 'intruder' })) },
   'POST /v1/conversations/{conversationId}/ticket': { requests: (w) => staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/ticket`, { status: 'open' })) },
+  'POST /v1/conversations/{conversationId}/identities': {
+    requests: (w) => staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/identities`, { customerId: `b-cust-${RUN}`, reason: 'intruder' })),
+  },
+  'POST /v1/conversations/{conversationId}/identities/unlink': {
+    requests: (w) => staffOnConversation(w, (id) => req('POST', `/v1/conversations/${id}/identities/unlink`, { customerId: `b-cust-${RUN}`, reason: 'intruder' })),
+  },
+  // A file under A's conversation: B's staff are refused at the conversation, before any file is looked up.
+  'GET /v1/conversations/{conversationId}/attachments/{attachmentId}/{fileName}': {
+    requests: (w) => staffOnConversation(w, (id) => req('GET', `/v1/conversations/${id}/attachments/a1b2c3/label.png`)),
+  },
   'GET /v1/customers/{customerId}/timeline': {
     requests: (w) => [
       ...asOtherTenant(w, req('GET', `/v1/customers/${w.a.v1.customerId}/timeline`), 'own-scope', ['agent', 'admin']),

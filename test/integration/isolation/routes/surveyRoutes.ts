@@ -18,6 +18,14 @@ export const surveyRoutes: Record<string, Row> = {
       return [...asOtherTenant(w, r, 'own-scope', ['admin', 'supervisor']), { who: 'tenant A agent', ...r, credential: w.a.agent, expect: 'denied' }, ...asVisitor(w, r)];
     },
   },
+  // A what-if over the last seconds: B's supervisors and admins find no traffic of their own in it, whatever A's was
+  // (or, should the stream be younger than the window, that it starts before the events kept).
+  'POST /v1/simulations': {
+    requests: (w) => {
+      const r = req('POST', '/v1/simulations', { windowStart: new Date(Date.now() - 5_000).toISOString(), windowEnd: new Date().toISOString() });
+      return [...asOtherTenant(w, r, { nothingOwn: ['window', 'window.start'] }, ['admin', 'supervisor']), { who: 'tenant A agent', ...r, credential: w.a.agent, expect: 'denied' }, ...asVisitor(w, r)];
+    },
+  },
   'PUT /v1/admin/metrics-settings': { requests: (w) => adminOwnTenant(w, req('PUT', '/v1/admin/metrics-settings', { timeZone: 'Asia/Tokyo', fcrWindowDays: 3 })) },
   'GET /v1/admin/surveys': {
     requests: (w) => {
