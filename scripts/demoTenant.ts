@@ -5,7 +5,8 @@
  * billing team), a support queue and the billing team's queue, a widget key
  * allowed on the gateway's own origin (the demo page), a canned response in
  * English and Spanish, an invitation rule for the demo page, a post-chat
- * survey in both languages, and the metrics' time zone. Safe to run on every
+ * survey in both languages, the metrics' time zone, and a support email
+ * address (support@demo.localhost) whose mail enters an email queue Tom serves. Safe to run on every
  * start: everything is a PUT except the widget key, which is reused.
  */
 export interface DemoTenant {
@@ -15,6 +16,8 @@ export interface DemoTenant {
 }
 
 export const DEMO_TENANT = 'demo';
+/** The demo tenant's support address: mail to it over SMTP (port 2525 under `npm start`) lands in Tom's inbox. */
+export const DEMO_SUPPORT_ADDRESS = 'support@demo.localhost';
 
 export async function seedDemoTenant(gatewayUrl: string, adminToken: string, opts: { tenant?: string; timeZone?: string } = {}): Promise<DemoTenant> {
   const tenant = opts.tenant ?? DEMO_TENANT;
@@ -30,8 +33,9 @@ export async function seedDemoTenant(gatewayUrl: string, adminToken: string, opt
   };
   await call('PUT', '/v1/admin/queues/support', { name: 'Support', channel: 'chat', strategy: 'STRATEGY_LONGEST_IDLE', offerTimeoutSeconds: 30, averageHandleSeconds: 180 });
   await call('PUT', '/v1/admin/queues/billing', { name: 'Billing', channel: 'chat', strategy: 'STRATEGY_LEAST_BUSY', offerTimeoutSeconds: 30, averageHandleSeconds: 240 });
+  await call('PUT', '/v1/admin/queues/email', { name: 'Email', channel: 'email', strategy: 'STRATEGY_LONGEST_IDLE', offerTimeoutSeconds: 0, averageHandleSeconds: 600 });
   await call('PUT', '/v1/admin/teams/billing', { name: 'Billing', queueId: 'billing' });
-  await call('PUT', '/v1/admin/agents/tom', { displayName: 'Tom', languages: ['en'], capacity: { chat: 3 }, translationEnabled: true, teamIds: [] });
+  await call('PUT', '/v1/admin/agents/tom', { displayName: 'Tom', languages: ['en'], capacity: { chat: 3, email: 5 }, translationEnabled: true, teamIds: [] });
   await call('PUT', '/v1/admin/agents/bea', { displayName: 'Bea', languages: ['en'], capacity: { chat: 3 }, translationEnabled: true, teamIds: ['billing'] });
   await call('PUT', '/v1/admin/canned-responses/greeting', {
     title: 'Greeting',
@@ -68,6 +72,7 @@ export async function seedDemoTenant(gatewayUrl: string, adminToken: string, opt
     editWindowSeconds: 300,
     enabled: true,
   });
+  await call('PUT', `/v1/admin/channels/email/${encodeURIComponent(DEMO_SUPPORT_ADDRESS)}`, { queueId: 'email', fromName: 'Demo Shop Support', language: 'en' });
   await call('PUT', '/v1/admin/metrics-settings', { timeZone: opts.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC' });
   return { tenant, widgetKey, agents: ['tom', 'bea'] };
 }

@@ -3,7 +3,7 @@
  * - event store: PGlite under .data/eventstore (EVENT_STORE_URL overrides);
  * - NATS: NATS_URL, else 127.0.0.1:4222 when it answers, else a private
  *   `nats-server -js` with its data under .data/nats;
- * - six services as separate processes, logs prefixed with their name;
+ * - seven services as separate processes, logs prefixed with their name;
  *   REPLICAS=2 (with a PostgreSQL EVENT_STORE_URL) runs two of each, the
  *   gateways behind a round-robin balancer on the gateway's port.
  * Ctrl-C stops everything cleanly.
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { signStaffToken } from './devToken';
 import { apertiumMissing, startApertiumServer, type ApertiumServer } from './apertiumServer';
 import { natsServerBinary, startNatsServer, tcpReachable, type NatsServer } from './natsServer';
-import { seedDemoTenant, type DemoTenant } from './demoTenant';
+import { DEMO_SUPPORT_ADDRESS, seedDemoTenant, type DemoTenant } from './demoTenant';
 import { ROOT, startStack, type LogLine, type Stack } from './stack';
 
 const DATA = join(ROOT, '.data');
@@ -140,6 +140,10 @@ async function main() {
           `  Agent desk (Tom):                   ${stack.gatewayUrl}/desk/#token=${registeredAs('tom', ['agent'])}`,
           `  Supervisor desk:                    ${stack.gatewayUrl}/desk/#token=${registeredAs('sofia', ['supervisor'])}`,
           '  Open the desk and the shop page side by side, and chat with yourself.',
+          `  Email:  send to ${DEMO_SUPPORT_ADDRESS} over smtp://127.0.0.1:${stack.ports.get('channels')?.smtpPort ?? 2525}, e.g.`,
+          `    printf 'Subject: Hello\\r\\n\\r\\nWhere is my order?\\r\\n' | curl -s --url smtp://127.0.0.1:${stack.ports.get('channels')?.smtpPort ?? 2525} --mail-from you@example.com --mail-rcpt ${DEMO_SUPPORT_ADDRESS} -T -`,
+          `    Replies ${process.env.SMTP_RELAY_URL ? `go out through ${process.env.SMTP_RELAY_URL.replace(/\/\/[^@]*@/, '//***@')}` : 'are logged by the channels service (set SMTP_RELAY_URL to send them)'}.`,
+          `  Messaging-app webhooks: http://127.0.0.1:${stack.ports.get('channels')?.httpPort ?? 8090}/channels/{whatsapp,messenger,instagram}/webhook`,
           '',
         ]
       : [];

@@ -2,7 +2,7 @@
  * End-to-end message latency and throughput: a visitor POSTs a message to the
  * gateway's REST API (`POST /v1/visitor/conversations/:id/messages`) and the
  * assigned agent's WebSocket (`/v1/realtime`) receives the MessagePosted frame.
- * The six services run as separate processes on a fresh NATS server and a
+ * The seven services run as separate processes on a fresh NATS server and a
  * fresh PostgreSQL database (test/support/stack.ts); everything the bench
  * does to set a tenant up goes through the gateway too (agents, queue, widget
  * key, visitor sessions, conversations assigned by routing).
@@ -69,7 +69,7 @@ async function main() {
     VISITOR_SESSIONS_PER_MINUTE_PER_WIDGET_KEY: limit,
     REALTIME_MAX_CONNECTIONS_PER_TENANT: String(Math.max(10_000, 2 * (settings.idleVisitorSockets + settings.idleStaffSockets))),
   };
-  log(`starting the stack (six services as processes, fresh NATS and PostgreSQL); gateway rate limits set to ${rateLimitPerMinute}/min per key and per IP`);
+  log(`starting the stack (seven services as processes, fresh NATS and PostgreSQL); gateway rate limits set to ${rateLimitPerMinute}/min per key and per IP`);
   const stack = await startTestStack({ extraEnv: { gateway: gatewayEnv } });
   const http = createGatewayHttp(stack.gatewayUrl);
   const ledger = new DeliveryLedger();

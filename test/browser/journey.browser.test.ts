@@ -1,6 +1,6 @@
 /**
  * The widget and the desk in a real browser (Debian chromium through
- * playwright-core), against the six services as processes on real NATS,
+ * playwright-core), against the seven services as processes on real NATS,
  * PostgreSQL and Apertium, everything through the public gateway:
  *
  * a Spanish visitor on the demo product page is invited, accepts and writes

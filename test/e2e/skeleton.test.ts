@@ -1,5 +1,5 @@
 /**
- * Walking skeleton, end to end: six services as separate processes against a
+ * Walking skeleton, end to end: the seven services as separate processes against a
  * real NATS server (JetStream) and a real PostgreSQL event store.
  */
 import { connectNats, createLogger } from '../../infra/src';
@@ -31,10 +31,10 @@ const api = (path: string, init: RequestInit & { token?: string } = {}) =>
   });
 
 describe('the stack', () => {
-  it('runs six services as separate processes, each SERVING over grpc.health.v1', async () => {
+  it('runs seven services as separate processes, each SERVING over grpc.health.v1', async () => {
     const names: ServiceName[] = [...BACKEND_SERVICES, 'gateway'];
     const pids = new Set(names.map((n) => stack.services.get(n)!.child.pid));
-    expect(pids.size).toBe(6);
+    expect(pids.size).toBe(7);
     for (const name of names) {
       const health = new HealthChecker(`127.0.0.1:${stack.ports.get(name)!.grpcPort}`);
       expect([name, await health.check('')]).toEqual([name, 'SERVING']);
@@ -51,7 +51,7 @@ describe('the stack', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { conversation: 'SERVING', routing: 'SERVING', presence: 'SERVING', translation: 'SERVING', survey: 'SERVING', nats: 'CONNECTED', load: 'OK' },
+      checks: { conversation: 'SERVING', routing: 'SERVING', presence: 'SERVING', translation: 'SERVING', survey: 'SERVING', channels: 'SERVING', nats: 'CONNECTED', load: 'OK' },
     });
     const doc = (await (await api('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');

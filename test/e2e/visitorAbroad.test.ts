@@ -1,7 +1,7 @@
 /**
  * Journey 1, "A visitor abroad, in her own language" (docs: journeys.md),
  * end to end through the gateway's public API only (REST, WebSocket, SSE),
- * with the six services as separate processes on real NATS JetStream and
+ * with the seven services as separate processes on real NATS JetStream and
  * PostgreSQL and a real Apertium APY for English–Spanish:
  *
  * an admin sets up a tenant (agents, queue, widget key, invitation rule,

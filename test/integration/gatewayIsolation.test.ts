@@ -1,6 +1,6 @@
 /**
  * Authorization on every route of the gateway, on the whole stack (fresh NATS,
- * fresh PostgreSQL, the six services as processes): one tenant per request,
+ * fresh PostgreSQL, the seven services as processes): one tenant per request,
  * an agent sees only their tenant's conversations, a visitor only their own.
  *
  * Tenant A is set up with a real resource behind every route (agents, a

@@ -1,5 +1,5 @@
 /**
- * One trace from a visitor's message to its translation: the six services as
+ * One trace from a visitor's message to its translation: the seven services as
  * processes export spans over OTLP/HTTP to a receiver in this test. The
  * gateway's span for the POST is the root; below it the conversation
  * service's gRPC span and its event store append; the relay's publish of the

@@ -1,6 +1,6 @@
 /**
  * The typed client (@contactcenter/client) against the real gateway and its
- * peers (the six services as processes on fresh NATS and PostgreSQL), used
+ * peers (the seven services as processes on fresh NATS and PostgreSQL), used
  * as an app would use it and through nothing else: an admin sets up a widget
  * key and an API key, a visitor opens a session with the widget key and
  * chats, an agent reads the conversation, a bad request comes back as a

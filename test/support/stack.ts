@@ -1,7 +1,7 @@
 /**
  * The whole stack for an end-to-end test file: a fresh NATS server, a fresh
  * PostgreSQL database as the event store, another as the survey service's
- * metrics database, and the six services as separate processes on free ports.
+ * metrics database, and the seven services as separate processes on free ports.
  */
 import { randomBytes } from 'node:crypto';
 import { signStaffToken } from '../../scripts/devToken';

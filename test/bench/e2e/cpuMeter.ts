@@ -1,6 +1,6 @@
 /**
  * CPU time of each part of the pipeline while a phase runs, from /proc (Linux;
- * elsewhere the figures are left out): the six services, the private
+ * elsewhere the figures are left out): the seven services, the private
  * nats-server this process started, the PostgreSQL backends of the bench's
  * database, the bench client itself, and the whole machine.
  */

@@ -87,7 +87,7 @@ export interface ChaosRun {
 export async function runChaos(cleanup: Cleanups, run: ChaosRun): Promise<string[]> {
   const runStarted = Date.now();
   const busy = settings.busyCores > 0;
-  log(`starting the stack (private NATS, fresh PostgreSQL, ${run.replicas} process(es) of each of the six services); tenant ${settings.tenant}`);
+  log(`starting the stack (private NATS, fresh PostgreSQL, ${run.replicas} process(es) of each of the seven services); tenant ${settings.tenant}`);
   // Should the run be interrupted (Ctrl-C) or killed, this ends the processes and drops the databases.
   const reaper = startOrphanReaper();
   cleanup.add('orphan reaper', () => reaper.release());

@@ -2,7 +2,7 @@
  * The whole stack for the chaos suite, every part killable: a private NATS
  * server (killed and restarted on its port and store), fresh PostgreSQL
  * databases (event store; survey metrics) whose connections can be
- * terminated, and the six services as processes (scripts/stack.ts) that can
+ * terminated, and the seven services as processes (scripts/stack.ts) that can
  * be SIGKILLed and started again with the same env and ports; with
  * `replicas` > 1, that many processes of each service, the gateways behind a
  * round-robin TCP balancer (`gatewayUrl`). Log lines are
