@@ -15,12 +15,15 @@
  * identity, so his timeline shows both channels, and unlinked again.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import { ImapFlow } from 'imapflow';
 import { SMTPServer } from 'smtp-server';
+import { DOVECOT_BINARY, startDovecot } from '../../services/channels/src/testSupport/throwawayDovecot';
 import { gatewayClient, poll, type GatewayClient } from '../support/gatewayClient';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -76,7 +79,14 @@ describe('journey 9: an email conversation, answered by email', () => {
     attachmentsDir = await mkdtemp(join(tmpdir(), 'cc-attachments-'));
     stack = await startTestStack({
       extraEnv: {
-        channels: { SMTP_RELAY_URL: `smtp://127.0.0.1:${relay.port}`, SMTP_MAX_MESSAGE_BYTES: String(MAX_MAIL_BYTES), ATTACHMENTS_DIR: attachmentsDir },
+        channels: {
+          SMTP_RELAY_URL: `smtp://127.0.0.1:${relay.port}`,
+          SMTP_MAX_MESSAGE_BYTES: String(MAX_MAIL_BYTES),
+          ATTACHMENTS_DIR: attachmentsDir,
+          // The test's own IMAP server is on loopback: an operator allows such a range for on-premises mail servers.
+          OUTBOUND_ALLOWED_NETWORKS: '127.0.0.0/8',
+          IMAP_POLL_INTERVAL_MS: '1000',
+        },
       },
     });
     api = gatewayClient(stack.gatewayUrl);
@@ -192,6 +202,54 @@ describe('journey 9: an email conversation, answered by email', () => {
     expect([noReason.status, (noReason.json as Json)?.detail ?? '']).toEqual([400, expect.stringContaining('reason')]);
     await api.ok('POST', `/v1/conversations/${chat.conversationId}/identities/unlink`, tom, { customerId: 'email:ken@example.com', reason: 'checked: a different Ken' });
     await poll(async () => ((await timeline('ken-42')).entries.length === 1 ? true : undefined), WAIT_MS, "Ken's timeline parted again");
+  });
+
+  it('polls a mailbox the tenant keeps elsewhere over IMAP, and refuses a mailbox at a private or metadata address', async () => {
+    if (!existsSync(DOVECOT_BINARY)) {
+      if (process.env.CI) throw new Error(`Dovecot is required in CI (${DOVECOT_BINARY}; Debian package dovecot-imapd)`);
+      process.stdout.write('skipping the IMAP part: dovecot-imapd is not installed\n');
+      return;
+    }
+    const dovecot = await startDovecot();
+    try {
+      const address = `orders@${tenant}.example`;
+      const refused = await api.call('PUT', `/v1/admin/channels/email/${encodeURIComponent(address)}`, admin, { queueId: 'email', imap: { url: 'imap://169.254.169.254:143', username: 'x', password: 'y' } });
+      expect([refused.status, (refused.json as Json).field]).toEqual([400, 'imap.url']);
+      const privateHost = await api.call('PUT', `/v1/admin/channels/email/${encodeURIComponent(address)}`, admin, { queueId: 'email', imap: { url: 'imap://10.20.30.40:143', username: 'x', password: 'y' } });
+      expect([privateHost.status, (privateHost.json as Json).field]).toEqual([400, 'imap.url']);
+      const saved = await api.ok<Json>('PUT', `/v1/admin/channels/email/${encodeURIComponent(address)}`, admin, {
+        queueId: 'email',
+        imap: { url: `imap://127.0.0.1:${dovecot.port}`, username: dovecot.user, password: dovecot.pass },
+      });
+      expect(saved.endpoint).toMatchObject({ hasImapPassword: true, imap: { url: `imap://127.0.0.1:${dovecot.port}`, username: dovecot.user } });
+      expect(JSON.stringify(saved)).not.toContain(dovecot.pass);
+
+      const mailbox = new ImapFlow({ host: '127.0.0.1', port: dovecot.port, secure: false, auth: { user: dovecot.user, pass: dovecot.pass }, logger: false });
+      await mailbox.connect();
+      try {
+        await mailbox.append('INBOX', `From: Ana <ana@example.com>\r\nTo: ${address}\r\nSubject: Invoice copy\r\nMessage-ID: <ana-1@example.com>\r\n\r\nCould you send me a copy of my invoice?\r\n`);
+        const entry = await poll(async () => (await timeline('email:ana@example.com')).entries?.[0], WAIT_MS, "Ana's polled email as a conversation");
+        expect(entry.conversation).toMatchObject({ channel: 'email', subject: 'Invoice copy' });
+        // Marked seen only once recorded: the next poll does not record it again.
+        const seen = await poll(async () => {
+          const lock = await mailbox.getMailboxLock('INBOX');
+          try {
+            const msg = await mailbox.fetchOne('1', { flags: true });
+            return msg && msg.flags?.has('\\Seen') ? true : undefined;
+          } finally {
+            lock.release();
+          }
+        }, WAIT_MS, 'the polled mail marked seen');
+        expect(seen).toBe(true);
+        await new Promise((r) => setTimeout(r, 2_500));
+        expect((await conversationOf(String(entry.conversation.conversationId))).messages).toHaveLength(1);
+      } finally {
+        await mailbox.logout();
+      }
+    } finally {
+      await api.call('DELETE', `/v1/admin/channels/email/${encodeURIComponent(`orders@${tenant}.example`)}`, admin);
+      await dovecot.stop();
+    }
   });
 });
 
