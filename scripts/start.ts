@@ -141,7 +141,7 @@ async function main() {
           `  Supervisor desk:                    ${stack.gatewayUrl}/desk/#token=${registeredAs('sofia', ['supervisor'])}`,
           '  Open the desk and the shop page side by side, and chat with yourself.',
           `  Email:  send to ${DEMO_SUPPORT_ADDRESS} over smtp://127.0.0.1:${stack.ports.get('channels')?.smtpPort ?? 2525}, e.g.`,
-          `    printf 'Subject: Hello\\r\\n\\r\\nWhere is my order?\\r\\n' | curl -s --url smtp://127.0.0.1:${stack.ports.get('channels')?.smtpPort ?? 2525} --mail-from you@example.com --mail-rcpt ${DEMO_SUPPORT_ADDRESS} -T -`,
+          `    printf 'From: you@example.com\\r\\nSubject: Hello\\r\\n\\r\\nWhere is my order?\\r\\n' | curl -s --url smtp://127.0.0.1:${stack.ports.get('channels')?.smtpPort ?? 2525} --mail-from you@example.com --mail-rcpt ${DEMO_SUPPORT_ADDRESS} -T -`,
           `    Replies ${process.env.SMTP_RELAY_URL ? `go out through ${process.env.SMTP_RELAY_URL.replace(/\/\/[^@]*@/, '//***@')}` : 'are logged by the channels service (set SMTP_RELAY_URL to send them)'}.`,
           `  Messaging-app webhooks: http://127.0.0.1:${stack.ports.get('channels')?.httpPort ?? 8090}/channels/{whatsapp,messenger,instagram}/webhook`,
           '',

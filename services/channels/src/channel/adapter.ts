@@ -122,7 +122,8 @@ export interface OutboundMessage {
 }
 
 export type SendResult =
-  | { ok: true; externalMessageId: string }
+  /** `note`: something the agent should know although it went out (or, in development, was only logged). */
+  | { ok: true; externalMessageId: string; note?: string }
   /**
    * `retryable`: the provider's rules allow trying again (SMTP 4xx, HTTP 429/5xx,
    * a connection error); `retryAfterMs` when the provider said when.

@@ -39,6 +39,7 @@ export class EmailAdapter implements ChannelAdapter {
       const info = await this.transport.sendMail(mail);
       if (this.logOnly) {
         this.options.logger.info({ to: mail.to, subject: mail.subject, messageId: mail.messageId, bytes: (info.message as Buffer).length }, 'email not sent: no SMTP relay configured');
+        return { ok: true, externalMessageId: bareMessageId(mail.messageId!), note: 'logged only: no SMTP relay is configured (SMTP_RELAY_URL)' };
       }
       return { ok: true, externalMessageId: bareMessageId(mail.messageId!) };
     } catch (err) {

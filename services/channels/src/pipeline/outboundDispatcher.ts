@@ -104,8 +104,8 @@ export class OutboundDispatcher {
         await store.addReference(tenantId, conversation.conversationId, result.externalMessageId);
         await store.putThread(tenantId, `msgid:${result.externalMessageId}`, conversation.conversationId);
       }
-      await this.record(conversation, message.messageId, DeliveryStatus.DELIVERY_STATUS_SENT, result.externalMessageId, '', false);
-      this.deps.outbound.inc({ channel: conversation.channel, outcome: 'sent' });
+      await this.record(conversation, message.messageId, DeliveryStatus.DELIVERY_STATUS_SENT, result.externalMessageId, result.note ?? '', false);
+      this.deps.outbound.inc({ channel: conversation.channel, outcome: result.note ? 'sent_with_note' : 'sent' });
       return 'done';
     }
     const retry = result.retryable && attempt < (this.deps.maxAttempts ?? MAX_SEND_ATTEMPTS);

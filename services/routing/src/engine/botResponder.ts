@@ -19,6 +19,14 @@ export interface BotResponderDeps {
 const key = (f: Pick<ConversationFacts, 'tenantId' | 'conversationId'>) => `${f.tenantId}/${f.conversationId}`;
 
 /**
+ * The bot speaks where customers wait for an answer in real time (chat,
+ * messaging apps). An email is answered by a person within the queue's
+ * service level; a chat-style greeting and FAQ answers by return mail would
+ * only fill the customer's inbox.
+ */
+const speaksOn = (facts: Pick<ConversationFacts, 'channel'>): boolean => facts.channel !== 'email';
+
+/**
  * The after-hours bot: greets a waiting conversation once nobody who could
  * take it is working (with the expected wait, or the offer of a ticket),
  * answers the customer from the tenant's FAQ meanwhile (or opens a ticket
@@ -33,6 +41,7 @@ export class BotResponder {
 
   /** Nobody who could take the conversation is working: greet it, once per waiting spell. */
   async afterHours(facts: ConversationFacts): Promise<void> {
+    if (!speaksOn(facts)) return;
     const k = key(facts);
     if (this.greeted.has(k)) return;
     this.greeted.add(k);
@@ -41,6 +50,7 @@ export class BotResponder {
 
   /** The customer wrote while waiting after hours. */
   async customerMessage(facts: ConversationFacts, message: { messageId: string; text: string }): Promise<void> {
+    if (!speaksOn(facts)) return;
     await this.say(facts, answer(await this.deps.faq(facts.tenantId), message, facts.language, facts.ticketOpen));
   }
 

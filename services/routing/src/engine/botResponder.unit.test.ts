@@ -63,4 +63,12 @@ describe('BotResponder', () => {
     await bot.assigned(facts({ botSpoke: true }), '9');
     expect(said).toEqual(['bot-handover-9: Un agente se ha unido a la conversación.']);
   });
+
+  it('keeps quiet on email: the customer is answered by a person within the queue\'s service level', async () => {
+    const { bot, said } = setUp(undefined);
+    await bot.afterHours(facts({ channel: 'email' }));
+    await bot.customerMessage(facts({ channel: 'email' }), { messageId: 'm1', text: '¿qué horario tienen?' });
+    await bot.afterHours(facts({ channel: 'social' }));
+    expect(said).toEqual([expect.stringMatching(/^bot-greeting: /)]);
+  });
 });
