@@ -22,6 +22,17 @@ jest.setTimeout(30_000);
 
 const CHECKOUT_TIMEOUT_MS = 300;
 
+async function settingUp<T>(open: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await open();
+    } catch (err) {
+      if (i >= tries) throw err;
+      await new Promise((r) => setTimeout(r, 200 * i));
+    }
+  }
+}
+
 describe('conversation service with its pools exhausted', () => {
   let db: TestDatabase;
   let events: EventStore;
@@ -33,8 +44,10 @@ describe('conversation service with its pools exhausted', () => {
 
   beforeAll(async () => {
     db = await freshPostgresDatabase();
-    events = await createEventStore(db.url, { poolSize: 1, connectTimeoutMs: CHECKOUT_TIMEOUT_MS });
-    sql = await connectSql(db.url, { poolSize: 1, connectTimeoutMs: CHECKOUT_TIMEOUT_MS });
+    // The short bound also covers opening the pool's first connection, which a loaded machine (the whole suite in
+    // parallel) can take longer than that to fork: a few tries at setting up, so that only the exhaustion is timed.
+    events = await settingUp(() => createEventStore(db.url, { poolSize: 1, connectTimeoutMs: CHECKOUT_TIMEOUT_MS }));
+    sql = await settingUp(() => connectSql(db.url, { poolSize: 1, connectTimeoutMs: CHECKOUT_TIMEOUT_MS }));
     const logger = createLogger('conversation-test', 'silent');
     const service = await assembleConversationService({ events, sql, logger, snapshotEvery: 50 });
     server = new GrpcServer(logger);

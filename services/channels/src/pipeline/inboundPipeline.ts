@@ -52,7 +52,7 @@ export class InboundPipeline implements InboundSink {
     const endpoint = await store.findEndpoint(message.channel, message.endpointId);
     if (!endpoint) return this.count(message.channel, { kind: 'refused', reason: 'unknown_endpoint', detail: `no tenant receives on ${message.channel} endpoint "${message.endpointId}"` });
     const { tenantId } = endpoint;
-    const customerId = customerIdentity(message.from.identity);
+    const customerId = customerIdOf(message.from.identity);
     const as = { tenantId, actorId: customerId };
     try {
       let conversationId: string | undefined;
@@ -180,7 +180,7 @@ export class InboundPipeline implements InboundSink {
 }
 
 /** The identity as a customer id; one the conversation service would refuse (unusual characters) is hashed, keeping its kind. */
-export function customerIdentity(identity: string): string {
+export function customerIdOf(identity: string): string {
   const lower = identity.trim();
   if (customerIdPattern.test(lower)) return lower;
   const kind = lower.split(':')[0] ?? 'id';
