@@ -15,11 +15,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
 import { browserTestPlan, buildBrowserApps, describeWhenReady, eventually, hasCount, hasText, launchBrowser, screenshot, seriousAccessibilityViolations } from '../support/browser';
 import { gatewayClient, type GatewayClient } from '../support/gatewayClient';
+import { startSmtpRelay, type TestSmtpRelay } from '../support/smtpRelay';
 import { startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(300_000);
@@ -29,32 +28,10 @@ const describeIfReady = describeWhenReady('the browser email test', [browserTest
 const TEST = 'email';
 const WAIT_MS = 30_000;
 
-/** A real SMTP server standing in for the tenant's relay: it keeps what it is given. */
-async function startCaptureRelay() {
-  const received: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        void simpleParser(Buffer.concat(chunks)).then((mail) => {
-          received.push(mail);
-          callback();
-        }, callback);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as { port: number };
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 describeIfReady('an email conversation in the agent desk', () => {
   const tenant = `email-${randomUUID().slice(0, 8)}`;
   const support = `support@${tenant}.example`;
-  let relay: Awaited<ReturnType<typeof startCaptureRelay>>;
+  let relay: TestSmtpRelay;
   let stack: TestStack;
   let api: GatewayClient;
   let browser: Browser;
@@ -63,7 +40,7 @@ describeIfReady('an email conversation in the agent desk', () => {
 
   beforeAll(async () => {
     buildBrowserApps();
-    relay = await startCaptureRelay();
+    relay = await startSmtpRelay();
     stack = await startTestStack({
       extraEnv: {
         translation: { TRANSLATION_DEFAULT_PROVIDER: 'off' },

@@ -11,20 +11,21 @@
  * Ken's answer to it joins the same conversation; his out-of-office reply
  * starts nothing; a bounce is recorded on Tom's message. Mail to an unknown
  * address or over the size limit is refused with SMTP's own codes and
- * writes nothing. Ken's email identity is linked to his verified chat
- * identity, so his timeline shows both channels, and unlinked again.
+ * writes nothing; while the conversation service is down mail is refused
+ * with 451 and the sender's retry is recorded once. Ken's email identity is
+ * linked to his verified chat identity, so his timeline shows both channels,
+ * and unlinked again. A mailbox kept elsewhere is polled over IMAP (Dovecot).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { ImapFlow } from 'imapflow';
-import { SMTPServer } from 'smtp-server';
 import { DOVECOT_BINARY, startDovecot } from '../../services/channels/src/testSupport/throwawayDovecot';
 import { gatewayClient, poll, type GatewayClient } from '../support/gatewayClient';
+import { startSmtpRelay, type TestSmtpRelay } from '../support/smtpRelay';
 import { startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(180_000);
@@ -33,41 +34,12 @@ type Json = Record<string, any>;
 const WAIT_MS = 30_000;
 const MAX_MAIL_BYTES = 200_000;
 
-/** A real SMTP server standing in for the tenant's relay; it refuses the first message it is given with 451, as a greylisting relay does. */
-async function startRelay() {
-  const received: ParsedMail[] = [];
-  let refusedFirst = false;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (!refusedFirst) {
-          refusedFirst = true;
-          const err = Object.assign(new Error('4.7.1 greylisted, try again later'), { responseCode: 451 });
-          callback(err);
-          return;
-        }
-        void simpleParser(Buffer.concat(chunks)).then((mail) => {
-          received.push(mail);
-          callback();
-        }, callback);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as { port: number };
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 describe('journey 9: an email conversation, answered by email', () => {
   const tenant = `mail-${randomUUID().slice(0, 8)}`;
   const support = `support@${tenant}.example`;
   let stack: TestStack;
   let api: GatewayClient;
-  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let relay: TestSmtpRelay;
   let attachmentsDir: string;
   let admin: { bearer: string };
   let tom: { bearer: string };
@@ -75,7 +47,7 @@ describe('journey 9: an email conversation, answered by email', () => {
   let smtp: Transporter;
 
   beforeAll(async () => {
-    relay = await startRelay();
+    relay = await startSmtpRelay({ greylistFirst: true });
     attachmentsDir = await mkdtemp(join(tmpdir(), 'cc-attachments-'));
     stack = await startTestStack({
       extraEnv: {
@@ -202,6 +174,28 @@ describe('journey 9: an email conversation, answered by email', () => {
     expect([noReason.status, (noReason.json as Json)?.detail ?? '']).toEqual([400, expect.stringContaining('reason')]);
     await api.ok('POST', `/v1/conversations/${chat.conversationId}/identities/unlink`, tom, { customerId: 'email:ken@example.com', reason: 'checked: a different Ken' });
     await poll(async () => ((await timeline('ken-42')).entries.length === 1 ? true : undefined), WAIT_MS, "Ken's timeline parted again");
+  });
+
+  it('answers 451 while the conversation service is down, so the sender retries, and records the retry once', async () => {
+    await stack.kill('conversation');
+    try {
+      const down = mailTo(support, { from: 'Lee <lee@example.com>', subject: 'Refund', text: 'I would like a refund.', messageId: '<lee-1@example.com>' });
+      await expect(down).rejects.toMatchObject({ responseCode: 451 });
+    } finally {
+      await stack.restart('conversation');
+    }
+    // The sending server tries again later, with the same message.
+    const again = await poll(
+      () => mailTo(support, { from: 'Lee <lee@example.com>', subject: 'Refund', text: 'I would like a refund.', messageId: '<lee-1@example.com>' }).catch(() => undefined),
+      WAIT_MS,
+      'the mail accepted once the conversation service is back',
+    );
+    expect(again.accepted).toEqual([support]);
+    await mailTo(support, { from: 'Lee <lee@example.com>', subject: 'Refund', text: 'I would like a refund.', messageId: '<lee-1@example.com>' });
+    const entry = await poll(async () => (await timeline('email:lee@example.com')).entries?.[0], WAIT_MS, "Lee's conversation");
+    const read = await conversationOf(String(entry.conversation.conversationId));
+    expect(read.messages.filter((m: Json) => m.authorKind === 'customer').map((m: Json) => m.text)).toEqual(['I would like a refund.']);
+    expect((await timeline('email:lee@example.com')).entries).toHaveLength(1);
   });
 
   it('polls a mailbox the tenant keeps elsewhere over IMAP, and refuses a mailbox at a private or metadata address', async () => {
