@@ -1,6 +1,6 @@
 import { unary, type Logger } from '@contactcenter/infra';
 import { eventFilter, startWorkConsumer, type WorkOutcome } from '@contactcenter/infra/events';
-import { AuthorKind, DeliveryStatus, MessagePosted, type ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
+import { AuthorKind, Channel, DeliveryStatus, MessagePosted, type ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Counter } from 'prom-client';
 import type { ChannelAdapter, ChannelKind, OutboundMessage, SendResult } from '../channel/adapter';
@@ -63,6 +63,8 @@ export class OutboundDispatcher {
   async handle(tenantId: string, posted: MessagePosted, attempt: number): Promise<WorkOutcome> {
     const message = posted.message;
     if (!message || (message.authorKind !== AuthorKind.AUTHOR_KIND_AGENT && message.authorKind !== AuthorKind.AUTHOR_KIND_BOT)) return 'done';
+    // A chat message needs nothing from this service (events recorded before they carried the channel are looked up).
+    if (posted.channel === Channel.CHANNEL_CHAT) return 'done';
     const { store } = this.deps;
     const conversation = await store.getConversation(tenantId, posted.conversationId);
     if (!conversation) return 'done';

@@ -42,6 +42,7 @@ const posted = (message: Partial<Message> = {}, assignedAgentId = '') =>
   event('MessagePosted', {
     customerLanguage: startData.language,
     assignedAgentId,
+    channel: startData.channel,
     message: {
       messageId: 'msg-1',
       translations: [],

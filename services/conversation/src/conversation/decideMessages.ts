@@ -98,6 +98,7 @@ export function decidePostMessage(command: PostMessage, state: ConversationState
       customerLanguage: conversation.details.language,
       // A customer's reply reopening a resolved conversation leaves it with no agent.
       assignedAgentId: conversation.status === 'assigned' ? conversation.agentId : '',
+      channel: conversation.details.channel,
     }),
   );
   return events;

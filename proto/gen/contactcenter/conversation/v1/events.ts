@@ -61,6 +61,8 @@ export interface MessagePosted {
    */
   customerLanguage: string;
   assignedAgentId: string;
+  /** The conversation's channel, so that the channels service passes over chat messages without a lookup. */
+  channel?: Channel | undefined;
 }
 
 export interface ConversationQueued {
@@ -521,7 +523,14 @@ export const ConversationStarted: MessageFns<ConversationStarted> = {
 };
 
 function createBaseMessagePosted(): MessagePosted {
-  return { conversationId: "", message: undefined, occurredAt: undefined, customerLanguage: "", assignedAgentId: "" };
+  return {
+    conversationId: "",
+    message: undefined,
+    occurredAt: undefined,
+    customerLanguage: "",
+    assignedAgentId: "",
+    channel: undefined,
+  };
 }
 
 export const MessagePosted: MessageFns<MessagePosted> = {
@@ -540,6 +549,9 @@ export const MessagePosted: MessageFns<MessagePosted> = {
     }
     if (message.assignedAgentId !== "") {
       writer.uint32(42).string(message.assignedAgentId);
+    }
+    if (message.channel !== undefined) {
+      writer.uint32(48).int32(message.channel);
     }
     return writer;
   },
@@ -597,6 +609,14 @@ export const MessagePosted: MessageFns<MessagePosted> = {
             message.assignedAgentId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -632,6 +652,7 @@ export const MessagePosted: MessageFns<MessagePosted> = {
         : isSet(object.assigned_agent_id)
         ? globalThis.String(object.assigned_agent_id)
         : "",
+      channel: isSet(object.channel) ? channelFromJSON(object.channel) : undefined,
     };
   },
 
@@ -652,6 +673,9 @@ export const MessagePosted: MessageFns<MessagePosted> = {
     if (message.assignedAgentId !== "") {
       obj.assignedAgentId = message.assignedAgentId;
     }
+    if (message.channel !== undefined) {
+      obj.channel = channelToJSON(message.channel);
+    }
     return obj;
   },
 
@@ -667,6 +691,7 @@ export const MessagePosted: MessageFns<MessagePosted> = {
     message.occurredAt = object.occurredAt ?? undefined;
     message.customerLanguage = object.customerLanguage ?? "";
     message.assignedAgentId = object.assignedAgentId ?? "";
+    message.channel = object.channel ?? undefined;
     return message;
   },
 };
