@@ -7,7 +7,7 @@
  * numbers and a wrong verify token are refused and write nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { FakeGraphApi, graphErrors, pageText, postSignedWebhook, whatsAppDelivery, whatsAppStatus, whatsAppText } from '../support/fakeGraphApi';
+import { FakeGraphApi, graphErrors, pageText, postSignedWebhook, whatsAppDelivery, whatsAppMedia, whatsAppStatus, whatsAppText } from '../support/fakeGraphApi';
 import { gatewayClient, poll, type GatewayClient } from '../support/gatewayClient';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -93,6 +93,19 @@ describe('messaging apps: WhatsApp and Messenger conversations', () => {
     expect(assigned.messages.filter((m: Json) => m.authorKind === 'customer')).toHaveLength(1);
     const windowCloses = Date.parse(assigned.replyWindowClosesAt);
     expect(windowCloses - Date.parse(assigned.messages[0].postedAt)).toBe(24 * 3_600_000);
+
+    // ── A photo: fetched from the Graph API with the number's token, served to staff ─
+    const photo = Buffer.from('\xff\xd8\xff\xe0 a photo of the parcel label');
+    const mediaId = graph.addMedia(photo, 'image/jpeg');
+    await postSignedWebhook(`${hooks}/whatsapp/webhook`, APP_SECRET, whatsAppMedia({ phoneNumberId: PHONE_ID, from: '16505551234', id: 'wamid.PHOTO1', mediaId, mimeType: 'image/jpeg', caption: 'the label' }));
+    const withPhoto = await poll(async () => (await conversationOf(conversationId)).messages.find((m: Json) => m.text === '[image] the label'), WAIT_MS, 'the photo message');
+    expect(withPhoto.attachments).toEqual([expect.objectContaining({ name: 'image', contentType: 'image/jpeg', sizeBytes: photo.length })]);
+    const file = await fetch(`${stack.gatewayUrl}${withPhoto.attachments[0].url}`, { headers: { authorization: `Bearer ${tom.bearer}` } });
+    expect(Buffer.from(await file.arrayBuffer()).equals(photo)).toBe(true);
+    // A file that cannot be fetched leaves the message, with its label, and nothing attached.
+    await postSignedWebhook(`${hooks}/whatsapp/webhook`, APP_SECRET, whatsAppMedia({ phoneNumberId: PHONE_ID, from: '16505551234', id: 'wamid.PHOTO2', mediaId: '7', mimeType: 'image/png', caption: 'gone' }));
+    const without = await poll(async () => (await conversationOf(conversationId)).messages.find((m: Json) => m.text === '[image] gone'), WAIT_MS, 'the message whose photo could not be fetched');
+    expect(without.attachments).toEqual([]);
 
     // ── Tom replies; it goes out in the Cloud API's format ───────────────────
     const reply = await api.ok<Json>('POST', `/v1/conversations/${conversationId}/messages`, tom, { text: 'Yes, it left today.' });

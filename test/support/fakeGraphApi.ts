@@ -16,7 +16,7 @@
  * Also builds webhook deliveries in Meta's payload format and signs them
  * (`X-Hub-Signature-256`) as Meta does.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export interface RecordedGraphRequest {
@@ -78,6 +78,8 @@ export class FakeGraphApi {
   /** WhatsApp `statuses[]` entries Meta would post to the webhook (failed sends after the window closed). */
   readonly statuses: Record<string, unknown>[] = [];
   private readonly failures: GraphErrorAnswer[] = [];
+  /** Media customers sent, by media id: `GET /{version}/{id}` answers where to fetch it, `GET /media/{id}` the bytes. */
+  private readonly media = new Map<string, { content: Buffer; mimeType: string }>();
   private readonly lastInbound = new Map<string, Date>();
 
   private constructor(
@@ -97,6 +99,13 @@ export class FakeGraphApi {
     const port = typeof address === 'object' && address ? address.port : 0;
     fake = new FakeGraphApi(server, `http://127.0.0.1:${port}`, options);
     return fake;
+  }
+
+  /** A file a customer sent, as WhatsApp keeps it: answers its media id. */
+  addMedia(content: Buffer, mimeType: string): string {
+    const id = String(1_000_000_000_000_000 + this.media.size);
+    this.media.set(id, { content, mimeType });
+    return id;
   }
 
   /** The next request (any endpoint) is answered with this error. */
@@ -130,6 +139,7 @@ export class FakeGraphApi {
     if (failure) return sendError(res, failure);
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? new URL(req.url ?? '/', this.url).searchParams.get('access_token');
     if (!token || (this.options.tokens?.length && !this.options.tokens.includes(token))) return sendError(res, graphErrors.invalidToken());
+    if (req.method === 'GET') return this.mediaRequest(res, path);
     const match = /^\/(v\d+\.\d+)\/([^/]+)\/messages$/.exec(path);
     if (req.method !== 'POST' || !match) {
       return sendError(res, { status: 400, error: { message: `Unknown path components: ${path}`, type: 'OAuthException', code: 2500 } });
@@ -137,6 +147,20 @@ export class FakeGraphApi {
     const message = typeof body === 'object' && body !== null ? (body as Record<string, any>) : {};
     if (message.messaging_product === 'whatsapp') return this.whatsApp(res, message);
     return this.page(res, message);
+  }
+
+  /** `GET /{version}/{media-id}` (the media's URL, as the Cloud API answers it) and `GET /media/{id}` (its bytes). */
+  private mediaRequest(res: ServerResponse, path: string): void {
+    const info = /^\/v\d+\.\d+\/(\d+)$/.exec(path);
+    const bytes = /^\/media\/(\d+)$/.exec(path);
+    const found = this.media.get((info ?? bytes)?.[1] ?? '');
+    if (!found) return sendError(res, { status: 400, error: { message: 'Unsupported get request. Object with ID does not exist', type: 'GraphMethodException', code: 100, error_subcode: 33 } });
+    if (bytes) {
+      res.writeHead(200, { 'content-type': found.mimeType, 'content-length': String(found.content.length) }).end(found.content);
+      return;
+    }
+    const id = info![1]!;
+    sendJson(res, 200, { messaging_product: 'whatsapp', url: `${this.url}/media/${id}`, mime_type: found.mimeType, sha256: createHash('sha256').update(found.content).digest('hex'), file_size: found.content.length, id });
   }
 
   private whatsApp(res: ServerResponse, body: Record<string, any>): void {
@@ -237,6 +261,17 @@ export function whatsAppText(o: { phoneNumberId: string; from: string; name?: st
   return whatsAppDelivery(o.phoneNumberId, {
     contacts: [{ profile: { name: o.name ?? 'Sheena Nelson' }, wa_id: o.from }],
     messages: [{ from: o.from, id: o.id, timestamp: unix(o.at ?? new Date()), type: 'text', text: { body: o.text } }],
+  });
+}
+
+/** A customer's photo (or document) by media id, with an optional caption, as the Cloud API delivers it. */
+export function whatsAppMedia(o: { phoneNumberId: string; from: string; id: string; mediaId: string; mimeType: string; type?: 'image' | 'document'; caption?: string; filename?: string; at?: Date }): unknown {
+  const type = o.type ?? 'image';
+  return whatsAppDelivery(o.phoneNumberId, {
+    contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: o.from }],
+    messages: [
+      { from: o.from, id: o.id, timestamp: unix(o.at ?? new Date()), type, [type]: { id: o.mediaId, mime_type: o.mimeType, ...(o.caption ? { caption: o.caption } : {}), ...(o.filename ? { filename: o.filename } : {}) } },
+    ],
   });
 }
 

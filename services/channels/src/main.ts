@@ -14,7 +14,7 @@ import type { ChannelAdapter, ChannelKind } from './channel/adapter';
 import { channelsConfig } from './config';
 import { EmailAdapter } from './email/smtpSender';
 import { startSmtpListener } from './email/smtpListener';
-import { MetaAdapter, metaWebhookRoutes } from './meta';
+import { MediaFetcher, MetaAdapter, metaWebhookRoutes } from './meta';
 import { ChannelStore } from './pipeline/channelStore';
 import { endpointCalls } from './pipeline/endpointsGrpc';
 import { InboundPipeline } from './pipeline/inboundPipeline';
@@ -66,7 +66,8 @@ runService('channels', channelsConfig, async (rt) => {
   }
 
   const http = Fastify({ logger: false });
-  await http.register(metaWebhookRoutes, { directory, sink: pipeline, verifyToken: () => config.META_VERIFY_TOKEN, logger, registry });
+  const media = new MediaFetcher({ graphApiUrl: config.GRAPH_API_URL, graphApiVersion: config.GRAPH_API_VERSION });
+  await http.register(metaWebhookRoutes, { directory, sink: pipeline, verifyToken: () => config.META_VERIFY_TOKEN, logger, registry, media });
   http.get('/healthz', async () => ({ status: 'ok' }));
   await http.listen({ host: config.CHANNELS_HTTP_HOST, port: config.CHANNELS_HTTP_PORT });
   const address = http.server.address();

@@ -7,8 +7,17 @@ export const META_CHANNELS: readonly MetaChannel[] = ['whatsapp', 'messenger', '
 
 /** One thing a webhook delivery told us, already in the adapter contract's terms. */
 export type MetaEvent =
-  | { kind: 'message'; endpointId: string; message: InboundMessage }
+  /** `media`: files the message names but does not carry; fetched (with the endpoint's token) before the message is handed on. */
+  | { kind: 'message'; endpointId: string; message: InboundMessage; media?: PendingMedia[] }
   | { kind: 'delivery'; endpointId: string; update: DeliveryUpdate };
+
+/**
+ * A file a message names: a WhatsApp media id (`GET /{media-id}` gives a
+ * short-lived URL), or a Messenger/Instagram attachment URL on Meta's CDN.
+ */
+export type PendingMedia =
+  | { source: 'graph'; mediaId: string; contentType?: string; name: string }
+  | { source: 'url'; url: string; name: string };
 
 /**
  * A parsed delivery: the endpoints it names (to look up, and to check the

@@ -2,6 +2,7 @@ import { isDomainError, type Logger } from '@contactcenter/infra';
 import { Counter, type Registry } from 'prom-client';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelEndpoint, EndpointDirectory, InboundSink } from '../channel/adapter';
+import type { MediaFetcher } from './mediaFetcher';
 import type { MetaChannel, MetaEvent, ParsedDelivery } from './metaEvents';
 import { parsePageDelivery } from './messenger/inbound';
 import { isValidSignature, SIGNATURE_HEADER, verifySubscription, type VerificationQuery } from './signature';
@@ -18,6 +19,8 @@ export interface MetaWebhookOptions {
   registry?: Registry;
   /** Largest delivery accepted, in bytes (Meta batches up to 1000 events in one POST). Default 4 MiB. */
   bodyLimit?: number;
+  /** Fetches the files messages name; without it a media message keeps only its text label. */
+  media?: MediaFetcher;
 }
 
 const parsers: Record<MetaChannel, (body: unknown) => ParsedDelivery> = {
@@ -27,6 +30,7 @@ const parsers: Record<MetaChannel, (body: unknown) => ParsedDelivery> = {
 };
 
 const REFUSED_METRIC = 'channels_webhook_refused_total';
+const MEDIA_FAILED_METRIC = 'channels_media_failed_total';
 
 /**
  * `GET`/`POST /channels/{whatsapp,messenger,instagram}/webhook`: Meta's
@@ -52,6 +56,32 @@ export async function metaWebhookRoutes(app: FastifyInstance, options: MetaWebho
       labelNames: ['channel', 'reason'],
       registers: options.registry ? [options.registry] : [],
     });
+
+  const mediaFailed =
+    (options.registry?.getSingleMetric(MEDIA_FAILED_METRIC) as Counter<'channel'> | undefined) ??
+    new Counter({ name: MEDIA_FAILED_METRIC, help: 'Files of messaging-app messages that could not be fetched (the message keeps its text label)', labelNames: ['channel'], registers: options.registry ? [options.registry] : [] });
+
+  /** Fetches each message's files; one that cannot be fetched is logged and counted, and the message goes on without it. */
+  async function withMedia(events: MetaEvent[], endpoints: Map<string, ChannelEndpoint>): Promise<MetaEvent[]> {
+    if (!options.media) return events;
+    const media = options.media;
+    return Promise.all(
+      events.map(async (event) => {
+        if (event.kind !== 'message' || !event.media?.length) return event;
+        const endpoint = endpoints.get(event.endpointId)!;
+        const files = await Promise.all(
+          event.media.map((m) =>
+            media.fetch(endpoint, m).catch((err: unknown) => {
+              mediaFailed.inc({ channel: event.message.channel });
+              logger.warn({ err, channel: event.message.channel, endpointId: event.endpointId, externalMessageId: event.message.externalMessageId }, 'a file of a message could not be fetched');
+              return undefined;
+            }),
+          ),
+        );
+        return { ...event, message: { ...event.message, attachments: [...event.message.attachments, ...files.filter((f) => f !== undefined)] } };
+      }),
+    );
+  }
 
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024 }, (_req, body, done) =>
     done(null, body),
@@ -118,7 +148,7 @@ export async function metaWebhookRoutes(app: FastifyInstance, options: MetaWebho
         refused.inc({ channel, reason: 'unknown_endpoint' });
         logger.warn({ channel, reason: 'unknown_endpoint', endpointIds: unknown }, 'webhook events for unknown endpoints skipped');
       }
-      const handed = await handOver(sink, logger, delivery.events.filter((e) => endpoints.has(e.endpointId)));
+      const handed = await handOver(sink, logger, await withMedia(delivery.events.filter((e) => endpoints.has(e.endpointId)), endpoints));
       if (!handed.ok) return refuse(reply, channel, 'unavailable', handed.detail, { err: handed.err });
       return reply.code(200).send();
     });

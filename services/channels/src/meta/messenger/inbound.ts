@@ -1,7 +1,7 @@
 import { ValidationError } from '@contactcenter/infra';
 import {
   arrayAt, customerIdentity, dateAt, distinct, isObject, objectAt, optionalStringAt, stringAt, threadKeyOf,
-  type Json, type MetaEvent, type ParsedDelivery,
+  type Json, type MetaEvent, type ParsedDelivery, type PendingMedia,
 } from '../metaEvents';
 
 type PageChannel = 'messenger' | 'instagram';
@@ -18,8 +18,9 @@ type PageChannel = 'messenger' | 'instagram';
  * - `delivery.mids[]`: delivered receipts (Messenger);
  * - `read`: Instagram names the read message (`read.mid`); Messenger only sends
  *   a watermark time and no message id, so its reads are skipped.
- * Attachments arrive as CDN URLs that expire; the message records their kind
- * as text (`[image]`) and carries no attachment content.
+ * Attachments arrive as CDN URLs that expire: the message records their kind
+ * as text (`[image]`) and names the URLs of files (image, video, audio, file)
+ * for the webhook route to fetch at once (mediaFetcher.ts).
  */
 export function parsePageDelivery(channel: PageChannel, body: unknown): ParsedDelivery {
   const object = channel === 'messenger' ? 'page' : 'instagram';
@@ -49,7 +50,9 @@ function eventsOf(channel: PageChannel, endpointId: string, raw: Json, path: str
   if (isObject(raw.message)) {
     const message = raw.message;
     if (message.is_echo === true || message.is_deleted === true) return [];
-    return [inbound(channel, endpointId, sender, stringAt(message, 'mid', `${path}.message`), textOf(message, `${path}.message`), at)];
+    const event = inbound(channel, endpointId, sender, stringAt(message, 'mid', `${path}.message`), textOf(message, `${path}.message`), at);
+    const media = mediaOf(message, `${path}.message`);
+    return [media.length > 0 && event.kind === 'message' ? { ...event, media } : event];
   }
   if (isObject(raw.postback)) {
     const postback = raw.postback;
@@ -86,6 +89,19 @@ function inbound(channel: PageChannel, endpointId: string, sender: string, exter
       receivedAt,
     },
   };
+}
+
+/** Kinds of attachment whose `payload.url` is a file on Meta's CDN (shared links and stickers' templates are not). */
+const FILE_ATTACHMENTS = new Set(['image', 'video', 'audio', 'file']);
+
+/** The files a message carries as URLs; the text keeps a label for each. */
+function mediaOf(message: Json, path: string): PendingMedia[] {
+  return arrayAt(message, 'attachments', path).flatMap((attachment, i): PendingMedia[] => {
+    if (!isObject(attachment) || !isObject(attachment.payload)) return [];
+    const type = optionalStringAt(attachment, 'type') ?? '';
+    const url = optionalStringAt(attachment.payload, 'url');
+    return FILE_ATTACHMENTS.has(type) && url ? [{ source: 'url', url, name: `${type}-${i + 1}` }] : [];
+  });
 }
 
 function textOf(message: Json, path: string): string {

@@ -2,7 +2,7 @@ import { ValidationError } from '@contactcenter/infra';
 import type { DeliveryUpdate } from '../../channel/adapter';
 import {
   arrayAt, customerIdentity, dateAt, distinct, isObject, objectAt, optionalObjectAt, optionalStringAt, stringAt, threadKeyOf,
-  type Json, type MetaEvent, type ParsedDelivery,
+  type Json, type MetaEvent, type ParsedDelivery, type PendingMedia,
 } from '../metaEvents';
 
 /**
@@ -14,8 +14,8 @@ import {
  *
  * Media (image, document, audio, ...) arrive as a media id that only a
  * further Graph call (`GET /{media-id}` with the endpoint's token) turns into
- * bytes; the message records the kind and the caption or file name as text
- * and carries no attachment.
+ * bytes: the message records the kind and the caption or file name as text,
+ * and names the media id for the webhook route to fetch (mediaFetcher.ts).
  */
 export function parseWhatsAppDelivery(body: unknown): ParsedDelivery {
   if (!isObject(body)) throw new ValidationError('body', 'must be a JSON object');
@@ -54,9 +54,11 @@ function messagesOf(value: Json, endpointId: string, path: string): MetaEvent[] 
     if (text === undefined) return;
     const identity = customerIdentity('whatsapp', from);
     const displayName = names.get(from);
+    const media = mediaOf(raw, at);
     events.push({
       kind: 'message',
       endpointId,
+      ...(media ? { media: [media] } : {}),
       message: {
         channel: 'whatsapp',
         endpointId,
@@ -73,6 +75,17 @@ function messagesOf(value: Json, endpointId: string, path: string): MetaEvent[] 
 }
 
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker']);
+
+/** The file of a media message, by its media id (the text keeps its label and caption). */
+function mediaOf(message: Json, path: string): PendingMedia | undefined {
+  const type = stringAt(message, 'type', path);
+  if (!MEDIA_TYPES.has(type) || !isObject(message[type])) return undefined;
+  const part = message[type] as Json;
+  const mediaId = optionalStringAt(part, 'id');
+  if (!mediaId) return undefined;
+  const contentType = optionalStringAt(part, 'mime_type');
+  return { source: 'graph', mediaId, name: optionalStringAt(part, 'filename') ?? type, ...(contentType ? { contentType } : {}) };
+}
 
 /** The message as text for the agent; undefined for what is not a message to answer (a withdrawn reaction). */
 function textOf(message: Json, path: string): string | undefined {
