@@ -78,6 +78,8 @@ export interface components {
              */
             customerLanguage?: string;
             assignedAgentId?: string;
+            /** @description The conversation's channel, so that the channels service passes over chat messages without a lookup. */
+            channel?: components["schemas"]["contactcenter.conversation.v1.Channel"];
         };
         /** Message */
         "contactcenter.conversation.v1.Message": {
