@@ -1,4 +1,7 @@
 import { ValidationError } from '@contactcenter/infra/errors';
+import { isIsoDate, isKnownTimeZone, localMinuteOf } from '@contactcenter/infra/localTime';
+
+export { isKnownTimeZone };
 
 /**
  * An agent's working time: weekly shifts in local wall-clock time of an IANA
@@ -38,33 +41,8 @@ const MINUTES_PER_DAY = 1_440;
 const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
 const MAX_SHIFTS = 64;
 const MAX_HOLIDAYS = 366;
-const HH_MM = /^([01][0-9]|2[0-3]):([0-5][0-9])$/;
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_NAMES = ['', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
-/** Whether `zone` is an IANA time zone this runtime knows ("Europe/Lisbon", "UTC"). */
-export function isKnownTimeZone(zone: string): boolean {
-  if (zone === '' || zone.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const minuteOf = (field: string, value: string): number => {
-  const m = HH_MM.exec(value);
-  if (!m) throw new ValidationError(field, `must be a local time "HH:MM" (00:00-23:59), got ${JSON.stringify(value)}`);
-  return Number(m[1]) * 60 + Number(m[2]);
-};
-
-const validDate = (value: string): boolean => {
-  const m = ISO_DATE.exec(value);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-};
 
 const describe = (s: Shift) => {
   const hhmm = (minute: number) => `${String(Math.floor(minute / 60) % 24).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
@@ -84,8 +62,8 @@ export function parseCalendar(input: CalendarInput, prefix: string): Calendar {
   const shifts = input.shifts.map((s, i): Shift => {
     const field = `${prefix}.shifts[${i}]`;
     if (!Number.isInteger(s.day) || s.day < 1 || s.day > 7) throw new ValidationError(`${field}.day`, 'must be a day of the week (Monday to Sunday)');
-    const start = minuteOf(`${field}.start`, s.start);
-    const end = minuteOf(`${field}.end`, s.end);
+    const start = localMinuteOf(`${field}.start`, s.start);
+    const end = localMinuteOf(`${field}.end`, s.end);
     if (s.endsNextDay) {
       if (end > start) throw new ValidationError(`${field}.end`, `an overnight shift (ends_next_day) must end the next day no later than its start time: ${s.start}-${s.end} would be longer than 24 hours`);
       return { day: s.day, startMinute: start, durationMinutes: MINUTES_PER_DAY - start + end || MINUTES_PER_DAY };
@@ -106,7 +84,7 @@ export function parseCalendar(input: CalendarInput, prefix: string): Calendar {
   }
   if (input.holidays.length > MAX_HOLIDAYS) throw new ValidationError(`${prefix}.holidays`, `at most ${MAX_HOLIDAYS} dates`);
   input.holidays.forEach((h, i) => {
-    if (!validDate(h)) throw new ValidationError(`${prefix}.holidays[${i}]`, `must be a date "YYYY-MM-DD", got ${JSON.stringify(h)}`);
+    if (!isIsoDate(h)) throw new ValidationError(`${prefix}.holidays[${i}]`, `must be a date "YYYY-MM-DD", got ${JSON.stringify(h)}`);
   });
   return { timeZone: input.timeZone, shifts, holidays: new Set(input.holidays) };
 }

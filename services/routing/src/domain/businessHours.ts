@@ -1,4 +1,5 @@
 import { ValidationError } from '@contactcenter/infra/errors';
+import { isIsoDate, isKnownTimeZone as isKnownZone, localMinuteOf } from '@contactcenter/infra/localTime';
 
 /**
  * A queue's business hours: weekly intervals in local wall-clock time of an
@@ -42,34 +43,11 @@ const MAX_INTERVALS = 64;
 const MAX_HOLIDAYS = 366;
 /** How far ahead a due time is looked for: holidays are finite, so only a very sparse week gets this far. */
 const MAX_DAYS = 3_660;
-const HH_MM = /^([01][0-9]|2[0-3]):([0-5][0-9])$/;
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** Region/City names; offsets such as "+01:00" have no daylight saving and are refused. */
 const IANA_NAME = /^(UTC|[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)+)$/;
 
-/** Whether `zone` is an IANA time zone this runtime knows ("Europe/Berlin", "UTC"). */
-export function isKnownTimeZone(zone: string): boolean {
-  if (zone.length > 64 || !IANA_NAME.test(zone)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const minuteOf = (field: string, value: string): number => {
-  const m = HH_MM.exec(value);
-  if (!m) throw new ValidationError(field, `must be a local time "HH:MM" (00:00-23:59), got ${JSON.stringify(value)}`);
-  return Number(m[1]) * 60 + Number(m[2]);
-};
-
-const validDate = (value: string): boolean => {
-  const m = ISO_DATE.exec(value);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-};
+/** Whether `zone` is an IANA Region/City name (or UTC) this runtime knows: offsets have no daylight saving and are refused. */
+export const isKnownTimeZone = (zone: string): boolean => IANA_NAME.test(zone) && isKnownZone(zone);
 
 /**
  * Validates and normalises business hours.
@@ -85,8 +63,8 @@ export function parseBusinessHours(input: BusinessHoursInput, prefix: string): B
   const intervals = input.intervals.map((s, i): BusinessInterval => {
     const field = `${prefix}.intervals[${i}]`;
     if (!Number.isInteger(s.day) || s.day < 1 || s.day > 7) throw new ValidationError(`${field}.day`, 'must be a day of the week (Monday to Sunday)');
-    const start = minuteOf(`${field}.start`, s.start);
-    const end = minuteOf(`${field}.end`, s.end);
+    const start = localMinuteOf(`${field}.start`, s.start);
+    const end = localMinuteOf(`${field}.end`, s.end);
     if (s.endsNextDay) {
       if (end > start) throw new ValidationError(`${field}.end`, `an interval that ends the next day must end no later than its start time: ${s.start}-${s.end} would be longer than 24 hours`);
       return { day: s.day, startMinute: start, durationMinutes: MINUTES_PER_DAY - start + end };
@@ -105,7 +83,7 @@ export function parseBusinessHours(input: BusinessHoursInput, prefix: string): B
   });
   if (input.holidays.length > MAX_HOLIDAYS) throw new ValidationError(`${prefix}.holidays`, `at most ${MAX_HOLIDAYS} dates`);
   input.holidays.forEach((h, i) => {
-    if (!validDate(h)) throw new ValidationError(`${prefix}.holidays[${i}]`, `must be a date "YYYY-MM-DD", got ${JSON.stringify(h)}`);
+    if (!isIsoDate(h)) throw new ValidationError(`${prefix}.holidays[${i}]`, `must be a date "YYYY-MM-DD", got ${JSON.stringify(h)}`);
   });
   intervals.sort((a, b) => a.day - b.day || a.startMinute - b.startMinute);
   return { timeZone: input.timeZone, intervals, holidays: new Set(input.holidays) };
