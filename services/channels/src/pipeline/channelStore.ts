@@ -5,8 +5,12 @@ import type { ChannelEndpoint, ChannelKind } from '../channel/adapter';
 
 export const DEFAULT_CHANNELS_BUCKET = 'cc_channels';
 
-/** An email address, phone number id or thread key as one KV key token (KV keys allow no '@' and treat '.' as a separator). */
-const token = (value: string): string => createHash('sha256').update(value).digest('base64url').slice(0, 32);
+/**
+ * 32 characters of `[A-Za-z0-9_-]` standing for `value`: an email address,
+ * phone number id or thread key as one KV key token (KV keys allow no '@' and
+ * treat '.' as a separator), or a provider's message id inside our ids.
+ */
+export const shortHash = (value: string): string => createHash('sha256').update(value).digest('base64url').slice(0, 32);
 
 /** What the channels service knows of a conversation it started or continued: enough to answer on its channel. */
 export interface ChannelConversation {
@@ -36,17 +40,17 @@ const MAX_REFERENCES = 20;
 
 /**
  * The channels service's state in NATS KV, shared by its replicas:
- * - `endpoint.<channel>.<token(endpoint)>`: the owning tenant and settings (one owner per address or number);
- * - `tenant.<tenant>.endpoint.<channel>.<token>`: the tenant's index, for listing;
- * - `thread.<tenant>.<token(key)>`: a thread key (reply token, Message-ID, messaging sender) → conversation id;
+ * - `endpoint.<channel>.<shortHash(endpoint)>`: the owning tenant and settings (one owner per address or number);
+ * - `tenant.<tenant>.endpoint.<channel>.<shortHash(endpoint)>`: the tenant's index, for listing;
+ * - `thread.<tenant>.<shortHash(key)>`: a thread key (reply token, Message-ID, messaging sender) → conversation id;
  * - `conversation.<tenant>.<conversation id>`: a {@link ChannelConversation};
- * - `sent.<channel>.<token(provider id)>`: a provider's message id → the conversation's message.
+ * - `sent.<channel>.<shortHash(provider id)>`: a provider's message id → the conversation's message.
  */
 export class ChannelStore {
   constructor(private readonly kv: KV) {}
 
-  private endpointKey = (channel: ChannelKind, endpointId: string) => `endpoint.${channel}.${token(endpointId)}`;
-  private indexKey = (tenantId: string, channel: ChannelKind, endpointId: string) => `tenant.${tenantId}.endpoint.${channel}.${token(endpointId)}`;
+  private endpointKey = (channel: ChannelKind, endpointId: string) => `endpoint.${channel}.${shortHash(endpointId)}`;
+  private indexKey = (tenantId: string, channel: ChannelKind, endpointId: string) => `tenant.${tenantId}.endpoint.${channel}.${shortHash(endpointId)}`;
 
   async findEndpoint(channel: ChannelKind, endpointId: string): Promise<ChannelEndpoint | undefined> {
     return jsonOf<ChannelEndpoint>(await this.kv.get(this.endpointKey(channel, endpointId)))?.value;
@@ -106,11 +110,11 @@ export class ChannelStore {
   }
 
   async findThread(tenantId: string, threadKey: string): Promise<string | undefined> {
-    return jsonOf<string>(await this.kv.get(`thread.${tenantId}.${token(threadKey)}`))?.value;
+    return jsonOf<string>(await this.kv.get(`thread.${tenantId}.${shortHash(threadKey)}`))?.value;
   }
 
   async putThread(tenantId: string, threadKey: string, conversationId: string): Promise<void> {
-    await this.kv.put(`thread.${tenantId}.${token(threadKey)}`, JSON.stringify(conversationId));
+    await this.kv.put(`thread.${tenantId}.${shortHash(threadKey)}`, JSON.stringify(conversationId));
   }
 
   async getConversation(tenantId: string, conversationId: string): Promise<ChannelConversation | undefined> {
@@ -161,20 +165,20 @@ export class ChannelStore {
   }
 
   async putSent(channel: ChannelKind, providerMessageId: string, sent: SentMessage): Promise<void> {
-    await this.kv.put(`sent.${channel}.${token(providerMessageId)}`, JSON.stringify(sent));
+    await this.kv.put(`sent.${channel}.${shortHash(providerMessageId)}`, JSON.stringify(sent));
   }
 
   async findSent(channel: ChannelKind, providerMessageId: string): Promise<SentMessage | undefined> {
-    return jsonOf<SentMessage>(await this.kv.get(`sent.${channel}.${token(providerMessageId)}`))?.value;
+    return jsonOf<SentMessage>(await this.kv.get(`sent.${channel}.${shortHash(providerMessageId)}`))?.value;
   }
 
   /** The outcome of sending a conversation message, so that a redelivered event never sends twice once it is known. */
   async getSendOutcome(tenantId: string, messageId: string): Promise<{ providerMessageId: string } | undefined> {
-    return jsonOf<{ providerMessageId: string }>(await this.kv.get(`outcome.${tenantId}.${token(messageId)}`))?.value;
+    return jsonOf<{ providerMessageId: string }>(await this.kv.get(`outcome.${tenantId}.${shortHash(messageId)}`))?.value;
   }
 
   async putSendOutcome(tenantId: string, messageId: string, providerMessageId: string): Promise<void> {
-    await this.kv.put(`outcome.${tenantId}.${token(messageId)}`, JSON.stringify({ providerMessageId }));
+    await this.kv.put(`outcome.${tenantId}.${shortHash(messageId)}`, JSON.stringify({ providerMessageId }));
   }
 
   private conversationKey = (tenantId: string, conversationId: string) => `conversation.${tenantId}.${conversationId}`;

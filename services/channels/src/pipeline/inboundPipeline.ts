@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { unary, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
 import { AuthorKind, Channel, type Attachment, type ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
@@ -6,7 +6,7 @@ import type { RoutingServiceClient } from '@contactcenter/proto/routing/v1';
 import type { Counter } from 'prom-client';
 import type { ChannelKind, DeliveryUpdate, InboundMessage, InboundSink, ReceiveOutcome } from '../channel/adapter';
 import type { ObjectStore } from '../attachments/objectStore';
-import type { ChannelStore } from './channelStore';
+import { shortHash, type ChannelStore } from './channelStore';
 import { deliveryStatusOf } from './deliveryStatus';
 
 /** The conversation service's coarse channel of each of ours. */
@@ -31,7 +31,6 @@ export interface InboundPipelineDeps {
 /** How a message names a stored attachment: `attachment:<tenant>/<conversation>/<id>/<file name>`. */
 export const ATTACHMENT_URL_SCHEME = 'attachment:';
 
-const hash = (value: string): string => createHash('sha256').update(value).digest('base64url').slice(0, 32).replace(/[^A-Za-z0-9_-]/g, '_');
 const mediaType = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 const customerIdPattern = /^[A-Za-z0-9_.:@+-]{1,128}$/;
 
@@ -62,7 +61,7 @@ export class InboundPipeline implements InboundSink {
       }
       const starts = conversationId === undefined;
       // Derived from the provider's message id: a retry of this message starts the same conversation.
-      conversationId ??= `ch-${hash(`${tenantId}\u0000${message.channel}\u0000${message.externalMessageId}`)}`;
+      conversationId ??= `ch-${shortHash(`${tenantId}\u0000${message.channel}\u0000${message.externalMessageId}`)}`;
       const c = this.deps.conversation;
       if (starts) {
         await unary(c, c.startConversation, {
@@ -93,12 +92,12 @@ export class InboundPipeline implements InboundSink {
         authorId: customerId,
         text: message.text,
         attachments,
-        clientMessageId: `ch-${hash(message.externalMessageId)}`,
+        clientMessageId: `ch-${shortHash(message.externalMessageId)}`,
         language: '',
         cannedResponseId: '',
       }, as);
       if (starts && endpoint.queueId) await this.enqueue(tenantId, conversationId, endpoint.queueId, customerId);
-      await this.rememberThread(tenantId, conversationId, message);
+      await this.rememberThread(tenantId, conversationId, message, starts);
       if (posted.duplicate) return this.count(message.channel, { kind: 'duplicate', tenantId, conversationId });
       logger.info({ tenant: tenantId, conversation: conversationId, channel: message.channel, started: starts }, 'inbound message recorded');
       return this.count(message.channel, { kind: 'recorded', tenantId, conversationId, messageId: posted.messageId, started: starts });
@@ -145,17 +144,23 @@ export class InboundPipeline implements InboundSink {
     }
   }
 
-  private async rememberThread(tenantId: string, conversationId: string, message: InboundMessage): Promise<void> {
+  /**
+   * The keys later messages find this conversation by. A conversation's own
+   * keys (its reply token, a messaging app's sender on the endpoint) are
+   * written once, when it starts; each email adds its own Message-ID.
+   */
+  private async rememberThread(tenantId: string, conversationId: string, message: InboundMessage, starts: boolean): Promise<void> {
     const { store } = this.deps;
-    const stored = await store.getConversation(tenantId, conversationId);
-    if (stored) await store.putThread(tenantId, `token:${stored.replyToken}`, conversationId);
+    if (starts) {
+      const stored = await store.getConversation(tenantId, conversationId);
+      if (stored) await store.putThread(tenantId, `token:${stored.replyToken}`, conversationId);
+      // A messaging app has one thread per customer and endpoint: the sender key continues it.
+      if (message.channel !== 'email') for (const key of message.threadKeys) await store.putThread(tenantId, key, conversationId);
+    }
     await store.customerWrote(tenantId, conversationId, message.receivedAt);
     if (message.channel === 'email') {
       await store.putThread(tenantId, `msgid:${message.externalMessageId}`, conversationId);
       await store.addReference(tenantId, conversationId, message.externalMessageId);
-    } else {
-      // A messaging app has one thread per customer and endpoint: the sender key continues it.
-      for (const key of message.threadKeys) await store.putThread(tenantId, key, conversationId);
     }
   }
 
@@ -164,7 +169,7 @@ export class InboundPipeline implements InboundSink {
       message.attachments.map(async (a, i) => {
         // A sender's file name is only a label: no path separators, bounded, never empty.
         const name = (a.name || '').replace(/[\\/\u0000-\u001f\u007f]/g, '_').trim().slice(0, 200) || `attachment-${i + 1}`;
-        const key = `${tenantId}/${conversationId}/${hash(`${message.externalMessageId}\u0000${i}`)}/${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100).replace(/^\.+$/, 'file')}`;
+        const key = `${tenantId}/${conversationId}/${shortHash(`${message.externalMessageId}\u0000${i}`)}/${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100).replace(/^\.+$/, 'file')}`;
         await this.deps.objects.put(key, a.content, a.contentType);
         // Not the store's own URL (a private bucket, a local file): the gateway serves it to staff who may see the conversation.
         const contentType = mediaType.test(a.contentType) ? a.contentType.toLowerCase() : 'application/octet-stream';
@@ -184,5 +189,5 @@ export function customerIdOf(identity: string): string {
   const lower = identity.trim();
   if (customerIdPattern.test(lower)) return lower;
   const kind = lower.split(':')[0] ?? 'id';
-  return `${/^[a-z]{1,16}$/.test(kind) ? kind : 'id'}:h-${hash(lower)}`;
+  return `${/^[a-z]{1,16}$/.test(kind) ? kind : 'id'}:h-${shortHash(lower)}`;
 }
