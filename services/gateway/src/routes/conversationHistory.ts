@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff, type Principal } from '../plugins/auth';
 import { conversationIdParam, conversationView, messageView } from '../schemas/conversation';
+import { inRestTerms } from '../schemas/restFields';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ agentToken: [] }];
@@ -52,10 +53,7 @@ const historySchema = {
 const REST_FIELDS: Record<string, string> = { as_of: 'asOf', at_revision: 'atRevision', from_revision: 'fromRevision', page_size: 'pageSize' };
 
 /** A validation error of the conversation service, naming the query parameter the caller sent. */
-const inRestTerms = (err: unknown): unknown => {
-  if (!(err instanceof ValidationError) || !(err.field in REST_FIELDS)) return err;
-  return new ValidationError(REST_FIELDS[err.field]!, err.message.slice(err.field.length + 2), { cause: err });
-};
+const historyFields = (err: unknown): unknown => inRestTerms(err, (field) => (Object.hasOwn(REST_FIELDS, field) ? REST_FIELDS[field] : undefined));
 
 /**
  * `GET /v1/conversations/{id}/history`: every event of a conversation, oldest
@@ -100,7 +98,7 @@ export async function conversationHistoryRoutes(app: FastifyInstance, opts: { pe
         { conversationId, includeNotes: true, fromRevision: q.fromRevision ? Number(q.fromRevision) : 0, pageSize: q.pageSize ? Number(q.pageSize) : 0 },
         callOptions(request, p),
       ).catch((err: unknown) => {
-        throw inRestTerms(err);
+        throw historyFields(err);
       });
       return {
         conversationId,
@@ -138,7 +136,7 @@ export const asksForThePast = (q: PastQuery | undefined): q is PastQuery => q?.a
  */
 export async function pastConversation(client: ConversationServiceClient, request: FastifyRequest, p: Principal, conversationId: string, q: PastQuery) {
   const res = await unary(client, client.getConversationAt, { conversationId, point: pointOf(q), includeNotes: false }, callOptions(request, p)).catch((err: unknown) => {
-    throw inRestTerms(err);
+    throw historyFields(err);
   });
   return { ...conversationView(res.conversation!), messages: res.messages.map(messageView) };
 }

@@ -1,9 +1,10 @@
-import { unary, ValidationError } from '@contactcenter/infra';
+import { unary } from '@contactcenter/infra';
 import type { FastifyInstance } from 'fastify';
 import { idempotent } from '../idempotency/idempotentRoute';
 import type { Peers } from '../peers';
 import { callOptions, requireStaff } from '../plugins/auth';
 import { commandResultSchema, conversationIdParam, customerIdSchema } from '../schemas/conversation';
+import { inRestTerms } from '../schemas/restFields';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ agentToken: [] }];
@@ -36,8 +37,7 @@ const unlinkBody = {
 } as const;
 
 /** The conversation service names the other identity `linked_customer_id`; the agent sent `customerId`. */
-const restField = (err: unknown): unknown =>
-  err instanceof ValidationError && err.field === 'linked_customer_id' ? new ValidationError('customerId', err.message.replace(/^linked_customer_id: /, ''), { cause: err }) : err;
+const restField = (err: unknown): unknown => inRestTerms(err, (field) => (field === 'linked_customer_id' ? 'customerId' : undefined));
 
 const action = (operationId: string, body: object) =>
   idempotent({ schema: { operationId, tags: ['customers'], security, params: conversationIdParam, body, response: { 200: commandResultSchema, '4xx': problem } } });

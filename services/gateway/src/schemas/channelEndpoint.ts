@@ -1,5 +1,5 @@
-import { ValidationError } from '@contactcenter/infra';
 import { ChannelKind, type Endpoint } from '@contactcenter/proto/channels/v1';
+import { inRestTerms } from './restFields';
 
 /** The channels an endpoint can be on, by their REST names. */
 export const ENDPOINT_CHANNELS = {
@@ -115,9 +115,4 @@ const camel = (snake: string) => snake.replace(/_([a-z])/g, (_m, c: string) => c
  * `endpoint_id`); the admin sent `appSecret` or put the id in the path, so a
  * 400 names the field as the admin wrote it.
  */
-export function restFieldError(err: unknown): unknown {
-  if (!(err instanceof ValidationError)) return err;
-  const reason = err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
-  const field = camel(err.field.replace(/^endpoint\./, ''));
-  return new ValidationError(field, reason, { cause: err });
-}
+export const restFieldError = (err: unknown): unknown => inRestTerms(err, (field) => camel(field.replace(/^endpoint\./, '')));
