@@ -13,6 +13,16 @@ import { SharedRateCounters } from './sharedRateCounters';
 const PER_KEY = 10;
 const SYNC_MS = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const WINDOW_MS = 60_000;
+/**
+ * The counters' windows start at whole minutes since the epoch (every replica
+ * agrees on them): a test that ran across one would count in two windows and
+ * admit more. Each starts with at least 5 s of its window left.
+ */
+const awayFromWindowEdge = async () => {
+  const left = WINDOW_MS - (Date.now() % WINDOW_MS);
+  if (left < 5_000) await sleep(left + 50);
+};
 
 describe('rate limits over two gateway replicas', () => {
   let a: EdgeApp;
@@ -31,6 +41,7 @@ describe('rate limits over two gateway replicas', () => {
   const admin = () => a.sign({ tid: `rl${randomUUID().slice(0, 8)}`, sub: 'alice', roles: ['admin'] });
 
   it('refuses on both replicas once a principal used the limit across them', async () => {
+    await awayFromWindowEdge();
     const token = admin();
     for (let i = 0; i < PER_KEY / 2; i++) expect((await get(a, token)).statusCode).toBe(200);
     await sleep(SYNC_MS * 4);
@@ -44,6 +55,7 @@ describe('rate limits over two gateway replicas', () => {
   });
 
   it('admits about the limit, not twice it, to requests alternating between the replicas', async () => {
+    await awayFromWindowEdge();
     const token = admin();
     let admitted = 0;
     for (let i = 0; i < 4 * PER_KEY; i++) {
