@@ -1,3 +1,6 @@
+import { ValidationError } from './errors';
+import { parseRegionList, parseRegionSettings, requireRegionName } from './regions';
+
 /**
  * Typed configuration from the environment, validated once at start.
  * A missing or malformed variable throws a ConfigError naming it; `runMain`
@@ -20,7 +23,12 @@ export class ConfigError extends Error {
   }
 }
 
-export type Field<T> = { parse: (raw: string | undefined, name: string) => T; describe: string };
+/**
+ * `parsed` holds the fields of the schema parsed before this one (loadConfig
+ * passes it), for a setting checked against another; absent when a field is
+ * parsed alone (the manifests' checks).
+ */
+export type Field<T> = { parse: (raw: string | undefined, name: string, parsed?: Readonly<Record<string, unknown>>) => T; describe: string };
 
 type Opts<T> = { default?: T };
 
@@ -93,10 +101,19 @@ export const optionalUrl = (schemes: readonly string[]): Field<string | undefine
   parse: (raw, name) => (raw === undefined || raw.trim() === '' ? undefined : url(schemes).parse(raw.trim(), name)),
 });
 
-/** Comma-separated NATS server URLs. */
+/** Comma-separated NATS server URLs, which may carry credentials (`nats://user:pass@host:4222`): an error never shows them. */
 export const natsUrl = (opts: Opts<string> = {}) =>
   field('comma-separated nats:// URLs', opts, (raw, name) => {
-    for (const part of raw.split(',')) url(['nats', 'tls', 'ws', 'wss']).parse(part, name);
+    for (const part of raw.split(',')) {
+      try {
+        url(['nats', 'tls', 'ws', 'wss']).parse(part, name);
+      } catch (err) {
+        // Everything before the last `@` may be a password (even one with a stray `/` or `@`).
+        const redacted = part.trim().replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/i, '$1***@');
+        if (redacted === part.trim()) throw err;
+        throw new ConfigError(name, `must be comma-separated nats:// URLs, got ${JSON.stringify(redacted)}`);
+      }
+    }
     return raw;
   });
 
@@ -133,20 +150,59 @@ export type ConfigOf<S extends Schema> = { readonly [K in keyof S]: S[K] extends
  */
 export function loadConfig<S extends Schema>(schema: S, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
   const out: Record<string, unknown> = {};
-  for (const [name, f] of Object.entries(schema)) out[name] = f.parse(env[name], name);
+  for (const [name, f] of Object.entries(schema)) out[name] = f.parse(env[name], name, out);
   return Object.freeze(out) as ConfigOf<S>;
 }
+
+/** The ValidationError of a pure parser as the ConfigError of the variable `name`. */
+function asConfigError(err: unknown, name: string): unknown {
+  if (!(err instanceof ValidationError)) return err;
+  return new ConfigError(name, err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message);
+}
+
+/** A region name (regions.ts): lowercase letters, digits and `-`. */
+export const regionName = (opts: Opts<string> = {}) =>
+  field('a region name (lowercase letters, digits and "-")', opts, (raw, name) => {
+    try {
+      return requireRegionName(name, raw);
+    } catch (err) {
+      throw asConfigError(err, name);
+    }
+  });
+
+/**
+ * Every region of the deployment, checked against the region setting
+ * `regionVariable` parsed before it: unset means that region alone. Parsed
+ * alone (no `parsed`), only the names are checked, and unset is empty.
+ */
+export const regionList = (regionVariable: string): Field<readonly string[]> => ({
+  describe: `comma-separated region names, ${regionVariable} among them`,
+  parse: (raw, name, parsed) => {
+    const region = parsed?.[regionVariable];
+    try {
+      if (typeof region === 'string') return parseRegionSettings(region, raw, { region: regionVariable, regions: name }).regions;
+      return raw === undefined || raw.trim() === '' ? [] : parseRegionList(raw, name);
+    } catch (err) {
+      throw asConfigError(err, name);
+    }
+  },
+});
 
 /** Settings every service shares. */
 export const commonConfig = {
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { default: 'info' }),
   NATS_URL: natsUrl({ default: 'nats://127.0.0.1:4222' }),
+  /** NATS credentials (the user of a region's account), instead of putting them in NATS_URL; never echoed. */
+  NATS_USER: optionalString(),
+  NATS_PASSWORD: optionalString(),
   METRICS_PORT: port({ default: 0 }),
   GRPC_PORT: port({ default: 0 }),
   GRPC_HOST: string({ default: '127.0.0.1' }),
   /** Our gRPC server closes each client connection after this long (0: never), so clients re-resolve replicas. */
   GRPC_MAX_CONNECTION_AGE_MS: int({ default: 300_000, min: 0 }),
-  REGION: string({ default: 'local' }),
+  REGION: regionName({ default: 'local' }),
+  /** Every region of the deployment, comma-separated, REGION among them; default: REGION alone (one region). */
+  REGIONS: regionList('REGION'),
   SHUTDOWN_TIMEOUT_MS: int({ default: 10_000, min: 100, max: 600_000 }),
   /** Copies of each JetStream stream and KV bucket this process creates: 1 on one server, 3 on a production cluster. */
   JETSTREAM_REPLICAS: int({ default: 1, min: 1, max: 5 }),

@@ -1,4 +1,4 @@
-import { ConfigError, bool, hostPort, int, loadConfig, natsUrl, oneOf, port, secret, string, url } from './config';
+import { ConfigError, bool, commonConfig, hostPort, int, loadConfig, natsUrl, oneOf, port, secret, string, url } from './config';
 
 const schema = {
   GRPC_PORT: port({ default: 50051 }),
@@ -66,5 +66,38 @@ describe('hostPort', () => {
     const err = errorOf(() => loadConfig({ PEER: hostPort() }, { PEER: target }));
     expect(err.variable).toBe('PEER');
     expect(err.message).toMatch(/host:port, dns:\/\/\/host:port or ipv4:address:port,address:port/);
+  });
+});
+
+describe('REGION and REGIONS (commonConfig)', () => {
+  const regionsOf = (env: NodeJS.ProcessEnv) => {
+    const c = loadConfig(commonConfig, env);
+    return { region: c.REGION, regions: c.REGIONS };
+  };
+
+  it('defaults to one region, the one REGION names', () => {
+    expect(regionsOf({})).toEqual({ region: 'local', regions: ['local'] });
+    expect(regionsOf({ REGION: 'eu' })).toEqual({ region: 'eu', regions: ['eu'] });
+    expect(regionsOf({ REGION: 'eu', REGIONS: 'eu, us' })).toEqual({ region: 'eu', regions: ['eu', 'us'] });
+  });
+
+  it.each([
+    [{ REGION: 'EU' }, 'REGION', /region name/],
+    [{ REGION: 'eu', REGIONS: 'eu,us,eu' }, 'REGIONS', /"eu" twice/],
+    [{ REGION: 'eu', REGIONS: 'eu,u_s' }, 'REGIONS', /region name.*"u_s"/],
+    [{ REGION: 'eu', REGIONS: 'us,ap' }, 'REGIONS', /must include .*"eu"/],
+  ])('names the bad setting for %j in one line', (env, variable, reason) => {
+    const err = errorOf(() => loadConfig(commonConfig, env));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.variable).toBe(variable);
+    expect(err.message.startsWith(`${variable}: `)).toBe(true);
+    expect(err.message).toMatch(reason);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('checks only the names when REGIONS is parsed without REGION (the manifests check)', () => {
+    expect(commonConfig.REGIONS.parse(undefined, 'REGIONS')).toEqual([]);
+    expect(commonConfig.REGIONS.parse('eu,us', 'REGIONS')).toEqual(['eu', 'us']);
+    expect(() => commonConfig.REGIONS.parse('eu,eu', 'REGIONS')).toThrow(ConfigError);
   });
 });

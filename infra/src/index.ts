@@ -11,5 +11,6 @@ export * from './grpc/health';
 export * from './grpc/server';
 export * from './grpc/status';
 export * from './languageTag';
+export * from './regions';
 export * from './retryDelay';
 export * from './jetstreamReplicas';

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { observedFollowers } from './events/follow';
 
 /** Prometheus registry of one service, with the metrics the runtime kit records itself. */
@@ -107,4 +107,18 @@ export function httpRequestDurationHistogram(registry: Registry): Histogram<'met
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+}
+
+/**
+ * The counter `name` of `registry`, made on first use (a second app on the
+ * same registry shares it): for services that count a thing or two without
+ * depending on prom-client themselves (the gateway).
+ *
+ * @example
+ *   registeredCounter(registry, { name: 'gateway_region_forwards_total', help: '…', labelNames: ['region', 'outcome'] }).inc({ region: 'us', outcome: 'answered' });
+ */
+export function registeredCounter<L extends string>(registry: Registry, config: { name: string; help: string; labelNames: readonly L[] }): Counter<L> {
+  const existing = registry.getSingleMetric(config.name);
+  if (existing) return existing as Counter<L>;
+  return new Counter({ name: config.name, help: config.help, labelNames: config.labelNames, registers: [registry] });
 }

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { UnavailableError } from './errors';
+import { UnavailableError, ValidationError } from './errors';
 import type { Logger } from './logger';
 
 export type { NatsConnection };
@@ -30,17 +30,32 @@ export function natsConnectionState(nc: NatsConnection): NatsConnectionState {
   return states.get(nc) ?? 'CONNECTED';
 }
 
+/** User and password (NATS_USER / NATS_PASSWORD); they take precedence over credentials in the URLs. */
+export type NatsCredentials = { user?: string; pass?: string };
+
 /**
  * Connects to NATS, reconnecting for ever once connected (services ride out
  * a server restart); the first connection must succeed, or start fails with
- * one line naming the servers.
+ * one line naming the servers (never their credentials).
+ *
+ * Credentials come from `credentials`, else from the URLs
+ * (`nats://user:pass@host:4222`, as a region's NATS_URL carries them): the
+ * client ignores those, so they are taken out of the URLs here.
  */
-export async function connectNats(servers: string, name: string, logger: Logger): Promise<NatsConnection> {
-  const list = servers.split(',').map((s) => s.trim());
+export async function connectNats(servers: string, name: string, logger: Logger, credentials: NatsCredentials = {}): Promise<NatsConnection> {
+  const fromUrls = natsServersWithCredentials(servers);
+  const { list } = fromUrls;
+  const auth =
+    credentials.user !== undefined
+      ? { user: credentials.user, pass: credentials.pass }
+      : fromUrls.token !== undefined
+        ? { token: fromUrls.token }
+        : { user: fromUrls.user, pass: fromUrls.pass };
   let nc: NatsConnection;
   try {
     nc = await connect({
       servers: list,
+      ...auth,
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
@@ -61,6 +76,41 @@ export async function connectNats(servers: string, name: string, logger: Logger)
     }
   })().catch(() => undefined);
   return nc;
+}
+
+/**
+ * Splits `nats://user:pass@host:port,…` into the URLs without credentials and
+ * the one user and password they carry (percent-decoded). Every URL that
+ * carries credentials must carry the same: a connection has one identity.
+ *
+ * @example
+ *   natsServersWithCredentials('nats://eu:s3cret@127.0.0.1:4222');
+ *   // → { list: ['nats://127.0.0.1:4222'], user: 'eu', pass: 's3cret' }
+ */
+export function natsServersWithCredentials(servers: string): { list: string[]; user?: string; pass?: string; token?: string } {
+  const found = new Set<string>();
+  let userinfo: string | undefined;
+  const list = servers.split(',').map((raw) => {
+    // Up to the last `@`: a password with a stray `/` or `@` is still taken out, never shown in an error.
+    const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@([^@]*)$/i.exec(raw.trim());
+    if (!m) return raw.trim();
+    userinfo = m[2]!;
+    found.add(userinfo);
+    return `${m[1]}${m[3]}`;
+  });
+  if (found.size > 1) throw new ValidationError('NATS_URL', `its URLs carry different credentials (${list.join(', ')}); give one user to all`);
+  if (userinfo === undefined) return { list };
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new ValidationError('NATS_URL', `the credentials of ${list.join(', ')} are not percent-encoded`);
+    }
+  };
+  const colon = userinfo.indexOf(':');
+  // As the nats CLI reads them: `user:pass@`, or a lone `token@`.
+  if (colon < 0) return { list, token: decode(userinfo) };
+  return { list, user: decode(userinfo.slice(0, colon)), pass: decode(userinfo.slice(colon + 1)) };
 }
 
 /**

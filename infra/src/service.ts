@@ -55,7 +55,7 @@ async function main<S extends Schema>(name: string, schema: S, start: (rt: Servi
   const tracing = startTracing(name, { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, region: config.REGION });
   const metrics = new ServiceMetrics(name);
   const metricsServer = await metrics.serve(config.GRPC_HOST, config.METRICS_PORT);
-  const nats = await connectNats(config.NATS_URL, name, logger);
+  const nats = await connectNats(config.NATS_URL, name, logger, { user: config.NATS_USER, pass: config.NATS_PASSWORD });
   const grpc = new GrpcServer(logger, metrics, { maxConnectionAgeMs: config.GRPC_MAX_CONNECTION_AGE_MS });
   const hooks: ShutdownStep[] = [];
 

@@ -26,6 +26,8 @@ describe('service start', () => {
     ['NATS_URL', 'http://127.0.0.1:4222', /NATS_URL: scheme must be nats/],
     ['LOG_LEVEL', 'chatty', /LOG_LEVEL: must be one of/],
     ['SHUTDOWN_TIMEOUT_MS', '5', /SHUTDOWN_TIMEOUT_MS: must be ≥ 100/],
+    ['REGIONS', 'local,eu,eu', /REGIONS: names the region "eu" twice/],
+    ['REGIONS', 'local,EU', /REGIONS: must be a region name .*"EU"/],
   ])('refuses a malformed %s with one line and exit 78', async (variable, value, message) => {
     const { code, output } = await runUntilExit('routing', { NATS_URL: nats.url, [variable]: value });
     expect(code).toBe(78);
