@@ -86,7 +86,8 @@ export function exampleSecrets(dir: string): Map<string, K8sObject> {
   return out;
 }
 
-const secretData = (s: K8sObject): Record<string, string> => ({
+/** A Secret's keys and values, `data` decoded. */
+export const exampleSecretData = (s: K8sObject): Record<string, string> => ({
   ...Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
   ...(s.stringData ?? {}),
 });
@@ -115,7 +116,7 @@ export function processContainers(objects: K8sObject[], secrets: Map<string, K8s
       const unresolved: string[] = [];
       for (const from of container.envFrom ?? []) {
         const ref = from.configMapRef?.name ?? from.secretRef?.name;
-        const data = from.configMapRef ? configMaps.get(ref!) : secrets.has(ref!) ? secretData(secrets.get(ref!)!) : undefined;
+        const data = from.configMapRef ? configMaps.get(ref!) : secrets.has(ref!) ? exampleSecretData(secrets.get(ref!)!) : undefined;
         if (!data) unresolved.push(`${workload.id}: envFrom ${from.configMapRef ? 'ConfigMap' : 'Secret'} ${ref} is not defined`);
         for (const [k, v] of Object.entries(data ?? {})) env.set(k, v);
       }
@@ -129,7 +130,7 @@ export function processContainers(objects: K8sObject[], secrets: Map<string, K8s
         } else if (e.valueFrom?.secretKeyRef) {
           const { name, key, optional } = e.valueFrom.secretKeyRef;
           const secret = secrets.get(name);
-          const value = secret ? secretData(secret)[key] : undefined;
+          const value = secret ? exampleSecretData(secret)[key] : undefined;
           if (value !== undefined) env.set(e.name, value);
           else if (!optional) unresolved.push(`${workload.id}: ${e.name} refers to Secret ${name} key ${key}, which no example under k8s/secrets documents`);
         } else if (e.valueFrom?.fieldRef) env.set(e.name, `<${e.valueFrom.fieldRef.fieldPath}>`);

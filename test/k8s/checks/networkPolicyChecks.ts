@@ -62,7 +62,8 @@ type Flow = { from: Endpoint; to: Endpoint; port: Port; why: string };
 /** The pods behind each LoadBalancer Service, on its target ports: anyone may reach them there (inbound email). */
 function publicPorts(objects: K8sObject[], endpoints: Endpoint[]): { to: Endpoint; port: Port; why: string }[] {
   const out: { to: Endpoint; port: Port; why: string }[] = [];
-  for (const svc of objects.filter((o) => o.kind === 'Service' && o.spec.type === 'LoadBalancer' && o.spec.selector)) {
+  // A load balancer limited to source ranges (NATS gateways: the other regions' networks) is not public.
+  for (const svc of objects.filter((o) => o.kind === 'Service' && o.spec.type === 'LoadBalancer' && o.spec.selector && !o.spec.loadBalancerSourceRanges?.length)) {
     for (const to of endpoints.filter((e) => e.namespace && selects({ matchLabels: svc.spec.selector }, e.labels))) {
       for (const servicePort of svc.spec.ports) {
         const target = servicePort.targetPort ?? servicePort.port;

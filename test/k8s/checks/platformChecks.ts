@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { K8sObject } from '../kubectl';
+import { natsServerOf } from '../natsServer';
 import { processContainers } from '../workloads';
 
 export function secretDocumentationProblems(secrets: Map<string, K8sObject>, readme: string): string[] {
@@ -33,18 +34,20 @@ export function natsProblems(objects: K8sObject[], secrets: Map<string, K8sObjec
     .map((pc) => `${pc.workload.id}: JETSTREAM_REPLICAS=${pc.env.get('JETSTREAM_REPLICAS')} but StatefulSet nats runs ${servers} servers`);
 }
 
-/** `nats-server -t` on the built configuration; undefined when nats-server is not installed. */
-export function natsConfigCheck(objects: K8sObject[]): { problems: string[] } | undefined {
-  const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('nats-config'));
-  if (!config) return { problems: [] };
+/**
+ * `nats-server -t` on the built configuration, in the environment its container gets (the example
+ * Secrets filled in); undefined when nats-server is not installed.
+ */
+export function natsConfigCheck(objects: K8sObject[], secrets: Map<string, K8sObject>): { problems: string[] } | undefined {
+  const server = natsServerOf(objects, secrets);
+  if (!server) return { problems: [] };
   const binary = ['nats-server', '/usr/sbin/nats-server', '/usr/bin/nats-server'].find((b) => !spawnSync(b, ['--version']).error);
   if (!binary) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'nats-conf-'));
   try {
-    for (const [file, text] of Object.entries(config.data ?? {})) writeFileSync(join(dir, file), text);
-    const region = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('contactcenter'))?.data?.REGION ?? 'local';
-    const r = spawnSync(binary, ['-c', join(dir, 'nats.conf'), '-t'], { encoding: 'utf8', env: { ...process.env, POD_NAME: 'nats-0', REGION: region } });
-    return { problems: r.status === 0 ? [] : [`ConfigMap ${config.metadata.name}: nats-server refuses nats.conf: ${(r.stderr || r.stdout).trim()}`] };
+    for (const [file, text] of Object.entries(server.files)) writeFileSync(join(dir, file), text);
+    const r = spawnSync(binary, ['-c', join(dir, 'nats.conf'), '-t'], { encoding: 'utf8', env: { PATH: process.env.PATH, ...server.env } });
+    return { problems: r.status === 0 ? [] : [`StatefulSet nats: nats-server refuses nats.conf: ${(r.stderr || r.stdout).trim()}`] };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
