@@ -1,4 +1,5 @@
 import type { AsyncService, CallContext } from '@contactcenter/infra';
+import { homeRegionOf, isMultiRegion, regionConversationId, type RegionSettings } from '@contactcenter/infra/regions';
 import { NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
 import type { EventStore } from '@contactcenter/infra/eventstore';
 import type { CommandResult, ConversationServiceServer } from '@contactcenter/proto/conversation/v1';
@@ -21,11 +22,27 @@ export interface ConversationServiceDeps {
   events: EventStore;
   /** How long a read waits for the read model to reach the caller's own writes. */
   readYourWritesMs?: number;
+  /** REGION and REGIONS; with more than one region, ids carry their home region (default: one region). */
+  regions?: RegionSettings;
 }
 
 type WithRevision = { conversationId: string; expectedRevision?: number | undefined };
 
-const newConversationId = () => randomUUID();
+/**
+ * The id a started conversation gets. With several regions every id carries
+ * its home region, `<region>_<id>`, so any gateway can tell where to send a
+ * request about it: a new id and a client's own id without a region prefix
+ * get this region's; a client's id naming another region is refused (it
+ * would be stored here but sent there).
+ */
+export function newConversationId(given: string, regions?: RegionSettings): string {
+  if (regions === undefined || !isMultiRegion(regions)) return given || randomUUID();
+  if (given === '') return regionConversationId(regions.region, randomUUID());
+  const home = homeRegionOf(given, regions.regions);
+  if (home === undefined) return regionConversationId(regions.region, given);
+  if (home !== regions.region) throw new ValidationError('conversation_id', `names the region "${home}", but this is region "${regions.region}"`);
+  return given;
+}
 
 /**
  * ConversationService over gRPC: each command request is the `data` of the
@@ -66,7 +83,7 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
 
   return {
     startConversation: async (request, ctx) => {
-      const conversationId = request.conversationId || newConversationId();
+      const conversationId = newConversationId(request.conversationId, deps.regions);
       const handled = await run('StartConversation', { ...request, conversationId }, ctx);
       return { result: result(conversationId, handled) };
     },

@@ -17,7 +17,14 @@ runService('conversation', conversationConfig, async (rt) => {
   const pool = { connectTimeoutMs: config.EVENT_STORE_CONNECT_TIMEOUT_MS };
   const events = await createEventStore(config.EVENT_STORE_URL, { migrate: config.EVENT_STORE_MIGRATE, poolSize: config.EVENT_STORE_POOL_SIZE, ...pool });
   const sql = await connectSql(readModelUrlFor(config.EVENT_STORE_URL, config.READ_MODEL_URL), { poolSize: config.READ_MODEL_POOL_SIZE, ...pool });
-  const service = await assembleConversationService({ events, sql, logger, snapshotEvery: config.SNAPSHOT_EVERY, recentConversations: config.RECENT_CONVERSATIONS });
+  const service = await assembleConversationService({
+    events,
+    sql,
+    logger,
+    snapshotEvery: config.SNAPSHOT_EVERY,
+    recentConversations: config.RECENT_CONVERSATIONS,
+    regions: { region: config.REGION, regions: config.REGIONS },
+  });
   service.projector.start();
   rt.grpc.addService(ConversationServiceService, service.grpc);
   if (config.RELAY_ENABLED) {

@@ -1,5 +1,6 @@
 import type { Logger } from '@contactcenter/infra';
 import type { EventStore } from '@contactcenter/infra/eventstore';
+import type { RegionSettings } from '@contactcenter/infra/regions';
 import { migrateUnderLock, type SqlClient } from '@contactcenter/infra/sql';
 import { conversationService } from './grpc';
 import { projectBatch } from './projections/conversationProjection';
@@ -16,7 +17,7 @@ export const SNAPSHOT_SCHEMA_VERSION = 2;
 export const READ_MODEL_PROJECTION = 'conversation-read-model-v1';
 
 /** The conversation service's parts, wired over an event store and a read-model database. */
-export async function assembleConversationService(opts: { events: EventStore; sql: SqlClient; logger: Logger; snapshotEvery: number; recentConversations?: number }) {
+export async function assembleConversationService(opts: { events: EventStore; sql: SqlClient; logger: Logger; snapshotEvery: number; recentConversations?: number; regions?: RegionSettings }) {
   await migrateUnderLock(opts.sql, 'conversation read models', async (tx) => {
     await migrateReadModels(tx);
     await SnapshotStore.migrate(tx);
@@ -25,6 +26,6 @@ export async function assembleConversationService(opts: { events: EventStore; sq
   const repository = new ConversationRepository(opts.events, snapshots, opts.snapshotEvery, opts.logger, opts.recentConversations ?? 0);
   const projector = new Projector(READ_MODEL_PROJECTION, opts.sql, opts.events, projectBatch, opts.logger);
   const queries = new ConversationQueries(opts.sql);
-  const grpc = conversationService({ repository, queries, projector, events: opts.events });
+  const grpc = conversationService({ repository, queries, projector, events: opts.events, regions: opts.regions });
   return { snapshots, repository, projector, queries, grpc };
 }

@@ -64,7 +64,8 @@ export class InboundPipeline implements InboundSink {
       conversationId ??= `ch-${shortHash(`${tenantId}\u0000${message.channel}\u0000${message.externalMessageId}`)}`;
       const c = this.deps.conversation;
       if (starts) {
-        await unary(c, c.startConversation, {
+        // The service's id, not ours: with several regions it carries the region's prefix.
+        const started = await unary(c, c.startConversation, {
           conversationId,
           channel: conversationChannelOf[message.channel],
           channelProvider: message.channel,
@@ -74,6 +75,7 @@ export class InboundPipeline implements InboundSink {
           subject: (message.subject ?? '').slice(0, 200).replace(/[\r\n]+/g, ' '),
           invitationId: '',
         }, as);
+        conversationId = started.result?.conversationId || conversationId;
         await store.createConversation({
           tenantId,
           conversationId,

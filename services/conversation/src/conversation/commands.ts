@@ -73,10 +73,13 @@ export type PostMessage = ConversationCommandOf<
  */
 export type QueueConversation = ConversationCommandOf<'QueueConversation', { queueId: string; teamId?: string; firstReplyDueAt?: Date | undefined }>;
 
-/** `decision` is set by routing (candidates, strategy, policy); absent when a supervisor assigns by hand. */
+/**
+ * `decision` is set by routing (candidates, strategy, policy); absent when a supervisor assigns by hand.
+ * `agentRegion`: the region whose agent takes it (follow-the-sun); empty or absent: the conversation's own region.
+ */
 export type AssignAgent = ConversationCommandOf<
   'AssignAgent',
-  { agentId: string; reason: string; decision?: AssignmentDecision | undefined }
+  { agentId: string; reason: string; decision?: AssignmentDecision | undefined; agentRegion?: string }
 >;
 
 export type TransferTarget = { $case: 'toAgentId'; value: string } | { $case: 'toTeamId'; value: string };

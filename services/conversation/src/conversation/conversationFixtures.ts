@@ -54,7 +54,8 @@ export const startData = {
 
 export const started = (at: Date = now) => event('ConversationStarted', { tenantId, ...startData, occurredAt: at });
 export const queued = (queueId = 'support-pt', teamId = '') => event('ConversationQueued', { queueId, teamId });
-export const assigned = (agentId = 'agent-7', reason = 'least busy') => event('AgentAssigned', { agentId, reason, decision: undefined });
+export const assigned = (agentId = 'agent-7', reason = 'least busy', agentRegion?: string) =>
+  event('AgentAssigned', { agentId, reason, decision: undefined, ...(agentRegion ? { agentRegion } : {}) });
 export const resolved = (resolvedBy = actorId) => event('ConversationResolved', { resolvedBy });
 export const reopened = (reason = '') => event('ConversationReopened', { reopenedBy: actorId, reason });
 export const ticket = (ticketStatus = TicketStatus.TICKET_STATUS_OPEN) =>

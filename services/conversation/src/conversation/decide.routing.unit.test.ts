@@ -70,6 +70,33 @@ describe('AssignAgent', () => {
       .then([event('AgentAssigned', { agentId: 'agent-7', reason: 'most spare capacity', decision })]);
   });
 
+  it("names another region's agent and why that region served it (follow-the-sun)", () => {
+    const regionReason = 'no eligible agent on shift in eu (22:30 Europe/Berlin); us has 3 on shift with 5 free slots (16:30 America/New_York)';
+    const decision = {
+      strategy: 'least_busy',
+      policyVersion: 'support@4',
+      queueId: 'support',
+      candidates: [],
+      eligibleCount: 3,
+      excluded: {},
+      effectivePriority: 2,
+      waitedMs: 500,
+      widened: false,
+      regionReason,
+    };
+    spec
+      .given([started(), queued()])
+      .when(command('AssignAgent', { agentId: 'us-ann', reason: `follow-the-sun: ${regionReason}`, decision, agentRegion: 'us' }))
+      .then([event('AgentAssigned', { agentId: 'us-ann', reason: `follow-the-sun: ${regionReason}`, decision, agentRegion: 'us' })]);
+  });
+
+  it('validates agent_region', () => {
+    for (const bad of ['US', 'us_east', '-us', 'us-', 'u'.repeat(33)]) {
+      spec.given([started(), queued()]).when(command('AssignAgent', { agentId: 'a1', reason: '', agentRegion: bad })).thenRejectsField('agent_region');
+    }
+    spec.given([started(), queued()]).when(command('AssignAgent', { agentId: 'a1', reason: '', agentRegion: 'us-east-1' })).then([assigned('a1', '', 'us-east-1')]);
+  });
+
   it('never gives a conversation a second assignee', () => {
     spec.given([started(), queued(), assigned('agent-7')]).when(assign('agent-8')).thenThrows(
       IllegalStateError,

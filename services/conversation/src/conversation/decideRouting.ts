@@ -40,8 +40,13 @@ export function decideQueue(command: QueueConversation, state: ConversationState
   ];
 }
 
+/** A region name as the deployment's REGIONS spell them (no "_": it ends the region prefix of a conversation id). */
+const REGION_NAME = /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
 /**
- * Gives an unassigned conversation to an agent. There is never a second
+ * Gives an unassigned conversation to an agent, possibly another region's
+ * (follow-the-sun): the event names that region, so that whoever ends the
+ * conversation knows where the agent's slot is to be released. There is never a second
  * assignee: assigning an assigned conversation fails, unless it is to the same
  * agent (a retry), which is a no-op. Changing hands is a transfer.
  */
@@ -49,6 +54,10 @@ export function decideAssign(command: AssignAgent, state: ConversationState): Co
   const { data } = command;
   requireId('agent_id', data.agentId);
   optionalReason('reason', data.reason);
+  const agentRegion = data.agentRegion ?? '';
+  if (agentRegion !== '' && !REGION_NAME.test(agentRegion)) {
+    throw new ValidationError('agent_region', `must be a region name (lower-case letters, digits and "-", e.g. "eu" or "us-east"), got ${JSON.stringify(agentRegion)}`);
+  }
   const conversation = requireStarted(command, state);
   if (conversation.status === 'resolved') {
     throw new IllegalStateError(`conversation "${data.conversationId}" is resolved`);
@@ -66,6 +75,8 @@ export function decideAssign(command: AssignAgent, state: ConversationState): Co
       reason: data.reason,
       occurredAt: occurredAt(command),
       decision: data.decision,
+      // Only for another region's agent, so that assignments without regions record what they always did.
+      ...(agentRegion ? { agentRegion } : {}),
     }),
   ];
 }

@@ -55,11 +55,15 @@ export async function driveTraffic(c: TrafficClients, plan: TrafficPlan): Promis
   await sleep(500);
   const start = Date.now();
   const ids = plan.handleMs.map(() => randomUUID());
+  const startedIds: string[] = [...ids];
   try {
-    const visits = ids.map(async (conversationId, i) => {
+    const visits = ids.map(async (givenId, i) => {
       await sleep(i * plan.gapMs);
       const visitor = `v-${i}`;
-      await unary(c.conversation, c.conversation.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: visitor, language: 'en', region: 'eu', subject: '', invitationId: '' }, as(visitor));
+      const started = await unary(c.conversation, c.conversation.startConversation, { conversationId: givenId, channel: Channel.CHANNEL_CHAT, customerId: visitor, language: 'en', region: 'eu', subject: '', invitationId: '' }, as(visitor));
+      // The service's id: with several regions it carries the region's prefix.
+      const conversationId = started.result?.conversationId || givenId;
+      startedIds[i] = conversationId;
       await unary(c.routing, c.routing.enqueueConversation, { conversationId, queueId: 'support' }, as(visitor));
       if (i === ids.length - 1 && plan.lastLeavesAfterMs !== undefined) {
         await sleep(plan.lastLeavesAfterMs);
@@ -78,7 +82,7 @@ export async function driveTraffic(c: TrafficClients, plan: TrafficPlan): Promis
   for (const agentId of plan.agentIds) await unary(c.presence, c.presence.disconnect, { agentId, connectionId: 'desk' }, as(agentId));
   // The last events reach the stream through the relay a moment after they are written.
   await sleep(1_500);
-  return { quietStart, start, end: Date.now(), conversationIds: ids };
+  return { quietStart, start, end: Date.now(), conversationIds: startedIds };
 }
 
 async function assignedAgent(c: TrafficClients, conversationId: string, opts: CallOptions): Promise<string> {
