@@ -8,7 +8,10 @@ import { OfferBook } from './engine/offerBook';
 import { Peers } from './engine/peers';
 import { registerQueueGauges } from './engine/queueGauges';
 import { Router } from './engine/router';
+import { RegionDesk } from './engine/regionDesk';
+import { NatsRemoteRegions, serveRegionRouting } from './engine/remoteRegions';
 import { RoutingEvents } from './engine/routingEvents';
+import { SunFollower } from './engine/sunFollower';
 import { routingGrpc } from './grpc';
 import { simulationGrpc } from './simulation/simulationGrpc';
 import { DEFAULT_ROUTING_BUCKET, RoutingStore } from './store/routingStore';
@@ -48,6 +51,7 @@ runService(
       registers: [metrics.registry],
     });
     const assignments = new Counter({ name: 'routing_assignments_total', help: 'Assignments made, by strategy', labelNames: ['strategy'], registers: [metrics.registry] });
+    const followed = new Counter({ name: 'routing_follow_the_sun_total', help: 'Conversations of this region assigned to an agent of another region, by that region', labelNames: ['agent_region'], registers: [metrics.registry] });
 
     const store = await RoutingStore.open(rt.nats, config.ROUTING_BUCKET);
     const events = await RoutingEvents.open(rt.nats, config.REGION, logger);
@@ -59,7 +63,42 @@ runService(
         router?.assigned(tenantId, conversationId);
       } });
     const feed = new ConversationFeed(rt.nats, (change) => router?.onFeed(change), logger);
-    router = new Router({ store, peers, directory, offers, logger, replica, now: Date.now, maxInFlight: config.ROUTING_MAX_IN_FLIGHT, observeDecision: (s) => decisions.observe(s) }, feed);
+    // Follow-the-sun (multi-region only): this region's conversations to other regions' agents on shift, and theirs to ours.
+    const remote = new NatsRemoteRegions(rt.nats);
+    const sun = new SunFollower({
+      region: config.REGION,
+      regions: config.REGIONS,
+      remote,
+      agents: (tenantId) => directory.agents(tenantId),
+      store,
+      assign: (tenantId, conversationId, agentId, reason, decision, agentRegion) => peers.assign(tenantId, conversationId, agentId, reason, decision, 'routing', agentRegion),
+      logger,
+      replica,
+      claimTtlMs: config.ROUTING_CLAIM_TTL_MS,
+      now: Date.now,
+      onAssigned: (tenantId, conversationId, agentRegion) => {
+        followed.inc({ agent_region: agentRegion });
+        router?.assigned(tenantId, conversationId);
+      },
+    });
+    const desk = new RegionDesk({
+      region: config.REGION,
+      agents: {
+        pool: async (tenantId) => {
+          if (!directory.has(tenantId)) await directory.refreshTenant(tenantId);
+          return directory.pool(tenantId);
+        },
+        reserve: (tenantId, agentId, conversationId, channel) => peers.reserve(tenantId, agentId, conversationId, channel),
+        release: (tenantId, agentId, conversationId) => peers.release(tenantId, agentId, conversationId),
+        apply: (tenantId, agent) => directory.apply(tenantId, agent),
+      },
+      logger,
+      // Slots held here for other regions' conversations are leased; the home region says whether each was used.
+      remote,
+      holderOf: (tenantId, conversationId) => router?.holderOf(tenantId, conversationId),
+    });
+    const deskSubscription = sun.enabled ? serveRegionRouting(rt.nats, config.REGION, desk, logger) : undefined;
+    router = new Router({ store, peers, directory, offers, logger, replica, now: Date.now, maxInFlight: config.ROUTING_MAX_IN_FLIGHT, observeDecision: (s) => decisions.observe(s), sun: sun.enabled ? sun : undefined }, feed);
     const stopOffers = await store.watchOffers((t, c, o) => router!.onOffer(t, c, o), logger);
     const stopDefinitions = await store.watchDefinitions((t) => router!.onDefinitions(t), logger);
     await feed.start();
@@ -71,6 +110,8 @@ runService(
       router!.start(config.ROUTING_TICK_MS);
     });
     rt.onShutdown('router', async () => {
+      deskSubscription?.unsubscribe();
+      desk.stop();
       await router!.stop();
       feed.stop();
       directory.stop();

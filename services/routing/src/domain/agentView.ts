@@ -1,4 +1,5 @@
 import { primaryLanguage } from '@contactcenter/infra';
+import type { BusinessHours } from './businessHours';
 import type { ChannelName } from './policy';
 
 /**
@@ -29,6 +30,8 @@ export interface AgentView {
   holds: ReadonlySet<string>;
   /** Presence's revision of this state (0 or absent: unknown): an older answer or event never overwrites a newer one. */
   revision?: number;
+  /** Their shift calendar, to tell who is on shift at any instant (follow-the-sun); absent: always, or `onShift` says. */
+  hours?: BusinessHours;
 }
 
 export const loadOn = (a: AgentView, channel: ChannelName): number => a.load[channel] ?? 0;

@@ -143,6 +143,17 @@ function* intervalsFrom(hours: BusinessHours, fromMs: number): Generator<[number
 }
 
 /**
+ * Whether `at` falls inside one of the intervals (a holiday cancels the
+ * intervals starting that local day). Wall-clock based: an interval keeps its
+ * local hours across daylight-saving changes, so it moves by an hour in UTC.
+ */
+export function isOpenAt(hours: BusinessHours, at: Date): boolean {
+  // The first interval still running or to come is the earliest one: inside it, or before every interval.
+  for (const [from] of intervalsFrom(hours, at.getTime())) return from <= at.getTime();
+  return false;
+}
+
+/**
  * The instant `seconds` of business time after `start`: time outside the
  * intervals and on holidays does not count. Started outside business hours,
  * the count begins when they next open.

@@ -7,6 +7,7 @@ import { AgentPool } from '../domain/agentPool';
 import type { AgentView } from '../domain/agentView';
 import type { ChannelName } from '../domain/policy';
 import type { Peers } from './peers';
+import { shiftHoursOf } from './shiftHours';
 
 const ms = (d: Date | undefined): number => (d ? d.getTime() : 0);
 
@@ -29,6 +30,7 @@ export function toView(agent: Agent): AgentView {
     lastAssignedAt: ms(agent.lastAssignedAt),
     holds: new Set(agent.reservations.map((r) => r.conversationId)),
     revision: agent.revision,
+    hours: shiftHoursOf(p.calendar),
   };
 }
 

@@ -13,6 +13,7 @@ const facts = (over: Partial<ConversationFacts> = {}): ConversationFacts => ({
   teamId: '',
   queuedAt: 1,
   agentId: '',
+  agentRegion: '',
   ticketOpen: false,
   botSpoke: false,
   ...over,

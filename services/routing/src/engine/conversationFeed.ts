@@ -31,6 +31,12 @@ export interface ConversationFacts {
   /** Epoch ms it entered its current queue (event time, alike on every replica). */
   queuedAt: number;
   agentId: string;
+  /**
+   * The region whose agent holds it (follow-the-sun); '' for this region's.
+   * From AgentAssigned; a transfer does not say, so it is '' until routing
+   * finds the agent in another region (`placeAgent`).
+   */
+  agentRegion: string;
   ticketOpen: boolean;
   /** The bot has spoken in this conversation. */
   botSpoke: boolean;
@@ -39,10 +45,10 @@ export interface ConversationFacts {
 /** What happened, as far as routing cares. */
 export type FeedChange =
   | { kind: 'waiting'; facts: ConversationFacts }
-  | { kind: 'assigned'; facts: ConversationFacts; previousAgentId: string; revision: number; at: number; queueId: string }
-  | { kind: 'released'; facts: ConversationFacts; agentId: string }
+  | { kind: 'assigned'; facts: ConversationFacts; previousAgentId: string; previousAgentRegion: string; revision: number; at: number; queueId: string }
+  | { kind: 'released'; facts: ConversationFacts; agentId: string; agentRegion: string }
   | { kind: 'customer-message'; facts: ConversationFacts; messageId: string; text: string }
-  | { kind: 'closed'; facts: ConversationFacts; agentId: string };
+  | { kind: 'closed'; facts: ConversationFacts; agentId: string; agentRegion: string };
 
 /**
  * Follows every conversation event in the shared JetStream stream with an
@@ -56,6 +62,8 @@ export class ConversationFeed {
   private feed: Follower | undefined;
   private caughtUp!: () => void;
   readonly ready = new Promise<void>((resolve) => (this.caughtUp = resolve));
+  /** `ready` has resolved: the facts are as current as the stream. */
+  isReady = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -68,6 +76,7 @@ export class ConversationFeed {
     // An ordered follower from the first event; after a NATS restart it resumes at once from where it was.
     this.feed = follow(this.nc, { name: 'routing-conversation-feed', stream: this.stream, consumer: { ordered: { filterSubject: eventFilter({ context: 'conversation' }), start: { all: true } } }, logger: this.logger, maxMessages: 1_000 });
     const feed = this.feed;
+    void this.ready.then(() => (this.isReady = true));
     void feed.pendingAtStart.then((pending) => pending === 0 && this.caughtUp());
     void (async () => {
       for await (const m of feed) {
@@ -93,6 +102,12 @@ export class ConversationFeed {
     return this.conversations.get(`${tenantId}/${conversationId}`);
   }
 
+  /** The agent holding the conversation (after a transfer) was found to work in `region`: its later release goes there. */
+  placeAgent(tenantId: string, conversationId: string, agentId: string, region: string): void {
+    const facts = this.get(tenantId, conversationId);
+    if (facts?.status === 'assigned' && facts.agentId === agentId) facts.agentRegion = region;
+  }
+
   private apply(subject: string, event: { type: string; data?: unknown; time?: unknown; tenantid?: unknown }): void {
     const tenantId = String(event.tenantid ?? parseEventSubject(subject)?.tenantId);
     const type = event.type.startsWith(TYPE_PREFIX) ? event.type.slice(TYPE_PREFIX.length) : '';
@@ -113,6 +128,7 @@ export class ConversationFeed {
         teamId: '',
         queuedAt: 0,
         agentId: '',
+        agentRegion: '',
         ticketOpen: false,
         botSpoke: false,
       });
@@ -130,18 +146,20 @@ export class ConversationFeed {
       case 'AgentAssigned': {
         const e = v1.AgentAssigned.fromJSON(data);
         const queueId = facts.queueId;
-        Object.assign(facts, { status: 'assigned', agentId: e.agentId });
-        this.onChange({ kind: 'assigned', facts, previousAgentId: '', revision: revisionOf(event), at, queueId });
+        Object.assign(facts, { status: 'assigned', agentId: e.agentId, agentRegion: e.agentRegion ?? '' });
+        this.onChange({ kind: 'assigned', facts, previousAgentId: '', previousAgentRegion: '', revision: revisionOf(event), at, queueId });
         return;
       }
       case 'ConversationTransferred': {
         const e = v1.ConversationTransferred.fromJSON(data);
+        // The agent it leaves is released in their region; the event does not say where the new agent works (see `placeAgent`).
+        const fromRegion = facts.agentRegion;
         if (e.toAgentId !== '') {
-          Object.assign(facts, { status: 'assigned', agentId: e.toAgentId });
-          this.onChange({ kind: 'assigned', facts, previousAgentId: e.fromAgentId, revision: revisionOf(event), at, queueId: '' });
+          Object.assign(facts, { status: 'assigned', agentId: e.toAgentId, agentRegion: '' });
+          this.onChange({ kind: 'assigned', facts, previousAgentId: e.fromAgentId, previousAgentRegion: fromRegion, revision: revisionOf(event), at, queueId: '' });
         } else {
-          Object.assign(facts, { status: 'queued', queueId: '', teamId: e.toTeamId, queuedAt: at, agentId: '' });
-          if (e.fromAgentId) this.onChange({ kind: 'released', facts, agentId: e.fromAgentId });
+          Object.assign(facts, { status: 'queued', queueId: '', teamId: e.toTeamId, queuedAt: at, agentId: '', agentRegion: '' });
+          if (e.fromAgentId) this.onChange({ kind: 'released', facts, agentId: e.fromAgentId, agentRegion: fromRegion });
           this.onChange({ kind: 'waiting', facts });
         }
         return;
@@ -169,13 +187,13 @@ export class ConversationFeed {
         facts.ticketOpen = true;
         return;
       case 'ConversationResolved': {
-        const agentId = facts.agentId;
-        Object.assign(facts, { status: 'resolved', agentId: '' });
-        this.onChange({ kind: 'closed', facts, agentId });
+        const { agentId, agentRegion } = facts;
+        Object.assign(facts, { status: 'resolved', agentId: '', agentRegion: '' });
+        this.onChange({ kind: 'closed', facts, agentId, agentRegion });
         return;
       }
       case 'ConversationReopened':
-        Object.assign(facts, { status: 'open', agentId: '', queueId: '', teamId: '' });
+        Object.assign(facts, { status: 'open', agentId: '', agentRegion: '', queueId: '', teamId: '' });
         return;
     }
   }

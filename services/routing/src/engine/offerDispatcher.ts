@@ -1,13 +1,14 @@
 import type { Logger } from '@contactcenter/infra';
 import type { AgentPool } from '../domain/agentPool';
 import { requirementKey } from '../domain/agentPool';
-import { requirementFor } from '../domain/eligibility';
+import { requirementFor, type Requirement } from '../domain/eligibility';
 import { isActive, type OfferRecord } from '../domain/offer';
 import type { ChannelName, QueuePolicy } from '../domain/policy';
 import { route, type RouteOutcome } from '../domain/route';
 import type { Waiting } from '../domain/waiting';
 import type { WaitingLine } from '../domain/waitingLine';
 import type { Versioned } from '../store/routingStore';
+import { ElsewhereAsks, type ElsewhereAnswer } from './elsewhereAsks';
 
 type Offer = Extract<RouteOutcome, { kind: 'offer' }>;
 export type WaitOutcome = Extract<RouteOutcome, { kind: 'wait' }>;
@@ -44,6 +45,14 @@ export interface DispatcherDeps {
   actions: DispatchActions;
   /** Told when a conversation is found to wait with nobody who could take it at work (the bot greets it). */
   onAfterHours: (tenantId: string, conversationId: string) => void;
+  /**
+   * Follow-the-sun: tries to have another region's agent on shift take a
+   * conversation nobody here can take now. Asked when it is found after hours
+   * (the bot greets only if it was not taken) and again while it stays so
+   * (ElsewhereAsks: every `elsewhereRetryMs`, sooner after no answer).
+   */
+  elsewhere?: (tenantId: string, conversationId: string, requirement: Requirement) => Promise<ElsewhereAnswer>;
+  elsewhereRetryMs?: number;
   logger: Logger;
   now: () => number;
   /** At most this many conversations being reserved and assigned at once by this replica. */
@@ -75,12 +84,22 @@ export class OfferDispatcher {
   /** Conversations not looked at since they (re)joined a line. */
   private readonly fresh = new Map<string, Set<string>>();
   private readonly slotWaiters: (() => void)[] = [];
+  /** Follow-the-sun's asks of the other regions; absent with one region. */
+  private readonly elsewhere: ElsewhereAsks | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private wake = false;
   private stopped = false;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    const afterHours = (k: string) => (this.lastWait.get(k)?.afterHours ? this.lastWait.get(k) : undefined);
+    this.elsewhere = deps.elsewhere && new ElsewhereAsks({
+      ask: deps.elsewhere, onAfterHours: deps.onAfterHours, now: deps.now, retryMs: deps.elsewhereRetryMs,
+      afterHoursWait: (t, c) => afterHours(key(t, c)),
+      act: (t, c, work) => this.act(key(t, c), work),
+      busy: (t, c) => this.inFlight.has(key(t, c)),
+    });
+  }
 
   /** A conversation (re)joined a line: judge it afresh. */
   joined(tenantId: string, conversationId: string): void {
@@ -99,6 +118,7 @@ export class OfferDispatcher {
     this.judgedAt.delete(k);
     this.lastWait.delete(k);
     this.fresh.get(tenantId)?.delete(conversationId);
+    this.elsewhere?.forget(tenantId, conversationId);
   }
 
   /** Its offer changed: judge it again. */
@@ -166,6 +186,7 @@ export class OfferDispatcher {
     const free = (ch: ChannelName) => pool.freeOn(ch) - (offeredAll.get(ch) ?? 0);
 
     this.dueByClock(tenantId, line, queues, policyOf, now);
+    this.elsewhere?.byClock(tenantId, line, now);
     // Newcomers on a full channel: the walk below will not reach them; say why they wait (and greet after hours).
     for (const id of this.fresh.get(tenantId) ?? []) {
       const w = line.get(id);
@@ -267,7 +288,10 @@ export class OfferDispatcher {
     if (version !== undefined) this.judgedAt.set(k, version);
     const before = this.lastWait.get(k);
     this.lastWait.set(k, outcome);
-    if (outcome.afterHours && !before?.afterHours) this.deps.onAfterHours(tenantId, conversationId);
+    if (outcome.afterHours && !before?.afterHours) {
+      if (this.elsewhere) this.elsewhere.foundAfterHours(tenantId, conversationId, outcome.requirement);
+      else this.deps.onAfterHours(tenantId, conversationId);
+    }
   }
 
   private act(k: string, work: () => Promise<void>): void {

@@ -7,12 +7,14 @@ import { agent, NOW, policy, waiting } from '../domain/routingFixtures';
 import type { Waiting } from '../domain/waiting';
 import { WaitingLine } from '../domain/waitingLine';
 import type { Versioned } from '../store/routingStore';
+import type { ElsewhereAnswer } from './elsewhereAsks';
 import { OfferDispatcher, type DispatchActions } from './offerDispatcher';
 
 const T = 't1';
 
 /** A tenant's lines, agents, offers and queues in memory, and a dispatcher serving them; actions are recorded. */
-function setUp(options: { agents?: AgentView[]; queues?: QueuePolicy[]; maxInFlight?: number; dispatch?: (w: Waiting) => Promise<boolean> } = {}) {
+function setUp(options: { agents?: AgentView[]; queues?: QueuePolicy[]; maxInFlight?: number; dispatch?: (w: Waiting) => Promise<boolean>; elsewhere?: (conversationId: string) => Promise<ElsewhereAnswer> } = {}) {
+  let now = NOW;
   const line = new WaitingLine();
   const pool = new AgentPool();
   for (const a of options.agents ?? []) pool.set(a);
@@ -44,14 +46,17 @@ function setUp(options: { agents?: AgentView[]; queues?: QueuePolicy[]; maxInFli
     },
     actions,
     onAfterHours: (_t, id) => afterHours.push(id),
+    elsewhere: options.elsewhere && ((_t, id) => options.elsewhere!(id)),
+    elsewhereRetryMs: 30_000,
     logger: createLogger('routing-test', 'silent'),
-    now: () => NOW,
+    now: () => now,
     maxInFlight: options.maxInFlight ?? 32,
     observeDecision: () => decisions++,
   });
   const join = (w: Waiting) => (line.put(w), dispatcher.joined(T, w.conversationId));
   const settle = () => new Promise((r) => setTimeout(r, 0));
-  return { line, pool, offers, dispatcher, done, afterHours, join, settle, decisions: () => decisions };
+  const advance = (ms: number) => (now += ms);
+  return { line, pool, offers, dispatcher, done, afterHours, join, settle, advance, now: () => now, decisions: () => decisions };
 }
 
 const conv = (id: string, over: Partial<Waiting> = {}) => waiting({ conversationId: id, ...over });
@@ -162,5 +167,78 @@ describe('OfferDispatcher', () => {
     await s.dispatcher.pass();
     await s.settle();
     expect(s.done).toEqual(['c1→ana', 'c1→ana']);
+  });
+
+  describe('follow-the-sun', () => {
+    const offShift = () => [agent('ana', { acceptsWork: false, onShift: false, unavailableReason: 'off shift' })];
+
+    it('offers an after-hours conversation to the other regions first, and greets it only when none took it', async () => {
+      const asked: string[] = [];
+      const s = setUp({ agents: offShift(), elsewhere: async (id) => (asked.push(id), id === 'taken' ? 'taken' : 'waits') });
+      s.join(conv('taken'));
+      s.join(conv('left', { queuedAt: NOW - 1_000 }));
+      await s.dispatcher.pass();
+      await s.settle();
+      expect(asked.sort()).toEqual(['left', 'taken']);
+      expect(s.afterHours).toEqual(['left']);
+    });
+
+    it('asks again every retry period while the conversation stays after hours, and not once it left the line', async () => {
+      const asked: string[] = [];
+      const s = setUp({ agents: offShift(), elsewhere: async (id) => (asked.push(id), 'waits') });
+      s.join(conv('c1'));
+      await s.dispatcher.pass();
+      await s.settle();
+      await s.dispatcher.pass();
+      await s.settle();
+      expect(asked).toEqual(['c1']);
+      s.advance(30_000);
+      await s.dispatcher.pass();
+      await s.settle();
+      expect(asked).toEqual(['c1', 'c1']);
+      expect(s.afterHours).toEqual(['c1']); // greeted once
+      s.line.remove('c1');
+      s.dispatcher.left(T, 'c1');
+      s.advance(30_000);
+      await s.dispatcher.pass();
+      await s.settle();
+      expect(asked).toEqual(['c1', 'c1']);
+    });
+
+    it('asks again sooner after a region did not answer (1 s, 2 s, 5 s …), and at the retry period once regions answer', async () => {
+      const asked: number[] = [];
+      const answers: ElsewhereAnswer[] = ['unanswered', 'unanswered', 'unanswered', 'waits', 'waits'];
+      const s = setUp({ agents: offShift(), elsewhere: async () => (asked.push(s.now()), answers.shift() ?? 'waits') });
+      s.join(conv('c1'));
+      const tick = async (ms: number) => {
+        s.advance(ms);
+        await s.dispatcher.pass();
+        await s.settle();
+      };
+      await tick(0);
+      for (let i = 0; i < 10; i++) await tick(500); // 5 s in half seconds: asked at +1 s, then +2 s later (3 s)
+      await tick(0);
+      expect(asked.map((t) => t - NOW)).toEqual([0, 1_000, 3_000]);
+      for (let i = 0; i < 10; i++) await tick(500); // the third went unanswered too: next after 5 s (8 s)
+      expect(asked.map((t) => t - NOW)).toEqual([0, 1_000, 3_000, 8_000]);
+      await tick(27_000); // the fourth was answered (nobody on shift): back to the retry period, 30 s after it
+      expect(asked).toHaveLength(4);
+      await tick(1_000);
+      expect(asked.map((t) => t - NOW)).toEqual([0, 1_000, 3_000, 8_000, 38_000]);
+      expect(s.afterHours).toEqual(['c1']); // greeted once
+    });
+
+    it('greets after hours when asking the other regions failed, and asks again a second later', async () => {
+      let asks = 0;
+      const s = setUp({ agents: offShift(), elsewhere: async () => (asks++, Promise.reject(new Error('region us did not answer'))) });
+      s.join(conv('c1'));
+      await s.dispatcher.pass();
+      await s.settle();
+      expect(s.afterHours).toEqual(['c1']);
+      s.advance(1_000);
+      await s.dispatcher.pass();
+      await s.settle();
+      expect(asks).toBe(2);
+    });
   });
 });

@@ -42,9 +42,10 @@ export class Peers {
     return (await unary(p, p.releaseCapacity, { agentId, conversationId }, this.opts(tenantId))).agent;
   }
 
-  async assign(tenantId: string, conversationId: string, agentId: string, reason: string, decision: AssignmentDecision | undefined, actorId = 'routing'): Promise<number> {
+  /** `agentRegion`: another region's agent (follow-the-sun); '' for this region's. */
+  async assign(tenantId: string, conversationId: string, agentId: string, reason: string, decision: AssignmentDecision | undefined, actorId = 'routing', agentRegion = ''): Promise<number> {
     const c = this.conversation;
-    const res = await unary(c, c.assignAgent, { conversationId, agentId, reason, decision }, { tenantId, actorId });
+    const res = await unary(c, c.assignAgent, { conversationId, agentId, reason, decision, ...(agentRegion ? { agentRegion } : {}) }, { tenantId, actorId });
     return res.result?.revision ?? 0;
   }
 

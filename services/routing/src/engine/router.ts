@@ -1,4 +1,5 @@
 import type { Logger } from '@contactcenter/infra';
+import type { Requirement } from '../domain/eligibility';
 import type { FaqEntry } from '../domain/faq';
 import type { OfferRecord } from '../domain/offer';
 import { PRIORITY_NORMAL, type QueuePolicy, type Team } from '../domain/policy';
@@ -6,12 +7,15 @@ import type { Waiting } from '../domain/waiting';
 import { WaitingLine } from '../domain/waitingLine';
 import type { RoutingStore, Versioned } from '../store/routingStore';
 import type { AgentDirectory } from './agentDirectory';
+import { AgentSlots, conversationHolder } from './agentSlots';
 import { BotResponder } from './botResponder';
+import type { ElsewhereAnswer } from './elsewhereAsks';
 import type { ConversationFacts, ConversationFeed, FeedChange } from './conversationFeed';
 import type { OfferBook } from './offerBook';
 import { OfferDispatcher } from './offerDispatcher';
 import type { Peers } from './peers';
 import { QueuePositions, type Position } from './queuePositions';
+import type { SunFollower } from './sunFollower';
 
 export type { Position } from './queuePositions';
 
@@ -27,6 +31,8 @@ export interface RouterDeps {
   maxInFlight: number;
   /** Observes how long each routing decision took (seconds). */
   observeDecision?: (seconds: number) => void;
+  /** Follow-the-sun to the other regions of the deployment; absent with one region. */
+  sun?: SunFollower;
 }
 
 type Definitions = { queues: Map<string, QueuePolicy>; teams: Map<string, Team>; faq: FaqEntry[] };
@@ -59,12 +65,15 @@ export class Router {
   private readonly dispatcher: OfferDispatcher;
   private readonly bot: BotResponder;
   private readonly positions: QueuePositions;
+  private readonly slots: AgentSlots;
 
   constructor(
     private readonly deps: RouterDeps,
     private readonly feed: ConversationFeed,
   ) {
     const { directory, offers, peers } = deps;
+    const sun = deps.sun?.enabled ? deps.sun : undefined;
+    this.slots = new AgentSlots({ presence: peers, apply: (...a) => directory.apply(...a), sun, placed: (...a) => feed.placeAgent(...a), logger: deps.logger });
     this.positions = new QueuePositions({
       line: (tenantId) => this.waiting.get(tenantId),
       policies: async (tenantId) => {
@@ -98,6 +107,7 @@ export class Router {
         const facts = this.feed.get(tenantId, conversationId);
         if (facts) this.background(() => this.bot.afterHours(facts));
       },
+      elsewhere: sun && ((tenantId, conversationId, req) => this.elsewhere(tenantId, conversationId, req)),
       logger: deps.logger,
       now: deps.now,
       maxInFlight: deps.maxInFlight,
@@ -118,25 +128,27 @@ export class Router {
         if (change.queueId) this.positions.recordAssignment(tenantId, change.queueId, change.at);
         const offer = this.offers.get(tenantId)?.get(conversationId);
         const mine = offer && sameSpell(offer.value, facts) ? offer : undefined;
+        // As of this event: the facts object goes on changing with later events.
+        const { agentId, agentRegion, channel } = facts;
         this.background(async () => {
-          if (mine) await this.deps.offers.settle(mine, facts.agentId);
-          if (change.previousAgentId) await this.release(tenantId, change.previousAgentId, conversationId);
-          // Assigned outside routing (a supervisor, a transfer made elsewhere): count it against the agent's capacity.
-          const routed = mine?.value.reservedFor === facts.agentId || this.deps.directory.get(tenantId, facts.agentId)?.holds.has(conversationId);
-          if (!routed) await this.deps.peers.reserve(tenantId, facts.agentId, conversationId, facts.channel).then((a) => this.deps.directory.apply(tenantId, a), () => undefined);
+          if (mine) await this.deps.offers.settle(mine, agentId);
+          if (change.previousAgentId) await this.slots.release(tenantId, change.previousAgentId, conversationId, change.previousAgentRegion);
+          // Assigned outside routing (a supervisor, a transfer): counted against the agent's capacity, in their region.
+          const routed = mine?.value.reservedFor === agentId || this.deps.directory.get(tenantId, agentId)?.holds.has(conversationId) || this.deps.sun?.isRemote(agentRegion);
+          if (!routed) await this.slots.hold(tenantId, agentId, conversationId, channel);
           await this.bot.assigned(facts, String(change.revision));
         });
         break;
       }
       case 'released':
-        this.background(() => this.release(tenantId, change.agentId, conversationId));
+        this.background(() => this.slots.release(tenantId, change.agentId, conversationId, change.agentRegion));
         break;
       case 'closed': {
         this.dropWaiting(tenantId, conversationId);
         const offer = this.offers.get(tenantId)?.get(conversationId);
         this.background(async () => {
           if (offer && sameSpell(offer.value, facts)) await this.deps.offers.settle(offer, change.agentId);
-          if (change.agentId) await this.release(tenantId, change.agentId, conversationId);
+          if (change.agentId) await this.slots.release(tenantId, change.agentId, conversationId, change.agentRegion);
         });
         break;
       }
@@ -268,8 +280,19 @@ export class Router {
     this.bot.forget(tenantId, conversationId);
   }
 
-  private async release(tenantId: string, agentId: string, conversationId: string): Promise<void> {
-    this.deps.directory.apply(tenantId, await this.deps.peers.release(tenantId, agentId, conversationId).catch(() => undefined));
+  /** Follow-the-sun for a conversation found after hours here ('taken' also when it no longer waits). */
+  private async elsewhere(tenantId: string, conversationId: string, req: Requirement): Promise<ElsewhereAnswer> {
+    const w = this.waiting.get(tenantId)?.get(conversationId);
+    if (!w || !this.deps.sun) return w ? 'waits' : 'taken';
+    const outcome = await this.deps.sun.tryElsewhere(w, this.policyOf(await this.defs(tenantId), w), req, this.offers.get(tenantId)?.get(conversationId));
+    if (outcome.kind === 'waits') return outcome.unanswered ? 'unanswered' : 'waits';
+    return (this.assigned(tenantId, conversationId), 'taken');
+  }
+
+  /** Which agent holds the conversation, for another region's lease check (see `conversationHolder`). */
+  holderOf(tenantId: string, conversationId: string): string | undefined {
+    if (!this.feed.isReady) return undefined;
+    return conversationHolder(this.feed.get(tenantId, conversationId), this.offers.get(tenantId)?.get(conversationId)?.value, this.deps.now());
   }
 
   private background(work: () => Promise<void>): void {

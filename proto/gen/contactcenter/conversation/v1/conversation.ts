@@ -570,6 +570,12 @@ export interface AssignmentDecision {
   waitedMs: number;
   /** Whether overflow had widened the requirements. */
   widened: boolean;
+  /**
+   * Which region's agents were looked at and why (follow-the-sun), e.g. "no
+   * eligible agent on shift in eu (22:30 Europe/Berlin); us has 3 on shift
+   * with 5 free slots (16:30 America/New_York)"; absent without regions.
+   */
+  regionReason?: string | undefined;
 }
 
 export interface AssignmentDecision_ExcludedEntry {
@@ -2725,6 +2731,7 @@ function createBaseAssignmentDecision(): AssignmentDecision {
     effectivePriority: 0,
     waitedMs: 0,
     widened: false,
+    regionReason: undefined,
   };
 }
 
@@ -2756,6 +2763,9 @@ export const AssignmentDecision: MessageFns<AssignmentDecision> = {
     }
     if (message.widened !== false) {
       writer.uint32(72).bool(message.widened);
+    }
+    if (message.regionReason !== undefined) {
+      writer.uint32(82).string(message.regionReason);
     }
     return writer;
   },
@@ -2848,6 +2858,14 @@ export const AssignmentDecision: MessageFns<AssignmentDecision> = {
             message.widened = reader.bool();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.regionReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2906,6 +2924,11 @@ export const AssignmentDecision: MessageFns<AssignmentDecision> = {
         ? globalThis.Number(object.waited_ms)
         : 0,
       widened: isSet(object.widened) ? globalThis.Boolean(object.widened) : false,
+      regionReason: isSet(object.regionReason)
+        ? globalThis.String(object.regionReason)
+        : isSet(object.region_reason)
+        ? globalThis.String(object.region_reason)
+        : undefined,
     };
   },
 
@@ -2944,6 +2967,9 @@ export const AssignmentDecision: MessageFns<AssignmentDecision> = {
     if (message.widened !== false) {
       obj.widened = message.widened;
     }
+    if (message.regionReason !== undefined) {
+      obj.regionReason = message.regionReason;
+    }
     return obj;
   },
 
@@ -2969,6 +2995,7 @@ export const AssignmentDecision: MessageFns<AssignmentDecision> = {
     message.effectivePriority = object.effectivePriority ?? 0;
     message.waitedMs = object.waitedMs ?? 0;
     message.widened = object.widened ?? false;
+    message.regionReason = object.regionReason ?? undefined;
     return message;
   },
 };

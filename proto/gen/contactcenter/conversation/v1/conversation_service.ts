@@ -140,7 +140,15 @@ export interface AssignAgentRequest {
   agentId: string;
   reason: string;
   /** Set by routing: the candidates, strategy and policy behind the choice. */
-  decision: AssignmentDecision | undefined;
+  decision:
+    | AssignmentDecision
+    | undefined;
+  /**
+   * The region whose agent takes it (follow-the-sun: another region's agent
+   * on shift); absent: an agent of the conversation's own region. The
+   * conversation is still written in its home region.
+   */
+  agentRegion?: string | undefined;
 }
 
 export interface AssignAgentResponse {
@@ -1428,7 +1436,14 @@ export const QueueConversationResponse: MessageFns<QueueConversationResponse> = 
 };
 
 function createBaseAssignAgentRequest(): AssignAgentRequest {
-  return { conversationId: "", expectedRevision: undefined, agentId: "", reason: "", decision: undefined };
+  return {
+    conversationId: "",
+    expectedRevision: undefined,
+    agentId: "",
+    reason: "",
+    decision: undefined,
+    agentRegion: undefined,
+  };
 }
 
 export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
@@ -1447,6 +1462,9 @@ export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
     }
     if (message.decision !== undefined) {
       AssignmentDecision.encode(message.decision, writer.uint32(42).fork()).join();
+    }
+    if (message.agentRegion !== undefined) {
+      writer.uint32(50).string(message.agentRegion);
     }
     return writer;
   },
@@ -1504,6 +1522,14 @@ export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
             message.decision = AssignmentDecision.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.agentRegion = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1535,6 +1561,11 @@ export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
       decision: isSet(object.decision) ? AssignmentDecision.fromJSON(object.decision) : undefined,
+      agentRegion: isSet(object.agentRegion)
+        ? globalThis.String(object.agentRegion)
+        : isSet(object.agent_region)
+        ? globalThis.String(object.agent_region)
+        : undefined,
     };
   },
 
@@ -1555,6 +1586,9 @@ export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
     if (message.decision !== undefined) {
       obj.decision = AssignmentDecision.toJSON(message.decision);
     }
+    if (message.agentRegion !== undefined) {
+      obj.agentRegion = message.agentRegion;
+    }
     return obj;
   },
 
@@ -1570,6 +1604,7 @@ export const AssignAgentRequest: MessageFns<AssignAgentRequest> = {
     message.decision = (object.decision !== undefined && object.decision !== null)
       ? AssignmentDecision.fromPartial(object.decision)
       : undefined;
+    message.agentRegion = object.agentRegion ?? undefined;
     return message;
   },
 };

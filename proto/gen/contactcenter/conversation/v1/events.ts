@@ -86,7 +86,14 @@ export interface AgentAssigned {
     | Date
     | undefined;
   /** How routing chose the agent; absent when assigned by hand. */
-  decision: AssignmentDecision | undefined;
+  decision:
+    | AssignmentDecision
+    | undefined;
+  /**
+   * The region whose agent took it when another region's agent on shift
+   * served it (follow-the-sun); absent: the conversation's own region.
+   */
+  agentRegion?: string | undefined;
 }
 
 export interface ConversationTransferred {
@@ -850,7 +857,14 @@ export const ConversationQueued: MessageFns<ConversationQueued> = {
 };
 
 function createBaseAgentAssigned(): AgentAssigned {
-  return { conversationId: "", agentId: "", reason: "", occurredAt: undefined, decision: undefined };
+  return {
+    conversationId: "",
+    agentId: "",
+    reason: "",
+    occurredAt: undefined,
+    decision: undefined,
+    agentRegion: undefined,
+  };
 }
 
 export const AgentAssigned: MessageFns<AgentAssigned> = {
@@ -869,6 +883,9 @@ export const AgentAssigned: MessageFns<AgentAssigned> = {
     }
     if (message.decision !== undefined) {
       AssignmentDecision.encode(message.decision, writer.uint32(42).fork()).join();
+    }
+    if (message.agentRegion !== undefined) {
+      writer.uint32(50).string(message.agentRegion);
     }
     return writer;
   },
@@ -926,6 +943,14 @@ export const AgentAssigned: MessageFns<AgentAssigned> = {
             message.decision = AssignmentDecision.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.agentRegion = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -957,6 +982,11 @@ export const AgentAssigned: MessageFns<AgentAssigned> = {
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
       decision: isSet(object.decision) ? AssignmentDecision.fromJSON(object.decision) : undefined,
+      agentRegion: isSet(object.agentRegion)
+        ? globalThis.String(object.agentRegion)
+        : isSet(object.agent_region)
+        ? globalThis.String(object.agent_region)
+        : undefined,
     };
   },
 
@@ -977,6 +1007,9 @@ export const AgentAssigned: MessageFns<AgentAssigned> = {
     if (message.decision !== undefined) {
       obj.decision = AssignmentDecision.toJSON(message.decision);
     }
+    if (message.agentRegion !== undefined) {
+      obj.agentRegion = message.agentRegion;
+    }
     return obj;
   },
 
@@ -992,6 +1025,7 @@ export const AgentAssigned: MessageFns<AgentAssigned> = {
     message.decision = (object.decision !== undefined && object.decision !== null)
       ? AssignmentDecision.fromPartial(object.decision)
       : undefined;
+    message.agentRegion = object.agentRegion ?? undefined;
     return message;
   },
 };
