@@ -28,6 +28,7 @@ import { apiKeyRoutes } from './routes/apiKeys';
 import { eventsRoutes } from './routes/events';
 import { agentDeskRoutes } from './routes/agentDesk';
 import { agentWorkRoutes } from './routes/agentWork';
+import { myConversationsRoutes } from './routes/myConversations';
 import { conversationRoutes } from './routes/conversations';
 import { conversationHistoryRoutes } from './routes/conversationHistory';
 import { healthRoutes } from './routes/health';
@@ -39,6 +40,7 @@ import { surveyRoutes } from './routes/surveys';
 import { GATEWAY_AJV } from './schemas/ajvOptions';
 import { conversationOwnersOf } from './routes/ownConversation';
 import { metricsRoutes } from './routes/metrics';
+import { supervisorOverviewRoutes } from './routes/supervisorOverview';
 import { simulationRoutes } from './routes/simulations';
 import { channelEndpointRoutes } from './routes/channelEndpoints';
 import { identityLinkRoutes } from './routes/identityLinks';
@@ -64,6 +66,16 @@ import { jwksFetcher } from './tokens/jwksFetch';
 import { DEFAULT_TOKEN_RULES, TokenVerifier } from './tokens/tokenVerifier';
 import type { ClaimRules } from './tokens/claimRules';
 import { requestTelemetryPlugin } from './plugins/requestTelemetry';
+import { isMultiRegion, type RegionSettings } from '@contactcenter/infra/regions';
+import { RegionLink } from './regions/regionLink';
+import { regionForwardingPlugin } from './regions/regionForwarding';
+import { RegionResponder } from './regions/regionResponder';
+import { ResidencySettingsStore } from './regions/residencySettings';
+import { residencyReplicator } from './regions/residencyReplication';
+import { DEFAULT_VISITOR_COUNTRY_HEADER, type StartPlacement } from './regions/startPlacement';
+import { residencyRoutes } from './routes/residency';
+import { KeyReplication } from './regions/keyReplication';
+import { regionKeyCopyRoutes } from './routes/regionKeyCopies';
 
 export interface AppDeps {
   logger: Logger;
@@ -87,6 +99,13 @@ export interface AppDeps {
   isShuttingDown?: () => boolean;
   /** Region this gateway runs in, as the source of the events it publishes. */
   region?: string;
+  /**
+   * REGION, REGIONS and REGION_FORWARD_TIMEOUT_MS (default: `region` alone, 10 s). With more than one region, requests
+   * about a conversation homed elsewhere are forwarded there, and this gateway answers those other regions forward to it.
+   */
+  regions?: RegionSettings & { forwardTimeoutMs?: number };
+  /** VISITOR_COUNTRY_HEADER: where the CDN in front puts the caller's country, which places new conversations by residency rules (multi-region). */
+  visitorCountryHeader?: string;
   /** WEBHOOKS_ALLOW_INSECURE: http webhook URLs too (development and tests); addresses stay the outbound policy's call. */
   webhooksAllowInsecure?: boolean;
   /** OUTBOUND_ALLOWED_NETWORKS: non-public CIDR ranges tenant-given URLs may reach (default none). */
@@ -139,6 +158,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   requestTelemetryPlugin(app, deps.metricsRegistry);
   // First of all hooks: an overloaded replica refuses before verifying a token or reading KV.
   await admissionControlPlugin(app, { ...DEFAULT_ADMISSION_LIMITS, ...deps.admission });
+  // Requests to other regions' gateways (forwarding here, residency settings): one link, on every app.
+  const regions: RegionSettings = deps.regions ?? { region: deps.region ?? 'local', regions: [deps.region ?? 'local'] };
+  const { region } = regions;
+  const regionLink = new RegionLink(deps.nats, { region, timeoutMs: deps.regions?.forwardTimeoutMs, registry: deps.metricsRegistry, logger: deps.logger });
+  app.decorate('regionLink', regionLink);
+  app.addHook('onClose', () => regionLink.close());
+  // Right after admission: a request about another region's conversation goes there before this region authenticates, counts or reads anything for it.
+  if (isMultiRegion(regions)) regionForwardingPlugin(app, { regions, link: regionLink });
   // After admission (a shed request must not wait), before anything that reads KV.
   natsReconnectWaitPlugin(app, deps.nats);
   clientGonePlugin(app);
@@ -178,7 +205,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(asyncapiRoutes); // built once here, from the protos: a broken proto fails the start
   await app.register(clientAppsRoutes, deps.clientApps ?? {});
   const customerProfiles = new CustomerProfiles(gatewayKv);
-  await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers, cannedReplies: new CannedReplies({ peers: deps.peers, profiles: customerProfiles }) });
+  // Tenants' residency settings: written by admins in every region, read by every start to place it.
+  const residency = await ResidencySettingsStore.start(deps.nats, gatewayKv, deps.logger);
+  app.addHook('onClose', () => residency.stop());
+  const placement: StartPlacement | undefined = isMultiRegion(regions)
+    ? { localRegion: regions.region, settings: residency, countryHeader: deps.visitorCountryHeader ?? DEFAULT_VISITOR_COUNTRY_HEADER, link: regionLink }
+    : undefined;
+  await app.register(conversationRoutes, { prefix: '/v1', peers: deps.peers, cannedReplies: new CannedReplies({ peers: deps.peers, profiles: customerProfiles }), placement });
   await app.register(agentWorkRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(agentDeskRoutes, { prefix: '/v1', peers: deps.peers });
   await app.register(identityLinkRoutes, { prefix: '/v1', peers: deps.peers });
@@ -188,8 +221,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(channelEndpointRoutes, { prefix: '/v1', peers: deps.peers });
   // One cache of whose each conversation is, for the visitor routes and the real-time sockets alike.
   const owners = conversationOwnersOf(deps.peers.conversation);
-  await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys, customerProfiles, owners, sessionLimits: deps.visitorSessionLimits });
-  await app.register(adminRoutes, { prefix: '/v1', widgetKeys });
+  await app.register(visitorRoutes, { prefix: '/v1', peers: deps.peers, widgetKeys, customerProfiles, owners, sessionLimits: deps.visitorSessionLimits, placement });
+  const otherRegions = regions.regions.filter((r) => r !== regions.region);
+  // Multi-region: a tenant's widget keys and API keys are made, changed and revoked in every region, through internal copy routes.
+  const keyReplication = otherRegions.length > 0 ? new KeyReplication(regionLink, otherRegions) : undefined;
+  if (keyReplication) await app.register(regionKeyCopyRoutes, { prefix: '/v1', widgetKeys, apiKeys, regions: regions.regions, region });
+  await app.register(adminRoutes, { prefix: '/v1', widgetKeys, replication: keyReplication });
+  await app.register(residencyRoutes, { prefix: '/v1', store: residency, regions: regions.regions, replicate: otherRegions.length > 0 ? residencyReplicator(regionLink, otherRegions) : undefined });
   await app.register(identityProviderRoutes, {
     prefix: '/v1',
     providers: identityProviders,
@@ -198,7 +236,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onChange: (tenantId) => tokenVerifier.forgetTenant(tenantId),
   });
   await app.register(surveyRoutes, { prefix: '/v1', peers: deps.peers, owners });
-  await app.register(metricsRoutes, { prefix: '/v1', peers: deps.peers });
+  // Supervisor views with scope=all-regions ask every other region for its own figures and merge them.
+  const regionFanOut = { region: regions.region, others: otherRegions, link: regionLink };
+  await app.register(metricsRoutes, { prefix: '/v1', peers: deps.peers, regions: regionFanOut });
+  await app.register(supervisorOverviewRoutes, { prefix: '/v1', peers: deps.peers, regions: regionFanOut });
+  // The agent's own list also asks the other regions: follow-the-sun assigns their conversations to this region's agents.
+  await app.register(myConversationsRoutes, { prefix: '/v1', peers: deps.peers, regions: regionFanOut });
   await app.register(simulationRoutes, { prefix: '/v1', peers: deps.peers });
   const invitations = new InvitationStore(gatewayKv, limits.invitationRules);
   await app.register(invitationRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, invitations, region: deps.region ?? 'local' });
@@ -208,12 +251,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('eventHub', hub);
   const directory = deps.realtimeDirectory ?? realtimeDirectoryOf(deps.peers);
   await app.register(realtimeRoutes, { prefix: '/v1', owners, nats: deps.nats, hub, directory, limits: deps.realtimeLimits, caps: connectionCaps, revocations });
-  await app.register(apiKeyRoutes, { prefix: '/v1', apiKeys });
+  await app.register(apiKeyRoutes, { prefix: '/v1', apiKeys, replication: keyReplication });
   await app.register(eventsRoutes, { prefix: '/v1', hub, caps: connectionCaps, revocations });
   const webhookStore = new WebhookStore(gatewayKv, limits.webhooks);
   // Records made before per-tenant index entries existed (or by a previous version's replica) get theirs.
   await Promise.all([apiKeys.indexLegacyKeys(), widgetKeys.indexLegacyKeys(), webhookStore.indexLegacyWebhooks()]);
   await app.register(webhookRoutes, { prefix: '/v1', store: webhookStore, queue: await DeliveryQueue.open(deps.nats), allowInsecureUrls: deps.webhooksAllowInsecure ?? false, policy: outbound });
+  if (isMultiRegion(regions)) {
+    // Answers other regions' forwards once every route is there; stops taking them before the app closes.
+    let responder: RegionResponder | undefined;
+    app.addHook('onReady', async () => {
+      responder = RegionResponder.start({ app, nats: deps.nats, region, logger: deps.logger });
+    });
+    app.addHook('preClose', async () => responder?.stop());
+  }
   return app;
 }
 
@@ -221,5 +272,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** This replica's one consumer of the events stream (realtime/eventHub.ts). */
     eventHub: EventHub;
+    /** Requests to other regions' gateways (regions/regionLink.ts). */
+    regionLink: RegionLink;
   }
 }

@@ -12,6 +12,8 @@ import { DEFAULT_TOKEN_RULES } from './tokens/tokenVerifier';
 import { DEFAULT_TENANT_LIMITS } from './store/tenantLimits';
 import { networkList } from '@contactcenter/infra/outbound';
 import { DEFAULT_CHANNELS_GRPC_ADDR } from './peers';
+import { DEFAULT_REGION_FORWARD_TIMEOUT_MS } from './regions/regionLink';
+import { countryHeaderName } from './regions/startPlacement';
 
 /** Gateway settings beyond the ones every service shares. */
 export const gatewayConfig = {
@@ -80,6 +82,8 @@ export const gatewayConfig = {
    * Behind an ingress or load balancer set it, or every client shares the proxy's per-address limit.
    */
   TRUST_PROXY_HOPS: int({ default: 0, min: 0, max: 10 }),
+  /** With several REGIONS: how long a request forwarded to its conversation's home region may take there before it is 503 `region_unavailable`. */
+  REGION_FORWARD_TIMEOUT_MS: int({ default: DEFAULT_REGION_FORWARD_TIMEOUT_MS, min: 100, max: 120_000 }),
   /** Origins of staff web apps (agent desk, admin console) that may call the staff API from a browser, comma-separated; none by default. */
   CORS_STAFF_ORIGINS: originList(),
   /** Live (unrevoked) API keys per tenant; a create beyond is 409 `tenant_limit_reached`. */
@@ -108,4 +112,9 @@ export const gatewayConfig = {
   VISITOR_SESSIONS_PER_MINUTE_PER_WIDGET_KEY: int({ default: SESSION_DEFAULTS.perWidgetKeyPerMinute, min: 1, max: 1_000_000 }),
   /** New visitor sessions per minute per client address, across all replicas. */
   VISITOR_SESSIONS_PER_MINUTE_PER_ADDRESS: int({ default: SESSION_DEFAULTS.perAddressPerMinute, min: 1, max: 1_000_000 }),
+  /**
+   * The header the CDN or load balancer in front puts the visitor's country in (ISO 3166-1 alpha-2; only a
+   * two-letter value counts): with several REGIONS it places new visitor conversations by the tenant's residency rules.
+   */
+  VISITOR_COUNTRY_HEADER: countryHeaderName(),
 };

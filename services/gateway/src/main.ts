@@ -29,6 +29,8 @@ runService('gateway', gatewayConfig, async (rt) => {
     gatewayBucket: c.GATEWAY_BUCKET,
     idempotency: { bucket: c.IDEMPOTENCY_BUCKET, ttlHours: c.IDEMPOTENCY_TTL_HOURS },
     region: c.REGION,
+    regions: { region: c.REGION, regions: c.REGIONS, forwardTimeoutMs: c.REGION_FORWARD_TIMEOUT_MS },
+    visitorCountryHeader: c.VISITOR_COUNTRY_HEADER,
     isShuttingDown: () => shuttingDown,
     webhooksAllowInsecure: c.WEBHOOKS_ALLOW_INSECURE,
     clientApps: { appsDir: c.CLIENT_APPS_DIR, demoPage: c.SERVE_DEMO_PAGE },

@@ -24,6 +24,8 @@ export async function buildWorld(stack: TestStack, api: GatewayClient, receiverU
   const directory = await setUpDirectoryOfA(api, A.admin, agentId, receiverUrl, secrets);
   // A's own identity provider (an IP literal: stored, never fetched in this test; no DNS).
   await api.ok('PUT', '/v1/admin/identity-provider', A.admin, { jwksUrl: 'https://1.1.1.1/a-jwks', issuer: `https://login.${idA}.example` });
+  // A's residency settings (the stack is one region, `local`).
+  await api.ok('PUT', '/v1/admin/residency', A.admin, { homeRegion: 'local', rules: [{ countries: ['DE'], region: 'local' }] });
   const { widget, eventsKey, hooksKey, queueId, teamId, faqId, cannedId, privateQueueId } = directory;
   const { v1, v2, v1Own, fromV2, invitationId, c0, c1, c2, c3, surveyId, draftSurveyId, deliveryId } = await setUpConversationsOfA(api, A, directory, secrets);
   const v1Customer = v1.customerId;

@@ -37,6 +37,7 @@ export async function snapshotOfA(api: GatewayClient, { presence, routing, trans
     translation: await unary(translation, translation.getTenantSettings, {}, grpcAs(a.id)),
     widgetKeys: await get('/v1/admin/widget-keys', a.admin),
     identityProvider: await get('/v1/admin/identity-provider', a.admin),
+    residency: await get('/v1/admin/residency', a.admin),
     apiKeys: await get('/v1/admin/api-keys', a.admin),
     invitationRules: await get('/v1/admin/invitation-rules', a.admin),
     channels: await get('/v1/admin/channels', a.admin),

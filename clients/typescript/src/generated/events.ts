@@ -178,6 +178,11 @@ export interface components {
             occurredAt?: string;
             /** @description How routing chose the agent; absent when assigned by hand. */
             decision?: components["schemas"]["contactcenter.conversation.v1.AssignmentDecision"];
+            /**
+             * @description The region whose agent took it when another region's agent on shift
+             *     served it (follow-the-sun); absent: the conversation's own region.
+             */
+            agentRegion?: string;
         };
         /**
          * AssignmentDecision
@@ -206,6 +211,12 @@ export interface components {
             waitedMs?: number | string;
             /** @description Whether overflow had widened the requirements. */
             widened?: boolean;
+            /**
+             * @description Which region's agents were looked at and why (follow-the-sun), e.g. "no
+             *     eligible agent on shift in eu (22:30 Europe/Berlin); us has 3 on shift
+             *     with 5 free slots (16:30 America/New_York)"; absent without regions.
+             */
+            regionReason?: string;
         };
         /**
          * AssignmentCandidate

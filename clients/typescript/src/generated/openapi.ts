@@ -225,22 +225,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/agents/me/conversations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["listMyConversations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/conversations/{conversationId}/notes": {
         parameters: {
             query?: never;
@@ -715,6 +699,7 @@ export interface paths {
         };
         get: operations["listWidgetKeys"];
         put?: never;
+        /** @description Creates a widget key; its identity secret is shown in this answer only. The key works in every region (a visitor whose conversation lives in another region is served there). With several regions it is done in every region before it is answered: when a region cannot be reached the answer is 503 `region_unavailable` naming it, and the key is created in no region (try again). */
         post: operations["createWidgetKey"];
         delete?: never;
         options?: never;
@@ -732,10 +717,30 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** @description Revokes the key: its visitor sessions are refused and their live sockets end. With several regions it is done in every region before it is answered: when a region cannot be reached the answer is 503 `region_unavailable` naming it, and the key stays revoked in the regions reached (a revocation is never undone); repeat the request (it is idempotent) to reach the others. */
         delete: operations["revokeWidgetKey"];
         options?: never;
         head?: never;
+        /** @description Replaces the key's allowed origins. With several regions it is done in every region before it is answered: when a region cannot be reached the answer is 503 `region_unavailable` naming it, and every region keeps the origins it had. */
         patch: operations["updateWidgetKey"];
+        trace?: never;
+    };
+    "/v1/admin/residency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The tenant's data residency settings as this region holds them; 404 when it has none (conversations then stay in the region that receives them). */
+        get: operations["getResidencySettings"];
+        /** @description Replaces the tenant's data residency settings, in every region of the deployment: stored in this one, then copied to each other. An unknown region or a bad country code is 400 naming the field (`homeRegion`, `rules[1].region`, `rules[0].countries[2]`), and nothing is stored anywhere. A region that cannot be reached is 503 `region_unavailable` naming it; the regions that were reached keep the new settings. The PUT is idempotent: repeat it (after a 503, say) and every region converges on the same settings. */
+        put: operations["putResidencySettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/admin/identity-provider": {
@@ -866,6 +871,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/supervisor/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getSupervisorOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/me/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listMyConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/simulations": {
         parameters: {
             query?: never;
@@ -939,6 +976,7 @@ export interface paths {
         };
         get: operations["listApiKeys"];
         put?: never;
+        /** @description Creates an API key, shown in this answer only. With several regions the key is created in every region before it is answered, so it works in each: when a region cannot be reached the answer is 503 `region_unavailable` naming it, and the key is created in no region (try again). */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -956,6 +994,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** @description Revokes the key: it is refused from the next request on and its open event streams end. With several regions it is revoked in every region before it is answered: when a region cannot be reached the answer is 503 `region_unavailable` naming it, and the key stays revoked in the regions reached (a revocation is never undone); repeat the request (it is idempotent) to reach the others. */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -1087,6 +1126,8 @@ export interface components {
             code: string;
             detail?: string;
             field?: string;
+            /** @description The region a `region_unavailable` problem is about. */
+            region?: string;
         };
     };
     responses: never;
@@ -1332,6 +1373,8 @@ export interface operations {
                         revision: number;
                         messageId?: string;
                         duplicate?: boolean;
+                        /** @description The region the conversation lives in, placed by the tenant's residency settings (multi-region deployments only). */
+                        region?: string;
                     };
                 };
             };
@@ -1829,108 +1872,6 @@ export interface operations {
                         /** Format: date-time */
                         waitingSince?: string;
                         waitingReason?: string;
-                    };
-                };
-            };
-            /** @description Default Response */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["problem"];
-                };
-            };
-        };
-    };
-    listMyConversations: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        conversations?: {
-                            conversationId?: string;
-                            channel?: string;
-                            customerId?: string;
-                            language?: string;
-                            region?: string;
-                            subject?: string;
-                            status?: string;
-                            queueId?: string;
-                            assignedAgentId?: string;
-                            teamId?: string;
-                            priority?: string;
-                            tags?: string[];
-                            ticketStatus?: string;
-                            /** Format: date-time */
-                            startedAt?: string;
-                            /** Format: date-time */
-                            updatedAt?: string;
-                            /** Format: date-time */
-                            resolvedAt?: string;
-                            revision?: number;
-                            messageCount?: number;
-                            /** @description The app or address the customer wrote through: "email", "whatsapp", "messenger" or "instagram"; absent for chat. */
-                            channelProvider?: string;
-                            /**
-                             * Format: date-time
-                             * @description Messaging apps: after this time an agent may send only a template (WhatsApp) or nothing (Messenger, Instagram); absent when no window applies.
-                             */
-                            replyWindowClosesAt?: string;
-                            messages?: {
-                                messageId?: string;
-                                /** @enum {string} */
-                                authorKind?: "customer" | "agent" | "bot" | "system" | "unspecified";
-                                authorId?: string;
-                                text?: string;
-                                clientMessageId?: string;
-                                language?: string;
-                                /** Format: date-time */
-                                postedAt?: string;
-                                revision?: number;
-                                cannedResponseId?: string;
-                                translations?: {
-                                    language?: string;
-                                    text?: string;
-                                    provider?: string;
-                                }[];
-                                /** @description Files that came with the message. `url` of a file received by email or a messaging app is a path of this API (staff only). */
-                                attachments?: {
-                                    name?: string;
-                                    contentType?: string;
-                                    sizeBytes?: number;
-                                    url?: string;
-                                }[];
-                                /** @description Messaging apps: the approved template that was sent. */
-                                template?: {
-                                    name?: string;
-                                    language?: string;
-                                    parameters?: string[];
-                                };
-                                /** @description Email and messaging apps: how far the message got to the customer (absent for chat). Late receipts never move it back. */
-                                delivery?: {
-                                    /** @enum {string} */
-                                    status?: "sent" | "delivered" | "read" | "failed" | "bounced" | "unspecified";
-                                    /** @description What the provider said about a failure or bounce. */
-                                    detail?: string;
-                                    /** Format: date-time */
-                                    updatedAt?: string;
-                                    /** @description A failure the channel will try again. */
-                                    willRetry?: boolean;
-                                };
-                            }[];
-                        }[];
                     };
                 };
             };
@@ -3242,6 +3183,8 @@ export interface operations {
                         revision: number;
                         messageId?: string;
                         duplicate?: boolean;
+                        /** @description The region the conversation lives in, placed by the tenant's residency settings (multi-region deployments only). */
+                        region?: string;
                     };
                 };
             };
@@ -3596,6 +3539,90 @@ export interface operations {
                         revoked?: boolean;
                         allowedOrigins?: string[];
                         identitySecret?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    getResidencySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        homeRegion?: string;
+                        rules?: {
+                            countries?: string[];
+                            region?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    putResidencySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Where conversations go that no rule places; one of the deployment's regions. */
+                    homeRegion: string;
+                    /** @description A visitor whose country a rule names has their conversations in that rule's region (default: none). */
+                    rules?: {
+                        /** @description ISO 3166-1 alpha-2 codes in upper case (`DE`, `FR`); a country may be in one rule only. */
+                        countries: string[];
+                        /** @description One of the deployment's regions (REGIONS). */
+                        region: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        homeRegion?: string;
+                        rules?: {
+                            countries?: string[];
+                            region?: string;
+                        }[];
                     };
                 };
             };
@@ -4006,6 +4033,8 @@ export interface operations {
                 region?: string;
                 asOf?: string;
                 timeZone?: string;
+                /** @description `region` (default): this region only. `all-regions`: every region answers for itself and the answers are merged; `regions` says which answered. */
+                scope?: "region" | "all-regions";
             };
             header?: never;
             path?: never;
@@ -4023,12 +4052,63 @@ export interface operations {
                         timeZone?: string;
                         /** Format: date-time */
                         asOf?: string;
+                        /** @description How far this region's projection has read its event stream. */
                         projectedThrough?: number;
                         rows?: {
                             /** Format: date-time */
                             bucketStart?: string | null;
                             bucketLabel?: string;
                             group?: string;
+                            figures?: {
+                                conversationsStarted?: number;
+                                conversationsResolved?: number;
+                                firstResponses?: number;
+                                responses?: number;
+                                firstContactResolutions?: number;
+                                csatAnswers?: number;
+                                npsAnswers?: number;
+                                cesAnswers?: number;
+                                conversions?: number;
+                                invitationsSent?: number;
+                                invitationsAccepted?: number;
+                                transfers?: number;
+                                reopens?: number;
+                                serviceLevelConversations?: number;
+                                serviceLevelMet?: number;
+                                firstResponseSecondsAvg?: number | null;
+                                firstResponseBusinessSecondsAvg?: number | null;
+                                responseSecondsAvg?: number | null;
+                                responseBusinessSecondsAvg?: number | null;
+                                resolutionSecondsAvg?: number | null;
+                                fcrPercent?: number | null;
+                                csatPercent?: number | null;
+                                nps?: number | null;
+                                cesAvg?: number | null;
+                                conversionPercent?: number | null;
+                                invitationAcceptancePercent?: number | null;
+                                serviceLevelPercent?: number | null;
+                            };
+                        }[];
+                        /**
+                         * @description Present when every region was asked.
+                         * @enum {string}
+                         */
+                        scope?: "all-regions";
+                        /** @description All regions: every region answered; when false, rows and totals cover only the regions `regions` lists as ok. */
+                        complete?: boolean;
+                        regions?: {
+                            region?: string;
+                            /** @enum {string} */
+                            status?: "ok" | "unavailable";
+                            reason?: string;
+                            /** @description Metrics only: how far that region has projected its own event stream. */
+                            projectedThrough?: number;
+                        }[];
+                        /** @description All regions: per bucket, the answering regions' figures together (averages recomputed from their sums). */
+                        totals?: {
+                            /** Format: date-time */
+                            bucketStart?: string | null;
+                            bucketLabel?: string;
                             figures?: {
                                 conversationsStarted?: number;
                                 conversationsResolved?: number;
@@ -4127,6 +4207,212 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    getSupervisorOverview: {
+        parameters: {
+            query?: {
+                /** @description `region` (default): this region only. `all-regions`: every region answers for itself and the answers are merged; `regions` says which answered. */
+                scope?: "region" | "all-regions";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        scope?: "region" | "all-regions";
+                        /** Format: date-time */
+                        asOf?: string;
+                        /** @description Every region answered; when false, the totals cover only the regions `regions` lists as ok. */
+                        complete?: boolean;
+                        regions?: {
+                            region?: string;
+                            /** @enum {string} */
+                            status?: "ok" | "unavailable";
+                            reason?: string;
+                            /** @description Metrics only: how far that region has projected its own event stream. */
+                            projectedThrough?: number;
+                        }[];
+                        queues?: {
+                            queueId?: string;
+                            name?: string;
+                            /** @description Conversations waiting in the queue now. */
+                            waiting?: number;
+                            /**
+                             * Format: date-time
+                             * @description Since when the longest-waiting conversation waits (null: nobody waits).
+                             */
+                            oldestWaitingSince?: string | null;
+                            longestWaitSeconds?: number | null;
+                            byRegion?: {
+                                region?: string;
+                                queueId?: string;
+                                name?: string;
+                                /** @description Conversations waiting in the queue now. */
+                                waiting?: number;
+                                /**
+                                 * Format: date-time
+                                 * @description Since when the longest-waiting conversation waits (null: nobody waits).
+                                 */
+                                oldestWaitingSince?: string | null;
+                                longestWaitSeconds?: number | null;
+                            }[];
+                        }[];
+                        /** @description Agents by presence status (an agent counts in the one region their desk connects to), together and per region. */
+                        agents?: {
+                            online?: number;
+                            away?: number;
+                            busy?: number;
+                            custom?: number;
+                            offline?: number;
+                            acceptingWork?: number;
+                            byRegion?: {
+                                region?: string;
+                                online?: number;
+                                away?: number;
+                                busy?: number;
+                                custom?: number;
+                                offline?: number;
+                                acceptingWork?: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["problem"];
+                };
+            };
+        };
+    };
+    listMyConversations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conversations?: {
+                            conversationId?: string;
+                            channel?: string;
+                            customerId?: string;
+                            language?: string;
+                            region?: string;
+                            subject?: string;
+                            status?: string;
+                            queueId?: string;
+                            assignedAgentId?: string;
+                            teamId?: string;
+                            priority?: string;
+                            tags?: string[];
+                            ticketStatus?: string;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            updatedAt?: string;
+                            /** Format: date-time */
+                            resolvedAt?: string;
+                            revision?: number;
+                            messageCount?: number;
+                            /** @description The app or address the customer wrote through: "email", "whatsapp", "messenger" or "instagram"; absent for chat. */
+                            channelProvider?: string;
+                            /**
+                             * Format: date-time
+                             * @description Messaging apps: after this time an agent may send only a template (WhatsApp) or nothing (Messenger, Instagram); absent when no window applies.
+                             */
+                            replyWindowClosesAt?: string;
+                            messages?: {
+                                messageId?: string;
+                                /** @enum {string} */
+                                authorKind?: "customer" | "agent" | "bot" | "system" | "unspecified";
+                                authorId?: string;
+                                text?: string;
+                                clientMessageId?: string;
+                                language?: string;
+                                /** Format: date-time */
+                                postedAt?: string;
+                                revision?: number;
+                                cannedResponseId?: string;
+                                translations?: {
+                                    language?: string;
+                                    text?: string;
+                                    provider?: string;
+                                }[];
+                                /** @description Files that came with the message. `url` of a file received by email or a messaging app is a path of this API (staff only). */
+                                attachments?: {
+                                    name?: string;
+                                    contentType?: string;
+                                    sizeBytes?: number;
+                                    url?: string;
+                                }[];
+                                /** @description Messaging apps: the approved template that was sent. */
+                                template?: {
+                                    name?: string;
+                                    language?: string;
+                                    parameters?: string[];
+                                };
+                                /** @description Email and messaging apps: how far the message got to the customer (absent for chat). Late receipts never move it back. */
+                                delivery?: {
+                                    /** @enum {string} */
+                                    status?: "sent" | "delivered" | "read" | "failed" | "bounced" | "unspecified";
+                                    /** @description What the provider said about a failure or bounce. */
+                                    detail?: string;
+                                    /** Format: date-time */
+                                    updatedAt?: string;
+                                    /** @description A failure the channel will try again. */
+                                    willRetry?: boolean;
+                                };
+                            }[];
+                            /** @description Multi-region deployments: the region the conversation lives in (where it is read and written; requests about it are forwarded there). */
+                            homeRegion?: string;
+                        }[];
+                        /** @description Multi-region deployments: the region that answered. Its live feed carries its own conversations' events only: another region's conversation is refreshed by reading it again. */
+                        region?: string;
+                        /** @description Multi-region deployments: every region answered; when false, the conversations of the regions `regions` lists as unavailable are missing. */
+                        complete?: boolean;
+                        regions?: {
+                            region?: string;
+                            /** @enum {string} */
+                            status?: "ok" | "unavailable";
+                            reason?: string;
+                            /** @description Metrics only: how far that region has projected its own event stream. */
+                            projectedThrough?: number;
+                        }[];
+                    };
+                };
+            };
             /** @description Default Response */
             "4XX": {
                 headers: {

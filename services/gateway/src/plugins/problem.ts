@@ -11,6 +11,8 @@ export interface Problem {
   code: string;
   detail?: string;
   field?: string;
+  /** The region a `region_unavailable` problem is about. */
+  region?: string;
 }
 
 const byDomainCode: Record<ErrorCode, { status: number; title: string }> = {
@@ -64,7 +66,15 @@ export function problemPlugin(app: FastifyInstance): void {
   app.addSchema({
     $id: 'problem',
     type: 'object',
-    properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, field: { type: 'string' } },
+    properties: {
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      code: { type: 'string' },
+      detail: { type: 'string' },
+      field: { type: 'string' },
+      region: { type: 'string', description: 'The region a `region_unavailable` problem is about.' },
+    },
     required: ['type', 'title', 'status', 'code'],
   });
   app.setErrorHandler((thrown: FastifyError, request, reply) => {
@@ -78,7 +88,8 @@ export function problemPlugin(app: FastifyInstance): void {
       if ('retryAfterSeconds' in err && typeof err.retryAfterSeconds === 'number') reply.header('Retry-After', String(err.retryAfterSeconds));
       // A subclass may name itself more precisely for REST clients (TenantLimitError: `tenant_limit_reached`).
       const code = 'problemCode' in err && typeof err.problemCode === 'string' ? err.problemCode : err.code;
-      return sendProblem(reply, { ...m, code, detail: err.message, ...('field' in err ? { field: String(err.field) } : {}) });
+      const about = { ...('field' in err ? { field: String(err.field) } : {}), ...('region' in err && typeof err.region === 'string' ? { region: err.region } : {}) };
+      return sendProblem(reply, { ...m, code, detail: err.message, ...about });
     }
     if (err.validation) {
       const field = fieldOfValidation(err.validation[0]);

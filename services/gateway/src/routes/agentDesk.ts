@@ -18,7 +18,8 @@ const action = (operationId: string, tag: string, body?: object) => ({
 });
 
 /**
- * The agent desk's work on conversations: lists, notes, tags, priority,
+ * The agent desk's work on conversations: lists (the agent's own list is
+ * myConversations.ts: it spans regions), notes, tags, priority,
  * transfer (through routing, so capacity is respected and a team transfer
  * re-enters routing), resolve, reopen, tickets, and a customer's timeline
  * across channels. Every call is scoped to the token's tenant: another
@@ -59,16 +60,6 @@ export async function agentDeskRoutes(app: FastifyInstance, opts: { peers: Peers
         callOptions(request, p),
       );
       return { conversations: res.conversations.map(conversationView), nextPageToken: res.nextPageToken || undefined };
-    },
-  );
-
-  app.get(
-    '/agents/me/conversations',
-    { schema: { operationId: 'listMyConversations', tags: ['conversations'], security, response: { 200: { type: 'object', properties: { conversations: { type: 'array', items: conversationSchema } } }, '4xx': problem } } },
-    async (request) => {
-      const p = await requireStaff(request);
-      const res = await unary(c, c.listConversations, { status: 0, queueId: '', assignedAgentId: p.subject, pageSize: 200, pageToken: '' }, callOptions(request, p));
-      return { conversations: res.conversations.map(conversationView) };
     },
   );
 

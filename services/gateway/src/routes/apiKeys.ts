@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { API_KEY_SCOPES, isApiKeyScope, type ApiKeyScope } from '../plugins/apiKeyAuth';
 import { requireStaff } from '../plugins/auth';
 import { idempotent } from '../idempotency/idempotentRoute';
+import type { KeyReplication } from '../regions/keyReplication';
 import type { ApiKeyRecord, ApiKeys } from '../store/apiKeys';
 
 const problem = { $ref: 'problem#' } as const;
@@ -35,8 +36,13 @@ const viewOf = (k: ApiKeyRecord) => ({
   ...(k.revokedAt !== undefined ? { revokedAt: k.revokedAt } : {}),
 });
 
-/** Tenant administration: integrators' API keys of the admin's own tenant. */
-export async function apiKeyRoutes(app: FastifyInstance, opts: { apiKeys: ApiKeys }) {
+/**
+ * Tenant administration: integrators' API keys of the admin's own tenant.
+ * With `replication` (multi-region mode), every create and revocation is
+ * made in every region before it is answered.
+ */
+export async function apiKeyRoutes(app: FastifyInstance, opts: { apiKeys: ApiKeys; replication?: KeyReplication }) {
+  const { apiKeys, replication } = opts;
   app.post<{ Body: CreateBody }>(
     '/admin/api-keys',
     idempotent({
@@ -44,6 +50,9 @@ export async function apiKeyRoutes(app: FastifyInstance, opts: { apiKeys: ApiKey
         operationId: 'createApiKey',
         tags: ['admin'],
         security,
+        description:
+          'Creates an API key, shown in this answer only. With several regions the key is created in every region before it is answered, so it works in each: ' +
+          'when a region cannot be reached the answer is 503 `region_unavailable` naming it, and the key is created in no region (try again).',
         // Scope names are checked in the handler so an unknown one is a 400 naming `scopes`.
         body: {
           type: 'object',
@@ -66,7 +75,8 @@ export async function apiKeyRoutes(app: FastifyInstance, opts: { apiKeys: ApiKey
       if (scopes.length === 0) throw new ValidationError('scopes', `must name at least one of ${API_KEY_SCOPES.join(', ')}`);
       const unknown = scopes.filter((s) => !isApiKeyScope(s));
       if (unknown.length > 0) throw new ValidationError('scopes', `unknown scope ${JSON.stringify(unknown[0])}; known: ${API_KEY_SCOPES.join(', ')}`);
-      const { key, record } = await opts.apiKeys.create(p.tenantId, { name, scopes: scopes as ApiKeyScope[] });
+      const { key, record } = await apiKeys.create(p.tenantId, { name, scopes: scopes as ApiKeyScope[] });
+      await replication?.apply(request, 'api-keys', record.apiKeyId, { method: 'PUT', record }, { here: () => apiKeys.discard(p.tenantId, record.apiKeyId), elsewhere: { method: 'DELETE' } });
       request.log.info({ apiKeyId: record.apiKeyId, scopes: record.scopes }, 'API key created');
       return reply.code(201).send({ ...viewOf(record), key });
     },
@@ -77,16 +87,30 @@ export async function apiKeyRoutes(app: FastifyInstance, opts: { apiKeys: ApiKey
     { schema: { operationId: 'listApiKeys', tags: ['admin'], security, response: { 200: { type: 'object', properties: { apiKeys: { type: 'array', items: apiKeySchema } } }, '4xx': problem } } },
     async (request) => {
       const p = await requireStaff(request, ['admin']);
-      return { apiKeys: (await opts.apiKeys.list(p.tenantId)).map(viewOf) };
+      return { apiKeys: (await apiKeys.list(p.tenantId)).map(viewOf) };
     },
   );
 
   app.delete<{ Params: { apiKeyId: string } }>(
     '/admin/api-keys/:apiKeyId',
-    { schema: { operationId: 'revokeApiKey', tags: ['admin'], security, params: { type: 'object', properties: { apiKeyId: { type: 'string', maxLength: 64 } } }, response: { '4xx': problem } } },
+    {
+      schema: {
+        operationId: 'revokeApiKey',
+        tags: ['admin'],
+        security,
+        description:
+          'Revokes the key: it is refused from the next request on and its open event streams end. With several regions it is revoked in every region before it is answered: ' +
+          'when a region cannot be reached the answer is 503 `region_unavailable` naming it, and the key stays revoked in the regions reached (a revocation is never undone); repeat the request (it is idempotent) to reach the others.',
+        params: { type: 'object', properties: { apiKeyId: { type: 'string', maxLength: 64 } } },
+        response: { '4xx': problem },
+      },
+    },
     async (request, reply) => {
       const p = await requireStaff(request, ['admin']);
-      await opts.apiKeys.revoke(p.tenantId, request.params.apiKeyId);
+      await apiKeys.revoke(p.tenantId, request.params.apiKeyId);
+      // The record as revoked here, revokedAt included: every region then says the same time.
+      const revoked = replication && (await apiKeys.get(request.params.apiKeyId));
+      if (revoked) await replication!.apply(request, 'api-keys', revoked.apiKeyId, { method: 'PUT', record: revoked });
       request.log.info({ apiKeyId: request.params.apiKeyId }, 'API key revoked');
       return reply.code(204).send();
     },

@@ -6,6 +6,9 @@ import type { Peers } from '../peers';
 import { callOptions, requireStaff } from '../plugins/auth';
 import { idempotent, idempotentIdOf } from '../idempotency/idempotentRoute';
 import { clientMessageIdOf } from '../schemas/idempotencyKey';
+import { inRestTerms } from '../schemas/restFields';
+import { forwardStart, placeStart, type StartPlacement } from '../regions/startPlacement';
+import { startResultSchema } from '../schemas/startResult';
 import { asksForThePast, pastConversation, pastQuerySchema, type PastQuery } from './conversationHistory';
 import {
   channels,
@@ -27,14 +30,28 @@ const security = [{ agentToken: [] }];
 
 
 /** Agent-desk routes on conversations. Every call is scoped to the token's tenant. */
-export async function conversationRoutes(app: FastifyInstance, opts: { peers: Peers; cannedReplies: CannedReplies }) {
+export async function conversationRoutes(
+  app: FastifyInstance,
+  opts: {
+    peers: Peers;
+    cannedReplies: CannedReplies;
+    /** Multi-region mode: where new conversations live (residency, by the customer's country); absent with one region. */
+    placement?: StartPlacement;
+  },
+) {
   const client: ConversationServiceClient = opts.peers.conversation;
 
   app.post<{ Body: StartBody }>(
     '/conversations',
-    idempotent({ schema: { operationId: 'startConversation', tags: ['conversations'], security, body: startConversationBody, response: { 201: commandResultSchema, '4xx': problem } } }),
+    idempotent({ schema: { operationId: 'startConversation', tags: ['conversations'], security, body: startConversationBody, response: { 201: startResultSchema, '4xx': problem } } }),
     async (request, reply) => {
       const p = await requireStaff(request);
+      // As a visitor's: the tenant's residency rules and the country header (set by the CDN for the caller's address) place it.
+      const placed = opts.placement && (await placeStart(opts.placement, request, p.tenantId));
+      if (placed && placed.region !== opts.placement!.localRegion) {
+        request.log.info({ region: placed.region, reason: placed.reason }, 'conversation placed in another region');
+        return forwardStart(opts.placement!, placed.region, request, reply);
+      }
       const b = request.body;
       const res = await unary(
         client,
@@ -42,8 +59,11 @@ export async function conversationRoutes(app: FastifyInstance, opts: { peers: Pe
         // Without a client-chosen id, one derived from the Idempotency-Key: a re-run after a takeover finds the first start.
         { conversationId: b.conversationId ?? idempotentIdOf(request, 'ik-') ?? '', channel: channels.fromRest(b.channel), customerId: b.customerId, language: b.language, region: b.region ?? '', subject: b.subject ?? '', invitationId: '' },
         callOptions(request, p),
-      );
-      return reply.code(201).send(res.result);
+      ).catch((err: unknown) => {
+        // An id naming another region (multi-region) is refused by the service as conversation_id: the body's conversationId.
+        throw inRestTerms(err, (field) => (field === 'conversation_id' ? 'conversationId' : undefined));
+      });
+      return reply.code(201).send({ ...res.result, ...(placed ? { region: placed.region } : {}) });
     },
   );
 

@@ -1,10 +1,13 @@
 import { unary } from '@contactcenter/infra';
 import { MetricsBucket, MetricsDimension, MetricsSettings, type MetricFigures } from '@contactcenter/proto/survey/v1';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Peers } from '../peers';
-import { callOptions, requireStaff } from '../plugins/auth';
+import { callOptions, requireStaff, type Principal } from '../plugins/auth';
+import { mergeMetrics, type MetricsView } from '../regions/crossRegionView';
+import { askEveryRegion, wantsAllRegions, withQuery, type RegionFanOut } from '../regions/regionFanOut';
 import { channels } from '../schemas/conversation';
 import { fieldValidationError, protoBodySchema } from '../schemas/protoBodies';
+import { regionScopeSchema, regionStatesSchema } from '../schemas/regionScope';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ agentToken: [] }];
@@ -39,6 +42,7 @@ type MetricsQuery = {
   region?: string;
   asOf?: string;
   timeZone?: string;
+  scope?: 'region' | 'all-regions';
 };
 
 const figureProperties = Object.fromEntries(
@@ -62,15 +66,69 @@ const figuresView = (f: MetricFigures | undefined) => {
   return out;
 };
 
+/** Another region's answer, checked for the shape the merge reads (a region that answers something else counts as unavailable). */
+const metricsAnswer = (json: unknown): MetricsView => {
+  const view = json as Partial<MetricsView> | null;
+  if (!view || !Array.isArray(view.rows) || typeof view.timeZone !== 'string') throw new Error('answered with something other than metrics');
+  return view as MetricsView;
+};
+
+const rowsSchema = (withGroup: boolean) => ({
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      bucketStart: { type: ['string', 'null'], format: 'date-time' },
+      bucketLabel: { type: 'string' },
+      ...(withGroup ? { group: { type: 'string' } } : {}),
+      figures: { type: 'object', properties: { ...figureProperties, ...averageProperties } },
+    },
+  },
+});
+
 /**
  * Service metrics for supervisors' dashboards, from the survey service's
  * projection of the event stream: figures per hour, day or week of the
  * tenant's time zone, grouped by team, agent, channel, queue or region, as
  * they stand now or as they stood at `asOf`. Admins set the time zone, FCR
  * window, conversion tags and queue business hours.
+ *
+ * `scope=all-regions` asks every region for its own figures (same query, same
+ * `asOf` and time zone, so buckets line up) and merges them
+ * (regions/crossRegionView.ts): grouped by region, each region's row comes
+ * from that region only; `totals` add up the answering regions, and
+ * `regions` and `complete` say which answered. The settings (time zone, FCR
+ * window, conversion tags) are each region's own.
  */
-export async function metricsRoutes(app: FastifyInstance, opts: { peers: Peers }) {
+export async function metricsRoutes(app: FastifyInstance, opts: { peers: Peers; regions?: RegionFanOut }) {
   const { survey } = opts.peers;
+
+  const regionMetrics = async (request: FastifyRequest, p: Principal, q: MetricsQuery): Promise<MetricsView> => {
+    const res = await unary(
+      survey,
+      survey.getMetrics,
+      {
+        from: new Date(q.from),
+        to: new Date(q.to),
+        bucket: BUCKETS[q.bucket ?? 'day']!,
+        groupBy: DIMENSIONS[q.groupBy ?? 'tenant']!,
+        teamId: q.teamId ?? '',
+        agentId: q.agentId ?? '',
+        channel: q.channel ? channels.fromRest(q.channel) : 0,
+        queueId: q.queueId ?? '',
+        region: q.region ?? '',
+        asOf: q.asOf ? new Date(q.asOf) : undefined,
+        timeZone: q.timeZone ?? '',
+      },
+      callOptions(request, p),
+    );
+    return {
+      timeZone: res.timeZone,
+      asOf: res.asOf?.toISOString(),
+      projectedThrough: Number(res.projectedThrough),
+      rows: res.rows.map((r) => ({ bucketStart: r.bucketStart?.toISOString() ?? null, bucketLabel: r.bucketLabel, group: r.group, figures: figuresView(r.figures) })),
+    };
+  };
 
   app.get<{ Querystring: MetricsQuery }>(
     '/metrics',
@@ -95,6 +153,7 @@ export async function metricsRoutes(app: FastifyInstance, opts: { peers: Peers }
             region: { type: 'string', pattern: idPattern },
             asOf: instant,
             timeZone: { type: 'string', maxLength: 64 },
+            scope: regionScopeSchema,
           },
         },
         response: {
@@ -103,19 +162,12 @@ export async function metricsRoutes(app: FastifyInstance, opts: { peers: Peers }
             properties: {
               timeZone: { type: 'string' },
               asOf: instant,
-              projectedThrough: { type: 'integer' },
-              rows: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    bucketStart: { type: ['string', 'null'], format: 'date-time' },
-                    bucketLabel: { type: 'string' },
-                    group: { type: 'string' },
-                    figures: { type: 'object', properties: { ...figureProperties, ...averageProperties } },
-                  },
-                },
-              },
+              projectedThrough: { type: 'integer', description: "How far this region's projection has read its event stream." },
+              rows: rowsSchema(true),
+              scope: { type: 'string', enum: ['all-regions'], description: 'Present when every region was asked.' },
+              complete: { type: 'boolean', description: 'All regions: every region answered; when false, rows and totals cover only the regions `regions` lists as ok.' },
+              regions: regionStatesSchema,
+              totals: { ...rowsSchema(false), description: "All regions: per bucket, the answering regions' figures together (averages recomputed from their sums)." },
             },
           },
           '4xx': problem,
@@ -125,30 +177,14 @@ export async function metricsRoutes(app: FastifyInstance, opts: { peers: Peers }
     async (request) => {
       const p = await requireStaff(request, ['supervisor', 'admin']);
       const q = request.query;
-      const res = await unary(
-        survey,
-        survey.getMetrics,
-        {
-          from: new Date(q.from),
-          to: new Date(q.to),
-          bucket: BUCKETS[q.bucket ?? 'day']!,
-          groupBy: DIMENSIONS[q.groupBy ?? 'tenant']!,
-          teamId: q.teamId ?? '',
-          agentId: q.agentId ?? '',
-          channel: q.channel ? channels.fromRest(q.channel) : 0,
-          queueId: q.queueId ?? '',
-          region: q.region ?? '',
-          asOf: q.asOf ? new Date(q.asOf) : undefined,
-          timeZone: q.timeZone ?? '',
-        },
-        callOptions(request, p),
-      );
-      return {
-        timeZone: res.timeZone,
-        asOf: res.asOf?.toISOString(),
-        projectedThrough: Number(res.projectedThrough),
-        rows: res.rows.map((r) => ({ bucketStart: r.bucketStart?.toISOString() ?? null, bucketLabel: r.bucketLabel, group: r.group, figures: figuresView(r.figures) })),
-      };
+      if (!wantsAllRegions(request, q.scope)) return regionMetrics(request, p, q);
+      // Every region answers as of the same instant and in this region's time zone, so that buckets line up.
+      const asOf = q.asOf ?? new Date().toISOString();
+      const timeZone = q.timeZone || (await unary(survey, survey.getMetricsSettings, {}, callOptions(request, p))).settings?.timeZone || undefined;
+      const pinned = { ...q, asOf, ...(timeZone ? { timeZone } : {}) };
+      const url = withQuery(request.url, { scope: 'region', asOf, ...(timeZone ? { timeZone } : {}) });
+      const outcomes = await askEveryRegion(opts.regions ?? { region: 'local', others: [] }, request, url, () => regionMetrics(request, p, pinned), metricsAnswer);
+      return mergeMetrics(q.groupBy ?? 'tenant', outcomes);
     },
   );
 

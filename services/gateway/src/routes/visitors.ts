@@ -14,6 +14,8 @@ import { clientMessageIdOf } from '../schemas/idempotencyKey';
 import { idempotent, idempotentIdOf } from '../idempotency/idempotentRoute';
 import { DEFAULT_VISITOR_SESSION_LIMITS, visitorSessionLimiter, type VisitorSessionLimits } from '../plugins/visitorSessionLimits';
 import { AgentDisplayNames, displayNameFromPresence } from '../presence/agentDisplayNames';
+import { forwardStart, placeStart, type StartPlacement } from '../regions/startPlacement';
+import { startResultSchema } from '../schemas/startResult';
 
 const problem = { $ref: 'problem#' } as const;
 const security = [{ visitorToken: [] }];
@@ -38,7 +40,15 @@ const widgetClientScope = (request: FastifyRequest) => `widget:${(request.body a
  */
 export async function visitorRoutes(
   app: FastifyInstance,
-  opts: { peers: Peers; widgetKeys: WidgetKeys; customerProfiles: CustomerProfiles; owners: ConversationOwners; sessionLimits?: Partial<VisitorSessionLimits> },
+  opts: {
+    peers: Peers;
+    widgetKeys: WidgetKeys;
+    customerProfiles: CustomerProfiles;
+    owners: ConversationOwners;
+    sessionLimits?: Partial<VisitorSessionLimits>;
+    /** Multi-region mode: where new conversations live (residency); absent with one region. */
+    placement?: StartPlacement;
+  },
 ) {
   const { conversation, routing, presence } = opts.peers;
   const agentNames = new AgentDisplayNames({ fetch: displayNameFromPresence(presence) });
@@ -107,11 +117,17 @@ export async function visitorRoutes(
             subject: { type: 'string', maxLength: 200 },
           },
         },
-        response: { 201: commandResultSchema, '4xx': problem },
+        response: { 201: startResultSchema, '4xx': problem },
       },
     }),
     async (request, reply) => {
       const p = await requireVisitor(request);
+      // Placed before anything is asked of this region's services: queues and conversations of another region are its own.
+      const placed = opts.placement && (await placeStart(opts.placement, request, p.tenantId));
+      if (placed && placed.region !== opts.placement!.localRegion) {
+        request.log.info({ region: placed.region, reason: placed.reason }, 'visitor conversation placed in another region');
+        return forwardStart(opts.placement!, placed.region, request, reply);
+      }
       const b = request.body;
       if (b.queueId) {
         // An unknown queue fails before anything is written.
@@ -128,7 +144,7 @@ export async function visitorRoutes(
       opts.owners.learn(p.tenantId, conversationId, p.subject);
       let revision = res.result!.revision;
       if (b.queueId) revision = (await unary(routing, routing.enqueueConversation, { conversationId, queueId: b.queueId }, callOptions(request, p))).revision;
-      return reply.code(201).send({ conversationId, revision });
+      return reply.code(201).send({ conversationId, revision, ...(placed ? { region: placed.region } : {}) });
     },
   );
 

@@ -1,5 +1,5 @@
-import { NotFoundError } from '@contactcenter/infra/errors';
-import { jsonOf, openStateBucket } from '@contactcenter/infra/kv';
+import { IllegalStateError, NotFoundError } from '@contactcenter/infra/errors';
+import { isLostRace, jsonOf, openStateBucket } from '@contactcenter/infra/kv';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -113,6 +113,56 @@ export class ApiKeys {
     if (found.revokedAt === undefined) await this.kv.put(`apikey.${apiKeyId}`, JSON.stringify({ ...found, revokedAt: new Date().toISOString() }));
     // Also when already revoked: a retry after a failure here still frees the key's place under the limit.
     await this.index.markRevoked(tenantId, apiKeyId);
+  }
+
+  /**
+   * Stores another region's copy of one of its keys (regions/keyReplication.ts):
+   * the same id, tenant and hash, so the same key authenticates here. A new
+   * live key counts against the tenant's limit here as where it was made; a
+   * key revoked here stays revoked whatever the copy says (revocation is final).
+   * @throws TenantLimitError (nothing written), IllegalStateError when this id holds another tenant's or another hash's key.
+   */
+  async putCopy(copy: ApiKeyRecord): Promise<void> {
+    const recordKey = `apikey.${copy.apiKeyId}`;
+    for (let attempt = 1; ; attempt++) {
+      const found = jsonOf<ApiKeyRecord>(await this.kv.get(recordKey));
+      try {
+        if (found) {
+          if (found.value.tenantId !== copy.tenantId || found.value.keyHash !== copy.keyHash) throw new IllegalStateError(`API key ${copy.apiKeyId} is another key in this region`);
+          const revokedAt = found.value.revokedAt ?? copy.revokedAt;
+          if (revokedAt === found.value.revokedAt) return; // nothing else of a key ever changes
+          await this.kv.update(recordKey, JSON.stringify({ ...found.value, revokedAt }), found.revision);
+          await this.index.markRevoked(copy.tenantId, copy.apiKeyId);
+          return;
+        }
+        // Index entry first, as in create: a record always has one.
+        if (copy.revokedAt !== undefined) await this.index.markRevoked(copy.tenantId, copy.apiKeyId);
+        else await this.index.admit(copy.tenantId, copy.apiKeyId, 'apiKeys', this.maxLive);
+        try {
+          await this.kv.create(recordKey, JSON.stringify(copy));
+        } catch (err) {
+          await this.index.remove(copy.tenantId, copy.apiKeyId).catch(() => undefined);
+          throw err;
+        }
+        return;
+      } catch (err) {
+        // Two copies of the same change at once (a retried forward): read again and merge.
+        if (!isLostRace(err) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /**
+   * Deletes a key of `tenantId` and its index entry, record first: undoes a
+   * create that did not reach every region (regions/keyReplication.ts). A
+   * deleted key counts as revoked (store/revocations.ts). Another tenant's
+   * key, or none, is left alone.
+   */
+  async discard(tenantId: string, apiKeyId: string): Promise<void> {
+    const found = await this.get(apiKeyId);
+    if (!found || found.tenantId !== tenantId) return;
+    await this.kv.delete(`apikey.${apiKeyId}`);
+    await this.index.remove(tenantId, apiKeyId);
   }
 
   /** Indexes keys made before the per-tenant index (see TenantIndex.backfill); at every start. */

@@ -1,4 +1,4 @@
-import { NotFoundError } from '@contactcenter/infra/errors';
+import { IllegalStateError, NotFoundError } from '@contactcenter/infra/errors';
 import { isLostRace, jsonOf, openStateBucket } from '@contactcenter/infra/kv';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -109,6 +109,55 @@ export class WidgetKeys {
     if (!found || found.tenantId !== tenantId) throw new NotFoundError('widget key', widgetKey);
     await this.kv.put(`widget.${widgetKey}`, JSON.stringify({ ...found, revoked: true }));
     await this.index.markRevoked(tenantId, widgetKey);
+  }
+
+  /**
+   * Stores another region's copy of one of its keys (regions/keyReplication.ts):
+   * the same key, tenant and identity secret, with its allowed origins. A new
+   * live key counts against the tenant's limit here as where it was made; a
+   * key revoked here stays revoked whatever the copy says (revocation is final).
+   * @throws TenantLimitError (nothing written), IllegalStateError when this id holds another tenant's or another secret's key.
+   */
+  async putCopy(copy: WidgetKey): Promise<void> {
+    const recordKey = `widget.${copy.widgetKey}`;
+    for (let attempt = 1; ; attempt++) {
+      const found = jsonOf<WidgetKey>(await this.kv.get(recordKey));
+      try {
+        if (found) {
+          if (found.value.tenantId !== copy.tenantId || found.value.identitySecret !== copy.identitySecret) throw new IllegalStateError(`widget key ${copy.widgetKey} is another key in this region`);
+          const merged: WidgetKey = { ...found.value, allowedOrigins: copy.allowedOrigins ?? [], revoked: found.value.revoked || copy.revoked };
+          await this.kv.update(recordKey, JSON.stringify(merged), found.revision);
+          if (merged.revoked) await this.index.markRevoked(copy.tenantId, copy.widgetKey);
+          return;
+        }
+        // Index entry first, as in create: a record always has one.
+        if (copy.revoked) await this.index.markRevoked(copy.tenantId, copy.widgetKey);
+        else await this.index.admit(copy.tenantId, copy.widgetKey, 'widgetKeys', this.maxLive);
+        try {
+          await this.kv.create(recordKey, JSON.stringify(copy));
+        } catch (err) {
+          await this.index.remove(copy.tenantId, copy.widgetKey).catch(() => undefined);
+          throw err;
+        }
+        return;
+      } catch (err) {
+        // Two copies of the same change at once (a retried forward): read again and merge.
+        if (!isLostRace(err) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /**
+   * Deletes a key of `tenantId` and its index entry, record first: undoes a
+   * create that did not reach every region (regions/keyReplication.ts). A
+   * deleted key counts as revoked (store/revocations.ts). Another tenant's
+   * key, or none, is left alone.
+   */
+  async discard(tenantId: string, widgetKey: string): Promise<void> {
+    const found = await this.get(widgetKey);
+    if (!found || found.tenantId !== tenantId) return;
+    await this.kv.delete(`widget.${widgetKey}`);
+    await this.index.remove(tenantId, widgetKey);
   }
 
   /** Indexes keys made before the per-tenant index (see TenantIndex.backfill); at every start. */

@@ -36,6 +36,9 @@ export const adminRoutes: Record<string, Row> = {
     requests: (w) => adminOwnTenant(w, req('PUT', '/v1/admin/identity-provider', { jwksUrl: 'https://1.1.1.1/b-jwks', issuer: 'https://login.b.example' })),
   },
   'GET /v1/admin/identity-provider': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/identity-provider')) },
+  // The isolation stack is one region, `local`: B's admin writes B's own settings; A's stay as they were.
+  'PUT /v1/admin/residency': { requests: (w) => adminOwnTenant(w, req('PUT', '/v1/admin/residency', { homeRegion: 'local', rules: [{ countries: ['FR'], region: 'local' }] })) },
+  'GET /v1/admin/residency': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/residency')) },
   'DELETE /v1/admin/identity-provider': { requests: (w) => adminOwnTenant(w, req('DELETE', '/v1/admin/identity-provider')) },
   'POST /v1/admin/api-keys': { requests: (w) => adminOwnTenant(w, req('POST', '/v1/admin/api-keys', { name: 'B key', scopes: ['events:read'] })) },
   'GET /v1/admin/api-keys': { requests: (w) => adminOwnTenant(w, req('GET', '/v1/admin/api-keys')) },

@@ -10,6 +10,10 @@ import { RUN } from '../world';
 export const agentDeskRoutes: Record<string, Row> = {
   // supervisors' live view of their own tenant's agents; agents and visitors are refused
   'GET /v1/supervisor/agents': { requests: (w) => supervisorOwnTenant(w, req('GET', '/v1/supervisor/agents')) },
+  // the live overview (queue depth, longest waits, agents by status), this region's and every region's
+  'GET /v1/supervisor/overview': {
+    requests: (w) => [...supervisorOwnTenant(w, req('GET', '/v1/supervisor/overview')), ...supervisorOwnTenant(w, req('GET', '/v1/supervisor/overview?scope=all-regions'))],
+  },
   // conversations (agent desk)
   'POST /v1/conversations': {
     requests: (w) => [
