@@ -6,14 +6,18 @@ import type { Conversation } from './types';
 export class ConversationsView {
   readonly element: HTMLElement;
   private readonly list = h('ul', { testid: 'desk-conversations', className: 'conversations', 'aria-labelledby': 'conversations-title' });
+  /** Multi-region: the regions whose conversations could not be listed (the list shows the others). */
+  private readonly missing = h('p', { testid: 'desk-conversations-missing', className: 'hint', role: 'status', hidden: true });
   private openId: string | undefined;
 
   constructor(private readonly open: (conversationId: string) => void) {
-    this.element = h('section', { className: 'panel', 'aria-labelledby': 'conversations-title' }, h('h2', { id: 'conversations-title' }, 'My conversations'), this.list);
+    this.element = h('section', { className: 'panel', 'aria-labelledby': 'conversations-title' }, h('h2', { id: 'conversations-title' }, 'My conversations'), this.missing, this.list);
   }
 
-  render(conversations: readonly Conversation[], unread: (id: string) => number, openId: string | undefined): void {
+  render(conversations: readonly Conversation[], unread: (id: string) => number, openId: string | undefined, missingRegions: readonly string[] = []): void {
     this.openId = openId;
+    this.missing.hidden = missingRegions.length === 0;
+    fill(this.missing, missingRegions.length ? `Not answering now: ${missingRegions.join(', ')}. Conversations that live there are missing from this list.` : '');
     const sorted = [...conversations].filter((c) => c.conversationId).sort((a, b) => (b.updatedAt ?? b.startedAt ?? '').localeCompare(a.updatedAt ?? a.startedAt ?? ''));
     if (sorted.length === 0) return fill(this.list, h('li', { className: 'hint' }, 'No conversations assigned to you.'));
     const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>('[data-testid="desk-conversation"]')?.dataset.conversationId : undefined;

@@ -4,6 +4,7 @@ import { fill, h } from './dom';
 import { isSupervisor, type Staff } from './jwt';
 import { messageOf } from './messageLog';
 import { OffersView } from './offers';
+import { OtherRegions } from './otherRegions';
 import { PresenceControl } from './presence';
 import { ProblemBanner } from './problems';
 import { StaffStore } from './sessionStore';
@@ -35,7 +36,9 @@ export class Desk {
   private readonly presence: PresenceControl | undefined;
   private readonly supervisor: SupervisorView | undefined;
   private live: RealtimeConnection | undefined;
-  private mine = new Map<string, Conversation>();
+  private mine = new Map<string, Conversation & { homeRegion?: string }>();
+  /** Multi-region: the agent's conversations of other regions, which the live feed does not carry (polled instead). */
+  private readonly otherRegions: OtherRegions;
   private unread: UnreadBook;
   private canned: CannedResponse[] = [];
   private listTimer: ReturnType<typeof setTimeout> | undefined;
@@ -55,6 +58,11 @@ export class Desk {
     this.presence = !this.takesWork ? undefined : new PresenceControl({ client: this.client, banner: this.banner, connectionId: this.store.connectionId, onPresence: (p) => this.supervisor?.presence(p) });
     this.offers = new OffersView({ accept: (id) => this.accept(id), decline: (id) => this.decline(id) });
     this.list = new ConversationsView((id) => void this.open(id, true));
+    this.otherRegions = new OtherRegions({
+      reloadList: () => this.loadMine(),
+      openConversation: () => (this.thread.conversationId ? { conversationId: this.thread.conversationId, homeRegion: this.mine.get(this.thread.conversationId)?.homeRegion } : undefined),
+      refreshOpenConversation: () => this.thread.refresh(),
+    });
     this.supervisor = supervisor
       ? new SupervisorView({ client: this.client, banner: this.banner, admin: staff.roles.includes('admin'), openConversation: (id) => void this.open(id, false) })
       : undefined;
@@ -129,7 +137,7 @@ export class Desk {
         // What happened while the socket was down came with the resume; lists are read again for anything older.
         if (resumed) void this.loadWork();
         this.supervisor?.reload();
-        if (this.thread.conversationId && !this.mine.has(this.thread.conversationId) && !this.supervisor) this.live?.subscribe({ conversations: [this.thread.conversationId] });
+        if (this.thread.conversationId && this.needsSubscription(this.thread.conversationId)) this.live?.subscribe({ conversations: [this.thread.conversationId] });
       },
       onStateChange: (state, error) => this.showConnection(state, error),
       onTyping: (frame) => this.thread.onTyping(frame),
@@ -231,7 +239,8 @@ export class Desk {
   private async loadMine(): Promise<void> {
     try {
       const res = await this.client.GET('/v1/agents/me/conversations');
-      const next = new Map<string, Conversation>();
+      this.otherRegions.listed(res);
+      const next = new Map<string, Conversation & { homeRegion?: string }>();
       for (const c of res.conversations ?? []) {
         if (!c.conversationId) continue;
         next.set(c.conversationId, c);
@@ -246,6 +255,11 @@ export class Desk {
     }
   }
 
+  /** A conversation the socket follows only when asked: not the agent's own (from a timeline), of this region (the feed carries no other's). */
+  private needsSubscription(conversationId: string): boolean {
+    return !this.supervisor && !this.mine.has(conversationId) && !this.otherRegions.misses(conversationId);
+  }
+
   private refreshListSoon(): void {
     if (this.listTimer) return;
     this.listTimer = setTimeout(() => {
@@ -255,7 +269,7 @@ export class Desk {
   }
 
   private renderList(): void {
-    this.list.render([...this.mine.values()], (id) => unreadOf(this.unread, id), this.thread.conversationId);
+    this.list.render([...this.mine.values()], (id) => unreadOf(this.unread, id), this.thread.conversationId, this.otherRegions.missing);
   }
 
   private async loadCanned(): Promise<void> {
@@ -294,8 +308,8 @@ export class Desk {
     const previous = this.thread.conversationId;
     this.store.openConversation = conversationId;
     // A conversation that is not the agent's own (from a timeline) is followed while open.
-    if (!this.supervisor && previous && previous !== conversationId && !this.mine.has(previous)) this.live?.unsubscribe({ conversations: [previous] });
-    if (!this.supervisor && !this.mine.has(conversationId)) this.live?.subscribe({ conversations: [conversationId] });
+    if (previous && previous !== conversationId && this.needsSubscription(previous)) this.live?.unsubscribe({ conversations: [previous] });
+    if (this.needsSubscription(conversationId)) this.live?.subscribe({ conversations: [conversationId] });
     await this.thread.open(conversationId);
     this.markRead(conversationId);
     if (focus) this.thread.focusReply();
@@ -313,6 +327,7 @@ export class Desk {
   private leave(): void {
     this.presence?.stop();
     if (this.offersTimer) clearInterval(this.offersTimer);
+    this.otherRegions.stop();
     this.live?.close();
     this.signOut();
   }
