@@ -10,6 +10,7 @@
  * after start, but starts a pair's pipeline on its first translation (about
  * one more second), so `start` warms the pairs it is given.
  */
+import { reapOnSignal } from './childReaper';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -63,6 +64,8 @@ export async function startApertiumServer(options: { modesDir?: string; warm?: s
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    // Stopped with the other servers when the launcher is interrupted: its own process group never gets the signal.
+    reapOnSignal(child, 'server');
     let log = '';
     const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4_000));
     child.stdout!.on('data', keep);

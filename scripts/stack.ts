@@ -106,6 +106,11 @@ export interface StackOptions {
    * Needs a shared event store and NATS (not PGlite).
    */
   replicas?: number;
+  /** REGION and REGIONS of every process: the region this stack is, and every region of the deployment (default: one region, `local`). */
+  region?: string;
+  regions?: readonly string[];
+  /** The gateway's HTTP port (with one replica; default: HTTP_PORT or 8080 when `ports` is 'fixed', else free): a second region on one machine takes another. */
+  gatewayHttpPort?: number;
 }
 
 const FIXED_GRPC: Record<ServiceName, number> = { gateway: 50050, conversation: 50051, routing: 50052, presence: 50053, translation: 50054, survey: 50055, channels: 50057 };
@@ -190,6 +195,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     GRPC_PORT: String(fixed(replica) ? FIXED_GRPC[name] : 0),
     METRICS_PORT: String(fixed(replica) ? FIXED_METRICS[name] : 0),
     EVENT_STORE_URL: opts.eventStoreUrl,
+    ...(opts.region ? { REGION: opts.region } : {}),
+    ...(opts.regions ? { REGIONS: opts.regions.join(',') } : {}),
     ...(name === 'survey' ? { SURVEY_DATABASE_URL: opts.surveyDatabaseUrl ?? `pglite://${join(ROOT, '.data', 'survey-metrics')}` } : {}),
     ...(name === 'channels'
       ? {
@@ -220,12 +227,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // Channels queue what arrives with routing.
     await startAll(['channels'], (name, replica) => ({ ...peerEnv(), ROUTING_GRPC_ADDR: addr('routing'), ...envFor(name, replica) }));
     const host = opts.httpHost ?? '127.0.0.1';
-    const documentedHttpPort = process.env.HTTP_PORT ?? '8080';
+    const documentedHttpPort = String(opts.gatewayHttpPort ?? process.env.HTTP_PORT ?? '8080');
     await startAll(['gateway'], (name, replica) => ({
       ...envFor(name, replica),
       HTTP_HOST: count > 1 ? '127.0.0.1' : host,
       // Several gateways: the balancer takes the documented port.
-      HTTP_PORT: fixed(replica) && count === 1 ? documentedHttpPort : '0',
+      HTTP_PORT: (fixed(replica) || (opts.gatewayHttpPort !== undefined && replica === 0)) && count === 1 ? documentedHttpPort : '0',
       JWT_SECRET: opts.jwtSecret,
       CONVERSATION_GRPC_ADDR: addr('conversation'),
       ROUTING_GRPC_ADDR: addr('routing'),

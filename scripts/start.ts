@@ -5,7 +5,8 @@
  *   `nats-server -js` with its data under .data/nats;
  * - seven services as separate processes, logs prefixed with their name;
  *   REPLICAS=2 (with a PostgreSQL EVENT_STORE_URL) runs two of each, the
- *   gateways behind a round-robin balancer on the gateway's port.
+ *   gateways behind a round-robin balancer on the gateway's port;
+ *   REGIONS=eu,us runs one region per name (scripts/startRegions.ts).
  * Ctrl-C stops everything cleanly.
  */
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import { apertiumMissing, startApertiumServer, type ApertiumServer } from './ape
 import { natsServerBinary, startNatsServer, tcpReachable, type NatsServer } from './natsServer';
 import { DEMO_SUPPORT_ADDRESS, seedDemoTenant, type DemoTenant } from './demoTenant';
 import { ROOT, startStack, type LogLine, type Stack } from './stack';
+import { startLocalRegions, type LocalRegions } from './startRegions';
 
 const DATA = join(ROOT, '.data');
 const colors: Record<string, string> = { gateway: '36', conversation: '32', routing: '33', presence: '35', translation: '34', survey: '31' };
@@ -77,8 +79,95 @@ async function buildBrowserApps(): Promise<boolean> {
   }
 }
 
+/** The demo token of a staff member of the demo tenant, with the issuer and audience the gateway requires when it is told to. */
+function demoToken(jwtSecret: string, sub: string, roles: string[]): string {
+  const registered = { iss: process.env.JWT_ISSUER?.trim() || undefined, aud: process.env.JWT_AUDIENCE?.trim() || undefined };
+  return signStaffToken(jwtSecret, { tid: 'demo', sub, roles }, undefined, registered);
+}
+
+/** `REGIONS=eu,us npm start`: each region its own services, NATS cluster and embedded event store. */
+async function mainRegions(regions: string[]) {
+  const jwtSecret = devJwtSecret();
+  const translation = await resolveTranslation();
+  const appsBuilt = await buildBrowserApps();
+  let running: LocalRegions | undefined;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nstopping the regions…\n');
+    await running?.stop();
+    await translation.server?.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  try {
+    running = await startLocalRegions({
+      regions,
+      jwtSecret,
+      logLevel: process.env.LOG_LEVEL,
+      extraEnv: { translation: translation.env, gateway: { SERVE_DEMO_PAGE: 'true' } },
+      onLine: (region, l) => printLine({ ...l, line: `[${region}] ${l.line}` }),
+    });
+  } catch (err) {
+    process.stderr.write(`the regions did not start: ${(err as Error).message}\n`);
+    await shutdown(1);
+    return;
+  }
+  for (const [region, stack] of running.stacks) {
+    for (const [name, list] of stack.replicas) {
+      for (const proc of list) {
+        void proc.exited.then((code) => {
+          if (!stopping) {
+            process.stderr.write(`${region}/${name} exited unexpectedly (code ${code}); stopping the regions\n`);
+            void shutdown(1);
+          }
+        });
+      }
+    }
+  }
+  const lines: string[] = [''];
+  const admin = demoToken(jwtSecret, 'demo-admin', ['admin']);
+  for (const [region, stack] of running.stacks) {
+    let demo: DemoTenant | undefined;
+    try {
+      demo = await seedDemoTenant(stack.gatewayUrl, admin);
+    } catch (err) {
+      process.stderr.write(`the demo tenant was not set up in ${region}: ${(err as Error).message}\n`);
+    }
+    lines.push(`  Region ${region}: gateway ${stack.gatewayUrl}   (API docs: ${stack.gatewayUrl}/docs), NATS ${running.nats.regions.get(region)!.url.replace(/\/\/[^@]*@/, '//***@')}`);
+    if (demo && appsBuilt) {
+      lines.push(`    Demo shop page: ${stack.gatewayUrl}/demo/?key=${demo.widgetKey}`);
+      lines.push(`    Agent desk (Tom): ${stack.gatewayUrl}/desk/#token=${demoToken(jwtSecret, 'tom', ['agent'])}`);
+    }
+  }
+  // Residency: the demo tenant lives in the first region; visitors from the US and Canada in the second.
+  const [home, second] = regions;
+  const residency = { homeRegion: home, rules: second ? [{ countries: ['US', 'CA'], region: second }] : [] };
+  const put = await fetch(`${running.stacks.get(home!)!.gatewayUrl}/v1/admin/residency`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify(residency),
+  }).catch((err: Error) => err);
+  if (put instanceof Error || !put.ok) process.stderr.write(`the demo tenant's residency was not set: ${put instanceof Error ? put.message : `${put.status} ${await put.text()}`}\n`);
+  lines.push(
+    '',
+    `  The demo tenant is homed in ${home}${second ? `; conversations of visitors from the US and Canada (header cf-ipcountry) live in ${second}` : ''}.`,
+    '  A request for a conversation reaching the other region\'s gateway is forwarded to its home region.',
+    `  Demo token (tenant "demo", 12 h):`,
+    `    export TOKEN=${demoToken(jwtSecret, 'agent-demo', ['agent', 'supervisor', 'admin'])}`,
+    '',
+    '  Ctrl-C stops everything.',
+    '',
+  );
+  process.stdout.write(lines.join('\n'));
+}
+
 async function main() {
   mkdirSync(DATA, { recursive: true });
+  const regionNames = (process.env.REGIONS ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  if (regionNames.length > 1) return mainRegions(regionNames);
   const nats = await resolveNats();
   const eventStoreUrl = process.env.EVENT_STORE_URL ?? `pglite://${join(DATA, 'eventstore')}`;
   const replicas = Number(process.env.REPLICAS ?? '1');
