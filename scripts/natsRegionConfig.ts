@@ -8,8 +8,11 @@
  * Why the accounts: stream, bucket and subject names are global within the one
  * JetStream domain a super-cluster has, so each region's services get their
  * own account (and keep the unchanged names); another region's credentials
- * cannot read them. Regions reach each other only by request/reply on
- * `region.<name>.>`, which each account exports and the others import.
+ * cannot read them. Regions reach each other by request/reply on
+ * `region.<name>.>`, which each account exports and the others import, and
+ * each region's events (`cc.>`) reach the others' accounts, unstored, as
+ * `region-events.<name>.cc.>` (a stream export and imports; see
+ * regionEventsPrefix for why not under `region.<name>.>`).
  *
  * @example
  *   renderRegionNatsConfig({
@@ -21,9 +24,17 @@
  *   });
  */
 import { ConfigError, isRegionName } from '@contactcenter/infra';
+import { regionEventsPrefix } from '@contactcenter/infra/regions';
 
 /** The tie-breaker cluster: keeps the JetStream meta group's majority when one of two regions is lost. */
 export const WITNESS_CLUSTER = 'witness';
+
+/**
+ * What each region account exports as a stream: its events, which every other region account imports under
+ * `region-events.<home>.` (regionEventsPrefix) for its gateways' sockets following that region's conversations.
+ * Core NATS only: the importing region's CC_EVENTS captures `cc.>`, never `region.>`, so nothing of it is stored twice.
+ */
+export const REGION_EVENTS_EXPORT = 'cc.>';
 
 /** The account of the servers' own traffic (gateways, JetStream meta group). */
 export const SYSTEM_ACCOUNT = 'SYS';
@@ -61,6 +72,8 @@ export function renderRegionNatsConfig(input: RegionNatsConfigInput): string {
   const remotes = remoteGateways(input, host);
   const q = (s: string) => JSON.stringify(s);
   const list = (items: readonly string[]) => `[${items.map(q).join(', ')}]`;
+  const serviceImport = (o: string) => `{ service: { account: ${q(regionAccount(o))}, subject: ${q(`region.${o}.>`)} } }`;
+  const eventsImport = (o: string) => `{ stream: { account: ${q(regionAccount(o))}, subject: ${q(REGION_EVENTS_EXPORT)} }, to: ${q(`${regionEventsPrefix(o)}${REGION_EVENTS_EXPORT}`)} }`;
 
   const accounts = input.regions.map((region) => {
     const others = input.regions.filter((r) => r !== region);
@@ -68,8 +81,8 @@ export function renderRegionNatsConfig(input: RegionNatsConfigInput): string {
       `  ${regionAccount(region)}: {`,
       `    jetstream: enabled`,
       `    users: [{ user: ${q(region)}, password: ${q(input.passwords[region]!)} }]`,
-      `    exports: [{ service: ${q(`region.${region}.>`)} }]`,
-      `    imports: [${others.map((o) => `{ service: { account: ${q(regionAccount(o))}, subject: ${q(`region.${o}.>`)} } }`).join(', ')}]`,
+      `    exports: [{ service: ${q(`region.${region}.>`)} }, { stream: ${q(REGION_EVENTS_EXPORT)} }]`,
+      `    imports: [${others.flatMap((o) => [serviceImport(o), eventsImport(o)]).join(', ')}]`,
       `  }`,
     ].join('\n');
   });

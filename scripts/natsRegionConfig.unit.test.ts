@@ -35,9 +35,9 @@ describe('renderRegionNatsConfig', () => {
     expect(text).not.toContain('{ name: "eu"'); // its own entry: left out
     expect(text).toContain('users: [{ user: "eu", password: "eu-secret" }]');
     expect(text).toContain('users: [{ user: "us", password: "us-secret" }]');
-    expect(text).toContain('exports: [{ service: "region.eu.>" }]');
-    expect(text).toContain('imports: [{ service: { account: "US", subject: "region.us.>" } }]');
-    expect(text).toContain('imports: [{ service: { account: "EU", subject: "region.eu.>" } }]');
+    expect(text).toContain('exports: [{ service: "region.eu.>" }, { stream: "cc.>" }]');
+    expect(text).toContain('imports: [{ service: { account: "US", subject: "region.us.>" } }, { stream: { account: "US", subject: "cc.>" }, to: "region-events.us.cc.>" }]');
+    expect(text).toContain('imports: [{ service: { account: "EU", subject: "region.eu.>" } }, { stream: { account: "EU", subject: "cc.>" }, to: "region-events.eu.cc.>" }]');
     expect(text).toContain('system_account: SYS');
     expect(text.match(/jetstream: enabled/g)).toHaveLength(2);
   });
@@ -49,6 +49,15 @@ describe('renderRegionNatsConfig', () => {
     expect(text).toContain('{ name: "eu", urls: ["nats://127.0.0.1:7222"] }');
     expect(text).not.toContain('http:');
     expect(text).toContain('EU: {');
+  });
+
+  it("imports every other region's events under region-events.<home>., and never its own", () => {
+    const text = renderRegionNatsConfig({ ...eu, regions: ['eu', 'us', 'ap'], passwords: { eu: 'a', us: 'b', ap: 'c' }, gateways: {} });
+    const euAccount = text.slice(text.indexOf('  EU: {'), text.indexOf('  US: {'));
+    expect(euAccount).toContain('{ stream: { account: "US", subject: "cc.>" }, to: "region-events.us.cc.>" }');
+    expect(euAccount).toContain('{ stream: { account: "AP", subject: "cc.>" }, to: "region-events.ap.cc.>" }');
+    expect(euAccount).not.toContain('region-events.eu');
+    expect(text.match(/\{ stream: "cc\.>" \}/g)).toHaveLength(3);
   });
 
   it('names accounts after regions: upper case, - as _', () => {

@@ -95,3 +95,22 @@ export function regionSubject(region: string, service: string): string {
   if (!SERVICE_TOKEN.test(service)) throw new ValidationError('service', `must be lowercase letters, digits and "-", got ${JSON.stringify(service)}`);
   return `region.${region}.${service}`;
 }
+
+/**
+ * Where another region's events arrive in this region's NATS account: each
+ * region account exports its events (`cc.>`) as a stream, and every other
+ * region account imports it under `region-events.<home>.`, so
+ * `cc.acme.conversation.MessagePosted.eu_1` published in eu is the core NATS
+ * message `region-events.eu.cc.acme.conversation.MessagePosted.eu_1` in us.
+ * Outside `cc.>` on purpose: no stream of the importing region stores it.
+ * And outside `region.<home>.>` on purpose: with the stream import's subjects
+ * under the service import `region.<home>.>` of the same account, nats-server
+ * 2.9.10 sent each event back to its home account, whose events stream then
+ * stored it twice (measured on a super-cluster, test/integration/natsSuperCluster.test.ts).
+ *
+ * @example
+ *   regionEventsPrefix('eu') // 'region-events.eu.'
+ */
+export function regionEventsPrefix(home: string): string {
+  return `region-events.${requireRegionName('region', home)}.`;
+}

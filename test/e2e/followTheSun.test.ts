@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { gatewayClient, poll } from '../support/gatewayClient';
 import { startTestRegions, type TestRegions } from '../support/regions';
 import { everyDay, hourIn, percentile, regionClient, regionNats, storedEvents, until, type Json } from '../support/regionsApi';
 
@@ -143,6 +144,27 @@ describe('follow-the-sun: an eu conversation after eu hours goes to a us agent o
     // Eve's list in eu does not have it: it is uma's.
     const eves = await ok('eu', 'GET', '/v1/agents/me/conversations', r.token(tenant, eve));
     expect((eves.conversations as Json[]).map((c) => c.conversationId)).not.toContain(conversationId);
+  });
+
+  test('her socket at us, naming the eu conversation, receives the customer’s next message live, marked as eu’s', async () => {
+    const socket = await gatewayClient(r.region('us').gatewayUrl).openSocket('/v1/realtime', r.token(tenant, uma));
+    try {
+      socket.send({ type: 'subscribe', conversations: [conversationId] });
+      await poll(async () => socket.frames.find((f) => f.type === 'subscribed'), 10_000, 'the subscription');
+      const text = `still there? ${randomUUID().slice(0, 6)}`;
+      // The customer writes in eu; the event crosses to us only as a core message (nothing of it is stored in us).
+      await ok('eu', 'POST', `/v1/visitor/conversations/${conversationId}/messages`, visitorToken, { text, clientMessageId: 'visitor-2' });
+      const frame = await poll(
+        async () => socket.frames.find((f) => f.type === 'contactcenter.conversation.v1.MessagePosted' && (f.data as Json)?.message?.text === text),
+        10_000,
+        'the customer’s message on uma’s socket',
+      );
+      expect(frame).toMatchObject({ subject: conversationId, region: 'eu' });
+      expect(frame).not.toHaveProperty('position');
+      expect(await eventRows('us', conversationId)).toEqual([]);
+    } finally {
+      socket.close();
+    }
   });
 
   test('resolving it gives the us agent’s slot back in us', async () => {

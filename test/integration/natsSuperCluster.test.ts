@@ -96,6 +96,39 @@ describe('eu and us with a witness', () => {
     expect((await (await jetstreamManager(us)).streams.info('CC_TEST')).state.messages).toBe(0);
   });
 
+  it("hands eu's events to a core subscriber in us under region-events.eu., and stores none of them in us nor twice in eu", async () => {
+    const jsmUs = await jetstreamManager(us);
+    // What us's events stream is, as the relay creates it (CC_EVENTS captures cc.>): nothing of eu's may land there.
+    const before = new Map<string, number>();
+    for await (const s of jsmUs.streams.list()) before.set(s.config.name, s.state.messages);
+    const received: { subject: string; body: string }[] = [];
+    const sub = us.subscribe('region-events.eu.cc.t.conversation.*.eu_1', {
+      callback: (_err, msg) => {
+        received.push({ subject: msg.subject, body: msg.string() });
+      },
+    });
+    await us.flush();
+    // Interest crosses the gateway a moment after the subscription: publish until it arrives.
+    let published = 0;
+    await eventually(async () => {
+      eu.publish('cc.t.conversation.X.eu_1', 'from eu');
+      published++;
+      await eu.flush();
+      await new Promise((r) => setTimeout(r, 100));
+      if (received.length === 0) throw new Error('nothing arrived in us yet');
+    });
+    sub.unsubscribe();
+    expect(received[0]).toEqual({ subject: 'region-events.eu.cc.t.conversation.X.eu_1', body: 'from eu' });
+    // Each publish is eu's event once (its CC_TEST captures cc.>): the import sends nothing back to eu (see regionEventsPrefix) …
+    const stored = (await (await jetstreamManager(eu)).streams.info('CC_TEST')).state;
+    expect(stored.messages).toBe(1 + published);
+    // … and no stream of us holds anything more than before, nor captures region.>.
+    for await (const s of jsmUs.streams.list()) {
+      expect(s.state.messages).toBe(before.get(s.config.name) ?? 0);
+      expect(s.config.subjects?.some((subject) => subject.startsWith('region.') || subject === '>')).toBe(false);
+    }
+  });
+
   it('answers a request from eu on region.us.gateway in us', async () => {
     const answer = await eventually(() => eu.request('region.us.gateway', 'hello', { timeout: 2_000 }));
     expect(answer.string()).toBe('us:hello');

@@ -255,9 +255,12 @@ export class Desk {
     }
   }
 
-  /** A conversation the socket follows only when asked: not the agent's own (from a timeline), of this region (the feed carries no other's). */
+  /**
+   * A conversation the socket follows only when asked: another region's (the socket carries its events
+   * only for conversations named to it), or one of this region that is not the agent's own (from a timeline).
+   */
   private needsSubscription(conversationId: string): boolean {
-    return !this.supervisor && !this.mine.has(conversationId) && !this.otherRegions.misses(conversationId);
+    return this.otherRegions.misses(conversationId) || (!this.supervisor && !this.mine.has(conversationId));
   }
 
   private refreshListSoon(): void {

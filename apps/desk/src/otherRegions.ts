@@ -1,17 +1,18 @@
 /**
- * The agent's work in other regions (multi-region deployments). The desk's
- * socket carries the events of the region it connects to only; with
+ * The agent's work in other regions (multi-region deployments). With
  * follow-the-sun, a conversation that lives in another region may be
  * assigned to this region's agent. It is read and answered through this
  * region's gateway (which forwards the requests), and the agent's list
- * includes it, but none of its events ever arrive here: such conversations
- * are read again on a timer instead.
+ * includes it. The socket carries its events live only while the desk names
+ * it (subscribe by id), and with no catch-up (`?after=` covers this region's
+ * stream only): new assignments from other regions, and what happened while
+ * the socket was away, are read again on a timer.
  */
 
 /** How often the agent's list is read again: new assignments from other regions, and their new messages as unread counts. */
 export const OTHER_REGION_LIST_POLL_MS = 10_000;
-/** How often the open conversation of another region is read again while in view: about as soon as a reply is expected, at small cost. */
-export const OTHER_REGION_THREAD_POLL_MS = 4_000;
+/** How often the open conversation of another region is read again while in view: its live events come over the socket; this catches up what a reconnect missed. */
+export const OTHER_REGION_THREAD_POLL_MS = 15_000;
 
 /** The region the desk connects to, and every region of the deployment. */
 export interface FeedRegions {

@@ -246,11 +246,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const invitations = new InvitationStore(gatewayKv, limits.invitationRules);
   await app.register(invitationRoutes, { prefix: '/v1', peers: deps.peers, nats: deps.nats, invitations, region: deps.region ?? 'local' });
   // One consumer of the events stream for every socket and SSE stream of this replica.
-  const hub = await EventHub.start(deps.nats, { logger: deps.logger, owners });
+  // Multi-region: also the live events of other regions' conversations that sockets here follow.
+  const hub = await EventHub.start(deps.nats, { logger: deps.logger, owners, regions });
   app.addHook('onClose', async () => hub.stop());
   app.decorate('eventHub', hub);
   const directory = deps.realtimeDirectory ?? realtimeDirectoryOf(deps.peers);
-  await app.register(realtimeRoutes, { prefix: '/v1', owners, nats: deps.nats, hub, directory, limits: deps.realtimeLimits, caps: connectionCaps, revocations });
+  await app.register(realtimeRoutes, {
+    prefix: '/v1', owners, nats: deps.nats, hub, directory, limits: deps.realtimeLimits, caps: connectionCaps, revocations,
+    ...(isMultiRegion(regions) ? { regions: { settings: regions, link: regionLink } } : {}),
+  });
   await app.register(apiKeyRoutes, { prefix: '/v1', apiKeys, replication: keyReplication });
   await app.register(eventsRoutes, { prefix: '/v1', hub, caps: connectionCaps, revocations });
   const webhookStore = new WebhookStore(gatewayKv, limits.webhooks);

@@ -3,7 +3,8 @@
  * and gateway named after it, a gateway entry for every other region and for
  * the witness, none of them at the region's own gateway, every overlay giving
  * each cluster the same address; one account per region exporting
- * `region.<self>.>` and importing every other's, only the region's own user
+ * `region.<self>.>` and importing every other's, exporting its events
+ * (`cc.>`) and importing every other's as `region-events.<other>.cc.>`, only the region's own user
  * (its password from Secret nats-credentials) on its servers; one JetStream
  * domain; a meta group that keeps its majority when any one region is lost;
  * and the gateway port open to the other clusters' networks only.
@@ -18,6 +19,13 @@ export const WITNESS = 'witness';
 
 /** The region's account, as scripts/natsRegionConfig.ts names it: `eu-west-1` → `EU_WEST_1`. */
 export const regionAccount = (region: string) => region.toUpperCase().replace(/-/g, '_');
+
+/** What each region account exports as a stream, and where every other region's account imports it (scripts/natsRegionConfig.ts). */
+const EVENTS = 'cc.>';
+const eventsPrefix = (region: string) => `region-events.${region}.`;
+/** The subject a stream import is mapped to: its `to`, or `<prefix>.<subject>`. */
+const mappedTo = (i: NatsMap): string | undefined =>
+  typeof i.to === 'string' ? i.to : typeof i.prefix === 'string' ? `${i.prefix}.${String(asMap(i.stream).subject)}` : undefined;
 
 const asMap = (v: NatsValue | undefined): NatsMap => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
 const asList = (v: NatsValue | undefined): NatsValue[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
@@ -85,13 +93,24 @@ function accountProblems(clusters: Cluster[], regions: string[]): string[] {
         continue;
       }
       if (account.jetstream !== 'enabled' && !Object.keys(asMap(account.jetstream)).length) problems.push(`overlay ${c.name}: account ${name} has no JetStream`);
-      const exports = asList(account.exports).map((e) => asMap(e).service);
-      if (!exports.includes(`region.${region}.>`)) problems.push(`overlay ${c.name}: account ${name} does not export region.${region}.>`);
-      const imports = asList(account.imports).map((i) => asMap(asMap(i).service));
+      const exports = asList(account.exports).map(asMap);
+      if (!exports.some((e) => e.service === `region.${region}.>`)) problems.push(`overlay ${c.name}: account ${name} does not export region.${region}.>`);
+      if (!exports.some((e) => e.stream === EVENTS)) problems.push(`overlay ${c.name}: account ${name} does not export its events (stream ${EVENTS})`);
+      const imports = asList(account.imports).map(asMap);
+      const services = imports.map((i) => asMap(i.service));
       for (const other of regions.filter((r) => r !== region)) {
-        if (!imports.some((i) => i.account === regionAccount(other) && i.subject === `region.${other}.>`)) {
+        if (!services.some((i) => i.account === regionAccount(other) && i.subject === `region.${other}.>`)) {
           problems.push(`overlay ${c.name}: account ${name} does not import region.${other}.> from ${regionAccount(other)}`);
         }
+        const events = imports.filter((i) => asMap(i.stream).account === regionAccount(other) && asMap(i.stream).subject === EVENTS);
+        if (!events.some((i) => mappedTo(i) === `${eventsPrefix(other)}${EVENTS}`)) {
+          problems.push(`overlay ${c.name}: account ${name} does not import ${regionAccount(other)}'s events (${EVENTS}) as ${eventsPrefix(other)}${EVENTS}`);
+        }
+      }
+      // Under a service import's subjects (region.<other>.>), nats-server 2.9 sends each event back to its home account, which stores it twice.
+      for (const i of imports.filter((i) => i.stream !== undefined)) {
+        const to = mappedTo(i) ?? EVENTS;
+        if (!to.startsWith('region-events.')) problems.push(`overlay ${c.name}: account ${name} imports events as ${to}: only under region-events.<region>. is nothing stored (again)`);
       }
       const users = asList(account.users).map(asMap);
       if (region !== c.name && users.length) problems.push(`overlay ${c.name}: account ${name} has users: only ${region}'s own servers may let its services in`);

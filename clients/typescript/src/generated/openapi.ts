@@ -4398,7 +4398,7 @@ export interface operations {
                             /** @description Multi-region deployments: the region the conversation lives in (where it is read and written; requests about it are forwarded there). */
                             homeRegion?: string;
                         }[];
-                        /** @description Multi-region deployments: the region that answered. Its live feed carries its own conversations' events only: another region's conversation is refreshed by reading it again. */
+                        /** @description Multi-region deployments: the region that answered. Its socket carries another region's conversation live only when the conversation is named to it (subscribe by id), with no catch-up by position: read it again after a reconnect. */
                         region?: string;
                         /** @description Multi-region deployments: every region answered; when false, the conversations of the regions `regions` lists as unavailable are missing. */
                         complete?: boolean;

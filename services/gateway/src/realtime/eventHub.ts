@@ -2,9 +2,11 @@ import { createLogger, UnavailableError, ValidationError, type Logger } from '@c
 import { decodeCloudEvent, DEFAULT_STREAM, ensureEventStream, follow, parseEventSubject, type CloudEvent, type Follower } from '@contactcenter/infra/events';
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { isMultiRegion, type RegionSettings } from '@contactcenter/infra/regions';
 import type { ConversationOwners } from './conversationOwners';
 import { catchUp, type CatchUpScope } from './hubCatchUp';
 import { HubListener, type HubFeed, type HubFeedLimits } from './hubListener';
+import { RemoteConversationEvents } from './remoteConversationEvents';
 import { readTypingSignal, TYPING_SUBSCRIPTION, type TypingSignal } from './typingSignals';
 import { candidateKeys, toHubEvent, type HubEvent, type Interest, type InterestChanges, type InterestKey } from './interest';
 
@@ -17,6 +19,12 @@ export class PositionExpiredError extends Error {
   }
 }
 
+/** Told when a key gains its first listener and loses its last (another region's conversations are subscribed to by these). */
+interface KeyWatch {
+  opened(key: InterestKey): void;
+  closed(key: InterestKey): void;
+}
+
 /** One tenant's listeners, indexed by what they follow. */
 class Room {
   readonly index = new Map<InterestKey, Set<HubListener>>();
@@ -24,10 +32,15 @@ class Room {
   readonly catchingUp = new Set<HubListener>();
   size = 0;
 
+  constructor(private readonly watch?: KeyWatch) {}
+
   add(listener: HubListener, keys: Iterable<InterestKey>): void {
     for (const key of keys) {
       let set = this.index.get(key);
-      if (!set) this.index.set(key, (set = new Set()));
+      if (!set) {
+        this.index.set(key, (set = new Set()));
+        this.watch?.opened(key);
+      }
       set.add(listener);
     }
   }
@@ -37,7 +50,10 @@ class Room {
       const set = this.index.get(key);
       if (!set) continue;
       set.delete(listener);
-      if (set.size === 0) this.index.delete(key);
+      if (set.size === 0) {
+        this.index.delete(key);
+        this.watch?.closed(key);
+      }
     }
   }
 }
@@ -65,6 +81,13 @@ export interface OpenFeedOptions {
  * hub's position when it arrived; what the hub hands on meanwhile waits in
  * its buffer and follows in order: no gap and nothing twice at the switch.
  *
+ * Multi-region mode (`regions` lists several): a listener that follows a
+ * conversation homed in another region also gets that conversation's live
+ * events, received from that region by one core NATS subscription per
+ * conversation while any listener of this replica follows it
+ * (remoteConversationEvents.ts). They carry `region` and no position: resuming
+ * with `after` covers this region's stream only.
+ *
  * @example
  *   const hub = await EventHub.start(nc, { logger, owners });
  *   const feed = await hub.open({ tenantId: 'acme', after: 120, interest: Interest.staff('agent-7'), scope: { kind: 'tenant' } });
@@ -75,6 +98,7 @@ export class EventHub {
   private follower: Follower | undefined;
   private typing: Subscription | undefined;
   private running: Promise<void> | undefined;
+  private remote: RemoteConversationEvents | undefined;
   /** Stream sequence of the last event handed on (or of the stream's end when the hub started). */
   private position = 0;
   private listeners = 0;
@@ -86,9 +110,10 @@ export class EventHub {
     private readonly owners: ConversationOwners | undefined,
   ) {}
 
-  static async start(nc: NatsConnection, options: { stream?: string; logger?: Logger; owners?: ConversationOwners } = {}): Promise<EventHub> {
+  static async start(nc: NatsConnection, options: { stream?: string; logger?: Logger; owners?: ConversationOwners; regions?: RegionSettings } = {}): Promise<EventHub> {
     const stream = options.stream ?? DEFAULT_STREAM;
     const hub = new EventHub(nc, stream, options.logger ?? createLogger('event-hub', 'silent'), options.owners);
+    if (options.regions && isMultiRegion(options.regions)) hub.remote = new RemoteConversationEvents(nc, options.regions, hub.logger, (e) => hub.dispatchRemote(e));
     const jsm = await jetstreamManager(nc);
     // The gateway may be the first to start: the stream is created with its shared settings when absent.
     const info = (await jsm.streams.info(stream).catch(() => undefined)) ?? (await ensureEventStream(jsm, { name: stream }), await jsm.streams.info(stream));
@@ -173,8 +198,14 @@ export class EventHub {
     return feed;
   }
 
+  /** Other regions' conversations this replica receives the events of now (multi-region mode). */
+  get remoteConversations(): number {
+    return this.remote?.size ?? 0;
+  }
+
   async stop(): Promise<void> {
     this.typing?.unsubscribe();
+    this.remote?.stop();
     this.follower?.stop();
     await this.running;
     for (const room of this.rooms.values()) {
@@ -210,6 +241,19 @@ export class EventHub {
     }
   }
 
+  /**
+   * An event of a conversation homed in another region: to the live listeners of this replica following that
+   * conversation (none other: a listener following the whole tenant follows this region's tenant).
+   */
+  private dispatchRemote(e: HubEvent): void {
+    const room = this.rooms.get(e.tenantId);
+    const set = e.conversationId === undefined ? undefined : room?.index.get(`conversation:${e.conversationId}`);
+    if (!set) return;
+    const event = withCustomer(e, this.owners);
+    // A copy: offering may change what a listener follows, and so this set.
+    for (const l of [...set]) l.offer(event);
+  }
+
   /** To the live listeners following the conversation: its visitor, the agents on it, watchers of the tenant. */
   private dispatchTyping(tenantId: string, signal: TypingSignal): void {
     const room = this.rooms.get(tenantId);
@@ -226,7 +270,7 @@ export class EventHub {
 
   private roomOf(tenantId: string): Room {
     let room = this.rooms.get(tenantId);
-    if (!room) this.rooms.set(tenantId, (room = new Room()));
+    if (!room) this.rooms.set(tenantId, (room = new Room(this.remote && remoteWatch(this.remote, tenantId))));
     return room;
   }
 
@@ -242,6 +286,21 @@ export class EventHub {
     this.listeners--;
     if (--room.size === 0) this.rooms.delete(tenantId);
   }
+}
+
+/** Another region's conversation is subscribed to while one listener of the tenant follows it here. */
+function remoteWatch(remote: RemoteConversationEvents, tenantId: string): KeyWatch {
+  const conversationOf = (key: InterestKey) => (key.startsWith('conversation:') ? key.slice('conversation:'.length) : undefined);
+  return {
+    opened: (key) => {
+      const c = conversationOf(key);
+      if (c !== undefined && remote.isRemote(c)) remote.follow(tenantId, c);
+    },
+    closed: (key) => {
+      const c = conversationOf(key);
+      if (c !== undefined && remote.isRemote(c)) remote.unfollow(tenantId, c);
+    },
+  };
 }
 
 /**

@@ -66,7 +66,8 @@ export class HubListener {
     if (this.closed) return;
     const { wanted, changes } = this.interest.wants(e);
     if (changes) this.hooks.reindex(changes);
-    if (!wanted || e.seq <= this.after) return;
+    // Another region's event has no position here: `after` (this region's stream) says nothing about it.
+    if (!wanted || (e.region === undefined && e.seq <= this.after)) return;
     this.queue.push(e);
     if (this.queue.length - this.head > (this.limits.maxQueued ?? DEFAULT_HUB_FEED_LIMITS.maxQueued)) return this.fail(new SlowConsumerError(`${this.queue.length - this.head} events queued`));
     this.wake?.();

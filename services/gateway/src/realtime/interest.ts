@@ -2,8 +2,13 @@ import type { CloudEvent } from '@contactcenter/infra/events';
 
 /** One event of the events stream as the hub hands it on: decoded once, for every listener. */
 export interface HubEvent {
-  /** JetStream stream sequence: the position a client resumes after. */
+  /** JetStream stream sequence: the position a client resumes after. 0 for an event of another region (`region`). */
   seq: number;
+  /**
+   * Multi-region mode: the other region the event comes from (its conversation lives there), received live
+   * (remoteConversationEvents.ts) and not in this region's stream: it has no position here.
+   */
+  region?: string;
   tenantId: string;
   /** conversation, routing, presence, engagement, … */
   context: string;

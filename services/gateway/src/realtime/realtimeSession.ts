@@ -99,7 +99,7 @@ export function runRealtimeSession(
     // A visitor's interest holds only conversations whose customer they are (realtime/interest.ts).
     const view = viewOf(principal, address, staff ? undefined : principal.subject, e.event.data);
     if (!view) return;
-    const frame: EventFrame = { id: e.event.id, type: e.event.type, subject: e.conversationId ?? '', time: e.event.time, data: view.data, position: e.seq };
+    const frame: EventFrame = { id: e.event.id, type: e.event.type, subject: e.conversationId ?? '', time: e.event.time, data: view.data, ...(e.region === undefined ? { position: e.seq } : { region: e.region }) };
     send(frame);
   };
 

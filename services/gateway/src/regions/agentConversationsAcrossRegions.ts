@@ -17,7 +17,7 @@ import type { RegionOutcome, RegionState } from './crossRegionView';
 export type WithHomeRegion<C> = C & { homeRegion: string };
 
 export interface AgentConversationsAcrossRegions<C> {
-  /** The region that answered: its live feed (socket, SSE) carries the events of the conversations that live here only. */
+  /** The region that answered: its socket follows another region's conversation only when it is named to it, and SSE never does. */
   region: string;
   complete: boolean;
   regions: RegionState[];

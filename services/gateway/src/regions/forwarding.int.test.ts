@@ -65,6 +65,9 @@ async function startRegion(name: 'eu' | 'us', natsUrl?: string): Promise<Region>
       // Each region's own gateway state, as on separate NATS clusters.
       gatewayBucket: `gw_${name}_${randomUUID().slice(0, 6)}`,
       idempotency: { bucket: `idem_${name}_${randomUUID().slice(0, 6)}` },
+      // Both conversation services run in this process on PGlite, whose work blocks the event loop
+      // for whole samples on a busy machine: the gateway would refuse as overloaded, which is not what is tested here.
+      admission: { maxEventLoopDelayMs: 0 },
     },
     { natsUrl, peerAddress: conversations.address },
   );

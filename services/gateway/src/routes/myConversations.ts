@@ -25,7 +25,7 @@ const myConversationsSchema = {
   type: 'object',
   properties: {
     conversations: { type: 'array', items: listedConversationSchema },
-    region: { type: 'string', description: "Multi-region deployments: the region that answered. Its live feed carries its own conversations' events only: another region's conversation is refreshed by reading it again." },
+    region: { type: 'string', description: "Multi-region deployments: the region that answered. Its socket carries another region's conversation live only when the conversation is named to it (subscribe by id), with no catch-up by position: read it again after a reconnect." },
     complete: { type: 'boolean', description: 'Multi-region deployments: every region answered; when false, the conversations of the regions `regions` lists as unavailable are missing.' },
     regions: regionStatesSchema,
   },

@@ -1,7 +1,8 @@
 import websocket from '@fastify/websocket';
 import { ForbiddenError, UnauthorizedError, type NatsConnection } from '@contactcenter/infra';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { callOptions, verifiedPrincipal, type Principal } from '../plugins/auth';
+import { homeRegionOf, type RegionSettings } from '@contactcenter/infra/regions';
+import { callOptions, presentedBearerToken, verifiedPrincipal, type Principal } from '../plugins/auth';
 import { requireLiveWidgetKey } from '../plugins/liveWidgetKey';
 import { sendProblem } from '../plugins/problem';
 import { ConnectionCaps, takeOrRetryAfter, type Release } from '../realtime/connectionCaps';
@@ -13,6 +14,8 @@ import { isStaff, mayFollowTenant } from '../realtime/visibility';
 import { MAX_SUBSCRIPTION_IDS } from '../realtime/frames';
 import type { Subscription } from '../realtime/interest';
 import type { Revocations } from '../store/revocations';
+import { directoryAcrossRegions } from '../regions/remoteConversationAccess';
+import type { RegionLink } from '../regions/regionLink';
 
 /** The subprotocol a browser offers alongside `bearer.<token>`; the server selects it, never the token. */
 export const REALTIME_PROTOCOL = 'cc.realtime.v1';
@@ -32,6 +35,11 @@ export interface RealtimeOptions {
   caps?: ConnectionCaps;
   /** Ends visitor sockets when their widget key is revoked, on any replica. */
   revocations: Revocations;
+  /**
+   * Multi-region mode only: a socket may follow conversations homed in another region (checked there, with the
+   * socket's own token); the hub hands on their live events.
+   */
+  regions?: { settings: RegionSettings; link: Pick<RegionLink, 'forward'> };
 }
 
 /**
@@ -65,6 +73,16 @@ export interface RealtimeOptions {
  * realtime/frames.ts for the frames and realtime/visibility.ts for what of
  * each event a principal may see.
  *
+ * Multi-region mode: a socket may follow a conversation homed in another
+ * region (follow-the-sun gives its agent here; a visitor's conversation
+ * placed there): staff subscribe to it by id as to any other, a visitor names
+ * it in `?conversations=` (only conversations of other regions: their own
+ * here are followed anyway); the home region says whether they may. Its
+ * events come live from that region, in frames with `region` and without
+ * `position`. **Resuming with `?after=` covers this region's stream only**:
+ * a client that reconnects reads such a conversation again by REST
+ * (forwarded to its home region) to learn what it missed.
+ *
  * @example
  *   const ws = new WebSocket(`wss://api.example/v1/realtime?after=${last}`, ['cc.realtime.v1', `bearer.${token}`]);
  *   ws.onmessage = (m) => { const f = JSON.parse(m.data); if (f.position) last = f.position; };
@@ -85,6 +103,14 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions
   const releases = new WeakMap<FastifyRequest, Release>();
   const { owners, revocations } = opts;
   const caps = opts.caps ?? new ConnectionCaps();
+  const directoryOf = (request: FastifyRequest, principal: Principal) =>
+    opts.regions === undefined
+      ? opts.directory
+      : directoryAcrossRegions(opts.directory, {
+          regions: opts.regions.settings,
+          link: opts.regions.link,
+          asker: { kind: isStaff(principal) ? 'staff' : 'visitor', token: presentedBearerToken(request), requestId: String(request.id), clientAddress: request.ip },
+        });
 
   app.get<{ Querystring: { after?: string; scope?: RealtimeScope; conversations?: string; queues?: string; teams?: string } }>(
     '/realtime',
@@ -121,8 +147,12 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions
           throw new ForbiddenError('scope=tenant (every event of the tenant) is for supervisors and admins; agents follow their own work and subscribe to more');
         }
         const { conversations, queues, teams } = request.query;
-        if ((conversations || queues || teams) && !isStaff(request.principal!)) {
-          throw new ForbiddenError('a visitor follows their own conversations; conversations, queues and teams are for staff');
+        const elsewhere = (id: string) => opts.regions !== undefined && ![undefined, opts.regions.settings.region].includes(homeRegionOf(id, opts.regions.settings.regions));
+        // Multi-region mode: a visitor names their conversations of other regions, which this region's services do not know.
+        const visitorMayName = !queues && !teams && !!conversations && conversations.split(',').every(elsewhere);
+        if ((conversations || queues || teams) && !isStaff(request.principal!) && !visitorMayName) {
+          const why = 'a visitor follows their own conversations; conversations, queues and teams are for staff';
+          throw new ForbiddenError(opts.regions ? `${why} (a visitor names only their conversations of other regions)` : why);
         }
         const release = takeOrRetryAfter(reply, () => caps.takeSocket(request.principal!));
         releases.set(request, release);
@@ -140,7 +170,7 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeOptions
         socket,
         principal,
         { after, expiresAt, scope: request.query.scope ?? 'mine', subscription: subscriptionOf(request.query), call: callOptions(request, principal) },
-        { hub: opts.hub, nats: opts.nats, owners, directory: opts.directory, log: request.log, limits },
+        { hub: opts.hub, nats: opts.nats, owners, directory: directoryOf(request, principal), log: request.log, limits },
       );
       if (principal.widgetKey !== undefined && principal.roles.includes('visitor')) {
         const stop = revocations.onWidgetKeyRevoked(principal.widgetKey, () => session.end(1008, 'widget key revoked', 'revoked'));

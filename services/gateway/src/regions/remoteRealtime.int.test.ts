@@ -1,0 +1,238 @@
+/**
+ * Live events across regions on the gateway's sockets: two whole gateway
+ * apps, eu and us (REGIONS=eu,us), each on its own region's NATS account of a
+ * real super-cluster (scripts/natsSuperCluster.ts: one server per region and
+ * the witness, joined by gateways) and in front of its own conversation
+ * service. A staff socket at us that subscribes to an eu conversation (eu
+ * says it exists, asked with the socket's own token) receives the frame of an
+ * event published in eu, as the relay publishes it (JetStream, eu's
+ * account), marked `region: 'eu'` and without a position; a us conversation
+ * on the same socket still comes with its position, as before. us's replica
+ * holds one subscription per followed eu conversation however many sockets
+ * follow it, and none once nobody does.
+ */
+import { connectNats, createLogger, GrpcServer, type NatsConnection } from '@contactcenter/infra';
+import { encodeCloudEventMessage } from '@contactcenter/infra/events';
+import { createEventStore } from '@contactcenter/infra/eventstore';
+import { connectSql } from '@contactcenter/infra/sql';
+import { ConversationServiceService } from '@contactcenter/proto/conversation/v1';
+import { jetstream } from '@nats-io/jetstream';
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { startNatsSuperCluster, type NatsSuperCluster } from '../../../../scripts/natsSuperCluster';
+import { startEdgeApp, type EdgeApp } from '../../../../test/support/gatewayEdgeApp';
+import { assembleConversationService } from '../../../conversation/src/service';
+
+jest.setTimeout(120_000);
+
+const REGIONS = ['eu', 'us'];
+type Name = 'eu' | 'us';
+
+/** One region's conversation service over gRPC, on its own embedded event store. */
+async function startConversationService(region: Name) {
+  const events = await createEventStore('pglite://memory');
+  const sql = await connectSql('pglite://memory');
+  const logger = createLogger(`conversation-${region}`, 'silent');
+  const service = await assembleConversationService({ events, sql, logger, snapshotEvery: 50, regions: { region, regions: REGIONS } });
+  service.projector.start();
+  const server = new GrpcServer(logger);
+  server.addService(ConversationServiceService, service.grpc);
+  const port = await server.listen('127.0.0.1', 0);
+  server.markServing();
+  return {
+    address: `127.0.0.1:${port}`,
+    async stop() {
+      await server.shutdown(1_000);
+      await service.projector.stop();
+      await events.close();
+      await sql.close();
+    },
+  };
+}
+
+type Region = { edge: EdgeApp; conversations: Awaited<ReturnType<typeof startConversationService>>; wsUrl: string; nats: NatsConnection };
+const region = {} as Record<Name, Region>;
+let sc: NatsSuperCluster;
+
+async function startRegion(name: Name): Promise<Region> {
+  const conversations = await startConversationService(name);
+  const natsUrl = sc.regions.get(name)!.url;
+  const edge = await startEdgeApp(
+    {
+      region: name,
+      regions: { region: name, regions: REGIONS, forwardTimeoutMs: 3_000 },
+      // The real directory (over the conversation service), not the edge app's "newcomers".
+      realtimeDirectory: undefined,
+      // Both conversation services run in this process on PGlite: not an overload to refuse.
+      admission: { maxEventLoopDelayMs: 0 },
+    },
+    { natsUrl, peerAddress: conversations.address },
+  );
+  const url = await edge.app.listen({ host: '127.0.0.1', port: 0 });
+  // The relay's stand-in: publishes in this region's account, as the region's relay does.
+  const nats = await connectNats(natsUrl, `relay-${name}`, createLogger(`relay-${name}`, 'silent'));
+  return { edge, conversations, wsUrl: `${url.replace(/^http/, 'ws')}/v1/realtime`, nats };
+}
+
+beforeAll(async () => {
+  sc = await startNatsSuperCluster({ regions: REGIONS });
+  region.eu = await startRegion('eu');
+  region.us = await startRegion('us');
+});
+
+afterAll(async () => {
+  for (const r of [region.us, region.eu]) {
+    await r?.nats.close();
+    await r?.edge.close();
+    await r?.conversations.stop();
+  }
+  await sc?.stop();
+});
+
+const tenant = `t-${randomUUID().slice(0, 8)}`;
+const token = (name: Name, sub = 'agent-us') => region[name].edge.sign({ tid: tenant, sub, roles: ['agent'] });
+
+async function startIn(name: Name): Promise<string> {
+  const res = await region[name].edge.app.inject({ method: 'POST', url: '/v1/conversations', headers: { authorization: `Bearer ${token(name, 'agent-1')}` }, payload: { channel: 'chat', customerId: 'c-1', language: 'en' } });
+  expect(res.statusCode).toBe(201);
+  return String(res.json().conversationId);
+}
+
+/** Publishes a MessagePosted of `conversationId` in `name`'s account, into its events stream, as the relay does. */
+async function publishIn(name: Name, conversationId: string, text: string): Promise<{ id: string; seq: number }> {
+  const id = randomUUID();
+  const msg = encodeCloudEventMessage(
+    `cc.${tenant}.conversation.MessagePosted.${conversationId}`,
+    { id, source: `/contactcenter/${name}/conversation`, type: 'contactcenter.conversation.v1.MessagePosted', subject: conversationId, time: new Date(), tenantid: tenant },
+    { conversationId, message: { messageId: randomUUID(), text, sender: { kind: 'SENDER_KIND_CUSTOMER', id: 'c-1' } } },
+  );
+  const ack = await jetstream(region[name].nats).publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID });
+  expect(ack.stream).toBe('CC_EVENTS');
+  return { id, seq: ack.seq };
+}
+
+type Frame = { type: string; [k: string]: unknown };
+
+/** A staff socket recording every frame. */
+class Client {
+  readonly frames: Frame[] = [];
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (raw) => this.frames.push(JSON.parse(String(raw)) as Frame));
+  }
+  static async open(url: string, bearer: string): Promise<Client> {
+    const client = new Client(new WebSocket(url, ['cc.realtime.v1', `bearer.${bearer}`]));
+    await client.next((f) => f.type === 'ready');
+    return client;
+  }
+  async next(match: (f: Frame) => boolean, timeoutMs = 5_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.frames.find(match);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(this.frames)}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  /** Sends a subscribe / unsubscribe frame and returns the answer (`subscribed` or an error). */
+  async change(type: 'subscribe' | 'unsubscribe', conversations: string[]): Promise<Frame> {
+    const seen = this.frames.length;
+    this.ws.send(JSON.stringify({ type, conversations }));
+    return this.next((f) => this.frames.indexOf(f) >= seen && (f.type === 'subscribed' || f.type === 'error'));
+  }
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => (this.ws.once('close', () => resolve()), this.ws.close()));
+  }
+}
+
+/** Retries until it holds (interest crossing the gateways takes a moment right after the start). */
+async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+const remoteSubscriptions = () => region.us.edge.app.eventHub.remoteConversations;
+
+describe("a socket at us following an eu conversation", () => {
+  it("receives its events from eu live, marked region eu and without a position; a us conversation's as before", async () => {
+    const [euId, usId] = [await startIn('eu'), await startIn('us')];
+    expect([euId, usId]).toEqual([expect.stringMatching(/^eu_/), expect.stringMatching(/^us_/)]);
+    const agent = await Client.open(region.us.wsUrl, token('us'));
+    // eu answers whether the conversation exists (the socket's own token, forwarded): the first ask may precede eu's responder's interest in us.
+    const subscribed = await eventually(async () => {
+      const answer = await agent.change('subscribe', [euId, usId]);
+      if (answer.type !== 'subscribed') throw new Error(JSON.stringify(answer));
+      return answer;
+    });
+    expect(subscribed).toMatchObject({ following: { conversations: [euId, usId] } });
+    expect(remoteSubscriptions()).toBe(1);
+
+    // The subscription's interest crosses the gateway to eu a moment later: publish until the first arrives.
+    const first = await eventually(async () => {
+      const sent = await publishIn('eu', euId, 'hello from eu');
+      return agent.next((f) => f.id === sent.id, 1_000);
+    });
+    expect(first).toMatchObject({ type: 'contactcenter.conversation.v1.MessagePosted', subject: euId, region: 'eu', data: { conversationId: euId } });
+    expect(first).not.toHaveProperty('position');
+
+    // Once the path is up, an eu event is on the us socket within a second.
+    const started = performance.now();
+    const sent = await publishIn('eu', euId, 'second');
+    const frame = await agent.next((f) => f.id === sent.id, 1_000);
+    const tookMs = performance.now() - started;
+    console.info(`an eu event reached the socket at us ${tookMs.toFixed(1)} ms after it was published`);
+    expect(tookMs).toBeLessThan(1_000);
+    expect(frame).toMatchObject({ region: 'eu', data: { message: { text: 'second' } } });
+
+    // The us conversation on the same socket: its own stream's event, with its position, no region.
+    const local = await publishIn('us', usId, 'hello from us');
+    expect(await agent.next((f) => f.id === local.id)).toMatchObject({ subject: usId, position: local.seq });
+    expect(agent.frames.find((f) => f.id === local.id)).not.toHaveProperty('region');
+    await agent.close();
+    await eventually(async () => expect(remoteSubscriptions()).toBe(0));
+  });
+
+  it('is followed by one subscription per replica however many sockets follow it, dropped when the last stops', async () => {
+    const euId = await startIn('eu');
+    const [a, b] = [await Client.open(region.us.wsUrl, token('us', 'agent-a')), await Client.open(region.us.wsUrl, token('us', 'agent-b'))];
+    for (const c of [a, b]) expect(await eventually(() => c.change('subscribe', [euId]).then((f) => (f.type === 'subscribed' ? f : Promise.reject(new Error(JSON.stringify(f))))))).toBeTruthy();
+    expect(remoteSubscriptions()).toBe(1);
+    const sent = await eventually(async () => {
+      const s = await publishIn('eu', euId, 'to both');
+      await a.next((f) => f.id === s.id, 1_000);
+      return s;
+    });
+    expect(await b.next((f) => f.id === sent.id)).toMatchObject({ region: 'eu' });
+
+    expect(await a.change('unsubscribe', [euId])).toMatchObject({ type: 'subscribed', following: { conversations: [] } });
+    expect(remoteSubscriptions()).toBe(1); // b still follows it
+    const after = await publishIn('eu', euId, 'b only');
+    await b.next((f) => f.id === after.id);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.frames.some((f) => f.id === after.id)).toBe(false);
+
+    await b.close();
+    await eventually(async () => expect(remoteSubscriptions()).toBe(0));
+    await a.close();
+  });
+
+  it('refuses an eu conversation eu does not know, and follows nothing of it', async () => {
+    const agent = await Client.open(region.us.wsUrl, token('us'));
+    const missing = `eu_${randomUUID()}`;
+    const answer = await eventually(async () => {
+      const f = await agent.change('subscribe', [missing]);
+      if (f.type === 'error' && f.code === 'unavailable') throw new Error('eu not reachable yet');
+      return f;
+    });
+    expect(answer).toMatchObject({ type: 'error', code: 'not_found' });
+    expect(remoteSubscriptions()).toBe(0);
+    await agent.close();
+  });
+});
