@@ -8,15 +8,12 @@
  * lands, never sent on; with us gone, eu answers 503 region_unavailable
  * within the timeout and writes nothing.
  */
-import { createGrpcClient, createLogger, GrpcServer, ServiceMetrics, type NatsConnection } from '@contactcenter/infra';
+import { createGrpcClient, createLogger, ServiceMetrics, type NatsConnection } from '@contactcenter/infra';
 import { connectNats } from '@contactcenter/infra';
-import { createEventStore, type EventStore } from '@contactcenter/infra/eventstore';
-import { connectSql } from '@contactcenter/infra/sql';
-import { ConversationServiceService } from '@contactcenter/proto/conversation/v1';
 import { randomUUID } from 'node:crypto';
 import { conversationStreamId } from '../../../conversation/src/conversation';
-import { assembleConversationService } from '../../../conversation/src/service';
 import { startEdgeApp, type EdgeApp } from '../../../../test/support/gatewayEdgeApp';
+import { startRegionConversationService } from '../../../../test/support/regionConversationService';
 import { RegionLink, RegionUnavailableError } from './regionLink';
 import { encodeForwardedResponse } from './forwardedHttp';
 
@@ -25,28 +22,7 @@ jest.setTimeout(90_000);
 const REGIONS = ['eu', 'us'];
 const FORWARD_TIMEOUT_MS = 1_500;
 
-/** One region's conversation service over gRPC, on its own embedded event store. */
-async function startConversationService(region: string) {
-  const events = await createEventStore('pglite://memory');
-  const sql = await connectSql('pglite://memory');
-  const logger = createLogger(`conversation-${region}`, 'silent');
-  const service = await assembleConversationService({ events, sql, logger, snapshotEvery: 50, regions: { region, regions: REGIONS } });
-  service.projector.start();
-  const server = new GrpcServer(logger);
-  server.addService(ConversationServiceService, service.grpc);
-  const port = await server.listen('127.0.0.1', 0);
-  server.markServing();
-  return {
-    events,
-    address: `127.0.0.1:${port}`,
-    async stop() {
-      await server.shutdown(1_000);
-      await service.projector.stop();
-      await events.close();
-      await sql.close();
-    },
-  };
-}
+const startConversationService = (region: string) => startRegionConversationService(region, REGIONS);
 
 type Region = { edge: EdgeApp; conversations: Awaited<ReturnType<typeof startConversationService>>; metrics: ServiceMetrics };
 const region: Record<'eu' | 'us', Region> = {} as Record<'eu' | 'us', Region>;

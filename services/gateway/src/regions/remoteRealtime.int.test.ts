@@ -11,44 +11,21 @@
  * holds one subscription per followed eu conversation however many sockets
  * follow it, and none once nobody does.
  */
-import { connectNats, createLogger, GrpcServer, type NatsConnection } from '@contactcenter/infra';
+import { connectNats, createLogger, type NatsConnection } from '@contactcenter/infra';
 import { encodeCloudEventMessage } from '@contactcenter/infra/events';
-import { createEventStore } from '@contactcenter/infra/eventstore';
-import { connectSql } from '@contactcenter/infra/sql';
-import { ConversationServiceService } from '@contactcenter/proto/conversation/v1';
 import { jetstream } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { startNatsSuperCluster, type NatsSuperCluster } from '../../../../scripts/natsSuperCluster';
 import { startEdgeApp, type EdgeApp } from '../../../../test/support/gatewayEdgeApp';
-import { assembleConversationService } from '../../../conversation/src/service';
+import { startRegionConversationService } from '../../../../test/support/regionConversationService';
 
 jest.setTimeout(120_000);
 
 const REGIONS = ['eu', 'us'];
 type Name = 'eu' | 'us';
 
-/** One region's conversation service over gRPC, on its own embedded event store. */
-async function startConversationService(region: Name) {
-  const events = await createEventStore('pglite://memory');
-  const sql = await connectSql('pglite://memory');
-  const logger = createLogger(`conversation-${region}`, 'silent');
-  const service = await assembleConversationService({ events, sql, logger, snapshotEvery: 50, regions: { region, regions: REGIONS } });
-  service.projector.start();
-  const server = new GrpcServer(logger);
-  server.addService(ConversationServiceService, service.grpc);
-  const port = await server.listen('127.0.0.1', 0);
-  server.markServing();
-  return {
-    address: `127.0.0.1:${port}`,
-    async stop() {
-      await server.shutdown(1_000);
-      await service.projector.stop();
-      await events.close();
-      await sql.close();
-    },
-  };
-}
+const startConversationService = (region: string) => startRegionConversationService(region, REGIONS);
 
 type Region = { edge: EdgeApp; conversations: Awaited<ReturnType<typeof startConversationService>>; wsUrl: string; nats: NatsConnection };
 const region = {} as Record<Name, Region>;
