@@ -178,6 +178,7 @@ export class Desk {
       this.offers.remove(e.data.conversationId);
     } else if (isEvent(e, 'contactcenter.conversation.v1.AgentAssigned')) {
       this.offers.remove(conversationId);
+      // Also another region's assignment to this agent (follow-the-sun: the frame names that `region`), live rather than at the next poll.
       if (e.data.agentId === this.staff.id || this.mine.has(conversationId)) this.refreshListSoon();
     } else if (isEvent(e, 'contactcenter.conversation.v1.ConversationTransferred') || isEvent(e, 'contactcenter.conversation.v1.ConversationQueued')) {
       if (this.mine.has(conversationId) || e.data.conversationId === this.thread.conversationId) this.refreshListSoon();

@@ -3,13 +3,14 @@
  * follow-the-sun, a conversation that lives in another region may be
  * assigned to this region's agent. It is read and answered through this
  * region's gateway (which forwards the requests), and the agent's list
- * includes it. The socket carries its events live only while the desk names
- * it (subscribe by id), and with no catch-up (`?after=` covers this region's
- * stream only): new assignments from other regions, and what happened while
- * the socket was away, are read again on a timer.
+ * includes it. The socket carries the assignment live (an AgentAssigned
+ * frame with `region`: the desk reads its list again at once, as for this
+ * region's), and then that conversation's events while the socket is open,
+ * but with no catch-up (`?after=` covers this region's stream only): what
+ * happened while the socket was away is read again on a timer.
  */
 
-/** How often the agent's list is read again: new assignments from other regions, and their new messages as unread counts. */
+/** How often the agent's list is read again: catch-up for assignments from other regions and their messages (as unread counts) missed while the socket was away. */
 export const OTHER_REGION_LIST_POLL_MS = 10_000;
 /** How often the open conversation of another region is read again while in view: its live events come over the socket; this catches up what a reconnect missed. */
 export const OTHER_REGION_THREAD_POLL_MS = 15_000;

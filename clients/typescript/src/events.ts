@@ -20,8 +20,17 @@ export interface EventOf<T extends string, Data> {
   subject: string;
   time?: string;
   data: Data;
-  /** Where it sits in the tenant's stream: resume after it with `after` (socket) or `Last-Event-ID` (SSE). */
+  /**
+   * Where it sits in the tenant's stream: resume after it with `after` (socket) or `Last-Event-ID` (SSE). An event
+   * of another region (`region`) is in no stream here: it repeats the position of the last event before it.
+   */
   position: number;
+  /**
+   * Multi-region deployments (socket only): the other region the event comes from, received live (a conversation
+   * homed there that the socket follows, or one assigned there to this agent). Not resumed by `after`: what was
+   * missed is read again by REST.
+   */
+  region?: string;
 }
 
 /** Any event of a known type; narrow on `type` to get its data's type. */
@@ -46,11 +55,18 @@ export const isKnownEvent = (event: OtherEvent | ContactCenterEvent): event is C
  */
 export const isEvent = <T extends EventType>(event: { type: string }, type: T): event is EventOf<T, EventDataByType[T]> => event.type === type;
 
-/** An event frame of the socket or a payload of the SSE stream, checked for the fields every event has. */
-export function eventFrameOf(value: unknown): OtherEvent | undefined {
+/**
+ * An event frame of the socket or a payload of the SSE stream, checked for the fields every event has. Another
+ * region's (`region`, no position of its own) takes `positionBefore`, the last position delivered; without one it is dropped.
+ */
+export function eventFrameOf(value: unknown, positionBefore?: number): OtherEvent | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const f = value as Record<string, unknown>;
-  if (typeof f.id !== 'string' || typeof f.type !== 'string' || typeof f.position !== 'number') return undefined;
+  if (typeof f.id !== 'string' || typeof f.type !== 'string') return undefined;
+  if (typeof f.position !== 'number') {
+    if (typeof f.region !== 'string' || positionBefore === undefined) return undefined;
+    return { id: f.id, type: f.type, subject: typeof f.subject === 'string' ? f.subject : '', ...(typeof f.time === 'string' ? { time: f.time } : {}), data: f.data, position: positionBefore, region: f.region };
+  }
   return {
     id: f.id,
     type: f.type,

@@ -211,10 +211,13 @@ export function openRealtime(options: RealtimeOptions): RealtimeConnection {
         return;
       }
       default: {
-        const event = eventFrameOf(frame);
+        const event = eventFrameOf(frame, position);
         if (!event) return;
-        if (position !== undefined && event.position <= position) return;
-        position = event.position;
+        // Another region's event is in no stream here: it neither moves the position nor repeats on a resume.
+        if (event.region === undefined) {
+          if (position !== undefined && event.position <= position) return;
+          position = event.position;
+        }
         if (isKnownEvent(event)) options.onEvent?.(event);
         else options.onOtherEvent?.(event);
       }

@@ -107,6 +107,28 @@ describe('openRealtime', () => {
     expect(connection.state).toBe('closed');
   });
 
+  it("hands over another region's events (no position of their own) without moving where it resumes", async () => {
+    const { connection, events } = open();
+    await until(() => PlayedSocket.all.length === 1);
+    latest().open(10);
+    await connection.ready;
+    latest().event(11);
+    const assigned = { id: 'eu-1', type: 'contactcenter.conversation.v1.AgentAssigned', subject: 'eu_1', data: { conversationId: 'eu_1', agentId: 'a-1', agentRegion: 'us' }, region: 'eu' };
+    latest().frame(assigned);
+    latest().frame(assigned); // live only: the gateway never repeats it, so neither is it dropped as seen
+    latest().frame({ ...assigned, id: 'x', region: undefined }); // neither a position nor a region: no event
+    expect(connection.position).toBe(11);
+    expect(events.map((e) => [e.id, e.position, e.region])).toEqual([
+      ['e-11', 11, undefined],
+      ['eu-1', 11, 'eu'],
+      ['eu-1', 11, 'eu'],
+    ]);
+    latest().drop(1006);
+    await until(() => PlayedSocket.all.length === 2);
+    expect(latest().url).toBe('ws://gateway.test:8080/v1/realtime?after=11');
+    connection.close();
+  });
+
   it('resumes from where a socket started even when no event came before the drop', async () => {
     const { connection } = open();
     await until(() => PlayedSocket.all.length === 1);

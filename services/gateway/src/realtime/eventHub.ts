@@ -6,6 +6,8 @@ import { isMultiRegion, type RegionSettings } from '@contactcenter/infra/regions
 import type { ConversationOwners } from './conversationOwners';
 import { catchUp, type CatchUpScope } from './hubCatchUp';
 import { HubListener, type HubFeed, type HubFeedLimits } from './hubListener';
+import { Room, type KeyWatch } from './hubRoom';
+import { RemoteAgentAssignments } from './remoteAgentAssignments';
 import { RemoteConversationEvents } from './remoteConversationEvents';
 import { readTypingSignal, TYPING_SUBSCRIPTION, type TypingSignal } from './typingSignals';
 import { candidateKeys, toHubEvent, type HubEvent, type Interest, type InterestChanges, type InterestKey } from './interest';
@@ -16,45 +18,6 @@ export class PositionExpiredError extends Error {
   readonly code = 'position_expired' as const;
   constructor(readonly after: number, readonly firstAvailable: number) {
     super(`events after position ${after} are no longer kept (the oldest is ${firstAvailable}); reload through REST and reconnect without after`);
-  }
-}
-
-/** Told when a key gains its first listener and loses its last (another region's conversations are subscribed to by these). */
-interface KeyWatch {
-  opened(key: InterestKey): void;
-  closed(key: InterestKey): void;
-}
-
-/** One tenant's listeners, indexed by what they follow. */
-class Room {
-  readonly index = new Map<InterestKey, Set<HubListener>>();
-  /** Listeners reading what they missed: they take every event of the tenant until they are indexed. */
-  readonly catchingUp = new Set<HubListener>();
-  size = 0;
-
-  constructor(private readonly watch?: KeyWatch) {}
-
-  add(listener: HubListener, keys: Iterable<InterestKey>): void {
-    for (const key of keys) {
-      let set = this.index.get(key);
-      if (!set) {
-        this.index.set(key, (set = new Set()));
-        this.watch?.opened(key);
-      }
-      set.add(listener);
-    }
-  }
-
-  remove(listener: HubListener, keys: Iterable<InterestKey>): void {
-    for (const key of keys) {
-      const set = this.index.get(key);
-      if (!set) continue;
-      set.delete(listener);
-      if (set.size === 0) {
-        this.index.delete(key);
-        this.watch?.closed(key);
-      }
-    }
   }
 }
 
@@ -85,8 +48,10 @@ export interface OpenFeedOptions {
  * conversation homed in another region also gets that conversation's live
  * events, received from that region by one core NATS subscription per
  * conversation while any listener of this replica follows it
- * (remoteConversationEvents.ts). They carry `region` and no position: resuming
- * with `after` covers this region's stream only.
+ * (remoteConversationEvents.ts), and an agent's sockets get the assignments
+ * other regions make to them (remoteAgentAssignments.ts: one subscription per
+ * replica), from which they follow that conversation too. They carry `region`
+ * and no position: resuming with `after` covers this region's stream only.
  *
  * @example
  *   const hub = await EventHub.start(nc, { logger, owners });
@@ -99,6 +64,7 @@ export class EventHub {
   private typing: Subscription | undefined;
   private running: Promise<void> | undefined;
   private remote: RemoteConversationEvents | undefined;
+  private assignments: RemoteAgentAssignments | undefined;
   /** Stream sequence of the last event handed on (or of the stream's end when the hub started). */
   private position = 0;
   private listeners = 0;
@@ -113,7 +79,11 @@ export class EventHub {
   static async start(nc: NatsConnection, options: { stream?: string; logger?: Logger; owners?: ConversationOwners; regions?: RegionSettings } = {}): Promise<EventHub> {
     const stream = options.stream ?? DEFAULT_STREAM;
     const hub = new EventHub(nc, stream, options.logger ?? createLogger('event-hub', 'silent'), options.owners);
-    if (options.regions && isMultiRegion(options.regions)) hub.remote = new RemoteConversationEvents(nc, options.regions, hub.logger, (e) => hub.dispatchRemote(e));
+    if (options.regions && isMultiRegion(options.regions)) {
+      hub.remote = new RemoteConversationEvents(nc, options.regions, hub.logger, (e) => hub.dispatchRemote(e));
+      hub.assignments = new RemoteAgentAssignments(nc, options.regions, hub.logger, (e, agentId) => hub.dispatchToAgent(e, agentId));
+      hub.assignments.start();
+    }
     const jsm = await jetstreamManager(nc);
     // The gateway may be the first to start: the stream is created with its shared settings when absent.
     const info = (await jsm.streams.info(stream).catch(() => undefined)) ?? (await ensureEventStream(jsm, { name: stream }), await jsm.streams.info(stream));
@@ -206,6 +176,7 @@ export class EventHub {
   async stop(): Promise<void> {
     this.typing?.unsubscribe();
     this.remote?.stop();
+    this.assignments?.stop();
     this.follower?.stop();
     await this.running;
     for (const room of this.rooms.values()) {
@@ -251,6 +222,19 @@ export class EventHub {
     if (!set) return;
     const event = withCustomer(e, this.owners);
     // A copy: offering may change what a listener follows, and so this set.
+    for (const l of [...set]) l.offer(event);
+  }
+
+  /**
+   * Another region's assignment to an agent of this region: to that agent's live listeners only (indexed by
+   * `agent:`, as this region's events naming them are), who from it follow the conversation (interest.ts), and so
+   * receive its next events from its home region too.
+   */
+  private dispatchToAgent(e: HubEvent, agentId: string): void {
+    const set = this.rooms.get(e.tenantId)?.index.get(`agent:${agentId}`);
+    if (!set) return;
+    const event = withCustomer(e, this.owners);
+    // A copy: offering makes the listener follow the conversation, which reindexes it.
     for (const l of [...set]) l.offer(event);
   }
 

@@ -8,7 +8,8 @@
  *   { id, type, subject, time, data, position }        a domain event: `type` is its CloudEvents type, always dotted
  *                                                      (`contactcenter.conversation.v1.MessagePosted`), so never one of the words below
  *   { id, type, subject, time, data, region }          multi-region mode: an event of a conversation homed in another
- *                                                      region (`region`), live only: no position, not resumed by `after`
+ *                                                      region (`region`), live only: no position, not resumed by `after`;
+ *                                                      among them that region's assignments to this agent (follow-the-sun)
  *   { type: 'typing', conversationId, typing, from: { kind, id } }   someone else is (not) typing
  *   { type: 'pong' }                                   answer to a client `ping`
  *   { type: 'error', code, message }                   the frame was refused; the socket stays open
@@ -59,7 +60,8 @@ export interface EventFrame {
   /** JetStream stream sequence: pass it back as `?after=` to resume after this event. Absent on another region's event (`region`). */
   position?: number;
   /**
-   * Multi-region mode: the event is of a conversation homed in this other region, received live from there. It has
+   * Multi-region mode: the event is of a conversation homed in this other region, received live from there (one the
+   * socket follows, or its assignment there to this socket's agent: remoteAgentAssignments.ts). It has
    * no position here, and resuming with `?after=` does not replay it: a client that reconnects reads such a
    * conversation again by REST (forwarded to its home region) instead.
    */

@@ -9,7 +9,10 @@
  * account), marked `region: 'eu'` and without a position; a us conversation
  * on the same socket still comes with its position, as before. us's replica
  * holds one subscription per followed eu conversation however many sockets
- * follow it, and none once nobody does.
+ * follow it, and none once nobody does. An assignment eu makes to an agent
+ * of us (follow-the-sun: `agentRegion: 'us'`) reaches that agent's sockets at
+ * us, and only theirs, through the replica's one subscription to other
+ * regions' assignments.
  */
 import { connectNats, createLogger, type NatsConnection } from '@contactcenter/infra';
 import { encodeCloudEventMessage } from '@contactcenter/infra/events';
@@ -76,12 +79,16 @@ async function startIn(name: Name): Promise<string> {
 }
 
 /** Publishes a MessagePosted of `conversationId` in `name`'s account, into its events stream, as the relay does. */
-async function publishIn(name: Name, conversationId: string, text: string): Promise<{ id: string; seq: number }> {
+const publishIn = (name: Name, conversationId: string, text: string) =>
+  publishEventIn(name, conversationId, 'MessagePosted', { conversationId, message: { messageId: randomUUID(), text, sender: { kind: 'SENDER_KIND_CUSTOMER', id: 'c-1' } } });
+
+/** Publishes a conversation event of `conversationId` in `name`'s account, into its events stream, as the relay does. */
+async function publishEventIn(name: Name, conversationId: string, type: string, data: Record<string, unknown>): Promise<{ id: string; seq: number }> {
   const id = randomUUID();
   const msg = encodeCloudEventMessage(
-    `cc.${tenant}.conversation.MessagePosted.${conversationId}`,
-    { id, source: `/contactcenter/${name}/conversation`, type: 'contactcenter.conversation.v1.MessagePosted', subject: conversationId, time: new Date(), tenantid: tenant },
-    { conversationId, message: { messageId: randomUUID(), text, sender: { kind: 'SENDER_KIND_CUSTOMER', id: 'c-1' } } },
+    `cc.${tenant}.conversation.${type}.${conversationId}`,
+    { id, source: `/contactcenter/${name}/conversation`, type: `contactcenter.conversation.v1.${type}`, subject: conversationId, time: new Date(), tenantid: tenant },
+    data,
   );
   const ack = await jetstream(region[name].nats).publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID });
   expect(ack.stream).toBe('CC_EVENTS');
@@ -211,5 +218,43 @@ describe("a socket at us following an eu conversation", () => {
     expect(answer).toMatchObject({ type: 'error', code: 'not_found' });
     expect(remoteSubscriptions()).toBe(0);
     await agent.close();
+  });
+});
+
+describe('an assignment made in eu to an agent of us (follow-the-sun)', () => {
+  const assign = (conversationId: string, agentId: string, agentRegion: string) =>
+    publishEventIn('eu', conversationId, 'AgentAssigned', { conversationId, agentId, reason: 'follow-the-sun', agentRegion });
+
+  it("reaches that agent's sockets at us only, marked region eu, and not when it names an eu agent", async () => {
+    const euId = `eu_${randomUUID()}`;
+    // agent-u follows nothing but its own work; agent-o is another us agent.
+    const [mine, other] = [await Client.open(region.us.wsUrl, token('us', 'agent-u')), await Client.open(region.us.wsUrl, token('us', 'agent-o'))];
+    // The replica's one subscription crosses the gateway to eu a moment after the start: publish until it arrives.
+    const sent = await eventually(async () => {
+      const s = await assign(euId, 'agent-u', 'us');
+      await mine.next((f) => f.id === s.id, 1_000);
+      return s;
+    });
+    const frame = mine.frames.find((f) => f.id === sent.id);
+    expect(frame).toMatchObject({ type: 'contactcenter.conversation.v1.AgentAssigned', subject: euId, region: 'eu', data: { agentId: 'agent-u', agentRegion: 'us' } });
+    expect(frame).not.toHaveProperty('position');
+    // From it the socket follows the conversation: its next events come from eu too.
+    expect(remoteSubscriptions()).toBe(1);
+    const posted = await eventually(async () => {
+      const s = await publishIn('eu', euId, 'for agent-u');
+      return mine.next((f) => f.id === s.id, 1_000);
+    });
+    expect(posted).toMatchObject({ region: 'eu', subject: euId });
+
+    // Assigned to an agent of eu (who happens to share agent-u's id): nothing at us.
+    const euAgent = await assign(`eu_${randomUUID()}`, 'agent-u', 'eu');
+    // A later one that does reach agent-u proves the earlier one had its chance.
+    const later = await assign(`eu_${randomUUID()}`, 'agent-u', 'us');
+    await mine.next((f) => f.id === later.id);
+    expect(mine.frames.some((f) => f.id === euAgent.id)).toBe(false);
+    expect(other.frames.some((f) => f.id === sent.id || f.id === later.id || f.id === posted.id)).toBe(false);
+
+    await Promise.all([mine.close(), other.close()]);
+    await eventually(async () => expect(remoteSubscriptions()).toBe(0));
   });
 });
