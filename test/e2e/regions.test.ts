@@ -133,6 +133,31 @@ describe('two regions: residency, forwarding and the loss of a region', () => {
     }
   });
 
+  test('supervisors see each region’s own figures and a tenant total consistent with them, asked at either gateway', async () => {
+    const range = `from=${new Date(Date.now() - 2 * 86_400_000).toISOString()}&to=${new Date(Date.now() + 2 * 86_400_000).toISOString()}&bucket=day`;
+    const started = (rows: Json[], group?: string) =>
+      rows.filter((row) => group === undefined || row.group === group).reduce((n, row) => n + (row.figures.conversationsStarted ?? 0), 0);
+    for (const asked of ['eu', 'us']) {
+      let metrics: Json = {};
+      // Each region's survey service projects its own stream: wait until both have counted their three.
+      const until = Date.now() + 30_000;
+      while (Date.now() < until) {
+        metrics = (await call(asked, 'GET', `/v1/metrics?${range}&groupBy=region&scope=all-regions`, undefined, {}, admin)).body;
+        if (started(metrics.rows ?? [], 'eu') === euIds.length && started(metrics.rows ?? [], 'us') === usIds.length) break;
+        await new Promise((res) => setTimeout(res, 500));
+      }
+      expect(metrics).toMatchObject({ scope: 'all-regions', complete: true });
+      expect(started(metrics.rows, 'eu')).toBe(euIds.length);
+      expect(started(metrics.rows, 'us')).toBe(usIds.length);
+      // Per bucket, the tenant's total is the regions' rows together.
+      for (const total of metrics.totals as Json[]) {
+        const inBucket = (metrics.rows as Json[]).filter((row) => row.bucketStart === total.bucketStart);
+        expect(total.figures.conversationsStarted).toBe(started(inBucket));
+      }
+      expect(started(metrics.totals)).toBe(euIds.length + usIds.length);
+    }
+  });
+
   test('an error of the home region comes back unchanged through the other region', async () => {
     const direct = await call('us', 'GET', `/v1/conversations/us_${randomUUID()}`);
     const forwarded = await call('eu', 'GET', `/v1/conversations/us_${randomUUID()}`);
