@@ -52,6 +52,31 @@ export function endToEndHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeade
   return out;
 }
 
+/**
+ * The headers a gateway's own request to another region carries for the
+ * caller: the request id that ties the regions' logs together, and each of
+ * `names` the caller sent (by default their `authorization`: the other region
+ * authenticates the caller itself).
+ */
+export function callerHeaders(request: { id: unknown; headers: IncomingHttpHeaders }, names: readonly string[] = ['authorization']): Record<string, string> {
+  const headers: Record<string, string> = { 'x-request-id': String(request.id) };
+  for (const name of names) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return headers;
+}
+
+/** The problem code of another region's refusal (`unauthorized`), so an answer can say why without passing that region's details on. */
+export function problemCodeOf(body: Buffer): string | undefined {
+  try {
+    const code = (JSON.parse(body.toString('utf8')) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 type WireRequest = { from: string; method: string; url: string; headers: HttpHeaders; body: string; clientAddress?: string };
 type WireResponse = { status: number; headers: HttpHeaders; body: string };
 

@@ -1,5 +1,6 @@
 import { IllegalStateError } from '@contactcenter/infra';
 import type { FastifyRequest } from 'fastify';
+import { callerHeaders, problemCodeOf } from './forwardedHttp';
 import { RegionUnavailableError } from './regionLink';
 import type { RegionForwarder } from './residencyReplication';
 
@@ -97,8 +98,7 @@ export class KeyReplication {
   }
 
   private async send(request: FastifyRequest, kind: CopiedKeyKind, id: string, change: KeyChange, regions: readonly string[]): Promise<Outcome[]> {
-    const headers: Record<string, string> = { 'x-request-id': String(request.id) };
-    if (typeof request.headers.authorization === 'string') headers.authorization = request.headers.authorization;
+    const headers = callerHeaders(request);
     if (change.method === 'PUT') headers['content-type'] = 'application/json';
     const body = change.method === 'PUT' ? Buffer.from(JSON.stringify(change.record)) : Buffer.alloc(0);
     const url = keyCopyUrl(kind, id);
@@ -118,13 +118,3 @@ export class KeyReplication {
 }
 
 const kindName = (kind: CopiedKeyKind) => (kind === 'widget-keys' ? 'widget key' : 'API key');
-
-/** The problem code of a refusal, so the answer says why without passing the other region's details on. */
-function problemCodeOf(body: Buffer): string | undefined {
-  try {
-    const code = (JSON.parse(body.toString('utf8')) as { code?: unknown }).code;
-    return typeof code === 'string' ? code : undefined;
-  } catch {
-    return undefined;
-  }
-}

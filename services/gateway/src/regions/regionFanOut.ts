@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { RegionOutcome } from './crossRegionView';
-import { FORWARDED_FROM_HEADER } from './forwardedHttp';
+import { callerHeaders, problemCodeOf } from './forwardedHttp';
+import { forwardedFrom } from './regionForwarding';
 import type { RegionLink } from './regionLink';
 
 /** This gateway's region, the others of the deployment, and the link to them (absent in single-region mode). */
@@ -16,9 +17,9 @@ export interface RegionFanOut {
  * it asks, so a fan-out never fans out again.
  */
 export const wantsAllRegions = (request: FastifyRequest, scope: string | undefined): boolean =>
-  scope === 'all-regions' && request.headers[FORWARDED_FROM_HEADER] === undefined;
+  scope === 'all-regions' && forwardedFrom(request) === undefined;
 
-/** Headers a forwarded supervisor read carries: who asks, and the request id that ties the regions' logs together. */
+/** Headers a forwarded supervisor read carries besides the request id: who asks, in which language. */
 const KEPT_HEADERS = ['authorization', 'accept-language'];
 
 /**
@@ -40,36 +41,23 @@ export async function askEveryRegion<T>(
   /** The region's own figures out of another region's answer (JSON of that region's `scope=region` view). */
   fromRemote: (answer: unknown) => T,
 ): Promise<RegionOutcome<T>[]> {
-  const headers: Record<string, string> = {};
-  for (const name of KEPT_HEADERS) {
-    const value = request.headers[name];
-    if (typeof value === 'string') headers[name] = value;
-  }
-  headers['x-request-id'] = String(request.id);
+  const headers = callerHeaders(request, KEPT_HEADERS);
   const link = fanOut.link;
   const others = link ? fanOut.others : [];
   const remote = others.map(async (region): Promise<RegionOutcome<T>> => {
     try {
       const res = await link!.forward(region, { method: 'GET', url, headers, body: Buffer.alloc(0), clientAddress: request.ip });
-      const text = res.body.toString('utf8');
-      if (res.status !== 200) return { region, status: 'unavailable', reason: `answered ${res.status}${problemCode(text)}` };
-      return { region, status: 'ok', answer: fromRemote(JSON.parse(text)) };
+      if (res.status !== 200) {
+        const code = problemCodeOf(res.body);
+        return { region, status: 'unavailable', reason: `answered ${res.status}${code ? ` (${code})` : ''}` };
+      }
+      return { region, status: 'ok', answer: fromRemote(JSON.parse(res.body.toString('utf8'))) };
     } catch (err) {
       return { region, status: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
     }
   });
   const [mine, ...theirs] = await Promise.all([local().then((answer): RegionOutcome<T> => ({ region: fanOut.region, status: 'ok', answer })), ...remote]);
   return [mine!, ...theirs];
-}
-
-/** The problem code of a refused answer (e.g. ` (region_unavailable)`), so the view says why without passing on its details. */
-function problemCode(text: string): string {
-  try {
-    const code = (JSON.parse(text) as { code?: unknown }).code;
-    return typeof code === 'string' ? ` (${code})` : '';
-  } catch {
-    return '';
-  }
 }
 
 /** `request.url` with its query changed: the same path and filters, as the other regions should answer it. */

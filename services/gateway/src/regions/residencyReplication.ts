@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { callerHeaders, problemCodeOf } from './forwardedHttp';
 import { RegionUnavailableError, type RegionLink } from './regionLink';
 import type { ResidencySettings } from './residencyRules';
 
@@ -21,15 +22,16 @@ export type RegionForwarder = Pick<RegionLink, 'forward'>;
  */
 export function residencyReplicator(link: RegionForwarder, others: readonly string[]) {
   return async (settings: ResidencySettings, request: FastifyRequest): Promise<void> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': String(request.id) };
-    if (typeof request.headers.authorization === 'string') headers.authorization = request.headers.authorization;
+    const headers = { ...callerHeaders(request), 'content-type': 'application/json' };
     const body = Buffer.from(JSON.stringify(settings));
     const url = request.url.split('?')[0]!;
     const outcomes = await Promise.all(
       others.map(async (region) => {
         try {
           const res = await link.forward(region, { method: 'PUT', url, headers, body, clientAddress: request.ip });
-          return res.status === 200 ? undefined : { region, reason: `it answered ${res.status}${problemCodeOf(res.body)}`, cause: undefined };
+          if (res.status === 200) return undefined;
+          const code = problemCodeOf(res.body);
+          return { region, reason: `it answered ${res.status}${code ? ` (${code})` : ''}`, cause: undefined };
         } catch (err) {
           return { region, reason: err instanceof RegionUnavailableError || !(err instanceof Error) ? 'unreachable' : err.message, cause: err };
         }
@@ -41,14 +43,4 @@ export function residencyReplicator(link: RegionForwarder, others: readonly stri
     const also = more.length > 0 ? `; not copied either to ${more.map((f) => `${f.region} (${f.reason})`).join(', ')}` : '';
     throw new RegionUnavailableError(first!.region, `${first!.reason}: the residency settings are stored in this region but not copied there${also}; repeat the PUT (it is idempotent)`, { cause: first!.cause });
   };
-}
-
-/** The problem code of a refusal (` (unauthorized)`), so the 503 says why without passing the other region's details on. */
-function problemCodeOf(body: Buffer): string {
-  try {
-    const code = (JSON.parse(body.toString('utf8')) as { code?: unknown }).code;
-    return typeof code === 'string' ? ` (${code})` : '';
-  } catch {
-    return '';
-  }
 }

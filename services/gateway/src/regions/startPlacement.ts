@@ -1,6 +1,6 @@
 import { ConfigError, type Field } from '@contactcenter/infra';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { endToEndHeaders } from './forwardedHttp';
+import { callerHeaders, endToEndHeaders } from './forwardedHttp';
 import { forwardedFrom } from './regionForwarding';
 import type { RegionForwarder } from './residencyReplication';
 import { countryOfHeader, placeConversation, type Placement } from './residencyRules';
@@ -52,12 +52,8 @@ export async function placeStart(placement: StartPlacement, request: FastifyRequ
  */
 export async function forwardStart(placement: StartPlacement, region: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   // The link marks it `x-cc-forwarded-from: <this region>`: the other region starts it without placing it again.
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': String(request.id) };
   // Not Origin: CORS was answered here (for visitors, against this region's widget keys).
-  for (const name of ['authorization', 'idempotency-key', 'accept-language', placement.countryHeader]) {
-    const value = request.headers[name];
-    if (typeof value === 'string') headers[name] = value;
-  }
+  const headers = { ...callerHeaders(request, ['authorization', 'idempotency-key', 'accept-language', placement.countryHeader]), 'content-type': 'application/json' };
   // The validated body: JSON, as the route parsed it (the original bytes are gone by now).
   const res = await placement.link.forward(region, { method: request.method, url: request.url, headers, body: Buffer.from(JSON.stringify(request.body)), clientAddress: request.ip });
   // `date` too: this reply gets its own.
