@@ -85,6 +85,19 @@ function demoToken(jwtSecret: string, sub: string, roles: string[]): string {
   return signStaffToken(jwtSecret, { tid: 'demo', sub, roles }, undefined, registered);
 }
 
+/** Stops everything (`shutdown(1)`) when a process of `stack` exits while nobody asked it to; `prefix` names its region. */
+function stopOnUnexpectedExit(stack: Stack, stopping: () => boolean, shutdown: (code: number) => Promise<void>, prefix = ''): void {
+  for (const [name, list] of stack.replicas) {
+    for (const proc of list) {
+      void proc.exited.then((code) => {
+        if (stopping()) return;
+        process.stderr.write(`${prefix}${name} exited unexpectedly (code ${code}); stopping everything\n`);
+        void shutdown(1);
+      });
+    }
+  }
+}
+
 /** `REGIONS=eu,us npm start`: each region its own services, NATS cluster and embedded event store. */
 async function mainRegions(regions: string[]) {
   const jwtSecret = devJwtSecret();
@@ -115,18 +128,7 @@ async function mainRegions(regions: string[]) {
     await shutdown(1);
     return;
   }
-  for (const [region, stack] of running.stacks) {
-    for (const [name, list] of stack.replicas) {
-      for (const proc of list) {
-        void proc.exited.then((code) => {
-          if (!stopping) {
-            process.stderr.write(`${region}/${name} exited unexpectedly (code ${code}); stopping the regions\n`);
-            void shutdown(1);
-          }
-        });
-      }
-    }
-  }
+  for (const [region, stack] of running.stacks) stopOnUnexpectedExit(stack, () => stopping, shutdown, `${region}/`);
   const lines: string[] = [''];
   const admin = demoToken(jwtSecret, 'demo-admin', ['admin']);
   for (const [region, stack] of running.stacks) {
@@ -204,18 +206,10 @@ async function main() {
     await shutdown(1);
     return;
   }
-  for (const [name, proc] of [...stack.replicas].flatMap(([n, list]) => list.map((p) => [n, p] as const))) {
-    void proc.exited.then((code) => {
-      if (!stopping) {
-        process.stderr.write(`${name} exited unexpectedly (code ${code}); stopping the stack\n`);
-        void shutdown(1);
-      }
-    });
-  }
+  stopOnUnexpectedExit(stack, () => stopping, shutdown);
   // The gateway inherits this environment: when it requires an issuer or audience, the demo token carries them.
-  const registered = { iss: process.env.JWT_ISSUER?.trim() || undefined, aud: process.env.JWT_AUDIENCE?.trim() || undefined };
-  const token = signStaffToken(jwtSecret, { tid: 'demo', sub: 'agent-demo', roles: ['agent', 'supervisor', 'admin'] }, undefined, registered);
-  const registeredAs = (sub: string, roles: string[]) => signStaffToken(jwtSecret, { tid: 'demo', sub, roles }, undefined, registered);
+  const token = demoToken(jwtSecret, 'agent-demo', ['agent', 'supervisor', 'admin']);
+  const registeredAs = (sub: string, roles: string[]) => demoToken(jwtSecret, sub, roles);
   let demo: DemoTenant | undefined;
   try {
     demo = await seedDemoTenant(stack.gatewayUrl, registeredAs('demo-admin', ['admin']));
