@@ -50,7 +50,8 @@ beforeAll(async () => {
   const local = `127.0.0.1:${port}`;
   conversation = createGrpcClient(ConversationServiceClient, local);
   peers = connectPeers({ CONVERSATION_GRPC_ADDR: local, ROUTING_GRPC_ADDR: CLOSED, PRESENCE_GRPC_ADDR: CLOSED, TRANSLATION_GRPC_ADDR: CLOSED, SURVEY_GRPC_ADDR: CLOSED, CHANNELS_GRPC_ADDR: CLOSED });
-  app = await buildApp({ logger, peers, nats, jwtSecret: SECRET, gatewayBucket: `gw_${RUN}` });
+  // The embedded store shares this process's event loop and may block it for a whole sample: the gateway must not shed load for that.
+  app = await buildApp({ logger, peers, nats, jwtSecret: SECRET, gatewayBucket: `gw_${RUN}`, admission: { maxEventLoopDelayMs: 0 } });
 });
 
 afterAll(async () => {
