@@ -1,6 +1,7 @@
 export * from './config';
 export * from './errors';
 export * from './logger';
+export * from './logOutput';
 export * from './metrics';
 export * from './nats';
 export * from './shutdown';

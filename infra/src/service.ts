@@ -2,6 +2,7 @@ import { ConfigError, commonConfig, loadConfig, type ConfigOf, type Schema } fro
 import { isDomainError } from './errors';
 import { GrpcServer } from './grpc/server';
 import { createLogger, type Logger } from './logger';
+import { stdoutLogOutput } from './logOutput';
 import { ServiceMetrics } from './metrics';
 import { connectNats, drainNats, type NatsConnection } from './nats';
 import { installShutdown, type ShutdownStep } from './shutdown';
@@ -50,7 +51,9 @@ export function runService<S extends Schema>(name: string, schema: S, start: (rt
 
 async function main<S extends Schema>(name: string, schema: S, start: (rt: ServiceRuntime<ConfigOf<S>>) => Promise<void>) {
   const config = loadConfig({ ...commonConfig, ...schema }) as ConfigOf<S> & CommonConfig;
-  const logger = createLogger(name, config.LOG_LEVEL);
+  // Logging must never block the process (a full stdout pipe would stop its shutdown bound too).
+  const output = stdoutLogOutput();
+  const logger = createLogger(name, config.LOG_LEVEL, output);
   setJetStreamReplicas(config.JETSTREAM_REPLICAS);
   const tracing = startTracing(name, { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, region: config.REGION });
   const metrics = new ServiceMetrics(name);
@@ -70,6 +73,7 @@ async function main<S extends Schema>(name: string, schema: S, start: (rt: Servi
       { name: 'tracing', run: () => tracing.shutdown() },
     ],
     config.SHUTDOWN_TIMEOUT_MS,
+    output,
   );
 
   await start({ name, config, logger, nats, grpc, metrics, onShutdown: (n, run) => hooks.push({ name: n, run }) });

@@ -44,3 +44,59 @@ it('exits 1 at SHUTDOWN_TIMEOUT_MS, naming the step still running, when a step n
   expect(last.msg).toMatch(/^shutdown did not finish within 1000 ms; exiting with never-ends, nats still running$/);
   expect(last).toMatchObject({ running: 'never-ends', pending: ['nats'] });
 });
+
+/**
+ * A process whose standard output is a pipe nobody reads any more (its
+ * launcher busy shutting down or stopped, a stalled log shipper): once the
+ * pipe is full, a synchronous log write blocks the whole process, SIGTERM
+ * handler and bound included. A service writes through `stdoutLogOutput()`,
+ * which never blocks.
+ */
+describe('with standard output no longer read', () => {
+  const chatty = (output: 'service' | 'synchronous') => `
+    const { installShutdown } = require('./infra/src/shutdown');
+    const { createLogger } = require('./infra/src/logger');
+    const { stdoutLogOutput } = require('./infra/src/logOutput');
+    const output = ${output === 'service' ? 'stdoutLogOutput(1_048_576)' : 'undefined'};
+    const logger = createLogger('chatty', 'info', output);
+    installShutdown(logger, () => [{ name: 'never-ends', run: () => new Promise(() => undefined) }], 1000, output);
+    setInterval(() => { for (let i = 0; i < 50; i++) logger.info({ filler: 'x'.repeat(500) }, 'working'); }, 5);
+    process.stderr.write('ready\\n');
+  `;
+
+  /** Starts the script, stops reading its stdout once the pipe must be full, sends SIGTERM; resolves with how it ended. */
+  async function terminateUnread(script: string) {
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let unreadBytes = 0;
+    let reading = true;
+    child.stdout!.on('data', (d: Buffer) => {
+      if (!reading) unreadBytes += d.length;
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    while (!stderr.includes('ready')) await new Promise((r) => setTimeout(r, 20));
+    child.stdout!.pause();
+    reading = false;
+    await new Promise((r) => setTimeout(r, 1_000)); // ~5 MB of lines written meanwhile: far more than a pipe holds
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const stillAlive = setTimeout(() => child.kill('SIGKILL'), 4_000);
+    const ended = await exited;
+    clearTimeout(stillAlive);
+    child.stdout!.destroy();
+    return { ...ended, tookMs: Date.now() - started, unreadBytes };
+  }
+
+  it('a service process still exits within its bound, by itself', async () => {
+    const ended = await terminateUnread(chatty('service'));
+    expect(ended.signal).toBeNull(); // not our SIGKILL
+    expect(ended.code).toBe(1); // the bound ended it: the step never ends
+    expect(ended.tookMs).toBeLessThan(3_000);
+  });
+
+  it('written synchronously (pino’s default), the same process is stuck in its write and only SIGKILL ends it', async () => {
+    const ended = await terminateUnread(chatty('synchronous'));
+    expect(ended.signal).toBe('SIGKILL');
+  });
+});

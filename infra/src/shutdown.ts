@@ -1,4 +1,5 @@
 import type { Logger } from './logger';
+import type { LogOutput } from './logOutput';
 
 export type ShutdownStep = { name: string; run: () => Promise<void> };
 
@@ -9,8 +10,17 @@ export type ShutdownStep = { name: string; run: () => Promise<void> };
  * for, the process exits 1 after `timeoutMs` (SHUTDOWN_TIMEOUT_MS) with one
  * line naming the step still running and those not started. A second signal
  * while shutting down exits at once.
+ *
+ * With `output` (the service's non-blocking standard output), the last lines
+ * are given a little of the bound to reach the reader before the exit: the
+ * bound's timer fires that much earlier, so the total still holds.
  */
-export function installShutdown(logger: Logger, steps: () => ShutdownStep[], timeoutMs: number): void {
+export function installShutdown(logger: Logger, steps: () => ShutdownStep[], timeoutMs: number, output?: LogOutput): void {
+  const flushBudgetMs = output ? Math.min(250, Math.floor(timeoutMs / 10)) : 0;
+  const exit = async (code: number) => {
+    await output?.flush(flushBudgetMs);
+    process.exit(code);
+  };
   let stopping = false;
   let running: string | undefined;
   let pending: string[] = [];
@@ -23,8 +33,8 @@ export function installShutdown(logger: Logger, steps: () => ShutdownStep[], tim
     // Armed first, and not unref'd: it fires even if a step hangs on a promise that nothing else keeps alive.
     setTimeout(() => {
       logger.error({ timeoutMs, running, pending }, `shutdown did not finish within ${timeoutMs} ms; exiting with ${[running, ...pending].filter(Boolean).join(', ') || 'nothing'} still running`);
-      process.exit(1);
-    }, timeoutMs);
+      void exit(1);
+    }, timeoutMs - flushBudgetMs);
     logger.info({ signal }, 'shutting down');
     void (async () => {
       const all = steps();
@@ -40,8 +50,7 @@ export function installShutdown(logger: Logger, steps: () => ShutdownStep[], tim
       }
       running = undefined;
       logger.info('stopped');
-      // pino writes synchronously to stdout by default; nothing is lost here.
-      process.exit(0);
+      await exit(0);
     })();
   };
   process.on('SIGTERM', handler);
