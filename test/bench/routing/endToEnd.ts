@@ -21,7 +21,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { ServiceProcess, type LogLine, type ServiceName } from '../../../scripts/stack';
 import { percentile } from '../support/percentile';
-import { AGENTS, CAPACITY, CONCURRENCY, CONVERSATIONS, LANGUAGES, log, pastDeadline, REPLICAS, round, SKILLS, sleep, STALL_MS, TENANT } from './settings';
+import { AGENTS, CAPACITY, CONCURRENCY, CONVERSATIONS, LANGUAGES, log, MODE, pastDeadline, REPLICAS, round, SKILLS, sleep, STALL_MS, TENANT } from './settings';
 
 /** Calls `fn(i)` for i in [0, count) with at most `concurrency` at once; counts failures instead of stopping. */
 async function bounded(count: number, concurrency: number, label: string, fn: (i: number) => Promise<void>, stop = () => false): Promise<{ failed: number; firstError?: Error }> {
@@ -125,7 +125,7 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
   const as = (actorId = 'bench-admin'): CallOptions => ({ tenantId: TENANT, actorId, deadlineMs: 60_000 });
 
   const agentsStarted = performance.now();
-  const agents = await bounded(AGENTS, CONCURRENCY, 'agents online', async (i) => {
+  const agents = await bounded(AGENTS, CONCURRENCY, MODE === 'backlog' ? 'agents signed in' : 'agents online', async (i) => {
     const agentId = `agent-${i}`;
     const first = LANGUAGES[i % LANGUAGES.length]!;
     const profile = {
@@ -139,12 +139,15 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
       teamIds: [],
     };
     await unary(presenceClient, presenceClient.upsertAgent, { profile }, as());
-    await unary(presenceClient, presenceClient.setAgentStatus, { agentId, status: AgentStatus.AGENT_STATUS_ONLINE, customStatus: '' }, as(agentId));
+    // With a backlog to build first, they stay away until it is queued.
+    const status = MODE === 'backlog' ? AgentStatus.AGENT_STATUS_AWAY : AgentStatus.AGENT_STATUS_ONLINE;
+    await unary(presenceClient, presenceClient.setAgentStatus, { agentId, status, customStatus: '' }, as(agentId));
     await unary(presenceClient, presenceClient.heartbeat, { agentId, connectionId: 'desk' }, as(agentId));
   });
   const agentSetupSeconds = (performance.now() - agentsStarted) / 1000;
-  const online = (await unary(presenceClient, presenceClient.listAgents, { availableOnly: true, channel: 'chat' }, as())).agents.length;
-  log(`${online} agents accept chat work`);
+  const acceptingChat = async () => (await unary(presenceClient, presenceClient.listAgents, { availableOnly: true, channel: 'chat' }, as())).agents.length;
+  let online = MODE === 'backlog' ? AGENTS - agents.failed : await acceptingChat();
+  log(MODE === 'backlog' ? `${online} agents signed in, away until the backlog is queued` : `${online} agents accept chat work`);
 
   const queue = {
     queueId: 'support', name: 'Support', channel: 'chat', requiredSkills: [{ name: 'support', minLevel: 1 }], language: '', priority: 0,
@@ -195,6 +198,23 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
   );
   const queuedResult = await enqueueing;
   const enqueueDoneAt = performance.now();
+  /** From here assignments are counted: the first enqueue, or with a backlog the first agent coming online. */
+  let countFrom = firstEnqueueAt;
+  let backlogSeconds = 0;
+  if (MODE === 'backlog') {
+    // Every replica must hold the whole backlog before the first agent comes: routing is measured, not the relay catching up.
+    const depths = async () => Promise.all(rInfos.map(async (r) => Number(/^routing_queue_depth\{[^}]*\} ([0-9.e+-]+)$/m.exec(await metricsOf(r.metricsPort))?.[1] ?? 0)));
+    for (const until = performance.now() + 120_000; performance.now() < until && !(await depths()).every((d) => d >= enqueued); ) await sleep(500);
+    backlogSeconds = (performance.now() - firstEnqueueAt) / 1000;
+    log(`backlog of ${enqueued} in front of routing after ${round(backlogSeconds, 1)} s (replicas see ${(await depths()).join(', ')}); agents coming online`);
+    countFrom = performance.now();
+    const flipped = await bounded(AGENTS, CONCURRENCY, 'agents online', async (i) => {
+      const agentId = `agent-${i}`;
+      await unary(presenceClient, presenceClient.setAgentStatus, { agentId, status: AgentStatus.AGENT_STATUS_ONLINE, customStatus: '' }, as(agentId));
+    });
+    agents.failed += flipped.failed;
+    online = AGENTS - agents.failed; // asking presence now would miss those already full
+  }
 
   const expected = Math.min(online * CAPACITY, enqueued);
   let lastCount = -1;
@@ -236,10 +256,12 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
     reservationMismatches,
     agentSetupSeconds,
     enqueuePerSecond: enqueued / ((enqueueDoneAt - firstEnqueueAt) / 1000),
-    assignmentsPerSecond: assigned.size / ((lastAt - firstEnqueueAt) / 1000),
+    assignmentsPerSecond: assigned.size / ((lastAt - countFrom) / 1000),
     middleAssignmentsPerSecond: (0.8 * times.length) / ((p90 - p10) / 1000),
-    timeToFirstAssignmentMs: firstAt - firstEnqueueAt,
-    windowSeconds: (lastAt - firstEnqueueAt) / 1000,
+    timeToFirstAssignmentMs: firstAt - countFrom,
+    windowSeconds: (lastAt - countFrom) / 1000,
+    mode: MODE,
+    backlogSeconds,
     setupFailures: agents.failed + queuedResult.failed,
     complete: assigned.size >= expected && enqueued + queuedResult.failed === CONVERSATIONS,
     serviceDecisionMeanMs: await serviceDecisionMeanMs(rInfos.map((r) => r.metricsPort)),

@@ -14,6 +14,17 @@ export const SAMPLE = Math.min(positive('BENCH_SAMPLE', 5_000), CONVERSATIONS);
 export const CONCURRENCY = positive('BENCH_CONCURRENCY', 64);
 /** Routing replicas as processes; with two, the run also checks every capacity guarantee from the events. */
 export const REPLICAS = positive('BENCH_ROUTING_REPLICAS', 1);
+/**
+ * 'backlog' (default): every conversation is queued while the agents are away, then the agents come
+ * online, and assignments are counted from the first of them: routing in front of a Monday-morning
+ * backlog. 'arrivals': agents online first, conversations started and queued while routing assigns
+ * (each assignment then also pays for its conversation's start and enqueue).
+ */
+export const MODE: 'backlog' | 'arrivals' = (() => {
+  const raw = process.env.BENCH_MODE ?? 'backlog';
+  if (raw !== 'backlog' && raw !== 'arrivals') throw new Error(`BENCH_MODE must be backlog or arrivals, got ${JSON.stringify(raw)}`);
+  return raw;
+})();
 /** The end-to-end phase ends when no assignment arrived for this long after the last enqueue. */
 export const STALL_MS = positive('BENCH_STALL_MS', 15_000);
 /** Optional cap on the whole run (seconds): enqueueing and waiting stop there, and the figures cover what was done. */
