@@ -7,7 +7,7 @@
  *    conversations under one queue per strategy; what starting a pass in
  *    serving order costs; and, for comparison, the old ways (every agent
  *    judged one by one, a full sort of the waiting conversations).
- * 2. Assignments per second, end to end (routing/endToEnd.ts): conversation,
+ * 2. Assignments per second, end to end (routing/endToEnd.ts; BENCH_MODE, see settings.ts): conversation,
  *    presence and BENCH_ROUTING_REPLICAS routing replicas as separate
  *    processes on a private NATS and a fresh PostgreSQL database, with the
  *    capacity guarantees checked from the events and from presence.
@@ -126,7 +126,8 @@ async function main() {
       { figure: `conversations queued (${REPLICAS} routing replica${REPLICAS === 1 ? '' : 's'})`, value: `${e2e.queued} at ${round(e2e.enqueuePerSecond, 0)}/s` },
       { figure: 'assigned (expected)', value: `${e2e.assigned} (${e2e.expected}), at most ${e2e.maxPerAgent} per agent` },
       { figure: 'over capacity / assigned twice / reservations ≠ assignments', value: `${e2e.overCapacity} / ${e2e.doubleAssignments} / ${e2e.reservationMismatches} agents` },
-      { figure: 'assignments/s, first enqueue to last assignment', value: `${round(e2e.assignmentsPerSecond, 1)} over ${round(e2e.windowSeconds, 1)} s` },
+      { figure: 'mode (BENCH_MODE)', value: e2e.mode === 'backlog' ? `backlog: all queued first (${round(e2e.backlogSeconds, 0)} s), then agents online` : 'arrivals: queued while routing assigns' },
+      { figure: e2e.mode === 'backlog' ? 'assignments/s, first agent online to last assignment' : 'assignments/s, first enqueue to last assignment', value: `${round(e2e.assignmentsPerSecond, 1)} over ${round(e2e.windowSeconds, 1)} s` },
       { figure: 'assignments/s, middle 80%', value: round(e2e.middleAssignmentsPerSecond, 1) },
       { figure: 'time to first assignment', value: `${round(e2e.timeToFirstAssignmentMs, 0)} ms` },
       { figure: 'NATS request/reply: sequential p50, rate', value: `${round(natsRrP50, 3)} ms, ${round(rateOf(base.natsSequential), 0)}/s` },
@@ -140,6 +141,7 @@ async function main() {
     broken = e2e.overCapacity > 0 || e2e.doubleAssignments > 0 || e2e.reservationMismatches > 0;
     if (broken) log(`CAPACITY GUARANTEE BROKEN: ${e2e.overCapacity} agents over capacity ${CAPACITY}, ${e2e.doubleAssignments} conversations assigned twice, ${e2e.reservationMismatches} agents with reservations ≠ assignments`);
     const summary = {
+      mode: e2e.mode,
       agents: e2e.agents,
       queued: e2e.queued,
       decision_agents: AGENTS,

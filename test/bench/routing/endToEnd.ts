@@ -2,11 +2,14 @@
  * Phase 2 of the routing benchmark: assignments per second end to end, with
  * conversation, presence and routing (BENCH_ROUTING_REPLICAS of them) as
  * separate processes on a private NATS and a fresh PostgreSQL database.
- * Agents come online through presence (chat capacity 3), conversations are
+ * Agents sign in through presence (chat capacity 3), conversations are
  * started and enqueued through gRPC (spread over the routing replicas);
  * assignments are counted from the conversation relay's `AgentAssigned`
- * events, from the first enqueue until every slot is taken, every
- * conversation assigned, or the count stalls. The capacity guarantees are
+ * events until every slot is taken, every conversation assigned, or the
+ * count stalls. With BENCH_MODE=backlog (the default) the agents are away
+ * while every conversation is queued and come online together, and the count
+ * starts with the first of them; with `arrivals` they are online first and the
+ * count starts at the first enqueue. The capacity guarantees are
  * checked from the same events and from presence afterwards: nobody holds
  * more than their capacity, no conversation is assigned twice (two events
  * with different ids), and every agent's reservations match what they were
