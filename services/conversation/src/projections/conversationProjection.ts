@@ -19,56 +19,46 @@ import { eventMetadataOf } from '../store/eventMetadata';
  *
  * The state kept in the row drops the client-message-id index (only commands
  * need it), so folding a long conversation here stays cheap.
+ *
+ * A batch costs a few statements whatever its size: one read of every
+ * conversation it touches, one insert of its new messages and one upsert of
+ * the conversation rows (a statement per event and per conversation made the
+ * projector the conversation service's largest cost under load). The rare
+ * changes to rows already written (a translation or a delivery receipt joins
+ * its message, a link or unlink) run as statements of their own, after the
+ * inserts queued before them, so every statement sees what came earlier.
  */
 export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Promise<void> {
-  const touched = new Map<string, { tenantId: string; conversationId: string; state: ConversationState; revision: number }>();
+  const touched = await loadTouched(tx, events);
+  const messages = new PendingInserts('cv_messages', 'message');
+  const notes = new PendingInserts('cv_notes', 'note');
+  const flushInserts = async () => {
+    await messages.flush(tx);
+    await notes.flush(tx);
+  };
   for (const recorded of events) {
     if (!recorded.streamId.startsWith('conversation-')) continue;
     const { tenantId, conversationId } = parseConversationStreamId(recorded.streamId);
-    const key = `${tenantId}\u0000${conversationId}`;
-    let entry = touched.get(key);
-    if (!entry) {
-      const { rows } = await tx.query<{ state: unknown; revision: string }>(
-        'SELECT state, revision FROM cv_conversations WHERE tenant_id = $1 AND conversation_id = $2',
-        [tenantId, conversationId],
-      );
-      const row = rows[0];
-      const stored = row ? (typeof row.state === 'string' ? JSON.parse(row.state) : row.state) : undefined;
-      entry = {
-        tenantId,
-        conversationId,
-        state: stored ? stateFromJSON<ConversationState>(stored) : conversationDecider.initialState(),
-        revision: row ? Number(row.revision) : -1,
-      };
-      touched.set(key, entry);
-    }
+    const entry = touched.get(touchedKey(tenantId, conversationId))!;
     // Replays after a crash between commit and checkpoint are skipped by revision.
     if (recorded.revision <= entry.revision) continue;
     const event = conversationEventFromJson(recorded.type, recorded.data, eventMetadataOf(recorded.metadata));
     entry.state = conversationDecider.evolve(entry.state, event);
     entry.revision = recorded.revision;
+    entry.changed = true;
     if (event.type === 'MessagePosted' && event.data.message) {
-      const message = { ...event.data.message, revision: recorded.revision };
-      await tx.query('INSERT INTO cv_messages (tenant_id, conversation_id, revision, message) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
-        tenantId,
-        conversationId,
-        recorded.revision,
-        JSON.stringify(Message.toJSON(message)),
-      ]);
+      messages.add(tenantId, conversationId, recorded.revision, JSON.stringify(Message.toJSON({ ...event.data.message, revision: recorded.revision })));
     } else if (event.type === 'InternalNoteAdded' && event.data.note) {
-      await tx.query('INSERT INTO cv_notes (tenant_id, conversation_id, revision, note) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
-        tenantId,
-        conversationId,
-        recorded.revision,
-        JSON.stringify(InternalNote.toJSON(event.data.note)),
-      ]);
+      notes.add(tenantId, conversationId, recorded.revision, JSON.stringify(InternalNote.toJSON(event.data.note)));
     } else if (event.type === 'MessageTranslated') {
+      await flushInserts();
       // The translation joins its message; one per language (a replay replaces it with the same).
       const { messageId, targetLanguage, text, provider } = event.data;
       await updateMessage(tx, tenantId, conversationId, messageId, (message) => {
         message.translations = [...message.translations.filter((t) => t.language !== targetLanguage), { language: targetLanguage, text, provider }];
       });
     } else if (event.type === 'MessageDeliveryUpdated') {
+      await flushInserts();
       // The decider already refused receipts that would move a message back.
       const { messageId, status, detail, willRetry, occurredAt } = event.data;
       await updateMessage(tx, tenantId, conversationId, messageId, (message) => {
@@ -88,7 +78,78 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Prom
       );
     }
   }
-  for (const { tenantId, conversationId, state, revision } of touched.values()) {
+  await flushInserts();
+  await upsertConversations(tx, touched.values());
+}
+
+type Touched = { tenantId: string; conversationId: string; state: ConversationState; revision: number; changed: boolean };
+
+const touchedKey = (tenantId: string, conversationId: string) => `${tenantId}\u0000${conversationId}`;
+
+/** Every conversation the batch touches, as its read-model row has it (initial state and revision -1 when it has none). */
+async function loadTouched(tx: SqlClient, events: RecordedEvent[]): Promise<Map<string, Touched>> {
+  const touched = new Map<string, Touched>();
+  for (const recorded of events) {
+    if (!recorded.streamId.startsWith('conversation-')) continue;
+    const { tenantId, conversationId } = parseConversationStreamId(recorded.streamId);
+    const key = touchedKey(tenantId, conversationId);
+    if (!touched.has(key)) touched.set(key, { tenantId, conversationId, state: conversationDecider.initialState(), revision: -1, changed: false });
+  }
+  if (touched.size === 0) return touched;
+  const entries = [...touched.values()];
+  const { rows } = await tx.query<{ tenant_id: string; conversation_id: string; state: unknown; revision: string }>(
+    `SELECT c.tenant_id, c.conversation_id, c.state, c.revision::text AS revision
+     FROM cv_conversations c JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, conversation_id) USING (tenant_id, conversation_id)`,
+    [entries.map((e) => e.tenantId), entries.map((e) => e.conversationId)],
+  );
+  for (const row of rows) {
+    const entry = touched.get(touchedKey(row.tenant_id, row.conversation_id))!;
+    entry.state = stateFromJSON<ConversationState>(typeof row.state === 'string' ? JSON.parse(row.state) : row.state);
+    entry.revision = Number(row.revision);
+  }
+  return touched;
+}
+
+/** Rows of one append-only table (messages, notes), written together in one statement. */
+class PendingInserts {
+  private tenantIds: string[] = [];
+  private conversationIds: string[] = [];
+  private revisions: string[] = [];
+  private bodies: string[] = [];
+
+  constructor(
+    private readonly table: 'cv_messages' | 'cv_notes',
+    private readonly column: 'message' | 'note',
+  ) {}
+
+  add(tenantId: string, conversationId: string, revision: number, body: string): void {
+    this.tenantIds.push(tenantId);
+    this.conversationIds.push(conversationId);
+    this.revisions.push(String(revision));
+    this.bodies.push(body);
+  }
+
+  async flush(tx: SqlClient): Promise<void> {
+    if (this.tenantIds.length === 0) return;
+    const params = [this.tenantIds, this.conversationIds, this.revisions, this.bodies];
+    this.tenantIds = [];
+    this.conversationIds = [];
+    this.revisions = [];
+    this.bodies = [];
+    await tx.query(
+      `INSERT INTO ${this.table} (tenant_id, conversation_id, revision, ${this.column})
+       SELECT r.tenant_id, r.conversation_id, r.revision::bigint, r.body::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS r(tenant_id, conversation_id, revision, body)
+       ON CONFLICT DO NOTHING`,
+      params,
+    );
+  }
+}
+
+/** One upsert for every conversation the batch changed. */
+async function upsertConversations(tx: SqlClient, touched: Iterable<Touched>): Promise<void> {
+  const columns: string[][] = [[], [], [], [], [], [], [], [], [], []];
+  for (const { tenantId, conversationId, state, revision, changed } of touched) {
+    if (!changed) continue;
     const view = conversationView(state);
     if (!view || state.status === 'initial') continue;
     const slim: ConversationState = {
@@ -96,27 +157,32 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Prom
       details: { ...state.details, messageIdsByClientMessageId: new Map(), messageLanguages: new Map(), translations: new Map(), deliveries: new Map() },
     };
     const row = { ...view, revision };
-    await tx.query(
-      `INSERT INTO cv_conversations (tenant_id, conversation_id, customer_id, status, queue_id, assigned_agent_id, started_at, revision, view, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, status = EXCLUDED.status,
-         queue_id = EXCLUDED.queue_id, assigned_agent_id = EXCLUDED.assigned_agent_id, revision = EXCLUDED.revision,
-         view = EXCLUDED.view, state = EXCLUDED.state`,
-      [
-        tenantId,
-        conversationId,
-        row.customerId,
-        row.status,
-        row.queueId,
-        // Only a conversation an agent holds now is "by agent"; a resolved one keeps its last agent in the view.
-        state.status === 'assigned' ? state.agentId : '',
-        row.startedAt,
-        revision,
-        JSON.stringify(Conversation.toJSON(row)),
-        JSON.stringify(stateToJSON(slim)),
-      ],
-    );
+    const values = [
+      tenantId,
+      conversationId,
+      row.customerId,
+      String(row.status),
+      row.queueId,
+      // Only a conversation an agent holds now is "by agent"; a resolved one keeps its last agent in the view.
+      state.status === 'assigned' ? state.agentId : '',
+      row.startedAt instanceof Date ? row.startedAt.toISOString() : String(row.startedAt),
+      String(revision),
+      JSON.stringify(Conversation.toJSON(row)),
+      JSON.stringify(stateToJSON(slim)),
+    ];
+    values.forEach((value, i) => columns[i]!.push(value));
   }
+  if (columns[0]!.length === 0) return;
+  await tx.query(
+    `INSERT INTO cv_conversations (tenant_id, conversation_id, customer_id, status, queue_id, assigned_agent_id, started_at, revision, view, state)
+     SELECT r.tenant_id, r.conversation_id, r.customer_id, r.status::int, r.queue_id, r.assigned_agent_id, r.started_at::timestamptz, r.revision::bigint, r.view::jsonb, r.state::jsonb
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+       AS r(tenant_id, conversation_id, customer_id, status, queue_id, assigned_agent_id, started_at, revision, view, state)
+     ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, status = EXCLUDED.status,
+       queue_id = EXCLUDED.queue_id, assigned_agent_id = EXCLUDED.assigned_agent_id, revision = EXCLUDED.revision,
+       view = EXCLUDED.view, state = EXCLUDED.state`,
+    columns,
+  );
 }
 
 /** Rewrites one message's row (a translation or a delivery receipt joins it). */
