@@ -22,6 +22,7 @@
  *   npx tsx test/bench/routing.bench.ts
  *   BENCH_AGENTS=1000 BENCH_CONVERSATIONS=5000 npx tsx test/bench/routing.bench.ts
  *   npm run bench:routing:replicas   (1,000 agents, 10,000 conversations, two replicas)
+ *   npm run bench:routing:backlog    (every conversation queued before the agents come online)
  */
 import { unary } from '@contactcenter/infra';
 import { Channel } from '@contactcenter/proto/conversation/v1';

@@ -6,10 +6,10 @@
  * started and enqueued through gRPC (spread over the routing replicas);
  * assignments are counted from the conversation relay's `AgentAssigned`
  * events until every slot is taken, every conversation assigned, or the
- * count stalls. With BENCH_MODE=backlog (the default) the agents are away
- * while every conversation is queued and come online together, and the count
- * starts with the first of them; with `arrivals` they are online first and the
- * count starts at the first enqueue. The capacity guarantees are
+ * count stalls. With BENCH_MODE=arrivals (the default) the agents are online
+ * first and the count starts at the first enqueue; with `backlog` they are
+ * away while every conversation is queued and greeted by the bot, then come
+ * online together, and the count starts with the first of them. The capacity guarantees are
  * checked from the same events and from presence afterwards: nobody holds
  * more than their capacity, no conversation is assigned twice (two events
  * with different ids), and every agent's reservations match what they were
@@ -180,6 +180,14 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
       perAgent.set(agentId, (perAgent.get(agentId) ?? 0) + 1);
     },
   });
+  // Only the after-hours bot writes messages here: it greets each conversation queued while nobody works.
+  const greeted = new Set<string>();
+  nc.subscribe(eventFilter({ tenantId: TENANT, context: 'conversation', eventType: 'MessagePosted' }), {
+    callback: (_err, msg) => {
+      const event = msg.json<{ data?: { conversationId: string } }>();
+      greeted.add(((event.data ?? event) as { conversationId: string }).conversationId);
+    },
+  });
   await nc.flush();
 
   let firstEnqueueAt = 0;
@@ -208,8 +216,10 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
     // Every replica must hold the whole backlog before the first agent comes: routing is measured, not the relay catching up.
     const depths = async () => Promise.all(rInfos.map(async (r) => Number(/^routing_queue_depth\{[^}]*\} ([0-9.e+-]+)$/m.exec(await metricsOf(r.metricsPort))?.[1] ?? 0)));
     for (const until = performance.now() + 120_000; performance.now() < until && !(await depths()).every((d) => d >= enqueued); ) await sleep(500);
+    // And the night is over: the bot has greeted every waiting conversation (its replies are not routing's work to measure).
+    for (const until = performance.now() + 300_000; performance.now() < until && greeted.size < enqueued; ) await sleep(500);
     backlogSeconds = (performance.now() - firstEnqueueAt) / 1000;
-    log(`backlog of ${enqueued} in front of routing after ${round(backlogSeconds, 1)} s (replicas see ${(await depths()).join(', ')}); agents coming online`);
+    log(`backlog of ${enqueued} in front of routing after ${round(backlogSeconds, 1)} s (replicas see ${(await depths()).join(', ')}; ${greeted.size} greeted by the bot); agents coming online`);
     countFrom = performance.now();
     const flipped = await bounded(AGENTS, CONCURRENCY, 'agents online', async (i) => {
       const agentId = `agent-${i}`;
