@@ -78,8 +78,10 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Prom
       );
     }
   }
+  // Built before the writes: a transaction holds back the event store's followers from its first write to its commit.
+  const rows = conversationRows(touched.values());
   await flushInserts();
-  await upsertConversations(tx, touched.values());
+  await upsertConversationRows(tx, rows);
 }
 
 type Touched = { tenantId: string; conversationId: string; state: ConversationState; revision: number; changed: boolean };
@@ -145,8 +147,8 @@ class PendingInserts {
   }
 }
 
-/** One upsert for every conversation the batch changed. */
-async function upsertConversations(tx: SqlClient, touched: Iterable<Touched>): Promise<void> {
+/** The rows of every conversation the batch changed, as the upsert's parameters (one array per column). */
+function conversationRows(touched: Iterable<Touched>): string[][] {
   const columns: string[][] = [[], [], [], [], [], [], [], [], [], []];
   for (const { tenantId, conversationId, state, revision, changed } of touched) {
     if (!changed) continue;
@@ -172,6 +174,10 @@ async function upsertConversations(tx: SqlClient, touched: Iterable<Touched>): P
     ];
     values.forEach((value, i) => columns[i]!.push(value));
   }
+  return columns;
+}
+
+async function upsertConversationRows(tx: SqlClient, columns: string[][]): Promise<void> {
   if (columns[0]!.length === 0) return;
   await tx.query(
     `INSERT INTO cv_conversations (tenant_id, conversation_id, customer_id, status, queue_id, assigned_agent_id, started_at, revision, view, state)

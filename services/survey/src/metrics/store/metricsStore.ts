@@ -71,19 +71,25 @@ export class MetricsStore {
       }
     }
     await this.sql.transaction(async (tx) => {
-      // First, so that a concurrent writer waits on this row and then finds it moved.
+      // Read and fold before the first write: a transaction holds its transaction id from its first write to its
+      // commit, and until it commits the event store's followers (the relay) may not read past any later append in
+      // the cluster (statements.ts). So the writes come last, one after the other.
+      const timelines = byConversation.size > 0 ? await this.foldTimelines(tx, [...byConversation.values()]) : undefined;
+      // The checkpoint first among the writes: a concurrent writer waits on this row, then finds it moved, and
+      // nothing it folded from what it read is written.
       const moved = await tx.query('UPDATE survey_metrics_checkpoints SET stream_seq = $3, updated_at = now() WHERE name = $1 AND stream_seq = $2 RETURNING name', [name, fromSeq, toSeq]);
       if (moved.rows.length === 0) {
         // Another writer moved the checkpoint: say where to, so the log shows how far ahead it is.
         const { rows } = await tx.query<{ stream_seq: string }>('SELECT stream_seq FROM survey_metrics_checkpoints WHERE name = $1', [name]);
         throw new ConcurrencyError(`metrics projection ${name}`, String(fromSeq), rows[0]?.stream_seq ?? 'no checkpoint');
       }
-      if (byConversation.size > 0) await this.writeTimelines(tx, [...byConversation.values()]);
+      if (timelines) await writeTimelines(tx, timelines);
       if (invitations.size > 0) await writeInvitations(tx, [...invitations.values()]);
     });
   }
 
-  private async writeTimelines(tx: SqlClient, groups: { tenantId: string; conversationId: string; events: TimelineEvent[] }[]): Promise<void> {
+  /** The timelines the batch changes, folded onto what is stored, and the days they were active on. */
+  private async foldTimelines(tx: SqlClient, groups: { tenantId: string; conversationId: string; events: TimelineEvent[] }[]): Promise<FoldedTimelines> {
     const { rows } = await tx.query<{ tenant_id: string; conversation_id: string; seq: string | number; timeline: string }>(
       `SELECT c.tenant_id, c.conversation_id, c.seq, c.timeline FROM survey_metrics_conversations c
        JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, conversation_id) USING (tenant_id, conversation_id)`,
@@ -104,19 +110,7 @@ export class MetricsStore {
         activity.set(`${keyOf(g.tenantId, g.conversationId)}\u0000${day}`, [g.tenantId, day, g.conversationId]);
       }
     }
-    if (changed.length === 0) return;
-    await tx.query(
-      `INSERT INTO survey_metrics_conversations (tenant_id, conversation_id, seq, timeline)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])
-       ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET seq = EXCLUDED.seq, timeline = EXCLUDED.timeline`,
-      [changed.map((c) => c.tenantId), changed.map((c) => c.conversationId), changed.map((c) => c.seq), changed.map((c) => JSON.stringify(c.entries))],
-    );
-    const days = [...activity.values()];
-    await tx.query(
-      `INSERT INTO survey_metrics_activity (tenant_id, day, conversation_id)
-       SELECT * FROM unnest($1::text[], $2::date[], $3::text[]) ON CONFLICT DO NOTHING`,
-      [days.map((d) => d[0]), days.map((d) => d[1]), days.map((d) => d[2])],
-    );
+    return { timelines: [changed.map((c) => c.tenantId), changed.map((c) => c.conversationId), changed.map((c) => c.seq), changed.map((c) => JSON.stringify(c.entries))], days: [...activity.values()] };
   }
 
   /**
@@ -166,6 +160,24 @@ export class MetricsStore {
   close(): Promise<void> {
     return this.sql.close();
   }
+}
+
+/** Parameters of the timeline and activity upserts, built before the transaction writes anything. */
+type FoldedTimelines = { timelines: [string[], string[], number[], string[]]; days: [string, string, string][] };
+
+async function writeTimelines(tx: SqlClient, { timelines, days }: FoldedTimelines): Promise<void> {
+  if (timelines[0].length === 0) return;
+  await tx.query(
+    `INSERT INTO survey_metrics_conversations (tenant_id, conversation_id, seq, timeline)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])
+     ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET seq = EXCLUDED.seq, timeline = EXCLUDED.timeline`,
+    timelines,
+  );
+  await tx.query(
+    `INSERT INTO survey_metrics_activity (tenant_id, day, conversation_id)
+     SELECT * FROM unnest($1::text[], $2::date[], $3::text[]) ON CONFLICT DO NOTHING`,
+    [days.map((d) => d[0]), days.map((d) => d[1]), days.map((d) => d[2])],
+  );
 }
 
 /** Sent and accepted of one invitation in the same batch: one row. */
