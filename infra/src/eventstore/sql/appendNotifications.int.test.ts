@@ -72,4 +72,28 @@ describe('PostgreSQL append notifications', () => {
     await sub.done;
     expect(sub.seen.map((e) => e.streamId)).toEqual(['after-restart']);
   });
+
+  it('delivers an append held back by an older open transaction as soon as that transaction ends, with nothing announcing it', async () => {
+    const head = (await writer.readAll({ maxCount: 1_000 })).at(-1)?.position;
+    const sub = follow(head, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    // An older transaction that has written (taken a transaction id) and is still open: a read-model batch, say.
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_current_xact_id()');
+      await append('held-back'); // committed, announced, and not readable yet: below the horizon is only what has ended
+      await new Promise((r) => setTimeout(r, 500));
+      expect(sub.seen).toEqual([]); // the horizon holds it back (the order the log guarantees)
+      await blocker.query('COMMIT');
+    } finally {
+      await blocker.end();
+    }
+    // No append and no notification follows, and polling is off: only looking again for held-back rows delivers it.
+    const delivered = await Promise.race([sub.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+    sub.abort.abort();
+    expect(delivered).toBe(true);
+    expect(sub.seen.map((e) => e.streamId)).toEqual(['held-back']);
+  });
 });

@@ -195,6 +195,10 @@ export class SqlEventStore implements EventStore {
       let idle = poll.min;
       let failures = 0;
       let readAt = this.appends;
+      /** Appends announced up to this count were looked for and not found held back. */
+      let checkedAt = -1;
+      /** The pause before the next look while rows are held back (0: none are). */
+      let heldBackWait = 0;
       while (!stop.signal.aborted) {
         let rows: sql.EventRow[];
         try {
@@ -216,14 +220,35 @@ export class SqlEventStore implements EventStore {
         }
         if (rows.length === SUBSCRIPTION_BATCH) continue;
         idle = rows.length > 0 ? poll.min : idle;
+        // An append was announced since the last look (made here or notified): if its rows, committed, are
+        // still held back by an older open transaction, look again within a few milliseconds, doubling, rather
+        // than wait for the next announcement or poll (no announcement says that transaction ended).
+        let wait = idle;
+        if ((heldBackWait > 0 || this.appends !== checkedAt) && (await this.heldBack(cursor))) {
+          heldBackWait = Math.min(heldBackWait * 2 || 1, poll.max);
+          wait = heldBackWait;
+        } else {
+          heldBackWait = 0;
+          checkedAt = readAt;
+        }
         // An append while the page was being read may not be in it: read again at once rather than wait.
-        const woken = this.appends !== readAt || (await this.pause(idle, stop.signal));
+        const woken = this.appends !== readAt || (await this.pause(wait, stop.signal));
         const maxIdle = this.options.appendNotifications?.listening ? Math.max(poll.max, NOTIFIED_POLL_MAX_MS) : poll.max;
-        idle = woken ? poll.min : Math.min(maxIdle, idle * 2);
+        if (wait === idle) idle = woken ? poll.min : Math.min(maxIdle, idle * 2);
       }
     } finally {
       signal?.removeEventListener('abort', abort);
       this.subscriptions.delete(stop);
+    }
+  }
+
+  /** Whether committed rows after `cursor` wait for an older transaction to end (see HELD_BACK); false when the database cannot say. */
+  private async heldBack(cursor: Cursor | undefined): Promise<boolean> {
+    try {
+      const [row] = await this.query<{ held: boolean }>(sql.HELD_BACK, [cursor?.transactionId ?? null, cursor?.position ?? null]);
+      return row?.held === true;
+    } catch {
+      return false; // the next read will say what is wrong
     }
   }
 

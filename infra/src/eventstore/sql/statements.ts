@@ -143,6 +143,19 @@ WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
   AND (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
 ORDER BY e.transaction_id, e.position LIMIT $3`;
 
+/**
+ * Whether committed rows after the cursor are held back by the horizon: an
+ * older transaction of the cluster (another append, a read-model batch) is
+ * still open. They become readable the moment it ends, which no notification
+ * announces. $1 transaction id and $2 position of the last row read (both
+ * NULL: from the start).
+ */
+export const HELD_BACK = `SELECT EXISTS (
+  SELECT 1 FROM es_events e
+  WHERE e.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+    AND ($1::xid8 IS NULL OR (e.transaction_id, e.position) > ($1::xid8, $2::bigint))
+) AS held`;
+
 export const EVENT_AT_POSITION = `SELECT ${COLUMNS} FROM es_events e WHERE e.position = $1`;
 
 export const STORE_ID = `SELECT store_id::text AS store_id FROM es_store`;
