@@ -10,8 +10,8 @@
  * after start, but starts a pair's pipeline on its first translation (about
  * one more second), so `start` warms the pairs it is given.
  */
-import { reapOnSignal } from './childReaper';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { reapOnSignal, spawnTied } from './childReaper';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -59,7 +59,7 @@ export async function startApertiumServer(options: { modesDir?: string; warm?: s
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     // Its own process group, so stop() also ends the apertium pipelines APY spawns.
-    const child = spawn(binary, ['-p', String(port), options.modesDir ?? APERTIUM_MODES_DIR], {
+    const child = spawnTied(binary, ['-p', String(port), options.modesDir ?? APERTIUM_MODES_DIR], {
       env: { ...process.env, LC_ALL: 'C.UTF-8' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

@@ -12,9 +12,32 @@
  * used (NATS, PostgreSQL) are stopped the same way; then the launcher exits
  * with 128 + the signal's number. A launcher's own handler (an ordered
  * teardown) may run beside it; whichever finishes first exits.
+ *
+ * A launcher that cannot handle anything (SIGKILL, an out-of-memory kill, a
+ * crash of node itself) is covered by `spawnTied`: the kernel signals its
+ * children when it dies.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
+
+/** util-linux's setpriv: sets a parent-death signal, then execs the command (same pid). */
+const SETPRIV = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
+
+/**
+ * `spawn`, with the child tied to this process: when this process dies,
+ * however it dies, the kernel sends the child `deathSignal` (what stops it
+ * cleanly: SIGTERM for a service or NATS, SIGINT for postgres's fast
+ * shutdown). Through setpriv's --pdeathsig; where there is no setpriv (not
+ * Linux), a plain spawn.
+ *
+ * @example
+ *   reapOnSignal(spawnTied('nats-server', args, { stdio: 'ignore' }), 'server');
+ */
+export function spawnTied(command: string, args: readonly string[], options: SpawnOptions, deathSignal: NodeJS.Signals = 'SIGTERM'): ChildProcess {
+  if (!SETPRIV) return spawn(command, args, options);
+  return spawn(SETPRIV, ['--pdeathsig', deathSignal.replace(/^SIG/, ''), '--', command, ...args], options);
+}
 
 export type ChildKind = 'service' | 'server';
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reapOnSignal } from './childReaper';
+import { reapOnSignal, spawnTied } from './childReaper';
 
 export function natsServerBinary(): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/local/bin', '/usr/bin'])) {
@@ -78,7 +78,7 @@ export async function startNatsServer(options: { storeDir?: string; port?: numbe
 
   const launch = async () => {
     for (const f of readdirSync(portsDir)) rmSync(join(portsDir, f));
-    child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, '--ports_file_dir', portsDir], {
+    child = spawnTied(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, '--ports_file_dir', portsDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     reapOnSignal(child, 'server'); // stopped after the services when the launcher is interrupted

@@ -11,13 +11,13 @@
  *   await sc.regions.get('us')!.kill(); // eu keeps JetStream: the witness holds the majority
  *   await sc.stop();
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reapOnSignal } from './childReaper';
+import { reapOnSignal, spawnTied } from './childReaper';
 import { startLatencyProxy, type LatencyProxy } from './latencyProxy';
 import { regionAccount, renderRegionNatsConfig, WITNESS_CLUSTER } from './natsRegionConfig';
 import { natsServerBinary, tcpReachable } from './natsServer';
@@ -182,7 +182,7 @@ class ManagedServer {
   async launch(): Promise<void> {
     if (this.running()) throw new Error(`nats-server ${this.name} is already running`);
     this.output = '';
-    const child = spawn(this.binary, ['-c', this.config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnTied(this.binary, ['-c', this.config], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     reapOnSignal(child, 'server');
     child.stderr!.on('data', (d: Buffer) => {

@@ -3,10 +3,10 @@
  * ready (it logs `ready` with its ports). Used by `npm start` and by the
  * end-to-end tests, so both run the stack the same way.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { reapOnSignal } from './childReaper';
+import { reapOnSignal, spawnTied } from './childReaper';
 import { startTcpBalancer, type TcpBalancer } from './tcpBalancer';
 
 export const ROOT = join(__dirname, '..');
@@ -46,7 +46,8 @@ export class ServiceProcess {
   ) {
     // SERVICES_CPU_PROFILE_DIR: each service writes a V8 CPU profile there when it exits (where a benchmark's time went).
     const profile = process.env.SERVICES_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.SERVICES_CPU_PROFILE_DIR, name)}`] : [];
-    this.child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')], {
+    // Tied: a launcher killed outright (SIGKILL) still takes its services with it.
+    this.child = spawnTied(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

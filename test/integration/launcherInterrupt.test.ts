@@ -51,26 +51,55 @@ const alive = (pid: number) => {
   }
 };
 
-it.each(['SIGTERM', 'SIGINT'] as const)('a benchmark-style launcher sent %s stops every process it started, then exits', async (signal) => {
-  const launcher = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'benchStyleLauncher.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts the fixture launcher (NATS and two services) and resolves once it is ready, with what it started. */
+async function startLauncher(env: Record<string, string> = {}) {
+  const launcher = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'benchStyleLauncher.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
-  let started: number[] = [];
+  let output = '';
+  launcher.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  const until = Date.now() + 20_000;
+  while (!output.includes('"ready"') && Date.now() < until && launcher.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  const { services } = JSON.parse(output.split('\n').find((l) => l.includes('"ready"'))!) as { services: number[] };
+  const started = descendantsOf(launcher.pid!);
+  return { launcher, exited, services, started };
+}
+
+it.each(['SIGTERM', 'SIGINT'] as const)('a benchmark-style launcher sent %s stops every process it started, then exits', async (signal) => {
+  let run: Awaited<ReturnType<typeof startLauncher>> | undefined;
   try {
-    let output = '';
-    launcher.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    const until = Date.now() + 20_000;
-    while (!output.includes('"ready"') && Date.now() < until && launcher.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-    const { services } = JSON.parse(output.split('\n').find((l) => l.includes('"ready"'))!) as { services: number[] };
+    run = await startLauncher();
+    expect(run.started).toEqual(expect.arrayContaining(run.services)); // the two services, and NATS
+    expect(run.started.length).toBeGreaterThanOrEqual(3);
 
-    started = descendantsOf(launcher.pid!);
-    expect(started).toEqual(expect.arrayContaining(services)); // the two services, and NATS
-    expect(started.length).toBeGreaterThanOrEqual(3);
-
-    launcher.kill(signal);
-    expect(await exited).toBe(signal === 'SIGTERM' ? 143 : 130);
-    const left = started.filter(alive);
+    run.launcher.kill(signal);
+    expect(await run.exited).toBe(signal === 'SIGTERM' ? 143 : 130);
+    const left = run.started.filter(alive);
     expect(left).toEqual([]);
   } finally {
-    for (const pid of [launcher.pid!, ...started]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of [run?.launcher.pid, ...(run?.started ?? [])]) if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
+
+/**
+ * Nothing can be handled when the launcher is SIGKILLed (a timeout's -s KILL,
+ * an out-of-memory kill): the processes it started are tied to it
+ * (`spawnTied`), so the kernel sends each its stop signal, and each stops
+ * within its own SHUTDOWN_TIMEOUT_MS.
+ */
+it('a benchmark-style launcher killed outright (SIGKILL) still leaves no process behind', async () => {
+  const SHUTDOWN_TIMEOUT_MS = 3_000;
+  let run: Awaited<ReturnType<typeof startLauncher>> | undefined;
+  try {
+    run = await startLauncher({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
+    expect(run.started).toEqual(expect.arrayContaining(run.services));
+    expect(run.started.length).toBeGreaterThanOrEqual(3);
+
+    run.launcher.kill('SIGKILL');
+    await run.exited;
+    // Room for a loaded machine past the services' own bound.
+    for (const until = Date.now() + SHUTDOWN_TIMEOUT_MS + 10_000; Date.now() < until && run.started.some(alive); ) await new Promise((r) => setTimeout(r, 100));
+    expect(run.started.filter(alive)).toEqual([]);
+  } finally {
+    for (const pid of [run?.launcher.pid, ...(run?.started ?? [])]) if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
   }
 });

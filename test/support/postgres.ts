@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import pg from 'pg';
 import { containerEngineAvailable } from './containerEngine';
-import { reapOnSignal } from '../../scripts/childReaper';
+import { reapOnSignal, spawnTied } from '../../scripts/childReaper';
 
 export interface TestDatabase {
   url: string;
@@ -127,7 +127,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     const args = ['-D', data, '-k', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-F', '-c', 'max_connections=200'];
     const started = Date.now();
     for (;;) {
-      const proc = spawn(join(bin, 'postgres'), args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], ...(owner ?? {}) });
+      const proc = spawnTied(join(bin, 'postgres'), args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], ...(owner ?? {}) }, 'SIGINT');
       let output = '';
       proc.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
       if (await acceptsConnections(url(), proc, Math.max(1_000, deadlineMs - (Date.now() - started)))) {
