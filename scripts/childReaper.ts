@@ -94,7 +94,8 @@ async function stopAll(kind: ChildKind, graceMs: number): Promise<void> {
             clearTimeout(killer);
             resolve();
           });
-          child.kill(stopSignal);
+          // Already asked to stop (the launcher's own teardown runs beside this): a second signal would cut its shutdown short.
+          if (!child.killed) child.kill(stopSignal);
         }),
     ),
   );

@@ -84,8 +84,14 @@ export class ServiceProcess {
   }
 
   /** Sends `signal` and waits for the exit code. */
+  /**
+   * Stops it and resolves with its exit code. A stop already asked for (by
+   * this launcher's teardown or by the child reaper on an interrupt) is not
+   * asked again: a service takes a second SIGTERM as "exit now" and skips the
+   * rest of its shutdown. SIGKILL is always sent.
+   */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (this.child.exitCode === null && this.child.signalCode === null && (signal === 'SIGKILL' || !this.child.killed)) this.child.kill(signal);
     return this.exited;
   }
 }
