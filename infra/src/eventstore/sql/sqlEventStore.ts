@@ -23,6 +23,8 @@ export interface SqlEventStoreOptions {
 
 /** While notifications arrive, polling is only the fallback for one lost in a reconnect. */
 const NOTIFIED_POLL_MAX_MS = 1_000;
+/** Rows held back by an older open transaction are looked for again at least this often, however slow the poll. */
+const HELD_BACK_MAX_WAIT_MS = 250;
 
 /** A writer that keeps losing races on one stream with expectedRevision 'any' gives up after this many attempts. */
 const MAX_APPEND_ATTEMPTS = 50;
@@ -225,7 +227,7 @@ export class SqlEventStore implements EventStore {
         // than wait for the next announcement or poll (no announcement says that transaction ended).
         let wait = idle;
         if ((heldBackWait > 0 || this.appends !== checkedAt) && (await this.heldBack(cursor))) {
-          heldBackWait = Math.min(heldBackWait * 2 || 1, poll.max);
+          heldBackWait = Math.min(heldBackWait * 2 || 1, poll.max, HELD_BACK_MAX_WAIT_MS);
           wait = heldBackWait;
         } else {
           heldBackWait = 0;
