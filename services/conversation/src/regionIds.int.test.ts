@@ -4,41 +4,25 @@
  * client's id naming another region is refused before anything is written.
  */
 import * as grpc from '@grpc/grpc-js';
-import { createGrpcClient, createLogger, GrpcServer, unary, type CallOptions } from '@contactcenter/infra';
-import { createEventStore, type EventStore } from '@contactcenter/infra/eventstore';
-import { connectSql, type SqlClient } from '@contactcenter/infra/sql';
-import { Channel, ConversationServiceClient, ConversationServiceService } from '@contactcenter/proto/conversation/v1';
+import { createGrpcClient, unary, type CallOptions } from '@contactcenter/infra';
+import { Channel, ConversationServiceClient } from '@contactcenter/proto/conversation/v1';
 import { randomUUID } from 'node:crypto';
+import { startRegionConversationService, type RegionConversationService } from '../../../test/support/regionConversationService';
 import { conversationStreamId } from './conversation';
-import { assembleConversationService } from './service';
 
 jest.setTimeout(60_000);
 
-let events: EventStore;
-let sql: SqlClient;
-let service: Awaited<ReturnType<typeof assembleConversationService>>;
-let server: GrpcServer;
+let eu: RegionConversationService;
 let client: ConversationServiceClient;
 
 beforeAll(async () => {
-  events = await createEventStore('pglite://memory');
-  sql = await connectSql('pglite://memory');
-  const logger = createLogger('conversation-test', 'silent');
-  service = await assembleConversationService({ events, sql, logger, snapshotEvery: 50, regions: { region: 'eu', regions: ['eu', 'us'] } });
-  service.projector.start();
-  server = new GrpcServer(logger);
-  server.addService(ConversationServiceService, service.grpc);
-  const port = await server.listen('127.0.0.1', 0);
-  server.markServing();
-  client = createGrpcClient(ConversationServiceClient, `127.0.0.1:${port}`);
+  eu = await startRegionConversationService('eu', ['eu', 'us']);
+  client = createGrpcClient(ConversationServiceClient, eu.address);
 });
 
 afterAll(async () => {
   client?.close();
-  await server?.shutdown(1_000);
-  await service?.projector.stop();
-  await events?.close();
-  await sql?.close();
+  await eu?.stop();
 });
 
 const tenant = () => `t-${randomUUID().slice(0, 8)}`;
@@ -60,7 +44,7 @@ it("prefixes a client's own id with this region, and a retry finds the same conv
   expect(first.result).toEqual({ conversationId: 'eu_ik-order-42', revision: 0 });
   const again = await start(t, 'ik-order-42');
   expect(again.result).toEqual({ conversationId: 'eu_ik-order-42', revision: 0 });
-  expect(await events.streamRevision(conversationStreamId(t, 'ik-order-42'))).toBeUndefined();
+  expect(await eu.events.streamRevision(conversationStreamId(t, 'ik-order-42'))).toBeUndefined();
 });
 
 it('keeps an id that already names this region', async () => {
@@ -78,6 +62,6 @@ it('refuses an id homed in another region with INVALID_ARGUMENT naming conversat
   expect(err.cause?.code).toBe(grpc.status.INVALID_ARGUMENT);
   expect(err.field).toBe('conversation_id');
   expect(err.message).toMatch(/"us"/);
-  expect(await events.streamRevision(conversationStreamId(t, 'us_abc'))).toBeUndefined();
-  expect(await events.streamRevision(conversationStreamId(t, 'eu_us_abc'))).toBeUndefined();
+  expect(await eu.events.streamRevision(conversationStreamId(t, 'us_abc'))).toBeUndefined();
+  expect(await eu.events.streamRevision(conversationStreamId(t, 'eu_us_abc'))).toBeUndefined();
 });
