@@ -13,19 +13,13 @@ import { connectNats, createGrpcClient, createLogger, GrpcServer, unary, type Na
 import { createEventStore, type EventStore } from '@contactcenter/infra/eventstore';
 import { connectSql, type SqlClient } from '@contactcenter/infra/sql';
 import { AssignAgentRequest, ConversationServiceClient, ConversationServiceService } from '@contactcenter/proto/conversation/v1';
-import { PresenceServiceService } from '@contactcenter/proto/presence/v1';
-import { RoutingServiceService } from '@contactcenter/proto/routing/v1';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { signStaffToken } from '../../../../scripts/devToken';
 import { freshNats, type TestNats } from '../../../../test/support/nats';
+import { addRoutingAndPresence } from '../../../../test/support/regionDesk';
 import { conversationStreamId } from '../../../conversation/src/conversation';
 import { assembleConversationService } from '../../../conversation/src/service';
-import { Presence, presenceGrpc } from '../../../presence/src/presenceService';
-import { PresenceEvents } from '../../../presence/src/store/presenceEvents';
-import { PresenceStore } from '../../../presence/src/store/presenceStore';
-import { routingGrpc } from '../../../routing/src/grpc';
-import { RoutingStore } from '../../../routing/src/store/routingStore';
 import { buildApp } from '../app';
 import { connectPeers } from '../peers';
 
@@ -72,10 +66,7 @@ async function startRegion(name: string): Promise<Region> {
   conversations.projector.start();
   const grpc = new GrpcServer(logger);
   grpc.addService(ConversationServiceService, conversations.grpc);
-  grpc.addService(RoutingServiceService, routingGrpc({ store: await RoutingStore.open(nats, `routing_${name}_${RUN}`), router: { waiting: new Map() } as never, offers: {} as never, peers: {} as never }));
-  const presenceStore = await PresenceStore.open(nats, `presence_${name}_${RUN}`);
-  const presence = new Presence({ store: presenceStore, events: await PresenceEvents.open(nats, name, logger), logger, heartbeatTimeoutMs: 60_000 });
-  grpc.addService(PresenceServiceService, presenceGrpc(presence, presenceStore));
+  await addRoutingAndPresence(grpc, nats, name, RUN, logger);
   const address = `127.0.0.1:${await grpc.listen('127.0.0.1', 0)}`;
   grpc.markServing();
   const peers = connectPeers({ CONVERSATION_GRPC_ADDR: address, ROUTING_GRPC_ADDR: address, PRESENCE_GRPC_ADDR: address, TRANSLATION_GRPC_ADDR: CLOSED, SURVEY_GRPC_ADDR: CLOSED, CHANNELS_GRPC_ADDR: CLOSED });

@@ -11,17 +11,11 @@
  * service runs), and read through the real GetQueue handler.
  */
 import { connectNats, createLogger, GrpcServer, type NatsConnection } from '@contactcenter/infra';
-import { PresenceServiceService } from '@contactcenter/proto/presence/v1';
-import { RoutingServiceService } from '@contactcenter/proto/routing/v1';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { signStaffToken } from '../../../../scripts/devToken';
 import { freshNats, type TestNats } from '../../../../test/support/nats';
-import { Presence, presenceGrpc } from '../../../presence/src/presenceService';
-import { PresenceEvents } from '../../../presence/src/store/presenceEvents';
-import { PresenceStore } from '../../../presence/src/store/presenceStore';
-import { routingGrpc } from '../../../routing/src/grpc';
-import { RoutingStore } from '../../../routing/src/store/routingStore';
+import { addRoutingAndPresence, type Waiting } from '../../../../test/support/regionDesk';
 import { buildApp } from '../app';
 import { connectPeers } from '../peers';
 import type { SupervisorOverview } from './crossRegionView';
@@ -40,7 +34,7 @@ interface Region {
   peers: ReturnType<typeof connectPeers>;
   app: FastifyInstance;
   /** The router's waiting lines: tenant → conversation → what GetQueue reads. */
-  waiting: Map<string, Map<string, { queueId: string; queuedAt: number }>>;
+  waiting: Waiting;
   closed: boolean;
 }
 
@@ -51,11 +45,8 @@ async function startRegion(name: string): Promise<Region> {
   const logger = createLogger(`supervisor-view-${name}`, 'silent');
   const nats = await connectNats(server.url, `supervisor-view-${name}`, logger);
   const grpc = new GrpcServer(logger);
-  const waiting = new Map<string, Map<string, { queueId: string; queuedAt: number }>>();
-  grpc.addService(RoutingServiceService, routingGrpc({ store: await RoutingStore.open(nats, `routing_${name}_${RUN}`), router: { waiting } as never, offers: {} as never, peers: {} as never }));
-  const presenceStore = await PresenceStore.open(nats, `presence_${name}_${RUN}`);
-  const presence = new Presence({ store: presenceStore, events: await PresenceEvents.open(nats, name, logger), logger, heartbeatTimeoutMs: 60_000 });
-  grpc.addService(PresenceServiceService, presenceGrpc(presence, presenceStore));
+  const waiting: Waiting = new Map();
+  await addRoutingAndPresence(grpc, nats, name, RUN, logger, waiting);
   const local = `127.0.0.1:${await grpc.listen('127.0.0.1', 0)}`;
   grpc.markServing();
   const peers = connectPeers({ CONVERSATION_GRPC_ADDR: CLOSED, ROUTING_GRPC_ADDR: local, PRESENCE_GRPC_ADDR: local, TRANSLATION_GRPC_ADDR: CLOSED, SURVEY_GRPC_ADDR: CLOSED, CHANNELS_GRPC_ADDR: CLOSED });
