@@ -11,23 +11,14 @@ import { Kvm } from '@nats-io/kv';
 import { RequestError } from '@nats-io/transport-node';
 import { startNatsSuperCluster, type NatsSuperCluster } from '../../scripts/natsSuperCluster';
 import { tcpReachable } from '../../scripts/natsServer';
+import { untilResolves } from '../support/untilResolves';
 
 jest.setTimeout(120_000);
 
 const logger = createLogger('super-cluster-test', 'silent');
 
 /** Retries `attempt` until it resolves (the gateways' interest, a new meta leader, a reconnect take a moment); the last error after `timeoutMs`. */
-async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+const eventually = <T>(attempt: () => Promise<T>, timeoutMs = 20_000) => untilResolves(attempt, timeoutMs);
 
 /** Answers every request on `subject` with `<answer>:<request>`. */
 async function respond(nc: NatsConnection, subject: string, answer: string): Promise<void> {

@@ -22,6 +22,7 @@ import WebSocket from 'ws';
 import { startNatsSuperCluster, type NatsSuperCluster } from '../../../../scripts/natsSuperCluster';
 import { startEdgeApp, type EdgeApp } from '../../../../test/support/gatewayEdgeApp';
 import { startRegionConversationService } from '../../../../test/support/regionConversationService';
+import { untilResolves } from '../../../../test/support/untilResolves';
 
 jest.setTimeout(120_000);
 
@@ -130,17 +131,7 @@ class Client {
 }
 
 /** Retries until it holds (interest crossing the gateways takes a moment right after the start). */
-async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+const eventually = <T>(attempt: () => Promise<T>, timeoutMs = 15_000) => untilResolves(attempt, timeoutMs);
 
 const remoteSubscriptions = () => region.us.edge.app.eventHub.remoteConversations;
 
