@@ -225,18 +225,18 @@ export class SqlEventStore implements EventStore {
         // An append was announced since the last look (made here or notified): if its rows, committed, are
         // still held back by an older open transaction, look again within a few milliseconds, doubling, rather
         // than wait for the next announcement or poll (no announcement says that transaction ended).
-        let wait = idle;
-        if ((heldBackWait > 0 || this.appends !== checkedAt) && (await this.heldBack(cursor))) {
+        const held = (heldBackWait > 0 || this.appends !== checkedAt) && (await this.heldBack(cursor));
+        if (held) {
           heldBackWait = Math.min(heldBackWait * 2 || 1, poll.max, HELD_BACK_MAX_WAIT_MS);
-          wait = heldBackWait;
         } else {
           heldBackWait = 0;
           checkedAt = readAt;
         }
         // An append while the page was being read may not be in it: read again at once rather than wait.
-        const woken = this.appends !== readAt || (await this.pause(wait, stop.signal));
+        const woken = this.appends !== readAt || (await this.pause(held ? heldBackWait : idle, stop.signal));
         const maxIdle = this.options.appendNotifications?.listening ? Math.max(poll.max, NOTIFIED_POLL_MAX_MS) : poll.max;
-        if (wait === idle) idle = woken ? poll.min : Math.min(maxIdle, idle * 2);
+        // The idle backoff is about an empty log, not about rows waiting for a transaction: it stays as it was.
+        if (!held) idle = woken ? poll.min : Math.min(maxIdle, idle * 2);
       }
     } finally {
       signal?.removeEventListener('abort', abort);
