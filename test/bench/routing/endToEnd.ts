@@ -56,15 +56,17 @@ async function bounded(count: number, concurrency: number, label: string, fn: (i
 
 const metricsOf = (port: number) => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
 
+/** The first sample of metric `name` (any labels) in a Prometheus text exposition; NaN when absent. */
+const sampleOf = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+
 /** Mean of the routing services' own `routing_decision_seconds` histograms, in ms. */
 async function serviceDecisionMeanMs(metricsPorts: number[]): Promise<number | undefined> {
   let sum = 0;
   let count = 0;
   for (const port of metricsPorts) {
     const text = await metricsOf(port);
-    const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
-    sum += value('routing_decision_seconds_sum');
-    count += value('routing_decision_seconds_count');
+    sum += sampleOf(text, 'routing_decision_seconds_sum');
+    count += sampleOf(text, 'routing_decision_seconds_count');
   }
   const mean = (sum / count) * 1000;
   return Number.isFinite(mean) ? mean : undefined;
@@ -148,8 +150,7 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
     await unary(presenceClient, presenceClient.heartbeat, { agentId, connectionId: 'desk' }, as(agentId));
   });
   const agentSetupSeconds = (performance.now() - agentsStarted) / 1000;
-  const acceptingChat = async () => (await unary(presenceClient, presenceClient.listAgents, { availableOnly: true, channel: 'chat' }, as())).agents.length;
-  let online = MODE === 'backlog' ? AGENTS - agents.failed : await acceptingChat();
+  let online = MODE === 'backlog' ? AGENTS - agents.failed : (await unary(presenceClient, presenceClient.listAgents, { availableOnly: true, channel: 'chat' }, as())).agents.length;
   log(MODE === 'backlog' ? `${online} agents signed in, away until the backlog is queued` : `${online} agents accept chat work`);
 
   const queue = {
@@ -214,7 +215,7 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
   let backlogSeconds = 0;
   if (MODE === 'backlog') {
     // Every replica must hold the whole backlog before the first agent comes: routing is measured, not the relay catching up.
-    const depths = async () => Promise.all(rInfos.map(async (r) => Number(/^routing_queue_depth\{[^}]*\} ([0-9.e+-]+)$/m.exec(await metricsOf(r.metricsPort))?.[1] ?? 0)));
+    const depths = async () => Promise.all(rInfos.map(async (r) => sampleOf(await metricsOf(r.metricsPort), 'routing_queue_depth') || 0));
     for (const until = performance.now() + 120_000; performance.now() < until && !(await depths()).every((d) => d >= enqueued); ) await sleep(500);
     // And the night is over: the bot has greeted every waiting conversation (its replies are not routing's work to measure).
     for (const until = performance.now() + 300_000; performance.now() < until && greeted.size < enqueued; ) await sleep(500);
