@@ -197,6 +197,13 @@ export class MetricsProjection {
       });
       return writing;
     };
+    /** The batch is written within `ms`, or sooner if already due sooner. */
+    const writeWithin = (ms: number) => {
+      if (idleDue <= Date.now() + ms) return;
+      clearTimeout(idle);
+      idleDue = Date.now() + ms;
+      idle = setTimeout(() => void write(), ms);
+    };
     let first = true;
     try {
       for await (const m of messages) {
@@ -208,13 +215,8 @@ export class MetricsProjection {
         if (batch.length >= this.batchSize) {
           await previous;
           previous = write();
-        } else if (m.info.pending === 0 && idleDue > Date.now() + LIVE_LINGER_MS) {
-          clearTimeout(idle);
-          idleDue = Date.now() + LIVE_LINGER_MS;
-          idle = setTimeout(() => void write(), LIVE_LINGER_MS);
-        } else if (batch.length === 1) {
-          idleDue = Date.now() + IDLE_FLUSH_MS;
-          idle = setTimeout(() => void write(), IDLE_FLUSH_MS);
+        } else {
+          writeWithin(m.info.pending === 0 ? LIVE_LINGER_MS : IDLE_FLUSH_MS);
         }
         if (failure) break;
       }
