@@ -1,15 +1,7 @@
 import { ValidationError } from './errors';
 import { homeRegionOf, isMultiRegion, isRegionName, parseRegionSettings, regionConversationId, regionSubject } from './regions';
+import { validationFieldOf as fieldOf } from '../../test/support/validationField';
 
-const fieldOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return err.field;
-    throw err;
-  }
-  throw new Error('expected a ValidationError');
-};
 
 describe('region names', () => {
   it.each(['eu', 'us', 'eu-west-1', 'a', 'x'.repeat(32)])('accepts %s', (name) => expect(isRegionName(name)).toBe(true));

@@ -1,19 +1,11 @@
 import { ValidationError } from '@contactcenter/infra/errors';
 import { addBusinessSeconds, businessSecondsBetween, isKnownTimeZone, parseBusinessHours, type BusinessHoursInput } from './businessHours';
+import { validationFieldOf as fieldOf } from '../../../../test/support/validationField';
 
 const HOUR = 3_600;
 const at = (iso: string) => new Date(iso);
 const weekdays = (start: string, end: string) => [1, 2, 3, 4, 5].map((day) => ({ day, start, end, endsNextDay: false }));
 const hours = (over: Partial<BusinessHoursInput> = {}) => parseBusinessHours({ timeZone: 'Europe/Berlin', intervals: weekdays('09:00', '17:00'), holidays: [], ...over }, 'business_hours');
-const fieldOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return err.field;
-    throw err;
-  }
-  throw new Error('no ValidationError');
-};
 
 describe('business hours validation', () => {
   it('knows IANA zones and refuses made-up ones and bare offsets', () => {
