@@ -18,10 +18,10 @@ import { connectNats, createLogger, type NatsConnection } from '@contactcenter/i
 import { encodeCloudEventMessage } from '@contactcenter/infra/events';
 import { jetstream } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
 import { startNatsSuperCluster, type NatsSuperCluster } from '../../../../scripts/natsSuperCluster';
 import { startEdgeApp, type EdgeApp } from '../../../../test/support/gatewayEdgeApp';
 import { startRegionConversationService } from '../../../../test/support/regionConversationService';
+import { RealtimeSocket, type Frame } from '../../../../test/support/realtimeSocket';
 import { untilResolves } from '../../../../test/support/untilResolves';
 
 jest.setTimeout(120_000);
@@ -96,38 +96,20 @@ async function publishEventIn(name: Name, conversationId: string, type: string, 
   return { id, seq: ack.seq };
 }
 
-type Frame = { type: string; [k: string]: unknown };
-
 /** A staff socket recording every frame. */
-class Client {
-  readonly frames: Frame[] = [];
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (raw) => this.frames.push(JSON.parse(String(raw)) as Frame));
-  }
-  static async open(url: string, bearer: string): Promise<Client> {
-    const client = new Client(new WebSocket(url, ['cc.realtime.v1', `bearer.${bearer}`]));
-    await client.next((f) => f.type === 'ready');
-    return client;
-  }
-  async next(match: (f: Frame) => boolean, timeoutMs = 5_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.frames.find(match);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(this.frames)}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  /** Sends a subscribe / unsubscribe frame and returns the answer (`subscribed` or an error). */
-  async change(type: 'subscribe' | 'unsubscribe', conversations: string[]): Promise<Frame> {
-    const seen = this.frames.length;
-    this.ws.send(JSON.stringify({ type, conversations }));
-    return this.next((f) => this.frames.indexOf(f) >= seen && (f.type === 'subscribed' || f.type === 'error'));
-  }
-  async close(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => (this.ws.once('close', () => resolve()), this.ws.close()));
-  }
+const Client = { open: (url: string, bearer: string) => RealtimeSocket.open(url, bearer) };
+
+/** Closes the socket and waits until it is closed. */
+async function closeAndWait(client: RealtimeSocket): Promise<void> {
+  client.close();
+  await client.closed;
+}
+
+/** Sends a subscribe / unsubscribe frame and returns the answer (`subscribed` or an error). */
+async function change(client: RealtimeSocket, type: 'subscribe' | 'unsubscribe', conversations: string[]): Promise<Frame> {
+  const seen = client.frames.length;
+  client.send({ type, conversations });
+  return client.next((f) => client.frames.indexOf(f) >= seen && (f.type === 'subscribed' || f.type === 'error'));
 }
 
 /** Retries until it holds (interest crossing the gateways takes a moment right after the start). */
@@ -142,7 +124,7 @@ describe("a socket at us following an eu conversation", () => {
     const agent = await Client.open(region.us.wsUrl, token('us'));
     // eu answers whether the conversation exists (the socket's own token, forwarded): the first ask may precede eu's responder's interest in us.
     const subscribed = await eventually(async () => {
-      const answer = await agent.change('subscribe', [euId, usId]);
+      const answer = await change(agent, 'subscribe', [euId, usId]);
       if (answer.type !== 'subscribed') throw new Error(JSON.stringify(answer));
       return answer;
     });
@@ -170,14 +152,14 @@ describe("a socket at us following an eu conversation", () => {
     const local = await publishIn('us', usId, 'hello from us');
     expect(await agent.next((f) => f.id === local.id)).toMatchObject({ subject: usId, position: local.seq });
     expect(agent.frames.find((f) => f.id === local.id)).not.toHaveProperty('region');
-    await agent.close();
+    await closeAndWait(agent);
     await eventually(async () => expect(remoteSubscriptions()).toBe(0));
   });
 
   it('is followed by one subscription per replica however many sockets follow it, dropped when the last stops', async () => {
     const euId = await startIn('eu');
     const [a, b] = [await Client.open(region.us.wsUrl, token('us', 'agent-a')), await Client.open(region.us.wsUrl, token('us', 'agent-b'))];
-    for (const c of [a, b]) expect(await eventually(() => c.change('subscribe', [euId]).then((f) => (f.type === 'subscribed' ? f : Promise.reject(new Error(JSON.stringify(f))))))).toBeTruthy();
+    for (const c of [a, b]) expect(await eventually(() => change(c, 'subscribe', [euId]).then((f) => (f.type === 'subscribed' ? f : Promise.reject(new Error(JSON.stringify(f))))))).toBeTruthy();
     expect(remoteSubscriptions()).toBe(1);
     const sent = await eventually(async () => {
       const s = await publishIn('eu', euId, 'to both');
@@ -186,29 +168,29 @@ describe("a socket at us following an eu conversation", () => {
     });
     expect(await b.next((f) => f.id === sent.id)).toMatchObject({ region: 'eu' });
 
-    expect(await a.change('unsubscribe', [euId])).toMatchObject({ type: 'subscribed', following: { conversations: [] } });
+    expect(await change(a, 'unsubscribe', [euId])).toMatchObject({ type: 'subscribed', following: { conversations: [] } });
     expect(remoteSubscriptions()).toBe(1); // b still follows it
     const after = await publishIn('eu', euId, 'b only');
     await b.next((f) => f.id === after.id);
     await new Promise((r) => setTimeout(r, 200));
     expect(a.frames.some((f) => f.id === after.id)).toBe(false);
 
-    await b.close();
+    await closeAndWait(b);
     await eventually(async () => expect(remoteSubscriptions()).toBe(0));
-    await a.close();
+    await closeAndWait(a);
   });
 
   it('refuses an eu conversation eu does not know, and follows nothing of it', async () => {
     const agent = await Client.open(region.us.wsUrl, token('us'));
     const missing = `eu_${randomUUID()}`;
     const answer = await eventually(async () => {
-      const f = await agent.change('subscribe', [missing]);
+      const f = await change(agent, 'subscribe', [missing]);
       if (f.type === 'error' && f.code === 'unavailable') throw new Error('eu not reachable yet');
       return f;
     });
     expect(answer).toMatchObject({ type: 'error', code: 'not_found' });
     expect(remoteSubscriptions()).toBe(0);
-    await agent.close();
+    await closeAndWait(agent);
   });
 });
 
@@ -245,7 +227,7 @@ describe('an assignment made in eu to an agent of us (follow-the-sun)', () => {
     expect(mine.frames.some((f) => f.id === euAgent.id)).toBe(false);
     expect(other.frames.some((f) => f.id === sent.id || f.id === later.id || f.id === posted.id)).toBe(false);
 
-    await Promise.all([mine.close(), other.close()]);
+    await Promise.all([closeAndWait(mine), closeAndWait(other)]);
     await eventually(async () => expect(remoteSubscriptions()).toBe(0));
   });
 });

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { signStaffToken } from '../../../../scripts/devToken';
 import { freshNats, type TestNats } from '../../../../test/support/nats';
+import { RealtimeSocket, type Frame, type RealtimeSocketOptions } from '../../../../test/support/realtimeSocket';
 import {
   ConversationServiceClient,
   ConversationServiceService,
@@ -142,57 +143,14 @@ async function publish(tid: string, context: 'conversation' | 'routing' | 'prese
   return { id, position: ack.seq };
 }
 
-type Frame = { type: string; [k: string]: unknown };
-
-/** A client socket that records every frame it receives. */
-class Client {
-  readonly frames: Frame[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  private waiters: (() => void)[] = [];
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (raw) => {
-      this.frames.push(JSON.parse(String(raw)) as Frame);
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
-  }
-
-  static async open(token: string | undefined, options: { after?: number; scope?: 'tenant'; via?: 'header' | 'protocol'; query?: string; autoPong?: boolean; at?: string } = {}): Promise<Client> {
+/** A client socket on this test's gateway (or `at`), with `after`, `scope` or a raw `query` in its URL. */
+const Client = {
+  open(token: string | undefined, options: RealtimeSocketOptions & { after?: number; scope?: 'tenant'; query?: string; at?: string } = {}): Promise<RealtimeSocket> {
     const params = [options.after !== undefined ? `after=${options.after}` : '', options.scope ? `scope=${options.scope}` : ''].filter(Boolean).join('&');
-    const url = `${options.at ?? base}${params ? `?${params}` : (options.query ?? '')}`;
-    const via = options.via ?? 'protocol';
-    const ws =
-      via === 'protocol' && token
-        ? new WebSocket(url, ['cc.realtime.v1', `bearer.${token}`], { autoPong: options.autoPong ?? true })
-        : new WebSocket(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, autoPong: options.autoPong ?? true });
-    const client = new Client(ws);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode })));
-    });
-    await client.next((f) => f.type === 'ready');
-    return client;
-  }
-
-  /** The first frame (from `from` on) matching, waiting for it. */
-  async next(match: (f: Frame) => boolean, timeoutMs = 5_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.frames.find(match);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(this.frames)}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-
-  events = () => this.frames.filter((f) => typeof f.position === 'number' && f.type.includes('.'));
-  send = (frame: unknown) => this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  close = () => this.ws.close();
-}
+    return RealtimeSocket.open(`${options.at ?? base}${params ? `?${params}` : (options.query ?? '')}`, token, options);
+  },
+};
+type Client = RealtimeSocket;
 
 const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
 
