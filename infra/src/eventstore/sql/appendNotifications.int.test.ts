@@ -7,8 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { freshPostgresDatabase, type TestDatabase } from '../../../../test/support/postgres';
-import { createPostgresEventStore } from '../postgres';
+import { connectPostgres, createPostgresEventStore } from '../postgres';
 import type { EventStore, RecordedEvent } from '../eventStore';
+import { PostgresAppendNotifications } from './appendNotifications';
+import { SqlEventStore } from './sqlEventStore';
+import { FOLLOW_PAGE_AFTER } from './statements';
 
 jest.setTimeout(60_000);
 
@@ -95,5 +98,35 @@ describe('PostgreSQL append notifications', () => {
     sub.abort.abort();
     expect(delivered).toBe(true);
     expect(sub.seen.map((e) => e.streamId)).toEqual(['held-back']);
+  });
+
+  it("wakes the appending instance's own subscriptions once per append: the notification of its own append is skipped", async () => {
+    const runner = await connectPostgres(db.url, 2);
+    let looks = 0;
+    const counted = { ...runner, query: <R,>(text: string, params?: unknown[]) => ((looks += text === FOLLOW_PAGE_AFTER ? 1 : 0), runner.query<R>(text, params)) };
+    const both = new SqlEventStore(counted, { appendNotifications: new PostgresAppendNotifications(db.url), ...noPolling });
+    const abort = new AbortController();
+    try {
+      const head = (await both.readAll({ maxCount: 10_000 })).at(-1)?.position;
+      const seen: string[] = [];
+      const done = (async () => {
+        for await (const e of both.subscribeToAll({ after: head, signal: abort.signal })) if (seen.push(e.streamId) === 6) break;
+      })();
+      await new Promise((r) => setTimeout(r, 300)); // listening, and the subscription waits
+      const before = looks;
+      for (let i = 0; i < 5; i++) {
+        await both.appendToStream(`own-${i}`, [{ id: randomUUID(), type: 'Noted', data: {} }]);
+        await new Promise((r) => setTimeout(r, 100)); // its notification has long come back
+      }
+      expect(seen).toEqual(['own-0', 'own-1', 'own-2', 'own-3', 'own-4']);
+      expect(looks - before).toBe(5); // one look per append; 10 when each notification woke it again
+      // Another instance's append is still announced to it.
+      await append('from-elsewhere');
+      await done;
+      expect(seen.at(-1)).toBe('from-elsewhere');
+    } finally {
+      abort.abort();
+      await both.close();
+    }
   });
 });

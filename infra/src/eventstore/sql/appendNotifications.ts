@@ -5,8 +5,11 @@ export const APPENDED_CHANNEL = 'es_events_appended';
 
 /** Where notifications of appends come from; `SqlEventStore` wakes its live subscriptions on each. */
 export interface AppendNotifications {
-  /** Calls `onAppend` after every append committed by anyone, for as long as it is running. */
-  start(onAppend: () => void): void;
+  /**
+   * Calls `onAppend` after every append committed by anyone, for as long as it is running, with the
+   * appending transaction's id when the notification names it (undefined: look, whoever appended).
+   */
+  start(onAppend: (transactionId?: string) => void): void;
   stop(): Promise<void>;
   /** Whether notifications arrive now (false while reconnecting): subscriptions poll faster when not. */
   readonly listening: boolean;
@@ -36,7 +39,7 @@ export class PostgresAppendNotifications implements AppendNotifications {
 
   constructor(private readonly url: string) {}
 
-  start(onAppend: () => void): void {
+  start(onAppend: (transactionId?: string) => void): void {
     this.stopped = false;
     void this.connect(onAppend);
   }
@@ -50,7 +53,7 @@ export class PostgresAppendNotifications implements AppendNotifications {
     await client?.end().catch(() => undefined);
   }
 
-  private async connect(onAppend: () => void): Promise<void> {
+  private async connect(onAppend: (transactionId?: string) => void): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({ connectionString: this.url, application_name: 'eventstore-listen', connectionTimeoutMillis: 5_000 });
     this.client = client;
@@ -67,7 +70,8 @@ export class PostgresAppendNotifications implements AppendNotifications {
     client.on('error', retry);
     client.on('end', retry);
     client.on('notification', (n) => {
-      if (n.channel === APPENDED_CHANNEL) onAppend();
+      // A database migrated by an earlier version notifies without a payload.
+      if (n.channel === APPENDED_CHANNEL) onAppend(n.payload || undefined);
     });
     try {
       await client.connect();

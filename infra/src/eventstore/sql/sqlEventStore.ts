@@ -35,7 +35,8 @@ const MAX_RETRY_PAUSE_MS = 2_000;
 const LAST_REVISION = Number.MAX_SAFE_INTEGER;
 
 type Cursor = { transactionId: string; position: string };
-type AppendedRow = { revision: string; position: string };
+type AppendedRow = { revision: string; position: string; transaction_id: string };
+type FollowRow = { [K in keyof sql.EventRow]: sql.EventRow[K] | null } & { held: boolean };
 type StoredIdRow = { id: string; stream_id: string; revision: string; position: string };
 
 /**
@@ -47,9 +48,8 @@ type StoredIdRow = { id: string; stream_id: string; revision: string; position: 
 export class SqlEventStore implements EventStore {
   private closed = false;
   private readonly subscriptions = new Set<AbortController>();
-  private readonly wakers = new Set<() => void>();
-  /** Appends seen (made here or notified), so that a subscription knows whether one came while it was reading. */
-  private appends = 0;
+  /** The live subscriptions' wake-ups, each told of every append made here or notified. */
+  private readonly wakers = new Set<Wakeups>();
   /** position -> transaction id of rows recently handed out, so resuming readAll needs no lookup. */
   private readonly cursors = new Map<string, string>();
 
@@ -57,7 +57,7 @@ export class SqlEventStore implements EventStore {
     private readonly db: SqlRunner,
     private readonly options: SqlEventStoreOptions = {},
   ) {
-    options.appendNotifications?.start(() => this.wake());
+    options.appendNotifications?.start((transactionId) => this.wake(transactionId));
   }
 
   async appendToStream(streamId: string, events: EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
@@ -77,7 +77,7 @@ export class SqlEventStore implements EventStore {
         continue;
       }
       if (rows.length > 0) {
-        this.wake();
+        this.wake(rows[0]!.transaction_id);
         return resultOf(rows);
       }
       const idempotent = await this.explainRejection(streamId, batch, expected);
@@ -176,11 +176,7 @@ export class SqlEventStore implements EventStore {
     const rows = cursor
       ? await this.query<sql.EventRow>(sql.READ_ALL_AFTER, [cursor.transactionId, cursor.position, limit])
       : await this.query<sql.EventRow>(sql.READ_ALL_FROM_START, [limit]);
-    const last = rows[rows.length - 1];
-    if (last) {
-      if (this.cursors.size >= 1_000) this.cursors.clear();
-      this.cursors.set(last.position, last.transaction_id);
-    }
+    this.rememberCursor(rows);
     return rows;
   }
 
@@ -191,30 +187,33 @@ export class SqlEventStore implements EventStore {
     signal?.addEventListener('abort', abort);
     this.subscriptions.add(stop);
     const poll = this.options.pollIntervalMs ?? DEFAULT_POLL;
+    let wakeups: Wakeups | undefined;
     try {
       if (signal?.aborted || this.closed) return;
       let cursor = after === undefined ? undefined : await this.cursorOf(after);
       let idle = poll.min;
       let failures = 0;
-      let readAt = this.appends;
-      /** Appends announced up to this count were looked for and not found held back. */
-      let checkedAt = -1;
+      wakeups = new Wakeups();
+      if (cursor) wakeups.read(cursor.transactionId);
+      this.wakers.add(wakeups);
       /** The pause before the next look while rows are held back (0: none are). */
       let heldBackWait = 0;
       while (!stop.signal.aborted) {
-        let rows: sql.EventRow[];
+        let page: { rows: sql.EventRow[]; held: boolean };
         try {
-          readAt = this.appends;
-          rows = await this.readLog(cursor, SUBSCRIPTION_BATCH);
+          wakeups.looking();
+          page = await this.readPage(cursor, SUBSCRIPTION_BATCH);
           failures = 0;
         } catch (err) {
           if (stop.signal.aborted) return;
           // The database is briefly out of reach (restart, failover): keep following once it is back.
           if (!(err instanceof UnavailableError)) throw err;
           failures++;
-          await this.pause(Math.min(MAX_RETRY_PAUSE_MS, 50 * 2 ** failures), stop.signal);
+          await wakeups.wait(Math.min(MAX_RETRY_PAUSE_MS, 50 * 2 ** failures), stop.signal);
           continue;
         }
+        const { rows, held } = page;
+        if (rows.length > 0) wakeups.read(rows[rows.length - 1]!.transaction_id);
         for (const row of rows) {
           cursor = { transactionId: row.transaction_id, position: row.position };
           yield toRecordedEvent(row);
@@ -222,18 +221,11 @@ export class SqlEventStore implements EventStore {
         }
         if (rows.length === SUBSCRIPTION_BATCH) continue;
         idle = rows.length > 0 ? poll.min : idle;
-        // An append was announced since the last look (made here or notified): if its rows, committed, are
-        // still held back by an older open transaction, look again within a few milliseconds, doubling, rather
-        // than wait for the next announcement or poll (no announcement says that transaction ended).
-        const held = (heldBackWait > 0 || this.appends !== checkedAt) && (await this.heldBack(cursor));
-        if (held) {
-          heldBackWait = Math.min(heldBackWait * 2 || 1, poll.max, HELD_BACK_MAX_WAIT_MS);
-        } else {
-          heldBackWait = 0;
-          checkedAt = readAt;
-        }
+        // Committed rows still held back by an older open transaction: look again within a few milliseconds,
+        // doubling, rather than wait for the next announcement or poll (no announcement says that transaction ended).
+        heldBackWait = held ? Math.min(heldBackWait * 2 || 1, poll.max, HELD_BACK_MAX_WAIT_MS) : 0;
         // An append while the page was being read may not be in it: read again at once rather than wait.
-        const woken = this.appends !== readAt || (await this.pause(held ? heldBackWait : idle, stop.signal));
+        const woken = wakeups.unread() || (await wakeups.wait(held ? heldBackWait : idle, stop.signal));
         const maxIdle = this.options.appendNotifications?.listening ? Math.max(poll.max, NOTIFIED_POLL_MAX_MS) : poll.max;
         // The idle backoff is about an empty log, not about rows waiting for a transaction: it stays as it was.
         if (!held) idle = woken ? poll.min : Math.min(maxIdle, idle * 2);
@@ -241,39 +233,29 @@ export class SqlEventStore implements EventStore {
     } finally {
       signal?.removeEventListener('abort', abort);
       this.subscriptions.delete(stop);
+      if (wakeups) this.wakers.delete(wakeups);
     }
   }
 
-  /** Whether committed rows after `cursor` wait for an older transaction to end (see HELD_BACK); false when the database cannot say. */
-  private async heldBack(cursor: Cursor | undefined): Promise<boolean> {
-    try {
-      const [row] = await this.query<{ held: boolean }>(sql.HELD_BACK, [cursor?.transactionId ?? null, cursor?.position ?? null]);
-      return row?.held === true;
-    } catch {
-      return false; // the next read will say what is wrong
-    }
+  /** A live subscription's look: the page after `cursor`, and whether committed rows after it are held back (FOLLOW_PAGE_AFTER). */
+  private async readPage(cursor: Cursor | undefined, limit: number): Promise<{ rows: sql.EventRow[]; held: boolean }> {
+    const found = await this.query<FollowRow>(cursor ? sql.FOLLOW_PAGE_AFTER : sql.FOLLOW_PAGE_FROM_START, [cursor?.transactionId ?? null, cursor?.position ?? null, limit]);
+    const held = found[0]?.held === true;
+    const rows = (found[0]?.id == null ? [] : found) as sql.EventRow[];
+    this.rememberCursor(rows);
+    return { rows, held };
   }
 
-  /** Waits `ms`; resolves early (true) when this instance appends, or when aborted. */
-  private pause(ms: number, signal: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      const done = (woken: boolean) => {
-        clearTimeout(timer);
-        this.wakers.delete(wake);
-        signal.removeEventListener('abort', onAbort);
-        resolve(woken);
-      };
-      const wake = () => done(true);
-      const onAbort = () => done(false);
-      const timer = setTimeout(() => done(false), ms);
-      this.wakers.add(wake);
-      signal.addEventListener('abort', onAbort);
-    });
+  private rememberCursor(rows: sql.EventRow[]): void {
+    const last = rows[rows.length - 1];
+    if (!last) return;
+    if (this.cursors.size >= 1_000) this.cursors.clear();
+    this.cursors.set(last.position, last.transaction_id);
   }
 
-  private wake(): void {
-    this.appends++;
-    for (const wake of [...this.wakers]) wake();
+  /** Tells every live subscription of an append (its transaction id when known; none: look in any case). */
+  private wake(transactionId?: string): void {
+    for (const wakeups of [...this.wakers]) wakeups.announce(transactionId);
   }
 
   private async query<R>(text: string, params: unknown[]): Promise<R[]> {
@@ -286,6 +268,61 @@ export class SqlEventStore implements EventStore {
 
   private mapError(err: unknown): Error {
     return mapDriverError(err, this.db.description);
+  }
+}
+
+/**
+ * One live subscription's wake-ups: whether an append it has not read was
+ * announced since its last look began, and waiting for one. An append whose
+ * transaction it has read past (its own notification coming back after the
+ * local wake-up, or the other way round) is no reason to look again.
+ */
+class Wakeups {
+  /** The highest transaction announced since the last look began; -1: none. */
+  private latest = -1n;
+  /** An append was announced without its transaction (an older database's notification, or closing). */
+  private anyone = false;
+  /** The transaction of the last row the subscription has read; -1: none. */
+  private readTo = -1n;
+  private woken: (() => void) | undefined;
+
+  announce(transactionId: string | undefined): void {
+    if (transactionId === undefined) this.anyone = true;
+    else if (BigInt(transactionId) > this.latest) this.latest = BigInt(transactionId);
+    if (this.unread()) this.woken?.();
+  }
+
+  /** A look begins: what was announced until now, it will see. */
+  looking(): void {
+    this.latest = -1n;
+    this.anyone = false;
+  }
+
+  /** The look read up to this transaction. */
+  read(transactionId: string): void {
+    this.readTo = BigInt(transactionId);
+  }
+
+  /** Whether an append announced since the last look began may not be in it. */
+  unread(): boolean {
+    return this.anyone || this.latest > this.readTo;
+  }
+
+  /** Waits `ms`; resolves early (true) on an announcement of something unread, or when aborted (false). */
+  wait(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (this.unread()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (woken: boolean) => {
+        clearTimeout(timer);
+        this.woken = undefined;
+        signal.removeEventListener('abort', onAbort);
+        resolve(woken);
+      };
+      const onAbort = () => done(false);
+      const timer = setTimeout(() => done(false), ms);
+      this.woken = () => done(true);
+      signal.addEventListener('abort', onAbort);
+    });
   }
 }
 

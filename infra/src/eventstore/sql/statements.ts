@@ -61,8 +61,10 @@ export const SCHEMA = [
   `INSERT INTO es_store (singleton) VALUES (true) ON CONFLICT DO NOTHING`,
   // Live subscriptions of other processes (a relay, other replicas) LISTEN for this instead of
   // polling (appendNotifications.ts); once per appending statement, after its commit.
+  // The payload is the appending transaction's id: the process that appended already woke its own
+  // subscriptions and skips the notification of its own append (one read fewer per append).
   `CREATE OR REPLACE FUNCTION es_events_appended() RETURNS trigger LANGUAGE plpgsql AS $$
-   BEGIN PERFORM pg_notify('es_events_appended', ''); RETURN NULL; END $$`,
+   BEGIN PERFORM pg_notify('es_events_appended', pg_current_xact_id()::text); RETURN NULL; END $$`,
   `CREATE OR REPLACE TRIGGER es_events_appended AFTER INSERT ON es_events FOR EACH STATEMENT EXECUTE FUNCTION es_events_appended()`,
 ];
 
@@ -118,7 +120,7 @@ WHERE CASE $6::text
   -- batch CTE was planned as a scan under load, and appends slowed as the log grew.
   AND NOT EXISTS (SELECT 1 FROM es_events e WHERE e.event_id = ANY($2::text[]::uuid[]))
 ORDER BY batch.n
-RETURNING revision::text AS revision, position::text AS position`;
+RETURNING revision::text AS revision, position::text AS position, transaction_id::text AS transaction_id`;
 
 export const HEAD_REVISION = `SELECT max(revision)::text AS revision FROM es_events WHERE stream_id = $1`;
 
@@ -144,17 +146,35 @@ WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY e.transaction_id, e.position LIMIT $3`;
 
 /**
- * Whether committed rows after the cursor are held back by the horizon: an
- * older transaction of the cluster (another append, a read-model batch) is
- * still open. They become readable the moment it ends, which no notification
- * announces. $1 transaction id and $2 position of the last row read (both
- * NULL: from the start).
+ * A live subscription's read: the page after the cursor (as READ_ALL_AFTER,
+ * or READ_ALL_FROM_START with $1 and $2 NULL) and, on the same snapshot,
+ * whether committed rows after it are held back by the horizon: an older
+ * transaction of the cluster (another append, a read-model batch) is still
+ * open. They become readable the moment it ends, which no notification
+ * announces, so the follower looks again shortly. Rows are held back when
+ * the newest row visible is at or above the horizon (everything read so far
+ * is below it): one probe at the end of the log order's index, whatever the
+ * log's size. (Asked as "does any row at or above the horizon exist", the
+ * planner may scan the whole table: it cannot estimate the horizon, and
+ * expects a third of the rows to match.) Every row carries the
+ * flag; with an empty page there is one row, whose other columns are NULL.
+ * One round trip per look. $1 transaction id, $2 position (both NULL: from
+ * the start), $3 max count.
  */
-export const HELD_BACK = `SELECT EXISTS (
-  SELECT 1 FROM es_events e
-  WHERE e.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
-    AND ($1::xid8 IS NULL OR (e.transaction_id, e.position) > ($1::xid8, $2::bigint))
-) AS held`;
+export const FOLLOW_PAGE_AFTER = followPage(`(e.transaction_id, e.position) > ($1::xid8, $2::bigint)`);
+export const FOLLOW_PAGE_FROM_START = followPage(`$1::xid8 IS NULL AND $2::bigint IS NULL`);
+
+function followPage(after: string): string {
+  return `SELECT p.id, p.type, p.data, p.metadata, p.stream_id, p.revision, p.position, p.transaction_id, p.recorded_at, h.held FROM (
+  SELECT coalesce((SELECT e.transaction_id FROM es_events e ORDER BY e.transaction_id DESC LIMIT 1) >= pg_snapshot_xmin(pg_current_snapshot()), false) AS held
+) h
+LEFT JOIN LATERAL (
+  SELECT ${COLUMNS}, e.transaction_id AS log_transaction, e.position AS log_position FROM es_events e
+  WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AND ${after}
+  ORDER BY e.transaction_id, e.position LIMIT $3
+) p ON true
+ORDER BY p.log_transaction, p.log_position`;
+}
 
 export const EVENT_AT_POSITION = `SELECT ${COLUMNS} FROM es_events e WHERE e.position = $1`;
 
