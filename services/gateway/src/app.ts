@@ -140,6 +140,8 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    // One access line per request, from requestTelemetryPlugin, instead of fastify's two.
+    disableRequestLogging: true,
     bodyLimit: 64 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -18,9 +18,15 @@ const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? 'unmatc
 
 /**
  * Starts each request's trace (the gateway is the edge: a client's own
- * `traceparent` is not trusted as a parent) and times every answer into
- * `http_server_request_duration_seconds` when a registry is given. Register on
- * the root before any other hook, so that requests refused early are counted too.
+ * `traceparent` is not trusted as a parent), times every answer into
+ * `http_server_request_duration_seconds` when a registry is given, and logs
+ * one access line per request when it is answered (or abandoned, 499): method,
+ * URL, status, response time and client address, under the request's id.
+ * Fastify's own request logging (a line when a request comes in and another
+ * when it is answered) is meant to be off (`disableRequestLogging`): this line
+ * says what both said, at half the log volume. Register
+ * on the root before any other hook, so that requests refused early are
+ * counted too.
  */
 export function requestTelemetryPlugin(app: FastifyInstance, registry?: ServiceMetrics['registry']): void {
   const durations = registry ? httpRequestDurationHistogram(registry) : undefined;
@@ -42,7 +48,9 @@ export function requestTelemetryPlugin(app: FastifyInstance, registry?: ServiceM
     const entry = open.get(request);
     if (!entry) return;
     open.delete(request);
-    durations?.observe({ method: request.method, route: routeOf(request), status_code: String(statusCode) }, (performance.now() - entry.startedAt) / 1_000);
+    const seconds = (performance.now() - entry.startedAt) / 1_000;
+    durations?.observe({ method: request.method, route: routeOf(request), status_code: String(statusCode) }, seconds);
+    request.log.info({ method: request.method, url: request.url, statusCode, responseTime: Math.round(seconds * 1e6) / 1e3, remoteAddress: request.ip }, 'request completed');
     entry.span.setAttribute('http.response.status_code', statusCode);
     endSpan(entry.span, statusCode >= 500 ? new Error(`HTTP ${statusCode}`) : undefined);
   };
