@@ -96,7 +96,7 @@ async function main() {
     desks.push(...benchTenant.desks);
     log(`tenant ${tenant}: ${agents} agents online with sockets open, queue ${queue}, widget key`);
     const meter = new CpuMeter(stack);
-    base = await baselines(stack.nats.url, stack.eventStoreUrl, tenant);
+    base = await baselines(stack.nats.url, stack.eventStoreUrl, tenant, 1_000 / rate);
     log('baselines (before)');
     await base.run();
 

@@ -27,3 +27,22 @@ export async function timed(into: Sample, workers: number, ms: number, op: (work
   into.ops += into.latenciesMs.length - before;
   into.seconds += (performance.now() - t0) / 1000;
 }
+
+/**
+ * Runs `op` `count` times, one at a time, each start `intervalMs` after the
+ * previous one's (a call taking longer delays the next), adding to `into`:
+ * latency at a load's pacing, where every party may have gone idle between
+ * calls, rather than back to back.
+ */
+export async function paced(into: Sample, count: number, intervalMs: number, op: () => Promise<unknown>): Promise<void> {
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await op();
+    const took = performance.now() - t;
+    into.latenciesMs.push(took);
+    if (took < intervalMs) await new Promise((r) => setTimeout(r, intervalMs - took));
+  }
+  into.ops += count;
+  into.seconds += (performance.now() - t0) / 1000;
+}
