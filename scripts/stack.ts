@@ -83,7 +83,6 @@ export class ServiceProcess {
     this.ready.catch(() => undefined);
   }
 
-  /** Sends `signal` and waits for the exit code. */
   /**
    * Stops it and resolves with its exit code. A stop already asked for (by
    * this launcher's teardown or by the child reaper on an interrupt) is not

@@ -134,16 +134,25 @@ WHERE e.stream_id = $1 AND e.revision >= $2 ORDER BY e.revision LIMIT $3`;
 export const READ_STREAM_BACKWARDS = `SELECT ${COLUMNS} FROM es_events e
 WHERE e.stream_id = $1 AND e.revision <= $2 ORDER BY e.revision DESC LIMIT $3`;
 
-/** Only rows of finished transactions (see the header). $1 max count. */
-export const READ_ALL_FROM_START = `SELECT ${COLUMNS} FROM es_events e
-WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY e.transaction_id, e.position LIMIT $1`;
+/** After the cursor: $1 transaction id and $2 position of the last row read. */
+const AFTER_CURSOR = `(e.transaction_id, e.position) > ($1::xid8, $2::bigint)`;
+
+/**
+ * A page of the readable log (see the header): only rows of finished
+ * transactions, in log order, after `after` when given, at most `limit`
+ * (a parameter) of them.
+ */
+function logPage(after: string | undefined, limit: string, extraColumns = ''): string {
+  return `SELECT ${COLUMNS}${extraColumns} FROM es_events e
+WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())${after ? `\n  AND ${after}` : ''}
+ORDER BY e.transaction_id, e.position LIMIT ${limit}`;
+}
+
+/** $1 max count. */
+export const READ_ALL_FROM_START = logPage(undefined, '$1');
 
 /** $1 transaction id and $2 position of the last row read; $3 max count. */
-export const READ_ALL_AFTER = `SELECT ${COLUMNS} FROM es_events e
-WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-  AND (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
-ORDER BY e.transaction_id, e.position LIMIT $3`;
+export const READ_ALL_AFTER = logPage(AFTER_CURSOR, '$3');
 
 /**
  * A live subscription's read: the page after the cursor (as READ_ALL_AFTER,
@@ -161,7 +170,7 @@ ORDER BY e.transaction_id, e.position LIMIT $3`;
  * One round trip per look. $1 transaction id, $2 position (both NULL: from
  * the start), $3 max count.
  */
-export const FOLLOW_PAGE_AFTER = followPage(`(e.transaction_id, e.position) > ($1::xid8, $2::bigint)`);
+export const FOLLOW_PAGE_AFTER = followPage(AFTER_CURSOR);
 export const FOLLOW_PAGE_FROM_START = followPage(`$1::xid8 IS NULL AND $2::bigint IS NULL`);
 
 function followPage(after: string): string {
@@ -169,9 +178,7 @@ function followPage(after: string): string {
   SELECT coalesce((SELECT e.transaction_id FROM es_events e ORDER BY e.transaction_id DESC LIMIT 1) >= pg_snapshot_xmin(pg_current_snapshot()), false) AS held
 ) h
 LEFT JOIN LATERAL (
-  SELECT ${COLUMNS}, e.transaction_id AS log_transaction, e.position AS log_position FROM es_events e
-  WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AND ${after}
-  ORDER BY e.transaction_id, e.position LIMIT $3
+${logPage(after, '$3', ', e.transaction_id AS log_transaction, e.position AS log_position')}
 ) p ON true
 ORDER BY p.log_transaction, p.log_position`;
 }

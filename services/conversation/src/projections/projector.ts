@@ -59,8 +59,8 @@ export class Projector {
    * subscription says when something was appended (no polling), and what
    * arrives while a batch is being applied is applied together next, so a
    * busy log costs one transaction per batch, not one per event
- * (MIN_BATCH_INTERVAL_MS). A failing
-   * batch is retried after a pause, never skipped.
+   * (MIN_BATCH_INTERVAL_MS). A failing batch is retried after a pause,
+   * never skipped.
    */
   start(): void {
     if (this.running) return;
