@@ -1,6 +1,6 @@
 import type { Logger, NatsConnection, ServiceMetrics } from '@contactcenter/infra';
 import { clientAppsRoutes, type ClientAppsOptions } from './routes/clientApps';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { asyncapiRoutes } from './asyncapi/asyncapiRoutes';
 import { CannedReplies } from './cannedResponses/cannedReplies';
@@ -141,7 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One access line per request, from requestTelemetryPlugin, instead of fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -2,7 +2,7 @@
  * The gateway's access log: one line per request, when it is answered or
  * abandoned by its client, with what an operator looks for in it.
  */
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { requestTelemetryPlugin } from './requestTelemetry';
@@ -12,7 +12,7 @@ type Line = { msg: string; reqId?: string; method?: string; url?: string; status
 async function appLogging() {
   const lines: Line[] = [];
   const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk)) as Line), done()) });
-  const app = Fastify({ loggerInstance: pino({ level: 'info' }, sink) as FastifyBaseLogger, disableRequestLogging: true, forceCloseConnections: true });
+  const app = Fastify({ loggerInstance: pino({ level: 'info' }, sink) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: true });
   requestTelemetryPlugin(app);
   app.get('/ok', async () => ({ ok: true }));
   app.get('/slow', () => new Promise(() => undefined)); // never answers: its client gives up

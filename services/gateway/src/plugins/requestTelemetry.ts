@@ -23,7 +23,8 @@ const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? 'unmatc
  * one access line per request when it is answered (or abandoned, 499): method,
  * URL, status, response time and client address, under the request's id.
  * Fastify's own request logging (a line when a request comes in and another
- * when it is answered) is meant to be off (`disableRequestLogging`): this line
+ * when it is answered) is meant to be off (a `LogController` with
+ * `disableRequestLogging`): this line
  * says what both said, at half the log volume. Register
  * on the root before any other hook, so that requests refused early are
  * counted too.
