@@ -8,7 +8,7 @@ import { Kvm, type KV, type KvEntry, type KvOptions, type KvWatchEntry, type KvW
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from './errors';
 import type { Logger } from './logger';
-import { JETSTREAM_REQUEST_TIMEOUT_MS, onNatsReconnect, untilNatsConnected } from './nats';
+import { isUnanswered, JETSTREAM_REQUEST_TIMEOUT_MS, onNatsReconnect, untilJetStreamAnswers, untilNatsConnected } from './nats';
 import { jetStreamReplicas } from './jetstreamReplicas';
 import { doublingDelay, sleepUnlessAborted } from './retryDelay';
 
@@ -23,15 +23,14 @@ import { doublingDelay, sleepUnlessAborted } from './retryDelay';
 export async function openStateBucket(nc: NatsConnection, bucket: string, what: string, options: Partial<KvOptions> = {}): Promise<KV> {
   try {
     // A short request timeout: see JETSTREAM_REQUEST_TIMEOUT_MS.
-    const kv = await new Kvm(jetstream(nc, { timeout: JETSTREAM_REQUEST_TIMEOUT_MS })).create(bucket, { history: 1, storage: 'file', ...options, replicas: jetStreamReplicas(options.replicas) });
+    const kvm = new Kvm(jetstream(nc, { timeout: JETSTREAM_REQUEST_TIMEOUT_MS }));
+    const kv = await untilJetStreamAnswers(`the ${what} KV bucket ${bucket}`, () => kvm.create(bucket, { history: 1, storage: 'file', ...options, replicas: jetStreamReplicas(options.replicas) }));
     return readsRetriedAfterReconnect(kv, nc);
   } catch (err) {
     throw new UnavailableError(`cannot open the ${what} KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
   }
 }
 
-/** Errors of a request that never got an answer because the server went away (or its JetStream was not up yet). */
-const UNANSWERED = new Set(['TimeoutError', 'NoResponders', 'NoRespondersError', 'RequestError']);
 /** How long a read waits for the connection to come back before its one retry. */
 const RECONNECT_WAIT_MS = 1_000;
 
@@ -49,7 +48,7 @@ function readsRetriedAfterReconnect(kv: KV, nc: NatsConnection): KV {
     try {
       return await get(key, opts);
     } catch (err) {
-      if (!UNANSWERED.has((err as Error)?.name)) throw err;
+      if (!isUnanswered(err)) throw err;
       await untilNatsConnected(nc, RECONNECT_WAIT_MS);
       // No responders: the server is back but its JetStream is still starting; give it a moment.
       if ((err as Error).name !== 'TimeoutError') await new Promise((r) => setTimeout(r, 200));

@@ -153,3 +153,42 @@ export async function drainNats(nc: NatsConnection, timeoutMs: number): Promise<
   const result = await Promise.race([nc.drain().then(() => 'drained' as const), timeout]).catch(() => 'failed' as const);
   if (result !== 'drained') await nc.close().catch(() => undefined);
 }
+
+/** Error names of a NATS request that was never answered: the server went away, or its JetStream was not up yet. */
+const UNANSWERED = new Set(['TimeoutError', 'NoResponders', 'NoRespondersError', 'RequestError']);
+
+/** Whether a request failed for want of an answer rather than by one (a timeout, no responders, JetStream "temporarily unavailable"). */
+export function isUnanswered(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | undefined;
+  return UNANSWERED.has(e?.name ?? '') || /temporarily unavailable/i.test(e?.message ?? '');
+}
+
+/** How long a service's start goes on asking JetStream to set up its streams and buckets. */
+export const JETSTREAM_SETUP_WITHIN_MS = 60_000;
+
+/**
+ * Runs a JetStream setup step (a stream or bucket created, the API asked)
+ * again while it goes unanswered: a server that just started, or a cluster
+ * busy electing its stream leaders, answers after a few seconds, and a
+ * service that exits on the first timeout only comes back in a crash loop.
+ * Steps must be idempotent. An answer that refuses is thrown at once.
+ * @throws UnavailableError naming `what` once `withinMs` passed unanswered.
+ *
+ * @example
+ *   const jsm = await untilJetStreamAnswers('the JetStream API', () => jetstreamManager(nc));
+ */
+export async function untilJetStreamAnswers<T>(what: string, step: () => Promise<T>, withinMs = JETSTREAM_SETUP_WITHIN_MS): Promise<T> {
+  const until = Date.now() + withinMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!isUnanswered(err)) throw err;
+      const wait = Math.min(2_000, 250 * 2 ** Math.min(attempt - 1, 3));
+      if (Date.now() + wait >= until) {
+        throw new UnavailableError(`${what}: JetStream did not answer within ${Math.round(withinMs / 1000)} s (${(err as Error).message})`, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}

@@ -4,7 +4,8 @@ import { GrpcServer } from './grpc/server';
 import { createLogger, type Logger } from './logger';
 import { stdoutLogOutput } from './logOutput';
 import { ServiceMetrics } from './metrics';
-import { connectNats, drainNats, type NatsConnection } from './nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, drainNats, untilJetStreamAnswers, type NatsConnection } from './nats';
 import { installShutdown, type ShutdownStep } from './shutdown';
 import { setJetStreamReplicas } from './jetstreamReplicas';
 import { startTracing } from './tracing/setup';
@@ -59,6 +60,8 @@ async function main<S extends Schema>(name: string, schema: S, start: (rt: Servi
   const metrics = new ServiceMetrics(name);
   const metricsServer = await metrics.serve(config.GRPC_HOST, config.METRICS_PORT);
   const nats = await connectNats(config.NATS_URL, name, logger, { user: config.NATS_USER, pass: config.NATS_PASSWORD });
+  // Every service keeps its state and events in JetStream: wait for it to answer rather than fail the first setup step.
+  await untilJetStreamAnswers('the JetStream API', () => jetstreamManager(nats));
   const grpc = new GrpcServer(logger, metrics, { maxConnectionAgeMs: config.GRPC_MAX_CONNECTION_AGE_MS });
   const hooks: ShutdownStep[] = [];
 

@@ -2,6 +2,7 @@ import { ValidationError } from '../errors';
 import { JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, DiscardPolicy, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { jetStreamReplicas } from '../jetstreamReplicas';
+import { untilJetStreamAnswers } from '../nats';
 
 export const DEFAULT_STREAM = 'CC_EVENTS';
 export const DEFAULT_SUBJECTS = ['cc.>'];
@@ -30,6 +31,10 @@ export interface EventStreamOptions {
  * of an existing stream are left alone: an operator may have widened them.
  */
 export async function ensureEventStream(jsm: JetStreamManager, options: EventStreamOptions = {}): Promise<StreamInfo> {
+  return untilJetStreamAnswers(`the event stream ${options.name ?? DEFAULT_STREAM}`, () => ensureOnce(jsm, options));
+}
+
+async function ensureOnce(jsm: JetStreamManager, options: EventStreamOptions): Promise<StreamInfo> {
   const name = options.name ?? DEFAULT_STREAM;
   const maxAge = options.maxAgeMs ?? 0;
   const duplicateWindow = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
