@@ -3,6 +3,7 @@ import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, ReadAll
 import { describeHead, expectationHolds, validateAppend, validateMaxCount, validateReadStream, type SerialisedEvent } from '../validation';
 import { isLostRace, mapDriverError, type SqlRunner } from './sqlRunner';
 import type { AppendNotifications } from './appendNotifications';
+import { AppendBatches, DEFAULT_APPEND_BATCH_LIMITS, type AppendBatchLimits, type AppendedRow } from './appendBatches';
 import * as sql from './statements';
 
 export interface SqlEventStoreOptions {
@@ -19,6 +20,12 @@ export interface SqlEventStoreOptions {
    * while it is listening they poll only every `NOTIFIED_POLL_MAX_MS` as a fallback.
    */
   appendNotifications?: AppendNotifications;
+  /**
+   * Group commit (AppendBatches): appends to different streams that wait
+   * behind `concurrent` statements in flight go together in the next one.
+   * `false` sends every append as its own statement. Off with `beforeCommit`.
+   */
+  appendBatching?: AppendBatchLimits | false;
 }
 
 /** While notifications arrive, polling is only the fallback for one lost in a reconnect. */
@@ -35,7 +42,6 @@ const MAX_RETRY_PAUSE_MS = 2_000;
 const LAST_REVISION = Number.MAX_SAFE_INTEGER;
 
 type Cursor = { transactionId: string; position: string };
-type AppendedRow = { revision: string; position: string; transaction_id: string };
 type FollowRow = { [K in keyof sql.EventRow]: sql.EventRow[K] | null } & { held: boolean };
 type StoredIdRow = { id: string; stream_id: string; revision: string; position: string };
 
@@ -52,22 +58,26 @@ export class SqlEventStore implements EventStore {
   private readonly wakers = new Set<Wakeups>();
   /** position -> transaction id of rows recently handed out, so resuming readAll needs no lookup. */
   private readonly cursors = new Map<string, string>();
+  private readonly batches: AppendBatches | undefined;
 
   constructor(
     private readonly db: SqlRunner,
     private readonly options: SqlEventStoreOptions = {},
   ) {
     options.appendNotifications?.start((transactionId) => this.wake(transactionId));
+    const batching = options.appendBatching ?? DEFAULT_APPEND_BATCH_LIMITS;
+    if (batching && !options.beforeCommit) this.batches = new AppendBatches(db, batching);
   }
 
   async appendToStream(streamId: string, events: EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     const batch = validateAppend(streamId, events, expected);
-    const params = sql.appendParams(streamId, batch, expected);
+    let params: unknown[] | undefined;
     for (let attempt = 1; ; attempt++) {
       let rows: AppendedRow[];
       try {
-        rows = await this.insert(params);
+        // The first attempt may share a statement with other streams' appends; a retry goes alone.
+        rows = attempt === 1 && this.batches ? await this.batches.append(streamId, batch, expected) : await this.insert((params ??= sql.appendParams(streamId, batch, expected)));
       } catch (err) {
         // Lost a race (same revision or same id committed meanwhile): a fresh
         // attempt, in a fresh transaction, sees the winner and decides again.

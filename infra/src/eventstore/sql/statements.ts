@@ -122,6 +122,41 @@ WHERE CASE $6::text
 ORDER BY batch.n
 RETURNING revision::text AS revision, position::text AS position, transaction_id::text AS transaction_id`;
 
+/**
+ * APPEND for several streams in one statement, and so one transaction and one
+ * commit: what AppendBatches sends when appends to different streams wait
+ * together. Each stream's rows are written only if its expectation holds and
+ * none of its event ids is stored, exactly as APPEND decides for one stream;
+ * a stream left out returns no rows, and is explained on its own.
+ * Streams: $1 ids, $2 expectation kinds, $3 expected revisions (NULL unless
+ * 'revision'), $4 each stream's event ids joined by ','. Events: $5 the
+ * stream's index (1-based, in $1's order), $6 the event's number within its
+ * stream (1-based), $7 id, $8 type, $9 data, $10 metadata.
+ */
+export const APPEND_MANY = `
+WITH streams AS (
+  SELECT s.k, s.stream_id, s.expected, s.revision AS expected_revision, s.ids,
+         (SELECT max(e.revision) FROM es_events e WHERE e.stream_id = s.stream_id) AS head
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS s(stream_id, expected, revision, ids, k)
+), accepted AS (
+  SELECT s.k, s.stream_id, s.head FROM streams s
+  WHERE CASE s.expected
+          WHEN 'any' THEN true
+          WHEN 'no_stream' THEN s.head IS NULL
+          WHEN 'stream_exists' THEN s.head IS NOT NULL
+          ELSE s.head = s.expected_revision
+        END
+    AND NOT EXISTS (SELECT 1 FROM es_events e WHERE e.event_id = ANY(string_to_array(s.ids, ',')::uuid[]))
+), batch AS (
+  SELECT b.k, b.n, b.id::uuid AS event_id, b.type, b.data::jsonb AS data, b.metadata::jsonb AS metadata
+  FROM unnest($5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[]) AS b(k, n, id, type, data, metadata)
+)
+INSERT INTO es_events (stream_id, revision, event_id, type, data, metadata)
+SELECT a.stream_id, coalesce(a.head, -1) + batch.n, batch.event_id, batch.type, batch.data, batch.metadata
+FROM batch JOIN accepted a ON a.k = batch.k
+ORDER BY batch.k, batch.n
+RETURNING stream_id, revision::text AS revision, position::text AS position, transaction_id::text AS transaction_id`;
+
 export const HEAD_REVISION = `SELECT max(revision)::text AS revision FROM es_events WHERE stream_id = $1`;
 
 export const STORED_IDS = `SELECT event_id::text AS id, stream_id, revision::text AS revision, position::text AS position
@@ -204,5 +239,24 @@ export function appendParams(
     events.map((e) => e.metadata),
     typeof expected === 'number' ? 'revision' : expected,
     typeof expected === 'number' ? expected : null,
+  ];
+}
+
+/** Parameters of APPEND_MANY, in order, for appends to distinct streams. */
+export function appendManyParams(
+  appends: { streamId: string; events: { id: string; type: string; data: string; metadata: string }[]; expected: 'any' | 'no_stream' | 'stream_exists' | number }[],
+): unknown[] {
+  const events = appends.flatMap((a, i) => a.events.map((e, n) => ({ k: i + 1, n: n + 1, e })));
+  return [
+    appends.map((a) => a.streamId),
+    appends.map((a) => (typeof a.expected === 'number' ? 'revision' : a.expected)),
+    appends.map((a) => (typeof a.expected === 'number' ? a.expected : null)),
+    appends.map((a) => a.events.map((e) => e.id).join(',')),
+    events.map((x) => x.k),
+    events.map((x) => x.n),
+    events.map((x) => x.e.id),
+    events.map((x) => x.e.type),
+    events.map((x) => x.e.data),
+    events.map((x) => x.e.metadata),
   ];
 }
