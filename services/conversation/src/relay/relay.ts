@@ -7,7 +7,10 @@ import { assertCheckpointBelongs, RelayCheckpointMismatchError } from './checkpo
 import { RelayCheckpoints, DEFAULT_CHECKPOINT_BUCKET } from './checkpointStore';
 import { encodeCloudEvent, TRACE_METADATA, type EncodedCloudEvent } from './cloudEvent';
 import { endSpan, setTraceHeaders, SpanKind, startSpan, traceparentOf } from '@contactcenter/infra/tracing';
+import { PublishWindow } from './publishWindow';
 import { RelayLeases, type HeldLease } from './relayLease';
+
+const DEFAULT_PUBLISH_WINDOW = 64;
 import { ensureEventStream, type EventStreamOptions } from '@contactcenter/infra/events';
 
 /** Optional observers, e.g. Prometheus counters (see relayMetrics.ts). */
@@ -44,6 +47,8 @@ export interface EventRelayOptions {
   publishTimeoutMs?: number;
   /** Pause between attempts, doubling from min to max (default 100 ms … 2 s). */
   retryDelayMs?: { min: number; max: number };
+  /** Events published without waiting for each acknowledgement (default 64; 1: one at a time). See PublishWindow. */
+  publishWindow?: number;
   /** How long `start` keeps trying to create the stream and bucket before failing (default 30 s). */
   setupTimeoutMs?: number;
   observer?: RelayObserver;
@@ -54,8 +59,10 @@ export interface EventRelayOptions {
  * checkpoint kept in NATS KV.
  *
  * Delivery is effectively once. Each event is published with `Nats-Msg-Id` =
- * event id and the next one is sent only after its PubAck, so the stream holds
- * events in log order. The checkpoint is saved after acknowledged events (every
+ * event id; up to `publishWindow` events are in flight, never two of one
+ * conversation (PublishWindow), so the stream holds each conversation's events
+ * in revision order, and all events in log order unless a publish had to be
+ * retried. The checkpoint is saved after acknowledged events (every
  * `checkpointEvery` events or `checkpointIntervalMs`), never before: a crash
  * between a PubAck and the checkpoint save makes the next run republish the
  * events after the saved checkpoint, and JetStream drops those republished
@@ -261,14 +268,23 @@ export class EventRelay {
       this.subscription = subscription;
       const onLost = () => subscription.abort();
       lost.addEventListener('abort', onLost, { once: true });
+      const window = new PublishWindow(this.options.publishWindow ?? DEFAULT_PUBLISH_WINDOW, {
+        sendOnce: (event) => this.sendOnce(event),
+        sendUntilAcked: (event) => this.sendUntilAcked(event),
+        passed: (event) => this.advance(event),
+        halted: () => this.halted,
+      });
       try {
         for await (const event of this.options.events.subscribeToAll({ after: this.position, signal: subscription.signal })) {
           // An event the subscription had buffered when the lease was lost is the next holder's.
-          if (this.halted || !(await this.relay(event))) break;
+          if (this.halted || !(await window.push(event))) break;
           failures = 0;
         }
+        // What is in flight is acknowledged (or, halted, given up) before the checkpoint is saved or a new subscription starts after it.
+        await window.drain();
         if (!this.halted) await this.pause(this.backoff(1)); // the store closed under us: do not spin
       } catch (err) {
+        await window.drain().catch(() => undefined);
         if (this.halted) break;
         failures++;
         this.log.error({ err, relay: this.name, after: this.position ?? null }, 'reading the event log failed; resuming from the last relayed event');
@@ -279,10 +295,10 @@ export class EventRelay {
     }
   }
 
-  /** Publishes one event until JetStream acknowledges it; false if stopped before that. */
-  private async relay(event: RecordedEvent): Promise<boolean> {
+  /** The message for `event`, with its span; undefined when there is nothing to publish (internal, or never publishable: reported). */
+  private prepare(event: RecordedEvent): { msg: EncodedCloudEvent; span: ReturnType<typeof startSpan> } | undefined {
     // Streams whose id starts with `$` (snapshots, system streams) are internal.
-    if (event.streamId.startsWith('$')) return this.advance(event);
+    if (event.streamId.startsWith('$')) return undefined;
     let msg: EncodedCloudEvent;
     try {
       msg = encodeCloudEvent(event, { region: this.region });
@@ -290,33 +306,54 @@ export class EventRelay {
       // Retrying cannot help: say so loudly and go on, or one bad event would stop every tenant's feed.
       this.log.error({ err, relay: this.name, event_id: event.id, stream_id: event.streamId, position: event.position }, 'event cannot be relayed; passed over');
       this.options.observer?.unpublishable?.(event, err);
-      return this.advance(event);
+      return undefined;
     }
     // Continues the trace of the command that appended the event (its metadata): consumers continue this span's.
     const span = startSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, parent: event.metadata[TRACE_METADATA], attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.message.id': event.id } });
     setTraceHeaders(msg.headers, traceparentOf(span));
-    const giveUp = () => (endSpan(span, new Error('the relay stopped before JetStream acknowledged the event')), false);
-    for (let attempt = 1; ; attempt++) {
-      let ack: PubAck;
-      try {
-        ack = await this.untilReconnected(this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: this.publishTimeoutMs }));
-      } catch (err) {
-        this.options.observer?.publishFailed?.(event, err);
-        if (attempt === 1 || attempt % 10 === 0) {
-          this.log.warn({ err, relay: this.name, event_id: event.id, position: event.position, attempt }, 'publishing to JetStream failed; retrying the same event');
-        }
-        if (this.halted) return giveUp();
-        if (attempt % 5 === 0) await this.reensureStream();
-        await this.pause(this.backoff(attempt));
-        if (this.halted) return giveUp();
-        continue;
+    return { msg, span };
+  }
+
+  /** One attempt: true once JetStream acknowledged it (counted, span ended), false when it failed (reported). */
+  private async publishOnce(event: RecordedEvent, { msg, span }: { msg: EncodedCloudEvent; span: ReturnType<typeof startSpan> }, attempt: number): Promise<boolean> {
+    let ack: PubAck;
+    try {
+      ack = await this.untilReconnected(this.js.publish(msg.subject, msg.data, { headers: msg.headers, msgID: msg.msgID, timeout: this.publishTimeoutMs }));
+    } catch (err) {
+      this.options.observer?.publishFailed?.(event, err);
+      if (attempt === 1 || attempt % 10 === 0) {
+        this.log.warn({ err, relay: this.name, event_id: event.id, position: event.position, attempt }, 'publishing to JetStream failed; retrying the same event');
       }
-      this.relayedTotal++;
-      if (ack.duplicate) this.noteDuplicate(event);
-      this.options.observer?.relayed?.(event, { duplicate: ack.duplicate, lagMs: Date.now() - event.recordedAt.getTime() });
-      span.setAttribute('messaging.nats.duplicate', ack.duplicate);
-      endSpan(span);
-      return this.advance(event);
+      return false;
+    }
+    this.relayedTotal++;
+    if (ack.duplicate) this.noteDuplicate(event);
+    this.options.observer?.relayed?.(event, { duplicate: ack.duplicate, lagMs: Date.now() - event.recordedAt.getTime() });
+    span.setAttribute('messaging.nats.duplicate', ack.duplicate);
+    endSpan(span);
+    return true;
+  }
+
+  /** The window's first try at an event. */
+  private async sendOnce(event: RecordedEvent): Promise<'ok' | 'failed'> {
+    const prepared = this.prepare(event);
+    if (!prepared) return 'ok';
+    if (await this.publishOnce(event, prepared, 1)) return 'ok';
+    endSpan(prepared.span, new Error('publish failed; the event is published again'));
+    return 'failed';
+  }
+
+  /** After a failed first try: publishes the event until JetStream acknowledges it; false if stopped before that. */
+  private async sendUntilAcked(event: RecordedEvent): Promise<boolean> {
+    const prepared = this.prepare(event);
+    if (!prepared) return true;
+    const giveUp = () => (endSpan(prepared.span, new Error('the relay stopped before JetStream acknowledged the event')), false);
+    for (let attempt = 2; ; attempt++) {
+      if (this.halted) return giveUp();
+      if (attempt % 5 === 0) await this.reensureStream();
+      await this.pause(this.backoff(attempt - 1));
+      if (this.halted) return giveUp();
+      if (await this.publishOnce(event, prepared, attempt)) return true;
     }
   }
 
