@@ -6,6 +6,7 @@ export * from './metrics';
 export * from './nats';
 export * from './shutdown';
 export * from './service';
+export * from './grpc/batch';
 export * from './grpc/client';
 export * from './grpc/context';
 export * from './grpc/health';

@@ -6,6 +6,7 @@
 /* eslint-disable */
 
 export * as channels from "./index.contactcenter.channels";
+export * as common from "./index.contactcenter.common";
 export * as conversation from "./index.contactcenter.conversation";
 export * as presence from "./index.contactcenter.presence";
 export * as routing from "./index.contactcenter.routing";

@@ -168,6 +168,31 @@ describe.each(backends)('ConversationService on $name', (backend) => {
     expect(await revisionOf('acme', id)).toBe(before);
   });
 
+  it('AssignAgents decides each item alone: assigned, refused or invalid, each with its own answer', async () => {
+    const [a, b, taken] = [(await start('acme')).result!.conversationId, (await start('acme')).result!.conversationId, (await start('acme')).result!.conversationId];
+    await unary(client, client.assignAgent, { conversationId: taken, agentId: 'agent-x', reason: 'r', decision: undefined }, as('acme', 'routing'));
+    const takenBefore = await revisionOf('acme', taken);
+    const item = (conversationId: string, agentId: string) => ({ conversationId, agentId, reason: 'longest idle', decision: undefined });
+    const { outcomes } = await unary(
+      client,
+      client.assignAgents,
+      { items: [item(a, 'agent-a'), item(taken, 'agent-b'), item(b, 'agent-b'), item('no-such-conversation', 'agent-c'), item(b, '')] },
+      as('acme', 'routing'),
+    );
+    expect(outcomes.map((o) => (o.outcome?.$case === 'error' ? o.outcome.value.code : `revision ${o.outcome?.value.revision}`))).toEqual([
+      `revision ${await revisionOf('acme', a)}`,
+      'illegal_state',
+      `revision ${await revisionOf('acme', b)}`,
+      'not_found',
+      'validation',
+    ]);
+    expect(outcomes[4]!.outcome?.$case === 'error' && outcomes[4]!.outcome.value.field).toBe('agent_id');
+    expect(await revisionOf('acme', taken)).toBe(takenBefore);
+    const read = await unary(client, client.getConversation, { conversationId: b, includeNotes: false }, as('acme'));
+    expect(read.conversation!.assignedAgentId).toBe('agent-b');
+    expect((await codeOf(unary(client, client.assignAgents, { items: [] }, as('acme', 'routing')))).field).toBe('items');
+  });
+
   it('lists conversations by status, queue and agent with cursor pagination', async () => {
     const tenant = `list-${backend.name.toLowerCase()}`;
     const ids: string[] = [];

@@ -1,4 +1,4 @@
-import type { AsyncService, CallContext } from '@contactcenter/infra';
+import { eachItem, type AsyncService, type CallContext, type Logger } from '@contactcenter/infra';
 import { homeRegionOf, isMultiRegion, regionConversationId, type RegionSettings } from '@contactcenter/infra/regions';
 import { NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
 import type { EventStore } from '@contactcenter/infra/eventstore';
@@ -24,6 +24,8 @@ export interface ConversationServiceDeps {
   readYourWritesMs?: number;
   /** REGION and REGIONS; with more than one region, ids carry their home region (default: one region). */
   regions?: RegionSettings;
+  /** Where a batch item's unexplained failure is logged. */
+  logger?: Logger;
 }
 
 type WithRevision = { conversationId: string; expectedRevision?: number | undefined };
@@ -98,6 +100,10 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
     },
     queueConversation: plain('QueueConversation'),
     assignAgent: plain('AssignAgent'),
+    // Each item as AssignAgent; run together, their appends share the event store's next statement.
+    assignAgents: async (request, ctx) => ({
+      outcomes: await eachItem(request.items, async (item) => result(item.conversationId, await run('AssignAgent', item, ctx)), 'result', deps.logger),
+    }),
     transferConversation: plain('TransferConversation'),
     addInternalNote: async (request, ctx) => {
       const handled = await run('AddInternalNote', request, ctx);

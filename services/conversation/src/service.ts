@@ -26,6 +26,6 @@ export async function assembleConversationService(opts: { events: EventStore; sq
   const repository = new ConversationRepository(opts.events, snapshots, opts.snapshotEvery, opts.logger, opts.recentConversations ?? 0);
   const projector = new Projector(READ_MODEL_PROJECTION, opts.sql, opts.events, projectBatch, opts.logger);
   const queries = new ConversationQueries(opts.sql);
-  const grpc = conversationService({ repository, queries, projector, events: opts.events, regions: opts.regions });
+  const grpc = conversationService({ repository, queries, projector, events: opts.events, regions: opts.regions, logger: opts.logger });
   return { snapshots, repository, projector, queries, grpc };
 }

@@ -24,7 +24,7 @@ runService(
     const store = await PresenceStore.open(rt.nats, config.PRESENCE_BUCKET, { logger });
     const events = await PresenceEvents.open(rt.nats, config.REGION, logger);
     const presence = new Presence({ store, events, logger, heartbeatTimeoutMs: config.HEARTBEAT_TIMEOUT_MS });
-    rt.grpc.addService(PresenceServiceService, presenceGrpc(presence, store));
+    rt.grpc.addService(PresenceServiceService, presenceGrpc(presence, store, logger));
 
     let sweeping: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {

@@ -140,6 +140,37 @@ describe('PresenceService, two replicas on one NATS KV bucket', () => {
     expect(second.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
+  it('ReserveCapacities decides each item alone: the ones with room are reserved, the rest refused with their own reason', async () => {
+    const tenant = 'batch';
+    await upsert(tenant, profile('kai', { capacity: { chat: 2 } }));
+    await goOnline(tenant, 'kai');
+    await upsert(tenant, profile('lee', { capacity: { chat: 1 } })); // offline: accepts no work
+    const items = [
+      { agentId: 'kai', conversationId: 'b1', channel: 'chat' },
+      { agentId: 'kai', conversationId: 'b2', channel: 'chat' },
+      { agentId: 'kai', conversationId: 'b3', channel: 'chat' }, // one over kai's capacity
+      { agentId: 'lee', conversationId: 'b4', channel: 'chat' },
+      { agentId: 'nobody', conversationId: 'b5', channel: 'chat' },
+      { agentId: 'kai', conversationId: 'b6', channel: 'fax' },
+    ];
+    const { outcomes } = await unary(replica(0), replica(0).reserveCapacities, { items }, as(tenant));
+    expect(outcomes).toHaveLength(items.length);
+    const cases = outcomes.map((o) => (o.outcome?.$case === 'error' ? o.outcome.value.code : 'reserved'));
+    // Two of kai's three fit; which one is refused depends on which write lands first.
+    expect(cases.slice(0, 3).sort()).toEqual(['illegal_state', 'reserved', 'reserved']);
+    expect(cases.slice(3)).toEqual(['illegal_state', 'not_found', 'validation']);
+    const fax = outcomes[5]!.outcome;
+    expect(fax?.$case === 'error' && fax.value.field).toBe('channel');
+    const kai = (await get(tenant, 'kai', 1)).agent!;
+    expect(kai.load.chat).toBe(2);
+    expect((await get(tenant, 'lee')).agent!.load.chat).toBe(0);
+    // Empty and oversized batches are refused as a whole, naming the field.
+    expect(await failure(unary(replica(0), replica(0).reserveCapacities, { items: [] }, as(tenant)))).toMatchObject({ field: 'items' });
+    const tooMany = Array.from({ length: 257 }, (_, i) => ({ agentId: 'kai', conversationId: `m${i}`, channel: 'chat' }));
+    expect(await failure(unary(replica(0), replica(0).reserveCapacities, { items: tooMany }, as(tenant)))).toMatchObject({ field: 'items' });
+    expect((await get(tenant, 'kai')).agent!.load.chat).toBe(2);
+  });
+
   it('lists every agent written through either replica the moment the write was answered', async () => {
     const tenant = 'listing';
     for (let i = 0; i < 30; i++) {

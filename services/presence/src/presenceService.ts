@@ -1,10 +1,11 @@
-import type { AsyncService, CallContext, Logger } from '@contactcenter/infra';
+import { eachItem, type AsyncService, type CallContext, type Logger } from '@contactcenter/infra';
 import { NotFoundError, ValidationError } from '@contactcenter/infra/errors';
 import {
   AgentStatus,
   type Agent,
   type AgentProfile,
   type PresenceServiceServer,
+  type ReserveCapacityRequest,
   type StatusDefinition,
 } from '@contactcenter/proto/presence/v1';
 import {
@@ -167,8 +168,15 @@ const definitions = (catalog: StatusCatalog): StatusDefinition[] =>
   [...catalog].map(([name, acceptsWork]) => ({ name, acceptsWork })).sort((a, b) => a.name.localeCompare(b.name));
 
 /** PresenceService over gRPC. */
-export function presenceGrpc(presence: Presence, store: PresenceStore): AsyncService<PresenceServiceServer> {
+export function presenceGrpc(presence: Presence, store: PresenceStore, logger?: Logger): AsyncService<PresenceServiceServer> {
   const answer = async (ctx: CallContext, stored: Stored) => ({ agent: presence.toProto(stored, await store.statuses(ctx.tenantId)) });
+  const reserveOne = async (req: ReserveCapacityRequest, ctx: CallContext): Promise<Agent> => {
+    requireToken('conversation_id', req.conversationId);
+    const channel = requireChannel('channel', req.channel);
+    const catalog = await store.statuses(ctx.tenantId);
+    const stored = await presence.change(ctx.tenantId, req.agentId, (r, now) => reserve(r, req.conversationId, channel, presence.availabilityOf(r, catalog), now));
+    return presence.toProto(stored, catalog);
+  };
   return {
     upsertAgent: async (req, ctx) => answer(ctx, await presence.upsert(ctx.tenantId, profileFromProto(req.profile))),
     getAgent: async (req, ctx) => answer(ctx, await store.require(ctx.tenantId, requireToken('agent_id', req.agentId))),
@@ -204,13 +212,8 @@ export function presenceGrpc(presence: Presence, store: PresenceStore): AsyncSer
       return { statuses: definitions(await store.defineStatus(ctx.tenantId, name, req.status!.acceptsWork)) };
     },
     listStatuses: async (_req, ctx) => ({ statuses: definitions(await store.statuses(ctx.tenantId, { fresh: true })) }),
-    reserveCapacity: async (req, ctx) => {
-      requireToken('conversation_id', req.conversationId);
-      const channel = requireChannel('channel', req.channel);
-      const catalog = await store.statuses(ctx.tenantId);
-      const stored = await presence.change(ctx.tenantId, req.agentId, (r, now) => reserve(r, req.conversationId, channel, presence.availabilityOf(r, catalog), now));
-      return answer(ctx, stored);
-    },
+    reserveCapacity: async (req, ctx) => ({ agent: await reserveOne(req, ctx) }),
+    reserveCapacities: async (req, ctx) => ({ outcomes: await eachItem(req.items, (item) => reserveOne(item, ctx), 'agent', logger) }),
     releaseCapacity: async (req, ctx) => {
       requireToken('conversation_id', req.conversationId);
       return answer(ctx, await presence.change(ctx.tenantId, req.agentId, (r, now) => release(r, req.conversationId, now)));

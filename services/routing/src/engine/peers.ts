@@ -1,6 +1,6 @@
-import { createGrpcClient, unary, type CallOptions } from '@contactcenter/infra';
-import { ConversationServiceClient, type AssignmentDecision, type Conversation } from '@contactcenter/proto/conversation/v1';
-import { PresenceServiceClient, type Agent } from '@contactcenter/proto/presence/v1';
+import { CallBatches, createGrpcClient, unary, type CallOptions } from '@contactcenter/infra';
+import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type Conversation } from '@contactcenter/proto/conversation/v1';
+import { PresenceServiceClient, type Agent, type ReserveCapacityRequest } from '@contactcenter/proto/presence/v1';
 
 /**
  * The calls routing makes to presence (capacity, the agents) and to the
@@ -12,10 +12,29 @@ export class Peers {
   readonly presence: PresenceServiceClient;
   readonly conversation: ConversationServiceClient;
 
+  /**
+   * Reservations and assignments go in batch calls when several are ready at
+   * once (a routing pass decides many): one call per batch instead of one per
+   * conversation, each item still answered, or refused, on its own.
+   */
+  private readonly reservations: CallBatches<ReserveCapacityRequest, Agent | undefined>;
+  private readonly assignments: CallBatches<AssignAgentRequest, number>;
+
   constructor(addresses: { presence: string; conversation: string }) {
     // A tenant's whole agent list comes in one answer: 10,000 busy agents are over gRPC's default 4 MiB.
-    this.presence = createGrpcClient(PresenceServiceClient, addresses.presence, { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-    this.conversation = createGrpcClient(ConversationServiceClient, addresses.conversation);
+    const p = (this.presence = createGrpcClient(PresenceServiceClient, addresses.presence, { 'grpc.max_receive_message_length': 64 * 1024 * 1024 }));
+    const c = (this.conversation = createGrpcClient(ConversationServiceClient, addresses.conversation));
+    this.reservations = new CallBatches({
+      send: async (tenantId, items) => (await unary(p, p.reserveCapacities, { items }, this.opts(tenantId))).outcomes.map((o) => o.outcome),
+      sendOne: async (tenantId, item) => (await unary(p, p.reserveCapacity, item, this.opts(tenantId))).agent,
+    });
+    // Keyed by tenant and actor: both travel in the call's metadata.
+    const caller = (key: string): CallOptions => ({ tenantId: key.slice(0, key.indexOf('\n')), actorId: key.slice(key.indexOf('\n') + 1) });
+    this.assignments = new CallBatches({
+      send: async (key, items) =>
+        (await unary(c, c.assignAgents, { items }, caller(key))).outcomes.map((o) => (o.outcome?.$case === 'result' ? { $case: 'result', value: o.outcome.value.revision } : o.outcome)),
+      sendOne: async (key, item) => (await unary(c, c.assignAgent, item, caller(key))).result?.revision ?? 0,
+    });
   }
 
   private opts(tenantId: string): CallOptions {
@@ -32,9 +51,8 @@ export class Peers {
     return (await unary(p, p.getAgent, { agentId }, this.opts(tenantId))).agent;
   }
 
-  async reserve(tenantId: string, agentId: string, conversationId: string, channel: string): Promise<Agent | undefined> {
-    const p = this.presence;
-    return (await unary(p, p.reserveCapacity, { agentId, conversationId, channel }, this.opts(tenantId))).agent;
+  reserve(tenantId: string, agentId: string, conversationId: string, channel: string): Promise<Agent | undefined> {
+    return this.reservations.call(tenantId, { agentId, conversationId, channel });
   }
 
   async release(tenantId: string, agentId: string, conversationId: string): Promise<Agent | undefined> {
@@ -43,10 +61,8 @@ export class Peers {
   }
 
   /** `agentRegion`: another region's agent (follow-the-sun); '' for this region's. */
-  async assign(tenantId: string, conversationId: string, agentId: string, reason: string, decision: AssignmentDecision | undefined, actorId = 'routing', agentRegion = ''): Promise<number> {
-    const c = this.conversation;
-    const res = await unary(c, c.assignAgent, { conversationId, agentId, reason, decision, ...(agentRegion ? { agentRegion } : {}) }, { tenantId, actorId });
-    return res.result?.revision ?? 0;
+  assign(tenantId: string, conversationId: string, agentId: string, reason: string, decision: AssignmentDecision | undefined, actorId = 'routing', agentRegion = ''): Promise<number> {
+    return this.assignments.call(`${tenantId}\n${actorId}`, { conversationId, agentId, reason, decision, ...(agentRegion ? { agentRegion } : {}) });
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { ItemError } from "../../common/v1/batch";
 import {
   AssignmentDecision,
   Attachment,
@@ -153,6 +154,19 @@ export interface AssignAgentRequest {
 
 export interface AssignAgentResponse {
   result: CommandResult | undefined;
+}
+
+export interface AssignAgentsRequest {
+  items: AssignAgentRequest[];
+}
+
+export interface AssignAgentsResponse {
+  outcomes: CommandOutcome[];
+}
+
+/** What a command of a batch did, or why that item was refused. */
+export interface CommandOutcome {
+  outcome: { $case: "result"; value: CommandResult } | { $case: "error"; value: ItemError } | undefined;
 }
 
 export interface TransferConversationRequest {
@@ -1674,6 +1688,249 @@ export const AssignAgentResponse: MessageFns<AssignAgentResponse> = {
     message.result = (object.result !== undefined && object.result !== null)
       ? CommandResult.fromPartial(object.result)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseAssignAgentsRequest(): AssignAgentsRequest {
+  return { items: [] };
+}
+
+export const AssignAgentsRequest: MessageFns<AssignAgentsRequest> = {
+  encode(message: AssignAgentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      AssignAgentRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssignAgentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignAgentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(AssignAgentRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssignAgentsRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => AssignAgentRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AssignAgentsRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => AssignAgentRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AssignAgentsRequest>): AssignAgentsRequest {
+    return AssignAgentsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AssignAgentsRequest>): AssignAgentsRequest {
+    const message = createBaseAssignAgentsRequest();
+    message.items = object.items?.map((e) => AssignAgentRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAssignAgentsResponse(): AssignAgentsResponse {
+  return { outcomes: [] };
+}
+
+export const AssignAgentsResponse: MessageFns<AssignAgentsResponse> = {
+  encode(message: AssignAgentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outcomes) {
+      CommandOutcome.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssignAgentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignAgentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcomes.push(CommandOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssignAgentsResponse {
+    return {
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => CommandOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AssignAgentsResponse): unknown {
+    const obj: any = {};
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => CommandOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AssignAgentsResponse>): AssignAgentsResponse {
+    return AssignAgentsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AssignAgentsResponse>): AssignAgentsResponse {
+    const message = createBaseAssignAgentsResponse();
+    message.outcomes = object.outcomes?.map((e) => CommandOutcome.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCommandOutcome(): CommandOutcome {
+  return { outcome: undefined };
+}
+
+export const CommandOutcome: MessageFns<CommandOutcome> = {
+  encode(message: CommandOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.outcome?.$case) {
+      case "result":
+        CommandResult.encode(message.outcome.value, writer.uint32(10).fork()).join();
+        break;
+      case "error":
+        ItemError.encode(message.outcome.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommandOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommandOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcome = { $case: "result", value: CommandResult.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcome = { $case: "error", value: ItemError.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommandOutcome {
+    return {
+      outcome: isSet(object.result)
+        ? { $case: "result", value: CommandResult.fromJSON(object.result) }
+        : isSet(object.error)
+        ? { $case: "error", value: ItemError.fromJSON(object.error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: CommandOutcome): unknown {
+    const obj: any = {};
+    if (message.outcome?.$case === "result") {
+      obj.result = CommandResult.toJSON(message.outcome.value);
+    } else if (message.outcome?.$case === "error") {
+      obj.error = ItemError.toJSON(message.outcome.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CommandOutcome>): CommandOutcome {
+    return CommandOutcome.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CommandOutcome>): CommandOutcome {
+    const message = createBaseCommandOutcome();
+    switch (object.outcome?.$case) {
+      case "result": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "result", value: CommandResult.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "error", value: ItemError.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
@@ -6944,6 +7201,21 @@ export const ConversationServiceService = {
     responseSerialize: (value: AssignAgentResponse): Buffer => Buffer.from(AssignAgentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AssignAgentResponse => AssignAgentResponse.decode(value),
   },
+  /**
+   * Several assignments in one call (routing sends its decisions in batches):
+   * each item is decided alone, exactly as AssignAgent, and the answer has one
+   * outcome per item, in the request's order. At most 256 items.
+   */
+  assignAgents: {
+    path: "/contactcenter.conversation.v1.ConversationService/AssignAgents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AssignAgentsRequest): Buffer => Buffer.from(AssignAgentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AssignAgentsRequest => AssignAgentsRequest.decode(value),
+    responseSerialize: (value: AssignAgentsResponse): Buffer =>
+      Buffer.from(AssignAgentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AssignAgentsResponse => AssignAgentsResponse.decode(value),
+  },
   transferConversation: {
     path: "/contactcenter.conversation.v1.ConversationService/TransferConversation" as const,
     requestStream: false as const,
@@ -7183,6 +7455,12 @@ export interface ConversationServiceServer extends UntypedServiceImplementation 
   postMessage: handleUnaryCall<PostMessageRequest, PostMessageResponse>;
   queueConversation: handleUnaryCall<QueueConversationRequest, QueueConversationResponse>;
   assignAgent: handleUnaryCall<AssignAgentRequest, AssignAgentResponse>;
+  /**
+   * Several assignments in one call (routing sends its decisions in batches):
+   * each item is decided alone, exactly as AssignAgent, and the answer has one
+   * outcome per item, in the request's order. At most 256 items.
+   */
+  assignAgents: handleUnaryCall<AssignAgentsRequest, AssignAgentsResponse>;
   transferConversation: handleUnaryCall<TransferConversationRequest, TransferConversationResponse>;
   addInternalNote: handleUnaryCall<AddInternalNoteRequest, AddInternalNoteResponse>;
   tagConversation: handleUnaryCall<TagConversationRequest, TagConversationResponse>;
@@ -7277,6 +7555,26 @@ export interface ConversationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AssignAgentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several assignments in one call (routing sends its decisions in batches):
+   * each item is decided alone, exactly as AssignAgent, and the answer has one
+   * outcome per item, in the request's order. At most 256 items.
+   */
+  assignAgents(
+    request: AssignAgentsRequest,
+    callback: (error: ServiceError | null, response: AssignAgentsResponse) => void,
+  ): ClientUnaryCall;
+  assignAgents(
+    request: AssignAgentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AssignAgentsResponse) => void,
+  ): ClientUnaryCall;
+  assignAgents(
+    request: AssignAgentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AssignAgentsResponse) => void,
   ): ClientUnaryCall;
   transferConversation(
     request: TransferConversationRequest,

@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { ItemError } from "../../common/v1/batch";
 
 export enum AgentStatus {
   AGENT_STATUS_UNSPECIFIED = 0,
@@ -321,6 +322,19 @@ export interface ReserveCapacityRequest {
 
 export interface ReserveCapacityResponse {
   agent: Agent | undefined;
+}
+
+export interface ReserveCapacitiesRequest {
+  items: ReserveCapacityRequest[];
+}
+
+export interface ReserveCapacitiesResponse {
+  outcomes: ReserveCapacityOutcome[];
+}
+
+/** The agent as ReserveCapacity answers, or why that item was refused. */
+export interface ReserveCapacityOutcome {
+  outcome: { $case: "agent"; value: Agent } | { $case: "error"; value: ItemError } | undefined;
 }
 
 export interface ReleaseCapacityRequest {
@@ -2976,6 +2990,249 @@ export const ReserveCapacityResponse: MessageFns<ReserveCapacityResponse> = {
   },
 };
 
+function createBaseReserveCapacitiesRequest(): ReserveCapacitiesRequest {
+  return { items: [] };
+}
+
+export const ReserveCapacitiesRequest: MessageFns<ReserveCapacitiesRequest> = {
+  encode(message: ReserveCapacitiesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      ReserveCapacityRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReserveCapacitiesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReserveCapacitiesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(ReserveCapacityRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReserveCapacitiesRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => ReserveCapacityRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReserveCapacitiesRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => ReserveCapacityRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReserveCapacitiesRequest>): ReserveCapacitiesRequest {
+    return ReserveCapacitiesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReserveCapacitiesRequest>): ReserveCapacitiesRequest {
+    const message = createBaseReserveCapacitiesRequest();
+    message.items = object.items?.map((e) => ReserveCapacityRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReserveCapacitiesResponse(): ReserveCapacitiesResponse {
+  return { outcomes: [] };
+}
+
+export const ReserveCapacitiesResponse: MessageFns<ReserveCapacitiesResponse> = {
+  encode(message: ReserveCapacitiesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outcomes) {
+      ReserveCapacityOutcome.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReserveCapacitiesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReserveCapacitiesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcomes.push(ReserveCapacityOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReserveCapacitiesResponse {
+    return {
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => ReserveCapacityOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReserveCapacitiesResponse): unknown {
+    const obj: any = {};
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => ReserveCapacityOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReserveCapacitiesResponse>): ReserveCapacitiesResponse {
+    return ReserveCapacitiesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReserveCapacitiesResponse>): ReserveCapacitiesResponse {
+    const message = createBaseReserveCapacitiesResponse();
+    message.outcomes = object.outcomes?.map((e) => ReserveCapacityOutcome.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReserveCapacityOutcome(): ReserveCapacityOutcome {
+  return { outcome: undefined };
+}
+
+export const ReserveCapacityOutcome: MessageFns<ReserveCapacityOutcome> = {
+  encode(message: ReserveCapacityOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.outcome?.$case) {
+      case "agent":
+        Agent.encode(message.outcome.value, writer.uint32(10).fork()).join();
+        break;
+      case "error":
+        ItemError.encode(message.outcome.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReserveCapacityOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReserveCapacityOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcome = { $case: "agent", value: Agent.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcome = { $case: "error", value: ItemError.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReserveCapacityOutcome {
+    return {
+      outcome: isSet(object.agent)
+        ? { $case: "agent", value: Agent.fromJSON(object.agent) }
+        : isSet(object.error)
+        ? { $case: "error", value: ItemError.fromJSON(object.error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ReserveCapacityOutcome): unknown {
+    const obj: any = {};
+    if (message.outcome?.$case === "agent") {
+      obj.agent = Agent.toJSON(message.outcome.value);
+    } else if (message.outcome?.$case === "error") {
+      obj.error = ItemError.toJSON(message.outcome.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReserveCapacityOutcome>): ReserveCapacityOutcome {
+    return ReserveCapacityOutcome.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReserveCapacityOutcome>): ReserveCapacityOutcome {
+    const message = createBaseReserveCapacityOutcome();
+    switch (object.outcome?.$case) {
+      case "agent": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "agent", value: Agent.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "error", value: ItemError.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
 function createBaseReleaseCapacityRequest(): ReleaseCapacityRequest {
   return { agentId: "", conversationId: "" };
 }
@@ -3241,6 +3498,22 @@ export const PresenceServiceService = {
       Buffer.from(ReserveCapacityResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReserveCapacityResponse => ReserveCapacityResponse.decode(value),
   },
+  /**
+   * Several reservations in one call (routing sends its decisions in batches):
+   * each item is decided alone, exactly as ReserveCapacity, and the answer has
+   * one outcome per item, in the request's order. At most 256 items.
+   */
+  reserveCapacities: {
+    path: "/contactcenter.presence.v1.PresenceService/ReserveCapacities" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReserveCapacitiesRequest): Buffer =>
+      Buffer.from(ReserveCapacitiesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReserveCapacitiesRequest => ReserveCapacitiesRequest.decode(value),
+    responseSerialize: (value: ReserveCapacitiesResponse): Buffer =>
+      Buffer.from(ReserveCapacitiesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReserveCapacitiesResponse => ReserveCapacitiesResponse.decode(value),
+  },
   /** Gives the unit back (conversation resolved, transferred, offer declined). Idempotent. */
   releaseCapacity: {
     path: "/contactcenter.presence.v1.PresenceService/ReleaseCapacity" as const,
@@ -3274,6 +3547,12 @@ export interface PresenceServiceServer extends UntypedServiceImplementation {
    * Idempotent per conversation. FAILED_PRECONDITION when full or not accepting work.
    */
   reserveCapacity: handleUnaryCall<ReserveCapacityRequest, ReserveCapacityResponse>;
+  /**
+   * Several reservations in one call (routing sends its decisions in batches):
+   * each item is decided alone, exactly as ReserveCapacity, and the answer has
+   * one outcome per item, in the request's order. At most 256 items.
+   */
+  reserveCapacities: handleUnaryCall<ReserveCapacitiesRequest, ReserveCapacitiesResponse>;
   /** Gives the unit back (conversation resolved, transferred, offer declined). Idempotent. */
   releaseCapacity: handleUnaryCall<ReleaseCapacityRequest, ReleaseCapacityResponse>;
 }
@@ -3422,6 +3701,26 @@ export interface PresenceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReserveCapacityResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several reservations in one call (routing sends its decisions in batches):
+   * each item is decided alone, exactly as ReserveCapacity, and the answer has
+   * one outcome per item, in the request's order. At most 256 items.
+   */
+  reserveCapacities(
+    request: ReserveCapacitiesRequest,
+    callback: (error: ServiceError | null, response: ReserveCapacitiesResponse) => void,
+  ): ClientUnaryCall;
+  reserveCapacities(
+    request: ReserveCapacitiesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReserveCapacitiesResponse) => void,
+  ): ClientUnaryCall;
+  reserveCapacities(
+    request: ReserveCapacitiesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReserveCapacitiesResponse) => void,
   ): ClientUnaryCall;
   /** Gives the unit back (conversation resolved, transferred, offer declined). Idempotent. */
   releaseCapacity(
