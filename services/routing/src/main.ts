@@ -35,11 +35,12 @@ runService(
     /** Full re-read of agents from presence (shifts start and end without an event). */
     ROUTING_AGENT_RESYNC_MS: int({ default: 15_000, min: 1_000 }),
     /**
-     * Conversations this replica reserves and assigns at once. Each waits mostly on the conversation
-     * service, so this bounds assignments/s at about this many ÷ one assignment's round trips (32 in
-     * flight at ~0.3 s under load capped routing near 100/s in bench:routing).
+     * Conversations this replica reserves and assigns at once. Each waits mostly on presence's and the
+     * conversation service's batch calls, so this bounds assignments/s at about this many ÷ one
+     * assignment's round trips (32 in flight at ~0.3 s under load capped routing near 100/s in
+     * bench:routing; with batch calls, 128 left the machine idle at ~600/s where 512 saturated it).
      */
-    ROUTING_MAX_IN_FLIGHT: int({ default: 128, min: 1 }),
+    ROUTING_MAX_IN_FLIGHT: int({ default: 512, min: 1 }),
   },
   async (rt) => {
     const { config, logger, metrics } = rt;
