@@ -62,6 +62,22 @@ describe('ConversationRepository with remembered conversations, two replicas', (
     expect(handled.revision).toBe(await revisionInStore(id));
   });
 
+  it('starts a new conversation without reading its (empty) stream; a retried start reads it and answers as the first did', async () => {
+    const id = fresh();
+    const before = reads;
+    const first = await started(a, id);
+    expect(first.events.map((e) => e.type)).toEqual(['ConversationStarted']);
+    expect(reads).toBe(before);
+    // The other replica has never seen it: its guess of a new conversation loses the append's 'no_stream' check, and the store answers.
+    const appendsBefore = appends;
+    const again = await started(b, id);
+    expect(again.events).toEqual([]);
+    expect(again.revision).toBe(first.revision);
+    expect(reads).toBe(before + 1);
+    expect(appends).toBe(appendsBefore + 1);
+    expect(await revisionInStore(id)).toBe(0);
+  });
+
   it('decides again on fresh state when the other replica wrote in between', async () => {
     const id = fresh();
     await started(a, id);

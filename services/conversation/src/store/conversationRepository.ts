@@ -71,6 +71,9 @@ interface Lane {
  * just when a backlog builds, after an outage or on a busy machine). Only
  * writers in other replicas can still conflict.
  */
+/** A conversation with no event yet, as a start first assumes its own is. */
+const notStartedYet = (): Loaded => ({ state: conversationDecider.initialState(), revision: -1 });
+
 export class ConversationRepository {
   private readonly recent: RecentConversations;
 
@@ -136,9 +139,11 @@ export class ConversationRepository {
     const streamId = conversationStreamId(tenantId, conversationId);
     const giveUpAt = Date.now() + UNPINNED_RETRY_BUDGET_MS;
     for (let attempt = 1; ; attempt++) {
-      // The first attempt decides on the remembered state when there is one; a lost race, a no-op or a
-      // refusal is decided again on state read from the store, which alone may answer without appending.
-      const remembered = attempt === 1 ? this.recent.get(streamId) : undefined;
+      // The first attempt decides on the remembered state when there is one, and a start on a conversation
+      // not remembered as existing on the empty state (its append's 'no_stream' check tells a retried start
+      // from a new one, without reading an empty stream first); a lost race, a no-op or a refusal is
+      // decided again on state read from the store, which alone may answer without appending.
+      const remembered = attempt === 1 ? (this.recent.get(streamId) ?? (command.type === 'StartConversation' ? notStartedYet() : undefined)) : undefined;
       const { state, revision } = remembered ?? (await this.load(tenantId, conversationId));
       let events: ConversationEvent[];
       try {
@@ -189,7 +194,8 @@ export class ConversationRepository {
       const next = events.reduce(conversationDecider.evolve, state);
       const nextRevision = revision + events.length;
       this.recent.remember(streamId, { state: next, revision: nextRevision });
-      if (Math.floor(nextRevision / this.snapshotEvery) > Math.floor(revision / this.snapshotEvery)) this.snapshotLater(streamId, nextRevision, next);
+      // Every `snapshotEvery` events (revision + 1 of them): not at a new conversation's first event.
+      if (Math.floor((nextRevision + 1) / this.snapshotEvery) > Math.floor((revision + 1) / this.snapshotEvery)) this.snapshotLater(streamId, nextRevision, next);
       return { state: next, revision: nextRevision, events };
     }
   }
