@@ -26,8 +26,12 @@ export const conversationConfig = {
   EVENT_STORE_MIGRATE: bool({ default: true }),
   /** Take a snapshot of a conversation once this many events followed the last one. */
   SNAPSHOT_EVERY: int({ default: 100, min: 1 }),
-  /** Conversations kept in memory between commands (0 turns it off); the append's expected revision keeps it correct with several replicas. */
-  RECENT_CONVERSATIONS: int({ default: 5_000, min: 0, max: 1_000_000 }),
+  /**
+   * Conversations kept in memory between commands (0 turns it off); the append's expected revision keeps it
+   * correct with several replicas. About 2.5 KB each for a conversation of a few messages: the default
+   * (about 125 MB) holds a Monday-morning backlog, where 5,000 made every assignment read its conversation.
+   */
+  RECENT_CONVERSATIONS: int({ default: 50_000, min: 0, max: 1_000_000 }),
   /** Run the relay of conversation events to NATS in this process (safe in every replica: one holds the lease and publishes). */
   RELAY_ENABLED: bool({ default: true }),
   /** How long the relay's lease outlives its holder's last renewal: the fail-over time when the holder dies. */
