@@ -193,6 +193,30 @@ describe.each(backends)('ConversationService on $name', (backend) => {
     expect((await codeOf(unary(client, client.assignAgents, { items: [] }, as('acme', 'routing')))).field).toBe('items');
   });
 
+  it('PostMessages answers each item as PostMessage would: posted, a retry recognised, a refusal', async () => {
+    const open = (await start('acme')).result!.conversationId;
+    const closed = (await start('acme')).result!.conversationId;
+    await unary(client, client.resolveConversation, { conversationId: closed }, as('acme'));
+    const first = await post('acme', open, 'hello', { clientMessageId: 'c-1' });
+    const closedBefore = await revisionOf('acme', closed);
+    const item = (conversationId: string, text: string, clientMessageId: string) => ({
+      conversationId, authorKind: AuthorKind.AUTHOR_KIND_BOT, authorId: 'routing-bot', text, attachments: [], clientMessageId, language: 'en', cannedResponseId: '',
+    });
+    const { outcomes } = await unary(
+      client,
+      client.postMessages,
+      { items: [item(open, 'hello', 'c-1'), item(open, 'an agent will be with you shortly', 'c-2'), item(closed, 'still there?', 'c-3')] },
+      as('acme', 'routing-bot'),
+    );
+    const [retried, posted, refused] = outcomes.map((o) => o.outcome);
+    expect(retried?.$case === 'posted' && retried.value).toMatchObject({ duplicate: true, messageId: first.messageId });
+    expect(posted?.$case === 'posted' && posted.value.duplicate).toBe(false);
+    expect(refused?.$case === 'error' && refused.value.code).toBe('illegal_state');
+    expect(await revisionOf('acme', closed)).toBe(closedBefore);
+    const read = await unary(client, client.getConversation, { conversationId: open, includeNotes: false }, as('acme'));
+    expect(read.messages.map((m) => m.text)).toEqual(['hello', 'an agent will be with you shortly']);
+  });
+
   it('lists conversations by status, queue and agent with cursor pagination', async () => {
     const tenant = `list-${backend.name.toLowerCase()}`;
     const ids: string[] = [];

@@ -2,7 +2,7 @@ import { eachItem, type AsyncService, type CallContext, type Logger } from '@con
 import { homeRegionOf, isMultiRegion, regionConversationId, type RegionSettings } from '@contactcenter/infra/regions';
 import { NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
 import type { EventStore } from '@contactcenter/infra/eventstore';
-import type { CommandResult, ConversationServiceServer } from '@contactcenter/proto/conversation/v1';
+import type { CommandResult, ConversationServiceServer, PostMessageRequest, PostMessageResponse } from '@contactcenter/proto/conversation/v1';
 import { randomUUID } from 'node:crypto';
 import {
   conversationStreamId,
@@ -73,6 +73,16 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
     async (request: WithRevision, ctx: CallContext): Promise<{ result: CommandResult }> =>
       ({ result: result(request.conversationId, await run(type, request, ctx)) });
 
+  const postOne = async (request: PostMessageRequest, ctx: CallContext): Promise<PostMessageResponse> => {
+    const handled = await run('PostMessage', request, ctx);
+    const posted = handled.events.find((e) => e.type === 'MessagePosted');
+    if (posted && posted.type === 'MessagePosted') {
+      return { result: result(request.conversationId, handled), messageId: posted.data.message?.messageId ?? '', duplicate: false };
+    }
+    const messageId = findMessageIdByClientMessageId(handled.state, request.clientMessageId) ?? '';
+    return { result: result(request.conversationId, handled), messageId, duplicate: true };
+  };
+
   const readable = async (tenantId: string, conversationId: string): Promise<void> => {
     const streamRevision = await deps.events.streamRevision(conversationStreamId(tenantId, conversationId));
     if (streamRevision === undefined) throw new NotFoundError('conversation', conversationId);
@@ -89,15 +99,8 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
       const handled = await run('StartConversation', { ...request, conversationId }, ctx);
       return { result: result(conversationId, handled) };
     },
-    postMessage: async (request, ctx) => {
-      const handled = await run('PostMessage', request, ctx);
-      const posted = handled.events.find((e) => e.type === 'MessagePosted');
-      if (posted && posted.type === 'MessagePosted') {
-        return { result: result(request.conversationId, handled), messageId: posted.data.message?.messageId ?? '', duplicate: false };
-      }
-      const messageId = findMessageIdByClientMessageId(handled.state, request.clientMessageId) ?? '';
-      return { result: result(request.conversationId, handled), messageId, duplicate: true };
-    },
+    postMessage: (request, ctx) => postOne(request, ctx),
+    postMessages: async (request, ctx) => ({ outcomes: await eachItem(request.items, (item) => postOne(item, ctx), 'posted', deps.logger) }),
     queueConversation: plain('QueueConversation'),
     assignAgent: plain('AssignAgent'),
     // Each item as AssignAgent; run together, their appends share the event store's next statement.

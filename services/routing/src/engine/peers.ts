@@ -1,5 +1,5 @@
 import { CallBatches, createGrpcClient, unary, type CallOptions } from '@contactcenter/infra';
-import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type Conversation } from '@contactcenter/proto/conversation/v1';
+import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type Conversation, type PostMessageRequest } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient, type Agent, type ReserveCapacityRequest } from '@contactcenter/proto/presence/v1';
 
 /**
@@ -19,6 +19,7 @@ export class Peers {
    */
   private readonly reservations: CallBatches<ReserveCapacityRequest, Agent | undefined>;
   private readonly assignments: CallBatches<AssignAgentRequest, number>;
+  private readonly botMessages: CallBatches<PostMessageRequest, void>;
 
   constructor(addresses: { presence: string; conversation: string }) {
     // A tenant's whole agent list comes in one answer: 10,000 busy agents are over gRPC's default 4 MiB.
@@ -34,6 +35,11 @@ export class Peers {
       send: async (key, items) =>
         (await unary(c, c.assignAgents, { items }, caller(key))).outcomes.map((o) => (o.outcome?.$case === 'result' ? { $case: 'result', value: o.outcome.value.revision } : o.outcome)),
       sendOne: async (key, item) => (await unary(c, c.assignAgent, item, caller(key))).result?.revision ?? 0,
+    });
+    const bot = (tenantId: string): CallOptions => ({ tenantId, actorId: 'routing-bot' });
+    this.botMessages = new CallBatches({
+      send: async (tenantId, items) => (await unary(c, c.postMessages, { items }, bot(tenantId))).outcomes.map((o) => (o.outcome?.$case === 'posted' ? { $case: 'posted', value: undefined } : o.outcome)),
+      sendOne: async (tenantId, item) => void (await unary(c, c.postMessage, item, bot(tenantId))),
     });
   }
 
@@ -84,9 +90,8 @@ export class Peers {
     return (await unary(c, c.getConversation, { conversationId, includeNotes: false }, this.opts(tenantId))).conversation;
   }
 
-  async postBotMessage(tenantId: string, conversationId: string, clientMessageId: string, text: string, language: string): Promise<void> {
-    const c = this.conversation;
-    await unary(c, c.postMessage, { conversationId, authorKind: 3, authorId: 'routing-bot', text, attachments: [], clientMessageId, language, cannedResponseId: '' }, { tenantId, actorId: 'routing-bot' });
+  postBotMessage(tenantId: string, conversationId: string, clientMessageId: string, text: string, language: string): Promise<void> {
+    return this.botMessages.call(tenantId, { conversationId, authorKind: 3, authorId: 'routing-bot', text, attachments: [], clientMessageId, language, cannedResponseId: '' });
   }
 
   async convertToTicket(tenantId: string, conversationId: string): Promise<void> {

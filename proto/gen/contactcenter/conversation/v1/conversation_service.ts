@@ -121,6 +121,19 @@ export interface PostMessageResponse {
   duplicate: boolean;
 }
 
+export interface PostMessagesRequest {
+  items: PostMessageRequest[];
+}
+
+export interface PostMessagesResponse {
+  outcomes: PostMessageOutcome[];
+}
+
+/** What PostMessage would have answered for one item, or why it was refused. */
+export interface PostMessageOutcome {
+  outcome: { $case: "posted"; value: PostMessageResponse } | { $case: "error"; value: ItemError } | undefined;
+}
+
 export interface QueueConversationRequest {
   conversationId: string;
   expectedRevision?: number | undefined;
@@ -1223,6 +1236,249 @@ export const PostMessageResponse: MessageFns<PostMessageResponse> = {
       : undefined;
     message.messageId = object.messageId ?? "";
     message.duplicate = object.duplicate ?? false;
+    return message;
+  },
+};
+
+function createBasePostMessagesRequest(): PostMessagesRequest {
+  return { items: [] };
+}
+
+export const PostMessagesRequest: MessageFns<PostMessagesRequest> = {
+  encode(message: PostMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      PostMessageRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(PostMessageRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostMessagesRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => PostMessageRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PostMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => PostMessageRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PostMessagesRequest>): PostMessagesRequest {
+    return PostMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PostMessagesRequest>): PostMessagesRequest {
+    const message = createBasePostMessagesRequest();
+    message.items = object.items?.map((e) => PostMessageRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePostMessagesResponse(): PostMessagesResponse {
+  return { outcomes: [] };
+}
+
+export const PostMessagesResponse: MessageFns<PostMessagesResponse> = {
+  encode(message: PostMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outcomes) {
+      PostMessageOutcome.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcomes.push(PostMessageOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostMessagesResponse {
+    return {
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => PostMessageOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PostMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => PostMessageOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PostMessagesResponse>): PostMessagesResponse {
+    return PostMessagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PostMessagesResponse>): PostMessagesResponse {
+    const message = createBasePostMessagesResponse();
+    message.outcomes = object.outcomes?.map((e) => PostMessageOutcome.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePostMessageOutcome(): PostMessageOutcome {
+  return { outcome: undefined };
+}
+
+export const PostMessageOutcome: MessageFns<PostMessageOutcome> = {
+  encode(message: PostMessageOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.outcome?.$case) {
+      case "posted":
+        PostMessageResponse.encode(message.outcome.value, writer.uint32(10).fork()).join();
+        break;
+      case "error":
+        ItemError.encode(message.outcome.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostMessageOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostMessageOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcome = { $case: "posted", value: PostMessageResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcome = { $case: "error", value: ItemError.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostMessageOutcome {
+    return {
+      outcome: isSet(object.posted)
+        ? { $case: "posted", value: PostMessageResponse.fromJSON(object.posted) }
+        : isSet(object.error)
+        ? { $case: "error", value: ItemError.fromJSON(object.error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: PostMessageOutcome): unknown {
+    const obj: any = {};
+    if (message.outcome?.$case === "posted") {
+      obj.posted = PostMessageResponse.toJSON(message.outcome.value);
+    } else if (message.outcome?.$case === "error") {
+      obj.error = ItemError.toJSON(message.outcome.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PostMessageOutcome>): PostMessageOutcome {
+    return PostMessageOutcome.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PostMessageOutcome>): PostMessageOutcome {
+    const message = createBasePostMessageOutcome();
+    switch (object.outcome?.$case) {
+      case "posted": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "posted", value: PostMessageResponse.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "error", value: ItemError.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
@@ -7181,6 +7437,21 @@ export const ConversationServiceService = {
     responseSerialize: (value: PostMessageResponse): Buffer => Buffer.from(PostMessageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PostMessageResponse => PostMessageResponse.decode(value),
   },
+  /**
+   * Several messages in one call (routing's bot greets and hands over in
+   * batches): each item is decided alone, exactly as PostMessage, and the
+   * answer has one outcome per item, in the request's order. At most 256 items.
+   */
+  postMessages: {
+    path: "/contactcenter.conversation.v1.ConversationService/PostMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PostMessagesRequest): Buffer => Buffer.from(PostMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PostMessagesRequest => PostMessagesRequest.decode(value),
+    responseSerialize: (value: PostMessagesResponse): Buffer =>
+      Buffer.from(PostMessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PostMessagesResponse => PostMessagesResponse.decode(value),
+  },
   queueConversation: {
     path: "/contactcenter.conversation.v1.ConversationService/QueueConversation" as const,
     requestStream: false as const,
@@ -7453,6 +7724,12 @@ export const ConversationServiceService = {
 export interface ConversationServiceServer extends UntypedServiceImplementation {
   startConversation: handleUnaryCall<StartConversationRequest, StartConversationResponse>;
   postMessage: handleUnaryCall<PostMessageRequest, PostMessageResponse>;
+  /**
+   * Several messages in one call (routing's bot greets and hands over in
+   * batches): each item is decided alone, exactly as PostMessage, and the
+   * answer has one outcome per item, in the request's order. At most 256 items.
+   */
+  postMessages: handleUnaryCall<PostMessagesRequest, PostMessagesResponse>;
   queueConversation: handleUnaryCall<QueueConversationRequest, QueueConversationResponse>;
   assignAgent: handleUnaryCall<AssignAgentRequest, AssignAgentResponse>;
   /**
@@ -7525,6 +7802,26 @@ export interface ConversationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PostMessageResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several messages in one call (routing's bot greets and hands over in
+   * batches): each item is decided alone, exactly as PostMessage, and the
+   * answer has one outcome per item, in the request's order. At most 256 items.
+   */
+  postMessages(
+    request: PostMessagesRequest,
+    callback: (error: ServiceError | null, response: PostMessagesResponse) => void,
+  ): ClientUnaryCall;
+  postMessages(
+    request: PostMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PostMessagesResponse) => void,
+  ): ClientUnaryCall;
+  postMessages(
+    request: PostMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PostMessagesResponse) => void,
   ): ClientUnaryCall;
   queueConversation(
     request: QueueConversationRequest,
