@@ -47,7 +47,9 @@ COPY --from=build /app/services/${SERVICE}/dist services/${SERVICE}/dist
 COPY --from=build /app/apps/widget/dist apps/widget/dist
 COPY --from=build /app/apps/desk/dist apps/desk/dist
 # `dist`: workspace packages resolve to their compiled JavaScript, not to the TypeScript sources.
-ENV NODE_ENV=production NODE_OPTIONS="--conditions=dist --enable-source-maps"
+# A 32 MB young generation (V8's default is 16): the services allocate a short-lived object or
+# more per message and event, and garbage collection took 15–19 % of their CPU in bench:routing.
+ENV NODE_ENV=production NODE_OPTIONS="--conditions=dist --enable-source-maps --max-semi-space-size=32"
 WORKDIR /app/services/${SERVICE}
 # Numeric, so that Kubernetes' runAsNonRoot can verify it; the files stay root-owned and read-only.
 USER 10001:10001
