@@ -8,7 +8,7 @@
  * does the same.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,9 +33,13 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** NODE_OPTIONS as the Dockerfile sets it (read from it, so the two cannot drift apart). */
+const IMAGE_NODE_OPTIONS = /NODE_OPTIONS="([^"]+)"/.exec(readFileSync(join(__dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1];
+
 /** The image's environment: NODE_OPTIONS as the Dockerfile sets it, nothing from this test process. */
 function imageEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', NODE_OPTIONS: '--conditions=dist --enable-source-maps', ...extra };
+  if (!IMAGE_NODE_OPTIONS) throw new Error('the Dockerfile sets no NODE_OPTIONS="…"');
+  return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', NODE_OPTIONS: IMAGE_NODE_OPTIONS, ...extra };
 }
 
 /** Starts `node <script>` in `cwd`; resolves with its gRPC port once it logs `ready`. */
