@@ -84,6 +84,11 @@ export interface CallBatchesOptions<Item, R> {
   concurrent?: number;
   /** Items in one batch at most (default 64, never above MAX_BATCH_ITEMS). */
   maxItems?: number;
+  /**
+   * How long an item may wait for a free slot (default 20 ms): then its batch goes anyway. A call
+   * that hangs until its deadline (a peer killed mid-call) must not hold every later item back.
+   */
+  maxWaitMs?: number;
 }
 
 interface Waiting<Item, R> {
@@ -97,10 +102,12 @@ interface Waiting<Item, R> {
  * Client side: `call(key, item)` resolves with the item's own answer or
  * rejects with its own domain error, as the single call would. Items of one
  * key (a tenant: the batch call carries one tenant in its metadata) travel
- * together; at most `concurrent` batch calls are in flight, and items that
- * arrive meanwhile wait for the next one. A failed batch call (the peer
- * unreachable, past its deadline) fails each of its items with that error.
- * A peer that answers UNIMPLEMENTED gets single calls from then on.
+ * together. Up to `concurrent` batch calls go at once; items that arrive
+ * meanwhile wait for the next one, but never longer than `maxWaitMs`, so a
+ * call that hangs until its deadline (its peer killed mid-call) does not hold
+ * every later item back. A failed batch call (the peer unreachable, past its
+ * deadline) fails each of its items with that error. A peer that answers
+ * UNIMPLEMENTED gets single calls from then on.
  */
 export class CallBatches<Item, R> {
   private readonly waiting: Waiting<Item, R>[] = [];
@@ -108,10 +115,13 @@ export class CallBatches<Item, R> {
   private single = false;
   private readonly concurrent: number;
   private readonly maxItems: number;
+  private readonly maxWaitMs: number;
+  private overdue: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: CallBatchesOptions<Item, R>) {
     this.concurrent = o.concurrent ?? 2;
     this.maxItems = Math.min(o.maxItems ?? 64, MAX_BATCH_ITEMS);
+    this.maxWaitMs = o.maxWaitMs ?? 20;
   }
 
   call(key: string, item: Item): Promise<R> {
@@ -123,19 +133,30 @@ export class CallBatches<Item, R> {
   }
 
   private send(): void {
-    while (this.inFlight < this.concurrent && this.waiting.length > 0) {
-      const key = this.waiting[0]!.key;
-      const batch: Waiting<Item, R>[] = [];
-      for (let i = 0; i < this.waiting.length && batch.length < this.maxItems; ) {
-        if (this.waiting[i]!.key === key) batch.push(...this.waiting.splice(i, 1));
-        else i++;
-      }
-      this.inFlight++;
-      void this.deliver(key, batch).finally(() => {
-        this.inFlight--;
+    while (this.inFlight < this.concurrent && this.waiting.length > 0) this.sendNext();
+    // Items left waiting go within maxWaitMs, slot or not.
+    if (this.waiting.length > 0 && !this.overdue) {
+      this.overdue = setTimeout(() => {
+        this.overdue = undefined;
+        if (this.waiting.length > 0) this.sendNext();
         this.send();
-      });
+      }, this.maxWaitMs);
     }
+  }
+
+  /** The oldest waiting item's key, with as many more of that key as fit, as one batch. */
+  private sendNext(): void {
+    const key = this.waiting[0]!.key;
+    const batch: Waiting<Item, R>[] = [];
+    for (let i = 0; i < this.waiting.length && batch.length < this.maxItems; ) {
+      if (this.waiting[i]!.key === key) batch.push(...this.waiting.splice(i, 1));
+      else i++;
+    }
+    this.inFlight++;
+    void this.deliver(key, batch).finally(() => {
+      this.inFlight--;
+      this.send();
+    });
   }
 
   private async deliver(key: string, batch: Waiting<Item, R>[]): Promise<void> {

@@ -44,13 +44,14 @@ describe('eachItem', () => {
 
 type Sent = { key: string; items: number[]; answer(outcomes: (ItemOutcome<string> | undefined)[]): void; fail(err: unknown): void };
 
-function scripted(options: { concurrent?: number; maxItems?: number } = {}) {
+function scripted(options: { concurrent?: number; maxItems?: number; maxWaitMs?: number } = {}) {
   const batches: Sent[] = [];
   const singles: { key: string; item: number }[] = [];
   const calls = new CallBatches<number, string>({
     ...options,
     send: (key, items) => new Promise((answer, fail) => batches.push({ key, items, answer, fail })),
-    sendOne: async (key, item) => (singles.push({ key, item }), `one ${item}`),
+    // A negative item plays a call whose peer died mid-call: never answered.
+    sendOne: (key, item) => (item < 0 ? new Promise<string>(() => undefined) : (singles.push({ key, item }), Promise.resolve(`one ${item}`))),
   });
   return { calls, batches, singles };
 }
@@ -124,6 +125,19 @@ describe('CallBatches', () => {
     await Promise.all([calls.call('acme', 3), calls.call('acme', 4)]);
     expect(batches).toHaveLength(1);
     expect(singles.map((s) => s.item)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('a call that hangs holds later items back no longer than maxWaitMs', async () => {
+    const { calls, batches, singles } = scripted({ concurrent: 1, maxWaitMs: 30 });
+    void calls.call('acme', -1); // alone, and never answered
+    const later = [calls.call('acme', 1), calls.call('acme', 2)];
+    await tick();
+    expect(batches).toHaveLength(0); // waiting for the slot…
+    await new Promise((r) => setTimeout(r, 60));
+    expect(batches.map((b) => b.items)).toEqual([[1, 2]]); // …then sent anyway
+    batches[0]!.answer(ok([1, 2]));
+    expect(await Promise.all(later)).toEqual(['batch 1', 'batch 2']);
+    expect(singles.map((s) => s.item)).toEqual([]);
   });
 
   it('splits at maxItems', async () => {

@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 /** A store over its own pool, counting the append statements it sends. */
-async function countingStore(limits = { concurrent: 1, streams: 64, events: 512 }): Promise<{ store: EventStore; statements: { single: number; many: number; streamsPerMany: number[] } }> {
+async function countingStore(limits = { concurrent: 1, streams: 64, events: 512, maxWaitMs: 1_000 }): Promise<{ store: EventStore; statements: { single: number; many: number; streamsPerMany: number[] } }> {
   const runner = await connectPostgres(db.url, 4);
   runners.push(runner);
   const statements = { single: 0, many: 0, streamsPerMany: [] as number[] };
@@ -137,8 +137,8 @@ it('appends to one stream never share a statement: 20 at once take revisions 0â€
 });
 
 it('two stores racing on the same 12 streams (lost races inside a statement are retried alone): every event once, revisions without a gap', async () => {
-  const a = await countingStore({ concurrent: 2, streams: 64, events: 512 });
-  const b = await countingStore({ concurrent: 2, streams: 64, events: 512 });
+  const a = await countingStore({ concurrent: 2, streams: 64, events: 512, maxWaitMs: 20 });
+  const b = await countingStore({ concurrent: 2, streams: 64, events: 512, maxWaitMs: 20 });
   const streams = Array.from({ length: 12 }, (_, i) => stream(`race${i}`));
   const written = new Map<string, string[]>(streams.map((s) => [s, []]));
   const writer = async (store: EventStore, w: number) => {
@@ -158,4 +158,32 @@ it('two stores racing on the same 12 streams (lost races inside a statement are 
     expect(read).toHaveLength(written.get(s)!.length);
   }
   expect(a.statements.many + b.statements.many).toBeGreaterThan(0);
+});
+
+it('a statement that hangs holds later appends back no longer than maxWaitMs', async () => {
+  const runner = await connectPostgres(db.url, 4);
+  runners.push(runner);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let first = true;
+  const stuck: SqlRunner = {
+    description: runner.description,
+    // The first append statement waits until released: a connection stuck mid-statement.
+    query: async (text, params) => {
+      if (first && (text === sql.APPEND || text === sql.APPEND_MANY)) {
+        first = false;
+        await held;
+      }
+      return runner.query(text, params);
+    },
+    transaction: (fn) => runner.transaction(fn),
+    close: () => Promise.resolve(),
+  };
+  const store = new SqlEventStore(stuck, { appendBatching: { concurrent: 1, streams: 64, events: 512, maxWaitMs: 30 } });
+  const slow = store.appendToStream(stream('stuck'), [event()]);
+  // These complete while the stuck statement still holds its slot (it is released only below).
+  const others = await Promise.all(Array.from({ length: 5 }, (_, i) => store.appendToStream(stream(`free${i}`), [event()])));
+  expect(others.every((r) => r.nextExpectedRevision === 0)).toBe(true);
+  release();
+  expect((await slow).nextExpectedRevision).toBe(0);
 });

@@ -12,9 +12,11 @@ export interface AppendBatchLimits {
   streams: number;
   /** Events in one statement at most (a single append larger than this still goes, alone). */
   events: number;
+  /** How long an append may wait for a free slot: then its statement goes anyway (a stuck connection must not hold every later append). */
+  maxWaitMs: number;
 }
 
-export const DEFAULT_APPEND_BATCH_LIMITS: AppendBatchLimits = { concurrent: 2, streams: 64, events: 512 };
+export const DEFAULT_APPEND_BATCH_LIMITS: AppendBatchLimits = { concurrent: 2, streams: 64, events: 512, maxWaitMs: 20 };
 
 interface Waiting {
   streamId: string;
@@ -25,9 +27,9 @@ interface Waiting {
 }
 
 /**
- * Group commit for appends to different streams. At most `concurrent`
- * append statements are in flight; appends that arrive while they are wait,
- * and the next statement carries all of them (APPEND_MANY): one round trip,
+ * Group commit for appends to different streams. Up to `concurrent` append
+ * statements go at once; appends that arrive meanwhile wait (at most
+ * `maxWaitMs`), and the next statement carries all of them (APPEND_MANY): one round trip,
  * one transaction, one WAL flush for many conversations. A lone append goes
  * at once, as its own APPEND, so a quiet store answers as before; a busy one
  * writes more per commit instead of queueing commits.
@@ -43,6 +45,7 @@ interface Waiting {
 export class AppendBatches {
   private readonly waiting: Waiting[] = [];
   private inFlight = 0;
+  private overdue: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: SqlQueryable,
@@ -58,14 +61,23 @@ export class AppendBatches {
   }
 
   private send(): void {
-    while (this.inFlight < this.limits.concurrent && this.waiting.length > 0) {
-      const batch = this.take();
-      this.inFlight++;
-      void this.write(batch).finally(() => {
-        this.inFlight--;
+    while (this.inFlight < this.limits.concurrent && this.waiting.length > 0) this.sendNext();
+    if (this.waiting.length > 0 && !this.overdue) {
+      this.overdue = setTimeout(() => {
+        this.overdue = undefined;
+        if (this.waiting.length > 0) this.sendNext();
         this.send();
-      });
+      }, this.limits.maxWaitMs);
     }
+  }
+
+  private sendNext(): void {
+    const batch = this.take();
+    this.inFlight++;
+    void this.write(batch).finally(() => {
+      this.inFlight--;
+      this.send();
+    });
   }
 
   /** The oldest waiting appends, one per stream, within the limits; the others keep their turn. */
