@@ -8,6 +8,7 @@
  */
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { ConcurrencyError, DomainError, ForbiddenError, IllegalStateError, NotFoundError, UnauthorizedError, UnavailableError, ValidationError, type ErrorCode } from '../errors';
+import { BatchSlots } from '../batchSlots';
 import type { Logger } from '../logger';
 
 /** Items in one batch call at most; more is INVALID_ARGUMENT. */
@@ -111,52 +112,32 @@ interface Waiting<Item, R> {
  */
 export class CallBatches<Item, R> {
   private readonly waiting: Waiting<Item, R>[] = [];
-  private inFlight = 0;
   private single = false;
-  private readonly concurrent: number;
   private readonly maxItems: number;
-  private readonly maxWaitMs: number;
-  private overdue: NodeJS.Timeout | undefined;
+  private readonly slots: BatchSlots;
 
   constructor(private readonly o: CallBatchesOptions<Item, R>) {
-    this.concurrent = o.concurrent ?? 2;
     this.maxItems = Math.min(o.maxItems ?? 64, MAX_BATCH_ITEMS);
-    this.maxWaitMs = o.maxWaitMs ?? 20;
+    this.slots = new BatchSlots({ concurrent: o.concurrent ?? 2, maxWaitMs: o.maxWaitMs ?? 20 }, () => this.waiting.length > 0, () => this.sendNext());
   }
 
   call(key: string, item: Item): Promise<R> {
     if (this.single) return this.o.sendOne(key, item);
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ key, item, resolve, reject });
-      this.send();
+      this.slots.kick();
     });
   }
 
-  private send(): void {
-    while (this.inFlight < this.concurrent && this.waiting.length > 0) this.sendNext();
-    // Items left waiting go within maxWaitMs, slot or not.
-    if (this.waiting.length > 0 && !this.overdue) {
-      this.overdue = setTimeout(() => {
-        this.overdue = undefined;
-        if (this.waiting.length > 0) this.sendNext();
-        this.send();
-      }, this.maxWaitMs);
-    }
-  }
-
   /** The oldest waiting item's key, with as many more of that key as fit, as one batch. */
-  private sendNext(): void {
+  private sendNext(): Promise<void> {
     const key = this.waiting[0]!.key;
     const batch: Waiting<Item, R>[] = [];
     for (let i = 0; i < this.waiting.length && batch.length < this.maxItems; ) {
       if (this.waiting[i]!.key === key) batch.push(...this.waiting.splice(i, 1));
       else i++;
     }
-    this.inFlight++;
-    void this.deliver(key, batch).finally(() => {
-      this.inFlight--;
-      this.send();
-    });
+    return this.deliver(key, batch);
   }
 
   private async deliver(key: string, batch: Waiting<Item, R>[]): Promise<void> {

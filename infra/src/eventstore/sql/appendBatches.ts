@@ -1,3 +1,4 @@
+import { BatchSlots } from '../../batchSlots';
 import type { ExpectedRevision } from '../eventStore';
 import type { SerialisedEvent } from '../validation';
 import type { SqlQueryable } from './sqlRunner';
@@ -44,39 +45,20 @@ interface Waiting {
  */
 export class AppendBatches {
   private readonly waiting: Waiting[] = [];
-  private inFlight = 0;
-  private overdue: NodeJS.Timeout | undefined;
+  private readonly slots: BatchSlots;
 
   constructor(
     private readonly db: SqlQueryable,
     private readonly limits: AppendBatchLimits = DEFAULT_APPEND_BATCH_LIMITS,
-  ) {}
+  ) {
+    this.slots = new BatchSlots(limits, () => this.waiting.length > 0, () => this.write(this.take()));
+  }
 
   /** The rows written for `streamId` (none: rejected, see above). */
   append(streamId: string, events: SerialisedEvent[], expected: ExpectedRevision): Promise<AppendedRow[]> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ streamId, events, expected, resolve, reject });
-      this.send();
-    });
-  }
-
-  private send(): void {
-    while (this.inFlight < this.limits.concurrent && this.waiting.length > 0) this.sendNext();
-    if (this.waiting.length > 0 && !this.overdue) {
-      this.overdue = setTimeout(() => {
-        this.overdue = undefined;
-        if (this.waiting.length > 0) this.sendNext();
-        this.send();
-      }, this.limits.maxWaitMs);
-    }
-  }
-
-  private sendNext(): void {
-    const batch = this.take();
-    this.inFlight++;
-    void this.write(batch).finally(() => {
-      this.inFlight--;
-      this.send();
+      this.slots.kick();
     });
   }
 

@@ -1,0 +1,45 @@
+/**
+ * When to send the next batch, for anything that gathers work into batches
+ * (the event store's group commit, batch gRPC calls): up to `concurrent`
+ * batches go at once, what arrives meanwhile waits for a free slot and so
+ * travels together in the next batch, but never waits longer than
+ * `maxWaitMs`: one batch that hangs (a peer killed mid-call, a stuck
+ * connection) must not hold every later item back until its deadline.
+ *
+ * @example
+ *   const slots = new BatchSlots({ concurrent: 2, maxWaitMs: 20 }, () => queue.length > 0, () => sendOneBatch());
+ *   queue.push(item);
+ *   slots.kick();
+ */
+export class BatchSlots {
+  private inFlight = 0;
+  private overdue: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly limits: { concurrent: number; maxWaitMs: number },
+    /** Whether anything waits to be sent. */
+    private readonly waiting: () => boolean,
+    /** Takes the next batch off the waiting items and sends it; resolves when it is answered (failures are its own to report). */
+    private readonly sendNext: () => Promise<void>,
+  ) {}
+
+  /** Something was added, or a batch came back: send what may go now, and make sure the rest goes within maxWaitMs. */
+  kick(): void {
+    while (this.inFlight < this.limits.concurrent && this.waiting()) this.send();
+    if (this.waiting() && !this.overdue) {
+      this.overdue = setTimeout(() => {
+        this.overdue = undefined;
+        if (this.waiting()) this.send();
+        this.kick();
+      }, this.limits.maxWaitMs);
+    }
+  }
+
+  private send(): void {
+    this.inFlight++;
+    void this.sendNext().finally(() => {
+      this.inFlight--;
+      this.kick();
+    });
+  }
+}
