@@ -27,6 +27,7 @@ export async function openStateBucket(nc: NatsConnection, bucket: string, what: 
     const kv = await untilJetStreamAnswers(`the ${what} KV bucket ${bucket}`, () => kvm.create(bucket, { history: 1, storage: 'file', ...options, replicas: jetStreamReplicas(options.replicas) }));
     return readsRetriedAfterReconnect(kv, nc);
   } catch (err) {
+    if (err instanceof UnavailableError) throw err; // unanswered: untilJetStreamAnswers named the bucket already
     throw new UnavailableError(`cannot open the ${what} KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
   }
 }

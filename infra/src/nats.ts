@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError, ValidationError } from './errors';
 import type { Logger } from './logger';
+import { doublingDelay } from './retryDelay';
 
 export type { NatsConnection };
 
@@ -184,7 +185,7 @@ export async function untilJetStreamAnswers<T>(what: string, step: () => Promise
       return await step();
     } catch (err) {
       if (!isUnanswered(err)) throw err;
-      const wait = Math.min(2_000, 250 * 2 ** Math.min(attempt - 1, 3));
+      const wait = doublingDelay(attempt, { min: 250, max: 2_000 });
       if (Date.now() + wait >= until) {
         throw new UnavailableError(`${what}: JetStream did not answer within ${Math.round(withinMs / 1000)} s (${(err as Error).message})`, { cause: err });
       }

@@ -141,8 +141,11 @@ export class CallBatches<Item, R> {
   }
 
   private async deliver(key: string, batch: Waiting<Item, R>[]): Promise<void> {
-    // One item gains nothing from the batch call: the single call answers it the same.
-    if (batch.length === 1 && !this.single) return this.one(key, batch[0]!);
+    // One item gains nothing from the batch call, and a peer without it gets single calls (items that waited since it said so too).
+    if (batch.length === 1 || this.single) {
+      await Promise.all(batch.map((w) => this.one(key, w)));
+      return;
+    }
     let outcomes: (ItemOutcome<R> | undefined)[];
     try {
       outcomes = await this.o.send(key, batch.map((w) => w.item));

@@ -9,9 +9,9 @@ import { encodeCloudEvent, TRACE_METADATA, type EncodedCloudEvent } from './clou
 import { endSpan, setTraceHeaders, SpanKind, startSpan, traceparentOf } from '@contactcenter/infra/tracing';
 import { PublishWindow } from './publishWindow';
 import { RelayLeases, type HeldLease } from './relayLease';
+import { ensureEventStream, type EventStreamOptions } from '@contactcenter/infra/events';
 
 const DEFAULT_PUBLISH_WINDOW = 64;
-import { ensureEventStream, type EventStreamOptions } from '@contactcenter/infra/events';
 
 /** Optional observers, e.g. Prometheus counters (see relayMetrics.ts). */
 export interface RelayObserver {

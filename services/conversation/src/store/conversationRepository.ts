@@ -51,6 +51,9 @@ const MAX_BACKOFF_MS = 100;
  */
 export const MAX_WAITING_PER_CONVERSATION = 256;
 
+/** A conversation with no event yet, as a start first assumes its own is. */
+const notStartedYet = (): Loaded => ({ state: conversationDecider.initialState(), revision: -1 });
+
 /** One conversation's commands in this process: run one at a time, in arrival order. */
 interface Lane {
   tail: Promise<unknown>;
@@ -71,9 +74,6 @@ interface Lane {
  * just when a backlog builds, after an outage or on a busy machine). Only
  * writers in other replicas can still conflict.
  */
-/** A conversation with no event yet, as a start first assumes its own is. */
-const notStartedYet = (): Loaded => ({ state: conversationDecider.initialState(), revision: -1 });
-
 export class ConversationRepository {
   private readonly recent: RecentConversations;
 
