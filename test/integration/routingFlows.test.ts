@@ -11,6 +11,8 @@ import { AgentStatus, PresenceServiceClient, type AgentProfile } from '@contactc
 import { RoutingServiceClient, Strategy, type Queue } from '@contactcenter/proto/routing/v1';
 import { randomUUID } from 'node:crypto';
 import { addBusinessSeconds, parseBusinessHours } from '../../services/routing/src/domain/businessHours';
+import { RoutingStore } from '../../services/routing/src/store/routingStore';
+import { connectNats, createLogger, type NatsConnection } from '@contactcenter/infra';
 import { startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -20,6 +22,8 @@ describe('routing flows', () => {
   let conversation: ConversationServiceClient;
   let presence: PresenceServiceClient;
   let routing: RoutingServiceClient;
+  let nc: NatsConnection;
+  let offers: RoutingStore;
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -27,9 +31,12 @@ describe('routing flows', () => {
     conversation = createGrpcClient(ConversationServiceClient, addr('conversation'));
     presence = createGrpcClient(PresenceServiceClient, addr('presence'));
     routing = createGrpcClient(RoutingServiceClient, addr('routing'));
+    nc = await connectNats(stack.nats.url, 'routing-flows-test', createLogger('routing-flows-test', 'warn'));
+    offers = await RoutingStore.open(nc);
   });
 
   afterAll(async () => {
+    await nc?.close();
     for (const c of [conversation, presence, routing]) c?.close();
     await stack?.teardown();
   });
@@ -218,6 +225,8 @@ describe('routing flows', () => {
     await eventually(async () => (await heldBy(emails)) === 5 && (await heldBy(chats)) === 3);
     const ana = (await unary(presence, presence.getAgent, { agentId: 'ana' }, as(t))).agent!;
     expect(ana.load).toEqual({ chat: 3, email: 5 });
+    // Each assignment's claim is deleted once routing's feed shows it; the chat nobody could take has none out.
+    await eventually(async () => (await Promise.all([...emails, ...chats].map((id) => offers.getOffer(t, id)))).every((o) => o === undefined || o.value.state === 'idle'));
 
     // Four business hours from the queueing, in Berlin office hours; the chat queue promises nothing.
     const hours = parseBusinessHours(businessHours, 'business_hours');

@@ -11,6 +11,7 @@ import { Channel, ConversationServiceClient, type AssignmentDecision } from '@co
 import { AgentStatus, PresenceServiceClient } from '@contactcenter/proto/presence/v1';
 import { RoutingServiceClient, Strategy } from '@contactcenter/proto/routing/v1';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { RoutingStore } from '../../services/routing/src/store/routingStore';
 import { randomUUID } from 'node:crypto';
 import { ServiceProcess } from '../../scripts/stack';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -139,6 +140,14 @@ describe('routing: two replicas, hundreds of conversations, one replica killed',
     await until(async () => {
       const { agents } = await unary(presence, presence.listAgents, { availableOnly: false, channel: '' }, as());
       return agents.every((a) => a.reservations.length === 0);
+    }, 30_000);
+    // Nor any claim: each assignment's offer record is deleted once a feed shows the assignment,
+    // the killed replica's by the survivor (a record left behind would keep its conversation from routing later).
+    const store = await RoutingStore.open(nc);
+    await until(async () => {
+      const left: string[] = [];
+      for await (const k of await store.kv.keys(`${tenant}.offer.*`)) left.push(k);
+      return left.length === 0;
     }, 30_000);
     expect(second.child.exitCode).toBeNull();
   });

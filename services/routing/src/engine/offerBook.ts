@@ -119,7 +119,9 @@ export class OfferBook {
         await this.deps.events.publish(base.tenantId, base.conversationId, 'OfferMade', rev, { agentIds: [agentId], queueId: base.queueId, expiresAt: new Date(offered.expiresAt).toISOString() });
         return agentId;
       }
-      await this.assign({ value: record, revision }, agentId);
+      // The 'reserving' record stays as it is until this replica's feed shows the assignment (settle):
+      // no write of an 'assigned' state, see `assign`.
+      await this.assign({ value: record, revision }, agentId, false);
       return agentId;
     }
     if (revision !== undefined) await this.giveUp(base, revision);
@@ -230,11 +232,21 @@ export class OfferBook {
   }
 
   /**
-   * Records the assignment with its decision, then drops the offer. Should the
-   * conversation already have another agent (or be resolved), the
-   * reservation is released and the caller gets FAILED_PRECONDITION.
+   * Records the assignment with its decision. Should the conversation already
+   * have another agent (or be resolved), the reservation is released and the
+   * caller gets FAILED_PRECONDITION.
+   *
+   * An accepted offer is then marked `assigned`, so an agent who accepts again
+   * hears it is theirs. A reservation routing made on its own keeps its
+   * `reserving` claim instead (one KV write and its delivery to every replica
+   * fewer per assignment): the claim keeps the other replicas off until their
+   * feeds show the assignment or it expires, and a replica that takes over an
+   * expired claim finds the conversation assigned to that agent and keeps the
+   * reservation. The replica that assigned deletes the record once its feed
+   * shows the assignment (`settle`), as does any replica that sees the record
+   * after its feed showed it (`Router.onOffer`).
    */
-  private async assign(read: Versioned<OfferRecord>, agentId: string): Promise<number> {
+  private async assign(read: Versioned<OfferRecord>, agentId: string, markAssigned = true): Promise<number> {
     const { peers, directory, store } = this.deps;
     const offer = read.value;
     const decided = AssignmentDecision.fromJSON(offer.decision ?? {});
@@ -250,6 +262,7 @@ export class OfferBook {
       throw err;
     }
     this.deps.onAssigned?.(offer.tenantId, offer.conversationId, decision.strategy);
+    if (!markAssigned) return revision;
     // Settled, not deleted: deleting would tell the other replicas it is free before their feeds show the assignment.
     await store.updateOffer({ ...offer, state: 'assigned', acceptingAgent: agentId, reservedFor: agentId, by: this.deps.replica }, read.revision);
     return revision;

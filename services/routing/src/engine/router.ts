@@ -167,12 +167,26 @@ export class Router {
     this.countClaim(tenantId, conversationId, mine.get(conversationId)?.value, offer?.value);
     if (offer) mine.set(conversationId, offer);
     else mine.delete(conversationId);
-    const facts = offer?.value.state === 'assigned' ? this.feed.get(tenantId, conversationId) : undefined;
-    if (offer && facts && (facts.status !== 'queued' || facts.queuedAt !== offer.value.queuedAt)) {
+    if (offer && this.assignedBeforeRecord(tenantId, offer.value)) {
       // The feed saw the assignment before this record said so: nobody else will clear it.
       this.background(() => this.deps.offers.forget(offer));
     }
     this.dispatcher.offerChanged(tenantId, conversationId);
+  }
+
+  /**
+   * Whether the record arrived after the feed showed what it leads to: an
+   * `assigned` record whose waiting spell is over, or a `reserving` claim
+   * whose agent the conversation went to in that spell (the replica that
+   * assigned keeps that claim rather than writing `assigned`). Such a record
+   * only needs deleting: the reservation it names is the assignment's.
+   */
+  private assignedBeforeRecord(tenantId: string, offer: OfferRecord): boolean {
+    if (offer.state !== 'assigned' && offer.state !== 'reserving') return false;
+    const facts = this.feed.get(tenantId, offer.conversationId);
+    if (!facts) return false;
+    if (offer.state === 'assigned') return facts.status !== 'queued' || facts.queuedAt !== offer.queuedAt;
+    return facts.status === 'assigned' && facts.queuedAt === offer.queuedAt && facts.agentId === offer.reservedFor;
   }
 
   /** This replica just assigned the conversation: it no longer waits, whatever the feed says yet. */
