@@ -2,6 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import { doublingDelay } from './retryDelay';
+import { unhookAnsweredRequestsQuietly } from './natsRequests';
 
 export type { NatsConnection };
 
@@ -52,6 +53,7 @@ export async function connectNats(servers: string, name: string, logger: Logger,
       : fromUrls.token !== undefined
         ? { token: fromUrls.token }
         : { user: fromUrls.user, pass: fromUrls.pass };
+  unhookAnsweredRequestsQuietly();
   let nc: NatsConnection;
   try {
     nc = await connect({

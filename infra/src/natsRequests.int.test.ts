@@ -1,0 +1,87 @@
+/**
+ * Requests through connectNats on a real nats-server: an answered request is
+ * unhooked without a second, thrown-away rejection, and every other way a
+ * request ends still behaves as the library made it.
+ */
+import { JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { NoRespondersError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { freshNats, type TestNats } from '../../test/support/nats';
+import { createLogger } from './logger';
+import { connectNats } from './nats';
+import { unhookAnsweredRequestsQuietly } from './natsRequests';
+
+jest.setTimeout(30_000);
+
+interface Pending {
+  deferred: { reject(err: unknown): void };
+}
+/** The connection's table of requests awaiting an answer (nats.js internals, read only to check the unhooking). */
+const pending = (nc: NatsConnection): { size(): number; all(): Pending[] } => (nc as unknown as { protocol: { muxSubscriptions: { size(): number; all(): Pending[] } } }).protocol.muxSubscriptions;
+
+describe('answered NATS requests', () => {
+  let server: TestNats;
+  let nc: NatsConnection;
+  const logger = createLogger('nats-requests-test', 'silent');
+
+  beforeAll(async () => {
+    server = await freshNats();
+    nc = await connectNats(server.url, 'nats-requests-test', logger);
+    nc.subscribe('echo', { callback: (_err, msg) => void msg.respond(msg.data) });
+    nc.subscribe('slow', { callback: (_err, msg) => void setTimeout(() => msg.respond('late'), 300) });
+    await nc.flush();
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('is in place once connectNats ran', () => {
+    expect(unhookAnsweredRequestsQuietly()).toBe(true);
+  });
+
+  it('answers and unhooks each request without rejecting its settled promise again', async () => {
+    let rejections = 0;
+    const answer = nc.request('echo', 'hello', { timeout: 2_000 });
+    const [request] = pending(nc).all();
+    const reject = request!.deferred.reject.bind(request!.deferred);
+    request!.deferred.reject = (err) => {
+      rejections++;
+      reject(err);
+    };
+    expect((await answer).string()).toBe('hello');
+    expect(rejections).toBe(0);
+    expect(pending(nc).size()).toBe(0);
+
+    const many = await Promise.all(Array.from({ length: 200 }, (_, i) => nc.request('echo', String(i), { timeout: 2_000 })));
+    expect(many.map((m) => m.string())).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
+    expect(pending(nc).size()).toBe(0);
+  });
+
+  it('still times out, and says when nobody listens', async () => {
+    await expect(nc.request('slow', '', { timeout: 50 })).rejects.toBeInstanceOf(TimeoutError);
+    await expect(nc.request('nobody.here', '', { timeout: 2_000 })).rejects.toMatchObject({ cause: expect.any(NoRespondersError) });
+    expect(pending(nc).size()).toBe(0);
+  });
+
+  it('keeps JetStream publishes and refusals as they were', async () => {
+    const jsm = await jetstreamManager(nc);
+    const name = `REQ_${Date.now()}`;
+    await jsm.streams.add({ name, subjects: [`${name}.>`] });
+    const js = jetstream(nc);
+    const acks = await Promise.all(Array.from({ length: 50 }, (_, i) => js.publish(`${name}.a`, String(i))));
+    expect(acks.map((a) => a.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    // The server refuses: the answer is an error, and the request still ends unhooked.
+    await expect(js.publish(`${name}.a`, 'x', { expect: { lastSequence: 1 } })).rejects.toBeInstanceOf(JetStreamApiError);
+    expect(pending(nc).size()).toBe(0);
+    await jsm.streams.delete(name);
+  });
+
+  it('fails a request still waiting when its connection closes', async () => {
+    const other = await connectNats(server.url, 'nats-requests-test-closing', logger);
+    const waiting = other.request('slow', '', { timeout: 5_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    await other.close();
+    await expect(waiting).rejects.toBeInstanceOf(Error);
+  });
+});
