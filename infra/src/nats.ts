@@ -2,7 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import { doublingDelay } from './retryDelay';
-import { unhookAnsweredRequestsQuietly } from './natsRequests';
+import { tuneNatsClient } from './natsClientTuning';
 
 export type { NatsConnection };
 
@@ -53,7 +53,7 @@ export async function connectNats(servers: string, name: string, logger: Logger,
       : fromUrls.token !== undefined
         ? { token: fromUrls.token }
         : { user: fromUrls.user, pass: fromUrls.pass };
-  unhookAnsweredRequestsQuietly();
+  tuneNatsClient();
   let nc: NatsConnection;
   try {
     nc = await connect({

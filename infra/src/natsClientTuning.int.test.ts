@@ -1,14 +1,15 @@
 /**
- * Requests through connectNats on a real nats-server: an answered request is
- * unhooked without a second, thrown-away rejection, and every other way a
- * request ends still behaves as the library made it.
+ * The NATS client as connectNats tunes it, on a real nats-server: an answered
+ * request is unhooked without a second, thrown-away rejection; what a turn of
+ * the event loop publishes goes out in one write; and every other way a
+ * request ends, and closing, still behave as the library made them.
  */
 import { JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { NoRespondersError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import { freshNats, type TestNats } from '../../test/support/nats';
 import { createLogger } from './logger';
 import { connectNats } from './nats';
-import { unhookAnsweredRequestsQuietly } from './natsRequests';
+import { tuneNatsClient } from './natsClientTuning';
 
 jest.setTimeout(30_000);
 
@@ -18,7 +19,7 @@ interface Pending {
 /** The connection's table of requests awaiting an answer (nats.js internals, read only to check the unhooking). */
 const pending = (nc: NatsConnection): { size(): number; all(): Pending[] } => (nc as unknown as { protocol: { muxSubscriptions: { size(): number; all(): Pending[] } } }).protocol.muxSubscriptions;
 
-describe('answered NATS requests', () => {
+describe('the tuned NATS client', () => {
   let server: TestNats;
   let nc: NatsConnection;
   const logger = createLogger('nats-requests-test', 'silent');
@@ -37,7 +38,7 @@ describe('answered NATS requests', () => {
   });
 
   it('is in place once connectNats ran', () => {
-    expect(unhookAnsweredRequestsQuietly()).toBe(true);
+    expect(tuneNatsClient()).toEqual({ quietAnsweredRequests: true, writesPerTurn: true });
   });
 
   it('answers and unhooks each request without rejecting its settled promise again', async () => {
@@ -75,6 +76,45 @@ describe('answered NATS requests', () => {
     await expect(js.publish(`${name}.a`, 'x', { expect: { lastSequence: 1 } })).rejects.toBeInstanceOf(JetStreamApiError);
     expect(pending(nc).size()).toBe(0);
     await jsm.streams.delete(name);
+  });
+
+  it('writes what one turn publishes from many async steps in one write, in order', async () => {
+    const transport = (nc as unknown as { protocol: { transport: { send(frame: Uint8Array): void } } }).protocol.transport;
+    const received: string[] = [];
+    const sub = nc.subscribe('turn.>', { callback: (_err, msg) => void received.push(msg.string()) });
+    await nc.flush();
+    let writes = 0;
+    const send = transport.send;
+    transport.send = function (frame) {
+      writes++;
+      return send.call(this, frame);
+    };
+    try {
+      // Each publish in its own microtask, as an async step that awaits before it publishes.
+      await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+        for (let hop = 0; hop < i % 3; hop++) await Promise.resolve();
+        nc.publish(`turn.${i}`, String(i));
+      }));
+      await new Promise((r) => setImmediate(r));
+      expect(writes).toBe(1);
+    } finally {
+      transport.send = send;
+    }
+    await nc.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received.sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
+    sub.unsubscribe();
+  });
+
+  it('writes what is buffered when the connection closes', async () => {
+    const received: string[] = [];
+    nc.subscribe('closing.last', { callback: (_err, msg) => void received.push(msg.string()) });
+    await nc.flush();
+    const other = await connectNats(server.url, 'nats-requests-test-last-words', logger);
+    other.publish('closing.last', 'last words');
+    await other.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received).toEqual(['last words']);
   });
 
   it('fails a request still waiting when its connection closes', async () => {
