@@ -193,6 +193,31 @@ describe.each(backends)('ConversationService on $name', (backend) => {
     expect((await codeOf(unary(client, client.assignAgents, { items: [] }, as('acme', 'routing')))).field).toBe('items');
   });
 
+  it('QueueConversations decides each item alone: queued, refused or invalid, each with its own answer', async () => {
+    const [a, b, closed] = [(await start('acme')).result!.conversationId, (await start('acme')).result!.conversationId, (await start('acme')).result!.conversationId];
+    await unary(client, client.resolveConversation, { conversationId: closed }, as('acme'));
+    const closedBefore = await revisionOf('acme', closed);
+    const item = (conversationId: string, queueId: string) => ({ conversationId, queueId, teamId: '', firstReplyDueAt: undefined });
+    const { outcomes } = await unary(
+      client,
+      client.queueConversations,
+      { items: [item(a, 'support'), item(closed, 'support'), item('no-such-conversation', 'support'), item(b, ''), item(b, 'billing')] },
+      as('acme', 'routing'),
+    );
+    expect(outcomes.map((o) => (o.outcome?.$case === 'error' ? o.outcome.value.code : `revision ${o.outcome?.value.revision}`))).toEqual([
+      `revision ${await revisionOf('acme', a)}`,
+      'illegal_state',
+      'not_found',
+      'validation',
+      `revision ${await revisionOf('acme', b)}`,
+    ]);
+    expect(outcomes[3]!.outcome?.$case === 'error' && outcomes[3]!.outcome.value.field).toBe('queue_id');
+    expect(await revisionOf('acme', closed)).toBe(closedBefore);
+    const read = await unary(client, client.getConversation, { conversationId: b, includeNotes: false }, as('acme'));
+    expect(read.conversation!.queueId).toBe('billing');
+    expect((await codeOf(unary(client, client.queueConversations, { items: [] }, as('acme', 'routing')))).field).toBe('items');
+  });
+
   it('PostMessages answers each item as PostMessage would: posted, a retry recognised, a refusal', async () => {
     const open = (await start('acme')).result!.conversationId;
     const closed = (await start('acme')).result!.conversationId;

@@ -102,6 +102,10 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
     postMessage: (request, ctx) => postOne(request, ctx),
     postMessages: async (request, ctx) => ({ outcomes: await eachItem(request.items, (item) => postOne(item, ctx), 'posted', deps.logger) }),
     queueConversation: plain('QueueConversation'),
+    // Each item as QueueConversation; run together, their appends share the event store's next statement.
+    queueConversations: async (request, ctx) => ({
+      outcomes: await eachItem(request.items, async (item) => result(item.conversationId, await run('QueueConversation', item, ctx)), 'result', deps.logger),
+    }),
     assignAgent: plain('AssignAgent'),
     // Each item as AssignAgent; run together, their appends share the event store's next statement.
     assignAgents: async (request, ctx) => ({

@@ -1,5 +1,5 @@
 import { CallBatches, createGrpcClient, unary, type CallOptions } from '@contactcenter/infra';
-import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type Conversation, type PostMessageRequest } from '@contactcenter/proto/conversation/v1';
+import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type Conversation, type PostMessageRequest, type QueueConversationRequest } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient, type Agent, type ReserveCapacityRequest } from '@contactcenter/proto/presence/v1';
 
 /**
@@ -13,12 +13,14 @@ export class Peers {
   readonly conversation: ConversationServiceClient;
 
   /**
-   * Reservations and assignments go in batch calls when several are ready at
-   * once (a routing pass decides many): one call per batch instead of one per
+   * Reservations, assignments, queueings and the bot's messages go in batch
+   * calls when several are ready at once (a routing pass decides many; many
+   * visitors ask for an agent at once): one call per batch instead of one per
    * conversation, each item still answered, or refused, on its own.
    */
   private readonly reservations: CallBatches<ReserveCapacityRequest, Agent | undefined>;
   private readonly assignments: CallBatches<AssignAgentRequest, number>;
+  private readonly queueings: CallBatches<QueueConversationRequest, number>;
   private readonly botMessages: CallBatches<PostMessageRequest, void>;
 
   constructor(addresses: { presence: string; conversation: string }) {
@@ -35,6 +37,11 @@ export class Peers {
       send: async (key, items) =>
         (await unary(c, c.assignAgents, { items }, caller(key))).outcomes.map((o) => (o.outcome?.$case === 'result' ? { $case: 'result', value: o.outcome.value.revision } : o.outcome)),
       sendOne: async (key, item) => (await unary(c, c.assignAgent, item, caller(key))).result?.revision ?? 0,
+    });
+    this.queueings = new CallBatches({
+      send: async (key, items) =>
+        (await unary(c, c.queueConversations, { items }, caller(key))).outcomes.map((o) => (o.outcome?.$case === 'result' ? { $case: 'result', value: o.outcome.value.revision } : o.outcome)),
+      sendOne: async (key, item) => (await unary(c, c.queueConversation, item, caller(key))).result?.revision ?? 0,
     });
     const bot = (tenantId: string): CallOptions => ({ tenantId, actorId: 'routing-bot' });
     this.botMessages = new CallBatches({
@@ -75,9 +82,8 @@ export class Peers {
    * `teamId`: the team serving the queue ('' for none), recorded on the conversation for per-team figures.
    * `firstReplyDueAt`: when the queue's service level wants the first reply; absent keeps what the conversation has.
    */
-  async queue(tenantId: string, conversationId: string, queueId: string, teamId: string, actorId = 'routing', firstReplyDueAt?: Date): Promise<number> {
-    const c = this.conversation;
-    return (await unary(c, c.queueConversation, { conversationId, queueId, teamId, firstReplyDueAt }, { tenantId, actorId })).result?.revision ?? 0;
+  queue(tenantId: string, conversationId: string, queueId: string, teamId: string, actorId = 'routing', firstReplyDueAt?: Date): Promise<number> {
+    return this.queueings.call(`${tenantId}\n${actorId}`, { conversationId, queueId, teamId, firstReplyDueAt });
   }
 
   async transfer(tenantId: string, conversationId: string, target: { $case: 'toAgentId'; value: string } | { $case: 'toTeamId'; value: string }, reason: string, actorId: string): Promise<number> {

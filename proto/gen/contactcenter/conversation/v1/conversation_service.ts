@@ -148,6 +148,14 @@ export interface QueueConversationResponse {
   result: CommandResult | undefined;
 }
 
+export interface QueueConversationsRequest {
+  items: QueueConversationRequest[];
+}
+
+export interface QueueConversationsResponse {
+  outcomes: CommandOutcome[];
+}
+
 export interface AssignAgentRequest {
   conversationId: string;
   expectedRevision?: number | undefined;
@@ -1701,6 +1709,148 @@ export const QueueConversationResponse: MessageFns<QueueConversationResponse> = 
     message.result = (object.result !== undefined && object.result !== null)
       ? CommandResult.fromPartial(object.result)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseQueueConversationsRequest(): QueueConversationsRequest {
+  return { items: [] };
+}
+
+export const QueueConversationsRequest: MessageFns<QueueConversationsRequest> = {
+  encode(message: QueueConversationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      QueueConversationRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueueConversationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueueConversationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(QueueConversationRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueueConversationsRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => QueueConversationRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: QueueConversationsRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => QueueConversationRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueueConversationsRequest>): QueueConversationsRequest {
+    return QueueConversationsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueueConversationsRequest>): QueueConversationsRequest {
+    const message = createBaseQueueConversationsRequest();
+    message.items = object.items?.map((e) => QueueConversationRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseQueueConversationsResponse(): QueueConversationsResponse {
+  return { outcomes: [] };
+}
+
+export const QueueConversationsResponse: MessageFns<QueueConversationsResponse> = {
+  encode(message: QueueConversationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outcomes) {
+      CommandOutcome.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueueConversationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueueConversationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcomes.push(CommandOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueueConversationsResponse {
+    return {
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => CommandOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: QueueConversationsResponse): unknown {
+    const obj: any = {};
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => CommandOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueueConversationsResponse>): QueueConversationsResponse {
+    return QueueConversationsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueueConversationsResponse>): QueueConversationsResponse {
+    const message = createBaseQueueConversationsResponse();
+    message.outcomes = object.outcomes?.map((e) => CommandOutcome.fromPartial(e)) || [];
     return message;
   },
 };
@@ -7463,6 +7613,22 @@ export const ConversationServiceService = {
       Buffer.from(QueueConversationResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): QueueConversationResponse => QueueConversationResponse.decode(value),
   },
+  /**
+   * Several conversations queued in one call (routing forwards the enqueues that
+   * arrive together): each item is decided alone, exactly as QueueConversation,
+   * and the answer has one outcome per item, in order.
+   */
+  queueConversations: {
+    path: "/contactcenter.conversation.v1.ConversationService/QueueConversations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: QueueConversationsRequest): Buffer =>
+      Buffer.from(QueueConversationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): QueueConversationsRequest => QueueConversationsRequest.decode(value),
+    responseSerialize: (value: QueueConversationsResponse): Buffer =>
+      Buffer.from(QueueConversationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): QueueConversationsResponse => QueueConversationsResponse.decode(value),
+  },
   assignAgent: {
     path: "/contactcenter.conversation.v1.ConversationService/AssignAgent" as const,
     requestStream: false as const,
@@ -7731,6 +7897,12 @@ export interface ConversationServiceServer extends UntypedServiceImplementation 
    */
   postMessages: handleUnaryCall<PostMessagesRequest, PostMessagesResponse>;
   queueConversation: handleUnaryCall<QueueConversationRequest, QueueConversationResponse>;
+  /**
+   * Several conversations queued in one call (routing forwards the enqueues that
+   * arrive together): each item is decided alone, exactly as QueueConversation,
+   * and the answer has one outcome per item, in order.
+   */
+  queueConversations: handleUnaryCall<QueueConversationsRequest, QueueConversationsResponse>;
   assignAgent: handleUnaryCall<AssignAgentRequest, AssignAgentResponse>;
   /**
    * Several assignments in one call (routing sends its decisions in batches):
@@ -7837,6 +8009,26 @@ export interface ConversationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: QueueConversationResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several conversations queued in one call (routing forwards the enqueues that
+   * arrive together): each item is decided alone, exactly as QueueConversation,
+   * and the answer has one outcome per item, in order.
+   */
+  queueConversations(
+    request: QueueConversationsRequest,
+    callback: (error: ServiceError | null, response: QueueConversationsResponse) => void,
+  ): ClientUnaryCall;
+  queueConversations(
+    request: QueueConversationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: QueueConversationsResponse) => void,
+  ): ClientUnaryCall;
+  queueConversations(
+    request: QueueConversationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: QueueConversationsResponse) => void,
   ): ClientUnaryCall;
   assignAgent(
     request: AssignAgentRequest,
