@@ -197,11 +197,11 @@ describe.each(backends)('ConversationService on $name', (backend) => {
     const [a, b, closed] = [(await start('acme')).result!.conversationId, (await start('acme')).result!.conversationId, (await start('acme')).result!.conversationId];
     await unary(client, client.resolveConversation, { conversationId: closed }, as('acme'));
     const closedBefore = await revisionOf('acme', closed);
-    const item = (conversationId: string, queueId: string) => ({ conversationId, queueId, teamId: '', firstReplyDueAt: undefined });
+    const item = (conversationId: string, queueId: string, actorId = '') => ({ request: { conversationId, queueId, teamId: '', firstReplyDueAt: undefined }, actorId });
     const { outcomes } = await unary(
       client,
       client.queueConversations,
-      { items: [item(a, 'support'), item(closed, 'support'), item('no-such-conversation', 'support'), item(b, ''), item(b, 'billing')] },
+      { items: [item(a, 'support', 'visitor-a'), item(closed, 'support'), item('no-such-conversation', 'support'), item(b, ''), item(b, 'billing')] },
       as('acme', 'routing'),
     );
     expect(outcomes.map((o) => (o.outcome?.$case === 'error' ? o.outcome.value.code : `revision ${o.outcome?.value.revision}`))).toEqual([
@@ -215,7 +215,13 @@ describe.each(backends)('ConversationService on $name', (backend) => {
     expect(await revisionOf('acme', closed)).toBe(closedBefore);
     const read = await unary(client, client.getConversation, { conversationId: b, includeNotes: false }, as('acme'));
     expect(read.conversation!.queueId).toBe('billing');
+    // Each item's actor is the one it names, else the call's.
+    const queuedBy = async (id: string) => (await stores.events.readStream(conversationStreamId('acme', id))).filter((e) => e.type === 'ConversationQueued').map((e) => (e.metadata as Record<string, string>).actor_id);
+    expect(await queuedBy(a)).toEqual(['visitor-a']);
+    expect(await queuedBy(b)).toEqual(['routing']);
     expect((await codeOf(unary(client, client.queueConversations, { items: [] }, as('acme', 'routing')))).field).toBe('items');
+    const missing = (await unary(client, client.queueConversations, { items: [{ request: undefined, actorId: '' }] }, as('acme', 'routing'))).outcomes[0]!.outcome;
+    expect(missing?.$case === 'error' && missing.value).toMatchObject({ code: 'validation', field: 'items.request' });
   });
 
   it('PostMessages answers each item as PostMessage would: posted, a retry recognised, a refusal', async () => {

@@ -104,7 +104,15 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
     queueConversation: plain('QueueConversation'),
     // Each item as QueueConversation; run together, their appends share the event store's next statement.
     queueConversations: async (request, ctx) => ({
-      outcomes: await eachItem(request.items, async (item) => result(item.conversationId, await run('QueueConversation', item, ctx)), 'result', deps.logger),
+      outcomes: await eachItem(
+        request.items,
+        async ({ request: item, actorId }) => {
+          if (!item) throw new ValidationError('items.request', 'is required');
+          return result(item.conversationId, await run('QueueConversation', item, actorId ? { ...ctx, actorId } : ctx));
+        },
+        'result',
+        deps.logger,
+      ),
     }),
     assignAgent: plain('AssignAgent'),
     // Each item as AssignAgent; run together, their appends share the event store's next statement.

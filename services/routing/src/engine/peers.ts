@@ -1,5 +1,5 @@
 import { CallBatches, createGrpcClient, unary, type CallOptions } from '@contactcenter/infra';
-import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type Conversation, type PostMessageRequest, type QueueConversationRequest } from '@contactcenter/proto/conversation/v1';
+import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type Conversation, type PostMessageRequest, type QueueConversationsItem } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient, type Agent, type ReserveCapacityRequest } from '@contactcenter/proto/presence/v1';
 
 /**
@@ -20,7 +20,7 @@ export class Peers {
    */
   private readonly reservations: CallBatches<ReserveCapacityRequest, Agent | undefined>;
   private readonly assignments: CallBatches<AssignAgentRequest, number>;
-  private readonly queueings: CallBatches<QueueConversationRequest, number>;
+  private readonly queueings: CallBatches<QueueConversationsItem, number>;
   private readonly botMessages: CallBatches<PostMessageRequest, void>;
 
   constructor(addresses: { presence: string; conversation: string }) {
@@ -38,10 +38,11 @@ export class Peers {
         (await unary(c, c.assignAgents, { items }, caller(key))).outcomes.map((o) => (o.outcome?.$case === 'result' ? { $case: 'result', value: o.outcome.value.revision } : o.outcome)),
       sendOne: async (key, item) => (await unary(c, c.assignAgent, item, caller(key))).result?.revision ?? 0,
     });
+    // Keyed by tenant only: each item names who asked for it (a visitor each, usually).
     this.queueings = new CallBatches({
-      send: async (key, items) =>
-        (await unary(c, c.queueConversations, { items }, caller(key))).outcomes.map((o) => (o.outcome?.$case === 'result' ? { $case: 'result', value: o.outcome.value.revision } : o.outcome)),
-      sendOne: async (key, item) => (await unary(c, c.queueConversation, item, caller(key))).result?.revision ?? 0,
+      send: async (tenantId, items) =>
+        (await unary(c, c.queueConversations, { items }, this.opts(tenantId))).outcomes.map((o) => (o.outcome?.$case === 'result' ? { $case: 'result', value: o.outcome.value.revision } : o.outcome)),
+      sendOne: async (tenantId, { request, actorId }) => (await unary(c, c.queueConversation, request!, { tenantId, actorId })).result?.revision ?? 0,
     });
     const bot = (tenantId: string): CallOptions => ({ tenantId, actorId: 'routing-bot' });
     this.botMessages = new CallBatches({
@@ -83,7 +84,7 @@ export class Peers {
    * `firstReplyDueAt`: when the queue's service level wants the first reply; absent keeps what the conversation has.
    */
   queue(tenantId: string, conversationId: string, queueId: string, teamId: string, actorId = 'routing', firstReplyDueAt?: Date): Promise<number> {
-    return this.queueings.call(`${tenantId}\n${actorId}`, { conversationId, queueId, teamId, firstReplyDueAt });
+    return this.queueings.call(tenantId, { request: { conversationId, queueId, teamId, firstReplyDueAt }, actorId });
   }
 
   async transfer(tenantId: string, conversationId: string, target: { $case: 'toAgentId'; value: string } | { $case: 'toTeamId'; value: string }, reason: string, actorId: string): Promise<number> {

@@ -149,7 +149,18 @@ export interface QueueConversationResponse {
 }
 
 export interface QueueConversationsRequest {
-  items: QueueConversationRequest[];
+  items: QueueConversationsItem[];
+}
+
+export interface QueueConversationsItem {
+  request:
+    | QueueConversationRequest
+    | undefined;
+  /**
+   * Who asked for this conversation to be queued (a visitor, an agent), recorded
+   * as the event's actor as QueueConversation records the call's; empty: the call's actor.
+   */
+  actorId: string;
 }
 
 export interface QueueConversationsResponse {
@@ -1720,7 +1731,7 @@ function createBaseQueueConversationsRequest(): QueueConversationsRequest {
 export const QueueConversationsRequest: MessageFns<QueueConversationsRequest> = {
   encode(message: QueueConversationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.items) {
-      QueueConversationRequest.encode(v!, writer.uint32(10).fork()).join();
+      QueueConversationsItem.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -1743,7 +1754,7 @@ export const QueueConversationsRequest: MessageFns<QueueConversationsRequest> = 
               break;
             }
 
-            message.items.push(QueueConversationRequest.decode(reader, reader.uint32()));
+            message.items.push(QueueConversationsItem.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1761,7 +1772,7 @@ export const QueueConversationsRequest: MessageFns<QueueConversationsRequest> = 
   fromJSON(object: any): QueueConversationsRequest {
     return {
       items: globalThis.Array.isArray(object?.items)
-        ? object.items.map((e: any) => QueueConversationRequest.fromJSON(e))
+        ? object.items.map((e: any) => QueueConversationsItem.fromJSON(e))
         : [],
     };
   },
@@ -1769,7 +1780,7 @@ export const QueueConversationsRequest: MessageFns<QueueConversationsRequest> = 
   toJSON(message: QueueConversationsRequest): unknown {
     const obj: any = {};
     if (message.items?.length) {
-      obj.items = message.items.map((e) => QueueConversationRequest.toJSON(e));
+      obj.items = message.items.map((e) => QueueConversationsItem.toJSON(e));
     }
     return obj;
   },
@@ -1779,7 +1790,98 @@ export const QueueConversationsRequest: MessageFns<QueueConversationsRequest> = 
   },
   fromPartial(object: DeepPartial<QueueConversationsRequest>): QueueConversationsRequest {
     const message = createBaseQueueConversationsRequest();
-    message.items = object.items?.map((e) => QueueConversationRequest.fromPartial(e)) || [];
+    message.items = object.items?.map((e) => QueueConversationsItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseQueueConversationsItem(): QueueConversationsItem {
+  return { request: undefined, actorId: "" };
+}
+
+export const QueueConversationsItem: MessageFns<QueueConversationsItem> = {
+  encode(message: QueueConversationsItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      QueueConversationRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.actorId !== "") {
+      writer.uint32(18).string(message.actorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueueConversationsItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueueConversationsItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = QueueConversationRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.actorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueueConversationsItem {
+    return {
+      request: isSet(object.request) ? QueueConversationRequest.fromJSON(object.request) : undefined,
+      actorId: isSet(object.actorId)
+        ? globalThis.String(object.actorId)
+        : isSet(object.actor_id)
+        ? globalThis.String(object.actor_id)
+        : "",
+    };
+  },
+
+  toJSON(message: QueueConversationsItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = QueueConversationRequest.toJSON(message.request);
+    }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueueConversationsItem>): QueueConversationsItem {
+    return QueueConversationsItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueueConversationsItem>): QueueConversationsItem {
+    const message = createBaseQueueConversationsItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? QueueConversationRequest.fromPartial(object.request)
+      : undefined;
+    message.actorId = object.actorId ?? "";
     return message;
   },
 };
@@ -7615,8 +7717,8 @@ export const ConversationServiceService = {
   },
   /**
    * Several conversations queued in one call (routing forwards the enqueues that
-   * arrive together): each item is decided alone, exactly as QueueConversation,
-   * and the answer has one outcome per item, in order.
+   * arrive together, whoever asked for each): each item is decided alone, exactly
+   * as QueueConversation, and the answer has one outcome per item, in order.
    */
   queueConversations: {
     path: "/contactcenter.conversation.v1.ConversationService/QueueConversations" as const,
@@ -7899,8 +8001,8 @@ export interface ConversationServiceServer extends UntypedServiceImplementation 
   queueConversation: handleUnaryCall<QueueConversationRequest, QueueConversationResponse>;
   /**
    * Several conversations queued in one call (routing forwards the enqueues that
-   * arrive together): each item is decided alone, exactly as QueueConversation,
-   * and the answer has one outcome per item, in order.
+   * arrive together, whoever asked for each): each item is decided alone, exactly
+   * as QueueConversation, and the answer has one outcome per item, in order.
    */
   queueConversations: handleUnaryCall<QueueConversationsRequest, QueueConversationsResponse>;
   assignAgent: handleUnaryCall<AssignAgentRequest, AssignAgentResponse>;
@@ -8012,8 +8114,8 @@ export interface ConversationServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Several conversations queued in one call (routing forwards the enqueues that
-   * arrive together): each item is decided alone, exactly as QueueConversation,
-   * and the answer has one outcome per item, in order.
+   * arrive together, whoever asked for each): each item is decided alone, exactly
+   * as QueueConversation, and the answer has one outcome per item, in order.
    */
   queueConversations(
     request: QueueConversationsRequest,
