@@ -6,11 +6,13 @@ import type { ChannelName, StrategyName } from './policy';
  * - `reserving`: a replica is reserving `reservedFor`'s capacity and will
  *   assign or offer; if it dies, the claim expires and another replica
  *   releases that reservation unless the conversation went to that agent.
+ *   When it assigns without an offer, the claim stays as it is until its
+ *   feed shows the assignment, and is then deleted (no `assigned` write).
  * - `offered`: waiting for one of `agentIds` to accept until `expiresAt`.
  * - `accepting`: `acceptingAgent` won and is being assigned.
- * - `assigned`: the conversation went to `acceptingAgent`; the record stays
- *   until every replica's feed has seen the assignment, so none of them routes
- *   the conversation again meanwhile, and is then deleted.
+ * - `assigned`: an accepted offer (or another region's agent) got the
+ *   conversation; the record stays until the feed has seen the assignment, so
+ *   no replica routes the conversation again meanwhile, and is then deleted.
  * - `idle`: no offer out; only the memory of who declined.
  */
 export interface OfferRecord {
