@@ -27,7 +27,7 @@ export const settings = {
   stepSeconds: positive('BENCH_E2E_STEP_SECONDS', 10),
   stepFactor: positive('BENCH_E2E_STEP_FACTOR', 1.25),
   ceilingStart: positive('BENCH_E2E_CEILING_START', rate * 1.25),
-  maxSteps: Math.round(positive('BENCH_E2E_MAX_STEPS', 12)),
+  maxSteps: Math.round(positive('BENCH_E2E_MAX_STEPS', 16)),
   /** A step fails when its p99 is over this. */
   p99LimitMs: positive('BENCH_E2E_P99_LIMIT_MS', 1_000),
   /** How long after the last POST answer an accepted message may still arrive on its agent's socket. */
