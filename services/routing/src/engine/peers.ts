@@ -1,5 +1,5 @@
-import { CallBatches, createGrpcClient, unary, type CallOptions } from '@contactcenter/infra';
-import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type Conversation, type PostMessageRequest, type QueueConversationsItem } from '@contactcenter/proto/conversation/v1';
+import { CallBatches, createGrpcClient, unary, type CallOptions, type ItemOutcome } from '@contactcenter/infra';
+import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type CommandOutcome, type Conversation, type PostMessageRequest, type QueueConversationsItem } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient, type Agent, type ReserveCapacityRequest } from '@contactcenter/proto/presence/v1';
 
 /**
@@ -35,13 +35,13 @@ export class Peers {
     const caller = (key: string): CallOptions => ({ tenantId: key.slice(0, key.indexOf('\n')), actorId: key.slice(key.indexOf('\n') + 1) });
     this.assignments = new CallBatches({
       send: async (key, items) =>
-        (await unary(c, c.assignAgents, { items }, caller(key))).outcomes.map((o) => (o.outcome?.$case === 'result' ? { $case: 'result', value: o.outcome.value.revision } : o.outcome)),
+        (await unary(c, c.assignAgents, { items }, caller(key))).outcomes.map(revisionOutcome),
       sendOne: async (key, item) => (await unary(c, c.assignAgent, item, caller(key))).result?.revision ?? 0,
     });
     // Keyed by tenant only: each item names who asked for it (a visitor each, usually).
     this.queueings = new CallBatches({
       send: async (tenantId, items) =>
-        (await unary(c, c.queueConversations, { items }, this.opts(tenantId))).outcomes.map((o) => (o.outcome?.$case === 'result' ? { $case: 'result', value: o.outcome.value.revision } : o.outcome)),
+        (await unary(c, c.queueConversations, { items }, this.opts(tenantId))).outcomes.map(revisionOutcome),
       sendOne: async (tenantId, { request, actorId }) => (await unary(c, c.queueConversation, request!, { tenantId, actorId })).result?.revision ?? 0,
     });
     const bot = (tenantId: string): CallOptions => ({ tenantId, actorId: 'routing-bot' });
@@ -111,3 +111,7 @@ export class Peers {
     this.conversation.close();
   }
 }
+
+/** A conversation command's outcome in a batch answer, as the revision it left (or the item's error). */
+const revisionOutcome = (o: CommandOutcome): ItemOutcome<number> | undefined =>
+  o.outcome?.$case === 'result' ? { $case: 'result', value: o.outcome.value.revision } : o.outcome;
