@@ -57,7 +57,7 @@ const ANSWERING = Symbol('answering');
 let installed = false;
 
 /** Installs the change once per process; true when it is in place. */
-export function unhookAnsweredRequestsQuietly(): boolean {
+function unhookAnsweredRequestsQuietly(): boolean {
   if (installed) return true;
   const proto = RequestOne.prototype as unknown as RequestInternals;
   const { resolver, cancel } = proto;
@@ -98,7 +98,7 @@ let coalescing = false;
 const encoder = new TextEncoder();
 
 /** Installs the write coalescing once per process; true when it is in place. */
-export function coalesceWritesPerTurn(): boolean {
+function coalesceWritesPerTurn(): boolean {
   if (coalescing) return true;
   const proto = ProtocolHandler.prototype as unknown as ProtocolInternals;
   const { sendCommand, flushPending, close } = proto;

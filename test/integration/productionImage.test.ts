@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { HealthChecker } from '../../infra/src/grpc/health';
 import { freshNats, type TestNats } from '../support/nats';
 import { makeProductionTree, type ProductionTree } from '../support/productionTree';
+import { SERVICE_NODE_FLAGS } from '../../scripts/stack';
 
 jest.setTimeout(120_000);
 
@@ -76,6 +77,10 @@ function runToEnd(cwd: string, script: string, env: Record<string, string>): Pro
 }
 
 describe('the production tree', () => {
+  it('runs node with the V8 flags the local stack gives its services (scripts/stack.ts), so the two cannot drift apart', () => {
+    expect(IMAGE_NODE_OPTIONS?.split(/\s+/)).toEqual(expect.arrayContaining([...SERVICE_NODE_FLAGS]));
+  });
+
   it('holds compiled JavaScript and production dependencies only', () => {
     const modules = join(tree.dir, 'node_modules');
     for (const dev of ['typescript', 'tsx', 'jest', '@swc/core', 'ts-proto', '@bufbuild/buf', 'testcontainers', 'kubernetes-models']) {

@@ -141,8 +141,8 @@ describe('routing: two replicas, hundreds of conversations, one replica killed',
       const { agents } = await unary(presence, presence.listAgents, { availableOnly: false, channel: '' }, as());
       return agents.every((a) => a.reservations.length === 0);
     }, 30_000);
-    // Nor any claim: each assignment's offer record is deleted once a feed shows the assignment,
-    // the killed replica's by the survivor (a record left behind would keep its conversation from routing later).
+    // Nor any claim: every offer record of the tenant is gone, the killed replica's included (deleted once a
+    // feed shows the assignment or the close; a record left behind would keep its conversation from routing later).
     const store = await RoutingStore.open(nc);
     await until(async () => {
       const left: string[] = [];
