@@ -21,7 +21,9 @@ describe('LibreTranslateProvider (wire format)', () => {
   beforeEach(async () => {
     server = await startFakeHttpServer();
     server.on('GET', '/languages', () => ({ status: 200, json: LANGUAGES }));
-    libre = new LibreTranslateProvider({ baseUrl: server.url, apiKey: 'k-123', timeoutMs: 300 });
+    // Answers come at once; the timeout is for a hanging server (its own test gives a short one), not a
+    // loopback call that a busy 2-core machine delays past a few hundred milliseconds.
+    libre = new LibreTranslateProvider({ baseUrl: server.url, apiKey: 'k-123', timeoutMs: 10_000 });
   });
   afterEach(() => server.close());
 
@@ -78,8 +80,9 @@ describe('LibreTranslateProvider (wire format)', () => {
 
   it('gives up on a hanging server after its timeout', async () => {
     translateReturns(() => ({ hang: true }));
+    const impatient = new LibreTranslateProvider({ baseUrl: server.url, apiKey: 'k-123', timeoutMs: 300 });
     const started = Date.now();
-    const err = await attempt();
+    const err = await impatient.translate({ text: 'Hello', source: 'en', target: 'es' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderTimeoutError);
     expect(err).toMatchObject({ failure: 'timeout', timeoutMs: 300 });
     expect(Date.now() - started).toBeLessThan(2_000);
