@@ -36,6 +36,8 @@ export interface NatsServer {
   url: string;
   port: number;
   storeDir: string;
+  /** The running server's process id (changes on restart). */
+  pid: number;
   /** Stops the server (SIGTERM) and waits for it. */
   stop(): Promise<void>;
   /** Kills it without warning (chaos tests). */
@@ -105,6 +107,9 @@ export async function startNatsServer(options: { storeDir?: string; port?: numbe
     },
     get port() {
       return port;
+    },
+    get pid() {
+      return child.pid!;
     },
     storeDir,
     async stop() {

@@ -4,7 +4,7 @@
  * while the server was away (or right after it came back) is seen.
  */
 import { Kvm } from '@nats-io/kv';
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { startPrivateNats } from '../../test/support/nats';
 import { followKv, openStateBucket } from './kv';
 import { createLogger } from './logger';
@@ -18,6 +18,9 @@ async function until(what: () => boolean, timeoutMs: number, label: string): Pro
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** The state letter of /proc/<pid>/stat: R running, S sleeping, T stopped... */
+const processState = (pid: number) => /\) (\w) /.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
 
 it('re-opens a KV watch the moment NATS reconnects, and sees what changed', async () => {
   const server = await startPrivateNats();
@@ -51,12 +54,13 @@ it('asks a read again when its request went unanswered, instead of failing it', 
   const logger = createLogger('kv-test', 'silent');
   const nc = await connectNats(server.url, 'kv-test', logger);
   const kv = await openStateBucket(nc, 'read_retry_test', 'test');
-  // The server of this test alone, found by its store directory.
-  const pid = Number(execFileSync('pgrep', ['-f', `nats-server.*${server.storeDir}`], { encoding: 'utf8' }).trim().split('\n')[0]);
+  const pid = server.pid;
   try {
     await kv.put('k', 'v');
     // A frozen server answers nothing: the first read times out (2 s); the server is back before the retry's answer is due.
     process.kill(pid, 'SIGSTOP');
+    // The signal is queued, not yet taken: only a server the kernel shows as stopped cannot answer the read.
+    await until(() => processState(pid) === 'T', 5_000, 'server stopped');
     const resumed = setTimeout(() => process.kill(pid, 'SIGCONT'), 2_300);
     const started = Date.now();
     const entry = await kv.get('k');
