@@ -288,6 +288,31 @@ describe('routing flows', () => {
     expect(wide).toMatchObject({ queueId: 'wide', assignedAgentId: 'generalist' });
   });
 
+  it('starts a visitor\'s conversation straight into a queue: one append, then an agent; nothing written for an unknown queue', async () => {
+    const t = newTenant();
+    await agent(t, 'a1');
+    await queue(t, { queueId: 'q1', teamId: '' });
+    const conversationId = randomUUID();
+    const startRequest = { conversationId, channel: Channel.CHANNEL_CHAT, customerId: 'visitor-1', language: 'en', region: 'eu', subject: '', invitationId: '' };
+    const started = await unary(routing, routing.startInQueue, { start: startRequest, queueId: 'q1' }, as(t, 'visitor-1'));
+    // Started and queued in one append: revision 1.
+    expect(started).toEqual({ conversationId, revision: 1 });
+    expect(await eventually(async () => (await get(t, conversationId)).assignedAgentId || undefined)).toBe('a1');
+    // A retry (the visitor's request timed out, say) starts nothing new and queues nothing again.
+    const retried = await unary(routing, routing.startInQueue, { start: startRequest, queueId: 'q1' }, as(t, 'visitor-1'));
+    expect(retried.conversationId).toBe(conversationId);
+    expect((await get(t, conversationId)).assignedAgentId).toBe('a1');
+
+    const nowhere = randomUUID();
+    expect(await failure(unary(routing, routing.startInQueue, { start: { ...startRequest, conversationId: nowhere }, queueId: 'nope' }, as(t)))).toBeInstanceOf(NotFoundError);
+    expect(await failure(get(t, nowhere))).toBeInstanceOf(NotFoundError);
+    const placed = { ...startRequest, conversationId: nowhere, queue: { conversationId: '', queueId: 'q1', teamId: '' } };
+    expect(await failure(unary(routing, routing.startInQueue, { start: placed, queueId: 'q1' }, as(t)))).toMatchObject({ field: 'start.queue' });
+    expect(await failure(unary(routing, routing.startInQueue, { start: undefined, queueId: 'q1' }, as(t)))).toMatchObject({ field: 'start' });
+    expect(await failure(unary(routing, routing.startInQueue, { start: { ...startRequest, conversationId: nowhere, language: 'english' }, queueId: 'q1' }, as(t)))).toMatchObject({ field: 'language' });
+    expect(await failure(get(t, nowhere))).toBeInstanceOf(NotFoundError);
+  });
+
   it('refuses bad input with the right status and changes nothing', async () => {
     const t = newTenant();
     await agent(t, 'a1');

@@ -2,6 +2,7 @@
  * ConversationService over real gRPC, on a real event store and read-model
  * database: PGlite (embedded) and PostgreSQL (a fresh database).
  */
+import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { createGrpcClient, createLogger, GrpcServer, unary, type CallOptions } from '@contactcenter/infra';
 import { createEventStore, type EventStore } from '@contactcenter/infra/eventstore';
@@ -221,6 +222,42 @@ describe.each(backends)('ConversationService on $name', (backend) => {
     expect(await queuedBy(b)).toEqual(['routing']);
     expect((await codeOf(unary(client, client.queueConversations, { items: [] }, as('acme', 'routing')))).field).toBe('items');
     const missing = (await unary(client, client.queueConversations, { items: [{ request: undefined, actorId: '' }] }, as('acme', 'routing'))).outcomes[0]!.outcome;
+    expect(missing?.$case === 'error' && missing.value).toMatchObject({ code: 'validation', field: 'items.request' });
+  });
+
+  it('StartConversations starts each item as StartConversation would, into its queue in one append', async () => {
+    const fresh = randomUUID();
+    const closed = (await start('acme')).result!.conversationId;
+    await unary(client, client.resolveConversation, { conversationId: closed }, as('acme'));
+    const due = new Date(Date.now() + 60_000);
+    const item = (conversationId: string, queue: { queueId: string; teamId?: string; firstReplyDueAt?: Date } | undefined, actorId = '', customerId = 'cust-1') => ({
+      request: { conversationId, channel: Channel.CHANNEL_CHAT, customerId, language: 'en', region: 'eu', subject: 'Late delivery', invitationId: '', queue: queue && { conversationId: '', teamId: '', ...queue } },
+      actorId,
+    });
+    const { outcomes } = await unary(
+      client,
+      client.startConversations,
+      { items: [item(fresh, { queueId: 'support', teamId: 'team-1', firstReplyDueAt: due }, 'visitor-f', 'visitor-f'), item('', undefined), item(closed, { queueId: 'support' }), item(randomUUID(), { queueId: 'has space' })] },
+      as('acme', 'routing'),
+    );
+    const [intoQueue, plain, retried, refused] = outcomes.map((o) => o.outcome);
+    // One append of two events: revision 1.
+    expect(intoQueue?.$case === 'result' && intoQueue.value).toEqual({ conversationId: fresh, revision: 1 });
+    expect(plain?.$case === 'result' && plain.value.conversationId).toMatch(/\S/); // the service chose the id
+    // A retry of a start that was queued, assigned or resolved since: no-op, its revision.
+    expect(retried?.$case === 'result' && retried.value.revision).toBe(await revisionOf('acme', closed));
+    expect(refused?.$case === 'error' && refused.value).toMatchObject({ code: 'validation', field: 'queue.queue_id' });
+
+    const events = await stores.events.readStream(conversationStreamId('acme', fresh));
+    expect(events.map((e) => [e.type, (e.metadata as Record<string, string>).actor_id])).toEqual([
+      ['ConversationStarted', 'visitor-f'],
+      ['ConversationQueued', 'visitor-f'],
+    ]);
+    const read = await unary(client, client.getConversation, { conversationId: fresh, includeNotes: false }, as('acme'));
+    expect(read.conversation).toMatchObject({ status: ConversationStatus.CONVERSATION_STATUS_QUEUED, queueId: 'support', firstReplyDueAt: due });
+    expect(events[1]!.data).toMatchObject({ queueId: 'support', teamId: 'team-1' });
+    expect((await codeOf(unary(client, client.startConversations, { items: [] }, as('acme', 'routing')))).field).toBe('items');
+    const missing = (await unary(client, client.startConversations, { items: [{ request: undefined, actorId: '' }] }, as('acme', 'routing'))).outcomes[0]!.outcome;
     expect(missing?.$case === 'error' && missing.value).toMatchObject({ code: 'validation', field: 'items.request' });
   });
 

@@ -2,7 +2,7 @@ import { eachItem, type AsyncService, type CallContext, type Logger } from '@con
 import { homeRegionOf, isMultiRegion, regionConversationId, type RegionSettings } from '@contactcenter/infra/regions';
 import { NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
 import type { EventStore } from '@contactcenter/infra/eventstore';
-import type { CommandResult, ConversationServiceServer, PostMessageRequest, PostMessageResponse } from '@contactcenter/proto/conversation/v1';
+import type { CommandResult, ConversationServiceServer, PostMessageRequest, PostMessageResponse, StartConversationRequest } from '@contactcenter/proto/conversation/v1';
 import { randomUUID } from 'node:crypto';
 import {
   conversationStreamId,
@@ -73,6 +73,11 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
     async (request: WithRevision, ctx: CallContext): Promise<{ result: CommandResult }> =>
       ({ result: result(request.conversationId, await run(type, request, ctx)) });
 
+  const startOne = async (request: StartConversationRequest, ctx: CallContext): Promise<CommandResult> => {
+    const conversationId = newConversationId(request.conversationId, deps.regions);
+    return result(conversationId, await run('StartConversation', { ...request, conversationId }, ctx));
+  };
+
   const postOne = async (request: PostMessageRequest, ctx: CallContext): Promise<PostMessageResponse> => {
     const handled = await run('PostMessage', request, ctx);
     const posted = handled.events.find((e) => e.type === 'MessagePosted');
@@ -94,11 +99,19 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
   };
 
   return {
-    startConversation: async (request, ctx) => {
-      const conversationId = newConversationId(request.conversationId, deps.regions);
-      const handled = await run('StartConversation', { ...request, conversationId }, ctx);
-      return { result: result(conversationId, handled) };
-    },
+    startConversation: async (request, ctx) => ({ result: await startOne(request, ctx) }),
+    // Each item as StartConversation; run together, their appends share the event store's next statement.
+    startConversations: async (request, ctx) => ({
+      outcomes: await eachItem(
+        request.items,
+        async ({ request: item, actorId }) => {
+          if (!item) throw new ValidationError('items.request', 'is required');
+          return startOne(item, actorId ? { ...ctx, actorId } : ctx);
+        },
+        'result',
+        deps.logger,
+      ),
+    }),
     postMessage: (request, ctx) => postOne(request, ctx),
     postMessages: async (request, ctx) => ({ outcomes: await eachItem(request.items, (item) => postOne(item, ctx), 'posted', deps.logger) }),
     queueConversation: plain('QueueConversation'),

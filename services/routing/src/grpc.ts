@@ -69,6 +69,12 @@ const requireConversationId = (id: string) => {
 export function routingGrpc(deps: { store: RoutingStore; router: Router; offers: OfferBook; peers: Peers }): Omit<AsyncService<RoutingServiceServer>, 'simulateRouting'> {
   const { store, router, offers, peers } = deps;
   const tenant = (ctx: CallContext) => requireTenantId(ctx.tenantId);
+  /** The queue a conversation joins: the definitions routing holds (kept current by their KV watch), else (not loaded yet, just changed) read from KV. */
+  const queueToJoin = async (queueId: string, ctx: CallContext): Promise<QueuePolicy> => {
+    const queue = router.knownQueue(tenant(ctx), requireToken('queue_id', queueId)) ?? (await store.getQueue(ctx.tenantId, queueId));
+    if (!queue) throw new NotFoundError('queue', queueId);
+    return queue;
+  };
   return {
     upsertQueue: async (req, ctx) => {
       const queue = validateQueue(queueFromProto(req.queue));
@@ -97,13 +103,18 @@ export function routingGrpc(deps: { store: RoutingStore; router: Router; offers:
     },
     enqueueConversation: async (req, ctx) => {
       requireConversationId(req.conversationId);
-      const queueId = requireToken('queue_id', req.queueId);
-      // The definitions routing holds (kept current by their KV watch); otherwise (not loaded yet, just changed) read from KV.
-      const queue = router.knownQueue(tenant(ctx), queueId) ?? (await store.getQueue(ctx.tenantId, queueId));
-      if (!queue) throw new NotFoundError('queue', req.queueId);
+      const queue = await queueToJoin(req.queueId, ctx);
       // The queue's promise starts now; an overflow later keeps it (offerBook passes none).
       const dueAt = firstReplyDueAt(queue.serviceLevel, new Date());
       return { revision: await peers.queue(ctx.tenantId, req.conversationId, queue.queueId, queue.teamId, ctx.actorId || 'routing', dueAt) };
+    },
+    startInQueue: async (req, ctx) => {
+      if (!req.start) throw new ValidationError('start', 'is required');
+      if (req.start.queue) throw new ValidationError('start.queue', 'must be unset: routing fills it in from queue_id');
+      const queue = await queueToJoin(req.queueId, ctx);
+      const placement = { conversationId: '', queueId: queue.queueId, teamId: queue.teamId, firstReplyDueAt: firstReplyDueAt(queue.serviceLevel, new Date()) };
+      const started = await peers.startInQueue(ctx.tenantId, { ...req.start, queue: placement }, ctx.actorId || 'routing');
+      return { conversationId: started.conversationId, revision: started.revision };
     },
     getQueuePosition: async (req, ctx) => {
       requireConversationId(req.conversationId);

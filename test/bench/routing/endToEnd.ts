@@ -3,7 +3,7 @@
  * conversation, presence and routing (BENCH_ROUTING_REPLICAS of them) as
  * separate processes on a private NATS and a fresh PostgreSQL database.
  * Agents sign in through presence (chat capacity 3), conversations are
- * started and enqueued through gRPC (spread over the routing replicas);
+ * started into their queue through routing (StartInQueue, spread over the replicas);
  * assignments are counted from the conversation relay's `AgentAssigned`
  * events until every slot is taken, every conversation assigned, or the
  * count stalls. With BENCH_MODE=arrivals (the default) the agents are online
@@ -200,10 +200,11 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
     'conversations queued',
     async (i) => {
       const conversationId = ids[i]!;
-      await unary(conversations, conversations.startConversation, { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `c-${i}`, language: 'en', region: 'eu', subject: '', invitationId: '' }, as(`c-${i}`));
+      // As the gateway starts a visitor's conversation into a queue: one call to routing, one append.
+      const start = { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `c-${i}`, language: 'en', region: 'eu', subject: '', invitationId: '' };
       firstEnqueueAt ||= performance.now();
       const r = routing[i % routing.length]!;
-      await unary(r, r.enqueueConversation, { conversationId, queueId: 'support' }, as(`c-${i}`));
+      await unary(r, r.startInQueue, { start, queueId: 'support' }, as(`c-${i}`));
       enqueued++;
     },
     pastDeadline,

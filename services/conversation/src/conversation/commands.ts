@@ -45,8 +45,15 @@ export type StartConversation = ConversationCommandOf<
     invitationId?: string;
     /** The app or address the customer wrote through ("email", "whatsapp", ...); absent or '' for chat. */
     channelProvider?: string;
+    /**
+     * Started straight into this queue (ConversationQueued in the same append), as QueueConversation
+     * would queue it. Its own `conversationId` is empty or the started one's; `expectedRevision` is not taken.
+     */
+    queue?: QueuePlacement | undefined;
   }
 >;
+
+export type QueuePlacement = Readonly<{ conversationId?: string; expectedRevision?: number | undefined; queueId: string; teamId?: string; firstReplyDueAt?: Date | undefined }>;
 
 export type PostMessage = ConversationCommandOf<
   'PostMessage',
@@ -71,7 +78,7 @@ export type PostMessage = ConversationCommandOf<
  * `teamId`: the team serving the queue ('' when any agent may), kept for per-team figures.
  * `firstReplyDueAt`: when the queue's service level wants the first agent reply (absent: the queue promises none).
  */
-export type QueueConversation = ConversationCommandOf<'QueueConversation', { queueId: string; teamId?: string; firstReplyDueAt?: Date | undefined }>;
+export type QueueConversation = ConversationCommandOf<'QueueConversation', Omit<QueuePlacement, 'conversationId' | 'expectedRevision'>>;
 
 /**
  * `decision` is set by routing (candidates, strategy, policy); absent when a supervisor assigns by hand.

@@ -1,12 +1,14 @@
 import { Channel } from '@contactcenter/proto/conversation/v1';
 import { IllegalStateError } from '@contactcenter/infra/errors';
 import { conversationDecider } from './conversationDecider';
-import { command, conversationId, event, now, queued, startData, started, tenantId } from './conversationFixtures';
+import { assigned, command, conversationId, event, now, queued, resolved, startData, started, tenantId } from './conversationFixtures';
 import { DeciderSpecification } from './deciderSpec';
 
 const spec = DeciderSpecification.for(conversationDecider);
 const start = (data: Partial<typeof startData> = {}, meta = {}) =>
   command('StartConversation', { ...startData, ...data }, meta);
+type Placement = { conversationId?: string; expectedRevision?: number; queueId: string; teamId?: string; firstReplyDueAt?: Date };
+const startIn = (queue: Placement, meta = {}) => command('StartConversation', { ...startData, queue }, meta);
 
 describe('StartConversation', () => {
   it('starts a conversation for the tenant, at the command time', () => {
@@ -92,6 +94,45 @@ describe('StartConversation', () => {
 
     it('checks input before state: a bad retry is a bad request, not a conflict', () => {
       spec.given([started()]).when(start({ language: 'english' })).thenRejectsField('language');
+    });
+  });
+
+  describe('straight into a queue', () => {
+    const due = new Date(now.getTime() + 20_000);
+
+    it('starts and queues it in one append, with the queue\'s team and promise', () => {
+      spec.given([]).when(startIn({ queueId: 'support-pt', teamId: 'team-pt', firstReplyDueAt: due })).then([
+        started(),
+        event('ConversationQueued', { queueId: 'support-pt', teamId: 'team-pt', firstReplyDueAt: due }),
+      ]);
+      spec.given([]).when(startIn({ conversationId, queueId: 'support-pt' })).then([started(), queued()]);
+    });
+
+    it('is idempotent: a retry writes nothing, wherever the conversation went since', () => {
+      spec.given([started(), queued()]).when(startIn({ queueId: 'support-pt' })).thenNothingHappens();
+      spec.given([started(), queued(), assigned()]).when(startIn({ queueId: 'support-pt' })).thenNothingHappens();
+      spec.given([started(), queued(), assigned(), resolved()]).when(startIn({ queueId: 'support-pt' })).thenNothingHappens();
+    });
+
+    it('queues a conversation that an earlier start left open', () => {
+      spec.given([started()]).when(startIn({ queueId: 'support-pt' })).then([queued()]);
+    });
+
+    it('refuses a retry with other start data, and queues nothing', () => {
+      spec.given([started(), queued()]).when(command('StartConversation', { ...startData, language: 'es', queue: { queueId: 'support-pt' } })).thenThrows(IllegalStateError, 'already started with other data');
+    });
+
+    it.each([
+      ['queue.queue_id', { queueId: '' }],
+      ['queue.queue_id', { queueId: 'has space' }],
+      ['queue.team_id', { queueId: 'support-pt', teamId: 'a b' }],
+      ['queue.first_reply_due_at', { queueId: 'support-pt', firstReplyDueAt: new Date(Number.NaN) }],
+      ['queue.conversation_id', { queueId: 'support-pt', conversationId: 'another' }],
+      ['queue.expected_revision', { queueId: 'support-pt', expectedRevision: 0 }],
+    ])('names %s when the placement is bad, and writes nothing', (field, queue) => {
+      spec.given([]).when(startIn(queue)).thenRejectsField(field);
+      // Input before state, on a retry too.
+      spec.given([started()]).when(startIn(queue)).thenRejectsField(field);
     });
   });
 });

@@ -11,9 +11,7 @@ import { optionalId, optionalReason, requireId, requireInstant } from './validat
  */
 export function decideQueue(command: QueueConversation, state: ConversationState): ConversationEvent[] {
   const { data } = command;
-  requireId('queue_id', data.queueId);
-  const teamId = optionalId('team_id', data.teamId ?? '');
-  if (data.firstReplyDueAt) requireInstant('first_reply_due_at', data.firstReplyDueAt);
+  const teamId = checkQueueing(data);
   const conversation = requireStarted(command, state);
   switch (conversation.status) {
     case 'resolved':
@@ -38,6 +36,17 @@ export function decideQueue(command: QueueConversation, state: ConversationState
       ...(data.firstReplyDueAt ? { firstReplyDueAt: data.firstReplyDueAt } : {}),
     }),
   ];
+}
+
+/**
+ * A queueing's input, checked before state; `prefix` names the fields as the
+ * request nests them (`queue.` in a start into a queue). Returns the team id.
+ */
+export function checkQueueing(data: QueueConversation['data'], prefix = ''): string {
+  requireId(`${prefix}queue_id`, data.queueId);
+  const teamId = optionalId(`${prefix}team_id`, data.teamId ?? '');
+  if (data.firstReplyDueAt) requireInstant(`${prefix}first_reply_due_at`, data.firstReplyDueAt);
+  return teamId;
 }
 
 /** A region name as the deployment's REGIONS spell them (no "_": it ends the region prefix of a conversation id). */

@@ -1,8 +1,10 @@
 import { Channel } from '@contactcenter/proto/conversation/v1';
 import { IllegalStateError, ValidationError } from '@contactcenter/infra/errors';
-import type { StartConversation } from './commands';
+import type { QueueConversation, StartConversation } from './commands';
 import { eventFrom, occurredAt } from './commandGuards';
+import { checkQueueing, decideQueue } from './decideRouting';
 import type { ConversationEvent } from './events';
+import { evolve } from './evolve';
 import type { ConversationState } from './state';
 import {
   limits,
@@ -14,11 +16,41 @@ import {
 } from './validation';
 
 /**
- * Starts a conversation. A retry with the same id and the same data returns
- * no events (the caller answers with the current revision); the same id with
+ * Starts a conversation, and with `queue` puts it in that queue in the same
+ * append. A retry with the same id and the same data returns no events (the
+ * caller answers with the current revision), or only the queueing when a
+ * start without a queue came first and it is still open; the same id with
  * different data is a conflict.
  */
 export function decideStart(command: StartConversation, state: ConversationState): ConversationEvent[] {
+  const queueing = queueingOf(command);
+  const started = decideStartOnly(command, state);
+  if (!queueing) return started;
+  if (started.length === 0) {
+    // A retry: queued since (and perhaps assigned, or resolved) is where the first start left it.
+    return state.status === 'open' ? decideQueue(queueing, state) : [];
+  }
+  return [...started, ...decideQueue(queueing, started.reduce(evolve, state))];
+}
+
+/** The QueueConversation a start into a queue carries, its input checked before anything else is. */
+function queueingOf(command: StartConversation): QueueConversation | undefined {
+  const { queue, conversationId } = command.data;
+  if (!queue) return undefined;
+  if (queue.conversationId && queue.conversationId !== conversationId) {
+    throw new ValidationError('queue.conversation_id', `must be empty or the started conversation's id "${conversationId}"`);
+  }
+  if (queue.expectedRevision !== undefined) throw new ValidationError('queue.expected_revision', 'must be unset: a start has no earlier revision');
+  const queueing: QueueConversation = {
+    type: 'QueueConversation',
+    data: { conversationId, queueId: queue.queueId, teamId: queue.teamId ?? '', firstReplyDueAt: queue.firstReplyDueAt },
+    metadata: command.metadata,
+  };
+  checkQueueing(queueing.data, 'queue.');
+  return queueing;
+}
+
+function decideStartOnly(command: StartConversation, state: ConversationState): ConversationEvent[] {
   const { data, metadata } = command;
   requireChannel('channel', data.channel);
   requireReference('customer_id', data.customerId);

@@ -129,21 +129,13 @@ export async function visitorRoutes(
         return forwardStart(opts.placement!, placed.region, request, reply);
       }
       const b = request.body;
-      if (b.queueId) {
-        // An unknown queue fails before anything is written.
-        await unary(routing, routing.getQueue, { queueId: b.queueId }, callOptions(request, p));
-      }
-      const res = await unary(
-        conversation,
-        conversation.startConversation,
-        // With an Idempotency-Key the id derives from it: a re-run after a takeover finds the first start.
-        { conversationId: idempotentIdOf(request, 'ik-') ?? '', channel: channels.fromRest(b.channel ?? 'chat'), customerId: p.subject, language: b.language, region: '', subject: b.subject ?? '', invitationId: '' },
-        callOptions(request, p),
-      );
-      const conversationId = res.result!.conversationId;
+      // With an Idempotency-Key the id derives from it: a re-run after a takeover finds the first start.
+      const start = { conversationId: idempotentIdOf(request, 'ik-') ?? '', channel: channels.fromRest(b.channel ?? 'chat'), customerId: p.subject, language: b.language, region: '', subject: b.subject ?? '', invitationId: '' };
+      // Into a queue: routing starts it there in one append, and an unknown queue fails before anything is written.
+      const { conversationId, revision } = b.queueId
+        ? await unary(routing, routing.startInQueue, { start, queueId: b.queueId }, callOptions(request, p))
+        : (await unary(conversation, conversation.startConversation, start, callOptions(request, p))).result!;
       opts.owners.learn(p.tenantId, conversationId, p.subject);
-      let revision = res.result!.revision;
-      if (b.queueId) revision = (await unary(routing, routing.enqueueConversation, { conversationId, queueId: b.queueId }, callOptions(request, p))).revision;
       return reply.code(201).send({ conversationId, revision, ...(placed ? { region: placed.region } : {}) });
     },
   );

@@ -1,5 +1,5 @@
 import { CallBatches, createGrpcClient, unary, type CallOptions, type ItemOutcome } from '@contactcenter/infra';
-import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type CommandOutcome, type Conversation, type PostMessageRequest, type QueueConversationsItem } from '@contactcenter/proto/conversation/v1';
+import { ConversationServiceClient, type AssignAgentRequest, type AssignmentDecision, type CommandOutcome, type CommandResult, type Conversation, type PostMessageRequest, type QueueConversationsItem, type StartConversationRequest, type StartConversationsItem } from '@contactcenter/proto/conversation/v1';
 import { PresenceServiceClient, type Agent, type ReserveCapacityRequest } from '@contactcenter/proto/presence/v1';
 
 /**
@@ -13,7 +13,7 @@ export class Peers {
   readonly conversation: ConversationServiceClient;
 
   /**
-   * Reservations, assignments, queueings and the bot's messages go in batch
+   * Reservations, assignments, starts, queueings and the bot's messages go in batch
    * calls when several are ready at once (a routing pass decides many; many
    * visitors ask for an agent at once): one call per batch instead of one per
    * conversation, each item still answered, or refused, on its own.
@@ -21,6 +21,7 @@ export class Peers {
   private readonly reservations: CallBatches<ReserveCapacityRequest, Agent | undefined>;
   private readonly assignments: CallBatches<AssignAgentRequest, number>;
   private readonly queueings: CallBatches<QueueConversationsItem, number>;
+  private readonly starts: CallBatches<StartConversationsItem, CommandResult>;
   private readonly botMessages: CallBatches<PostMessageRequest, void>;
 
   constructor(addresses: { presence: string; conversation: string }) {
@@ -43,6 +44,11 @@ export class Peers {
       send: async (tenantId, items) =>
         (await unary(c, c.queueConversations, { items }, this.opts(tenantId))).outcomes.map(revisionOutcome),
       sendOne: async (tenantId, { request, actorId }) => (await unary(c, c.queueConversation, request!, { tenantId, actorId })).result?.revision ?? 0,
+    });
+    this.starts = new CallBatches({
+      send: async (tenantId, items) =>
+        (await unary(c, c.startConversations, { items }, this.opts(tenantId))).outcomes.map((o) => o.outcome),
+      sendOne: async (tenantId, { request, actorId }) => (await unary(c, c.startConversation, request!, { tenantId, actorId })).result!,
     });
     const bot = (tenantId: string): CallOptions => ({ tenantId, actorId: 'routing-bot' });
     this.botMessages = new CallBatches({
@@ -85,6 +91,11 @@ export class Peers {
    */
   queue(tenantId: string, conversationId: string, queueId: string, teamId: string, actorId = 'routing', firstReplyDueAt?: Date): Promise<number> {
     return this.queueings.call(tenantId, { request: { conversationId, queueId, teamId, firstReplyDueAt }, actorId });
+  }
+
+  /** Starts a conversation with its `queue` filled in: started and queued in one append. */
+  startInQueue(tenantId: string, request: StartConversationRequest, actorId: string): Promise<CommandResult> {
+    return this.starts.call(tenantId, { request, actorId });
   }
 
   async transfer(tenantId: string, conversationId: string, target: { $case: 'toAgentId'; value: string } | { $case: 'toTeamId'; value: string }, reason: string, actorId: string): Promise<number> {

@@ -60,11 +60,12 @@ export async function driveTraffic(c: TrafficClients, plan: TrafficPlan): Promis
     const visits = ids.map(async (givenId, i) => {
       await sleep(i * plan.gapMs);
       const visitor = `v-${i}`;
-      const started = await unary(c.conversation, c.conversation.startConversation, { conversationId: givenId, channel: Channel.CHANNEL_CHAT, customerId: visitor, language: 'en', region: 'eu', subject: '', invitationId: '' }, as(visitor));
+      // Started into the queue, as the gateway starts a visitor's.
+      const start = { conversationId: givenId, channel: Channel.CHANNEL_CHAT, customerId: visitor, language: 'en', region: 'eu', subject: '', invitationId: '' };
+      const started = await unary(c.routing, c.routing.startInQueue, { start, queueId: 'support' }, as(visitor));
       // The service's id: with several regions it carries the region's prefix.
-      const conversationId = started.result?.conversationId || givenId;
+      const conversationId = started.conversationId || givenId;
       startedIds[i] = conversationId;
-      await unary(c.routing, c.routing.enqueueConversation, { conversationId, queueId: 'support' }, as(visitor));
       if (i === ids.length - 1 && plan.lastLeavesAfterMs !== undefined) {
         await sleep(plan.lastLeavesAfterMs);
         return unary(c.conversation, c.conversation.resolveConversation, { conversationId }, as(visitor));

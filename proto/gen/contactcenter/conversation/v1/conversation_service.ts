@@ -89,11 +89,37 @@ export interface StartConversationRequest {
   /** The proactive invitation the visitor accepted to start it ('' when none). */
   invitationId: string;
   /** The app or address the customer wrote through ("email", "whatsapp", "messenger", "instagram"; '' for chat). */
-  channelProvider?: string | undefined;
+  channelProvider?:
+    | string
+    | undefined;
+  /**
+   * Started straight into a queue: ConversationStarted and ConversationQueued
+   * in one append, so that no conversation is left started but never queued.
+   * Set by routing (RoutingService.StartInQueue), which owns the queues. A
+   * retry of a start that was queued since is a no-op.
+   */
+  queue?: QueueConversationRequest | undefined;
 }
 
 export interface StartConversationResponse {
   result: CommandResult | undefined;
+}
+
+export interface StartConversationsRequest {
+  items: StartConversationsItem[];
+}
+
+export interface StartConversationsItem {
+  /** As StartConversation takes it; the item's outcome names the conversation's id. */
+  request:
+    | StartConversationRequest
+    | undefined;
+  /** Who started it (the visitor), recorded as the events' actor; empty: the call's actor. */
+  actorId: string;
+}
+
+export interface StartConversationsResponse {
+  outcomes: CommandOutcome[];
 }
 
 export interface PostMessageRequest {
@@ -635,6 +661,7 @@ function createBaseStartConversationRequest(): StartConversationRequest {
     subject: "",
     invitationId: "",
     channelProvider: undefined,
+    queue: undefined,
   };
 }
 
@@ -663,6 +690,9 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
     }
     if (message.channelProvider !== undefined) {
       writer.uint32(66).string(message.channelProvider);
+    }
+    if (message.queue !== undefined) {
+      QueueConversationRequest.encode(message.queue, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -744,6 +774,14 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
             message.channelProvider = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.queue = QueueConversationRequest.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -782,6 +820,7 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
         : isSet(object.channel_provider)
         ? globalThis.String(object.channel_provider)
         : undefined,
+      queue: isSet(object.queue) ? QueueConversationRequest.fromJSON(object.queue) : undefined,
     };
   },
 
@@ -811,6 +850,9 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
     if (message.channelProvider !== undefined) {
       obj.channelProvider = message.channelProvider;
     }
+    if (message.queue !== undefined) {
+      obj.queue = QueueConversationRequest.toJSON(message.queue);
+    }
     return obj;
   },
 
@@ -827,6 +869,9 @@ export const StartConversationRequest: MessageFns<StartConversationRequest> = {
     message.subject = object.subject ?? "";
     message.invitationId = object.invitationId ?? "";
     message.channelProvider = object.channelProvider ?? undefined;
+    message.queue = (object.queue !== undefined && object.queue !== null)
+      ? QueueConversationRequest.fromPartial(object.queue)
+      : undefined;
     return message;
   },
 };
@@ -896,6 +941,239 @@ export const StartConversationResponse: MessageFns<StartConversationResponse> = 
     message.result = (object.result !== undefined && object.result !== null)
       ? CommandResult.fromPartial(object.result)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseStartConversationsRequest(): StartConversationsRequest {
+  return { items: [] };
+}
+
+export const StartConversationsRequest: MessageFns<StartConversationsRequest> = {
+  encode(message: StartConversationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      StartConversationsItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartConversationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartConversationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(StartConversationsItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartConversationsRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => StartConversationsItem.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: StartConversationsRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => StartConversationsItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartConversationsRequest>): StartConversationsRequest {
+    return StartConversationsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartConversationsRequest>): StartConversationsRequest {
+    const message = createBaseStartConversationsRequest();
+    message.items = object.items?.map((e) => StartConversationsItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStartConversationsItem(): StartConversationsItem {
+  return { request: undefined, actorId: "" };
+}
+
+export const StartConversationsItem: MessageFns<StartConversationsItem> = {
+  encode(message: StartConversationsItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      StartConversationRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.actorId !== "") {
+      writer.uint32(18).string(message.actorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartConversationsItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartConversationsItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = StartConversationRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.actorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartConversationsItem {
+    return {
+      request: isSet(object.request) ? StartConversationRequest.fromJSON(object.request) : undefined,
+      actorId: isSet(object.actorId)
+        ? globalThis.String(object.actorId)
+        : isSet(object.actor_id)
+        ? globalThis.String(object.actor_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StartConversationsItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = StartConversationRequest.toJSON(message.request);
+    }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartConversationsItem>): StartConversationsItem {
+    return StartConversationsItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartConversationsItem>): StartConversationsItem {
+    const message = createBaseStartConversationsItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? StartConversationRequest.fromPartial(object.request)
+      : undefined;
+    message.actorId = object.actorId ?? "";
+    return message;
+  },
+};
+
+function createBaseStartConversationsResponse(): StartConversationsResponse {
+  return { outcomes: [] };
+}
+
+export const StartConversationsResponse: MessageFns<StartConversationsResponse> = {
+  encode(message: StartConversationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outcomes) {
+      CommandOutcome.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartConversationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartConversationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcomes.push(CommandOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartConversationsResponse {
+    return {
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => CommandOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: StartConversationsResponse): unknown {
+    const obj: any = {};
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => CommandOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartConversationsResponse>): StartConversationsResponse {
+    return StartConversationsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartConversationsResponse>): StartConversationsResponse {
+    const message = createBaseStartConversationsResponse();
+    message.outcomes = object.outcomes?.map((e) => CommandOutcome.fromPartial(e)) || [];
     return message;
   },
 };
@@ -7680,6 +7958,22 @@ export const ConversationServiceService = {
       Buffer.from(StartConversationResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StartConversationResponse => StartConversationResponse.decode(value),
   },
+  /**
+   * Several starts in one call (routing forwards the visitors' starts into a
+   * queue that arrive together): each item is decided alone, exactly as
+   * StartConversation, and the answer has one outcome per item, in order.
+   */
+  startConversations: {
+    path: "/contactcenter.conversation.v1.ConversationService/StartConversations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartConversationsRequest): Buffer =>
+      Buffer.from(StartConversationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartConversationsRequest => StartConversationsRequest.decode(value),
+    responseSerialize: (value: StartConversationsResponse): Buffer =>
+      Buffer.from(StartConversationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartConversationsResponse => StartConversationsResponse.decode(value),
+  },
   postMessage: {
     path: "/contactcenter.conversation.v1.ConversationService/PostMessage" as const,
     requestStream: false as const,
@@ -7991,6 +8285,12 @@ export const ConversationServiceService = {
 
 export interface ConversationServiceServer extends UntypedServiceImplementation {
   startConversation: handleUnaryCall<StartConversationRequest, StartConversationResponse>;
+  /**
+   * Several starts in one call (routing forwards the visitors' starts into a
+   * queue that arrive together): each item is decided alone, exactly as
+   * StartConversation, and the answer has one outcome per item, in order.
+   */
+  startConversations: handleUnaryCall<StartConversationsRequest, StartConversationsResponse>;
   postMessage: handleUnaryCall<PostMessageRequest, PostMessageResponse>;
   /**
    * Several messages in one call (routing's bot greets and hands over in
@@ -8061,6 +8361,26 @@ export interface ConversationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StartConversationResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several starts in one call (routing forwards the visitors' starts into a
+   * queue that arrive together): each item is decided alone, exactly as
+   * StartConversation, and the answer has one outcome per item, in order.
+   */
+  startConversations(
+    request: StartConversationsRequest,
+    callback: (error: ServiceError | null, response: StartConversationsResponse) => void,
+  ): ClientUnaryCall;
+  startConversations(
+    request: StartConversationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartConversationsResponse) => void,
+  ): ClientUnaryCall;
+  startConversations(
+    request: StartConversationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartConversationsResponse) => void,
   ): ClientUnaryCall;
   postMessage(
     request: PostMessageRequest,

@@ -20,6 +20,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Priority, priorityFromJSON, priorityToJSON } from "../../conversation/v1/conversation";
+import { StartConversationRequest } from "../../conversation/v1/conversation_service";
 
 export enum Strategy {
   STRATEGY_UNSPECIFIED = 0,
@@ -300,6 +301,17 @@ export interface EnqueueConversationRequest {
 }
 
 export interface EnqueueConversationResponse {
+  revision: number;
+}
+
+export interface StartInQueueRequest {
+  /** As the conversation service takes it; its `queue` is routing's to fill. */
+  start: StartConversationRequest | undefined;
+  queueId: string;
+}
+
+export interface StartInQueueResponse {
+  conversationId: string;
   revision: number;
 }
 
@@ -2665,6 +2677,186 @@ export const EnqueueConversationResponse: MessageFns<EnqueueConversationResponse
   },
   fromPartial(object: DeepPartial<EnqueueConversationResponse>): EnqueueConversationResponse {
     const message = createBaseEnqueueConversationResponse();
+    message.revision = object.revision ?? 0;
+    return message;
+  },
+};
+
+function createBaseStartInQueueRequest(): StartInQueueRequest {
+  return { start: undefined, queueId: "" };
+}
+
+export const StartInQueueRequest: MessageFns<StartInQueueRequest> = {
+  encode(message: StartInQueueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== undefined) {
+      StartConversationRequest.encode(message.start, writer.uint32(10).fork()).join();
+    }
+    if (message.queueId !== "") {
+      writer.uint32(18).string(message.queueId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartInQueueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartInQueueRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.start = StartConversationRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.queueId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartInQueueRequest {
+    return {
+      start: isSet(object.start) ? StartConversationRequest.fromJSON(object.start) : undefined,
+      queueId: isSet(object.queueId)
+        ? globalThis.String(object.queueId)
+        : isSet(object.queue_id)
+        ? globalThis.String(object.queue_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StartInQueueRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = StartConversationRequest.toJSON(message.start);
+    }
+    if (message.queueId !== "") {
+      obj.queueId = message.queueId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartInQueueRequest>): StartInQueueRequest {
+    return StartInQueueRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartInQueueRequest>): StartInQueueRequest {
+    const message = createBaseStartInQueueRequest();
+    message.start = (object.start !== undefined && object.start !== null)
+      ? StartConversationRequest.fromPartial(object.start)
+      : undefined;
+    message.queueId = object.queueId ?? "";
+    return message;
+  },
+};
+
+function createBaseStartInQueueResponse(): StartInQueueResponse {
+  return { conversationId: "", revision: 0 };
+}
+
+export const StartInQueueResponse: MessageFns<StartInQueueResponse> = {
+  encode(message: StartInQueueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(16).int64(message.revision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartInQueueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartInQueueResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartInQueueResponse {
+    return {
+      conversationId: isSet(object.conversationId)
+        ? globalThis.String(object.conversationId)
+        : isSet(object.conversation_id)
+        ? globalThis.String(object.conversation_id)
+        : "",
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+    };
+  },
+
+  toJSON(message: StartInQueueResponse): unknown {
+    const obj: any = {};
+    if (message.conversationId !== "") {
+      obj.conversationId = message.conversationId;
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartInQueueResponse>): StartInQueueResponse {
+    return StartInQueueResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartInQueueResponse>): StartInQueueResponse {
+    const message = createBaseStartInQueueResponse();
+    message.conversationId = object.conversationId ?? "";
     message.revision = object.revision ?? 0;
     return message;
   },
@@ -5260,6 +5452,21 @@ export const RoutingServiceService = {
       Buffer.from(EnqueueConversationResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EnqueueConversationResponse => EnqueueConversationResponse.decode(value),
   },
+  /**
+   * Starts a conversation straight into a queue (a visitor asking for an
+   * agent): one call and one append instead of a start and an enqueue, and
+   * nothing is written when the queue is unknown.
+   */
+  startInQueue: {
+    path: "/contactcenter.routing.v1.RoutingService/StartInQueue" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartInQueueRequest): Buffer => Buffer.from(StartInQueueRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartInQueueRequest => StartInQueueRequest.decode(value),
+    responseSerialize: (value: StartInQueueResponse): Buffer =>
+      Buffer.from(StartInQueueResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartInQueueResponse => StartInQueueResponse.decode(value),
+  },
   /** Where a waiting conversation stands, how long it should still wait, and why. */
   getQueuePosition: {
     path: "/contactcenter.routing.v1.RoutingService/GetQueuePosition" as const,
@@ -5340,6 +5547,12 @@ export interface RoutingServiceServer extends UntypedServiceImplementation {
   listFaqEntries: handleUnaryCall<ListFaqEntriesRequest, ListFaqEntriesResponse>;
   /** Puts a conversation in a queue; routing then finds it an agent. */
   enqueueConversation: handleUnaryCall<EnqueueConversationRequest, EnqueueConversationResponse>;
+  /**
+   * Starts a conversation straight into a queue (a visitor asking for an
+   * agent): one call and one append instead of a start and an enqueue, and
+   * nothing is written when the queue is unknown.
+   */
+  startInQueue: handleUnaryCall<StartInQueueRequest, StartInQueueResponse>;
   /** Where a waiting conversation stands, how long it should still wait, and why. */
   getQueuePosition: handleUnaryCall<GetQueuePositionRequest, GetQueuePositionResponse>;
   listOffers: handleUnaryCall<ListOffersRequest, ListOffersResponse>;
@@ -5476,6 +5689,26 @@ export interface RoutingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: EnqueueConversationResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Starts a conversation straight into a queue (a visitor asking for an
+   * agent): one call and one append instead of a start and an enqueue, and
+   * nothing is written when the queue is unknown.
+   */
+  startInQueue(
+    request: StartInQueueRequest,
+    callback: (error: ServiceError | null, response: StartInQueueResponse) => void,
+  ): ClientUnaryCall;
+  startInQueue(
+    request: StartInQueueRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartInQueueResponse) => void,
+  ): ClientUnaryCall;
+  startInQueue(
+    request: StartInQueueRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartInQueueResponse) => void,
   ): ClientUnaryCall;
   /** Where a waiting conversation stands, how long it should still wait, and why. */
   getQueuePosition(
