@@ -11,6 +11,9 @@ export const DEFAULT_ROUTING_BUCKET = 'cc_routing';
 
 export type Versioned<V> = { value: V; revision: number };
 
+/** The kinds of definition kept beside the offers (`<tenant>.<kind>.<id>`). */
+const DEFINITION_KINDS = ['queue', 'team', 'faq'] as const;
+
 /**
  * Routing state shared by every routing replica, in one NATS KV bucket:
  * `<tenant>.queue.<id>`, `<tenant>.team.<id>`, `<tenant>.faq.<id>` (the
@@ -109,24 +112,25 @@ export class RoutingStore {
 
   /** Calls back on every change of a queue, team or FAQ definition (to drop cached copies). */
   async watchDefinitions(onChange: (tenantId: string) => void, logger: Logger): Promise<() => void> {
-    // One key filter per watch: nats-server 2.9 has no multi-subject consumers.
-    const watch = followKv(
-      this.nc,
-      this.kv,
-      {
-        key: '>',
-        include: 'updates',
-        name: 'routing definitions',
-        logger,
-        // Changes while the watch was away are not replayed: drop every tenant's cached copies.
-        onReopen: () => void this.tenants().then((tenants) => tenants.forEach(onChange), () => undefined),
-      },
-      (e) => {
-        if (e.key.split('.')[1] !== 'offer') onChange(e.key.split('.')[0]!);
-      },
+    // One key filter per watch (nats-server 2.9 has no multi-subject consumers), and one watch per kind:
+    // a single '>' would also bring every offer claim and its deletion, two per assignment, only to drop them.
+    const watches = DEFINITION_KINDS.map((kind) =>
+      followKv(
+        this.nc,
+        this.kv,
+        {
+          key: `*.${kind}.*`,
+          include: 'updates',
+          name: `routing ${kind} definitions`,
+          logger,
+          // Changes while the watch was away are not replayed: drop every tenant's cached copies.
+          onReopen: () => void this.tenants().then((tenants) => tenants.forEach(onChange), () => undefined),
+        },
+        (e) => onChange(e.key.split('.')[0]!),
+      ),
     );
-    await watch.opened;
-    return () => void watch.stop();
+    await Promise.all(watches.map((w) => w.opened));
+    return () => watches.forEach((w) => void w.stop());
   }
 
   private async put(k: string, value: unknown): Promise<number> {
