@@ -65,6 +65,8 @@ const SAFE_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
 /** Header values must not break the header block. */
 const SAFE_HEADER_VALUE = /^[^\r\n\0]*$/;
 const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
+const utf8 = new TextDecoder();
+const utf8Out = new TextEncoder();
 const RESERVED = new Set(['specversion', 'id', 'source', 'type', 'subject', 'time', 'tenantid', 'datacontenttype', 'data']);
 
 /** `value` as one token of a NATS subject. @throws ValidationError naming `field` otherwise. */
@@ -88,7 +90,8 @@ export function encodeCloudEventMessage(natsSubject: string, attributes: CloudEv
   const h = natsHeaders();
   const set = (name: string, value: string) => {
     if (!SAFE_HEADER_VALUE.test(value)) throw new ValidationError(name, 'must not contain CR, LF or NUL');
-    h.set(name, value);
+    // Each name comes once (extension names cannot be reserved ones nor contain '-'): no earlier value to replace.
+    h.append(name, value);
   };
   set('ce-specversion', SPEC_VERSION);
   set('ce-id', attributes.id);
@@ -104,7 +107,7 @@ export function encodeCloudEventMessage(natsSubject: string, attributes: CloudEv
   set('content-type', CONTENT_TYPE);
   set(MSG_ID_HEADER, attributes.id);
   const body = JSON.stringify(data ?? null);
-  return { subject: natsSubject, headers: h, data: new TextEncoder().encode(body), msgID: attributes.id };
+  return { subject: natsSubject, headers: h, data: utf8Out.encode(body), msgID: attributes.id };
 }
 
 /**
@@ -113,10 +116,11 @@ export function encodeCloudEventMessage(natsSubject: string, attributes: CloudEv
  * @throws ValidationError when a required attribute is missing or the body is not JSON.
  */
 export function decodeCloudEvent(msg: { headers?: MsgHdrs; data: Uint8Array }): CloudEvent {
-  const h = msg.headers;
-  const get = (name: string): string | undefined => (h?.has(name) ? h.get(name) : undefined);
+  // One pass over the headers: the library's get() and has() list and filter every key on each call.
+  const first = new Map<string, string>();
+  if (msg.headers) for (const [key, values] of msg.headers) if (values.length > 0) first.set(key, values[0]!);
   const required = (name: string): string => {
-    const value = get(`ce-${name}`);
+    const value = first.get(`ce-${name}`);
     if (!value) throw new ValidationError(`ce-${name}`, 'is required in a CloudEvent');
     return value;
   };
@@ -124,19 +128,19 @@ export function decodeCloudEvent(msg: { headers?: MsgHdrs; data: Uint8Array }): 
   if (specversion !== SPEC_VERSION) throw new ValidationError('ce-specversion', `unsupported version ${JSON.stringify(specversion)}`);
   let data: unknown;
   try {
-    data = msg.data.length === 0 ? undefined : JSON.parse(new TextDecoder().decode(msg.data));
+    data = msg.data.length === 0 ? undefined : JSON.parse(utf8.decode(msg.data));
   } catch (err) {
     throw new ValidationError('data', 'is not JSON', { cause: err });
   }
   const event: CloudEvent = { specversion, id: required('id'), source: required('source'), type: required('type'), data };
-  for (const key of h?.keys() ?? []) {
+  for (const [key, value] of first) {
     const lower = key.toLowerCase();
     if (!lower.startsWith('ce-')) continue;
     const name = lower.slice(3);
     if (name === 'specversion' || name === 'id' || name === 'source' || name === 'type' || name === 'data') continue;
-    event[name] = h!.get(key);
+    event[name] = value;
   }
-  const contentType = get('content-type');
+  const contentType = first.get('content-type');
   if (contentType !== undefined) event.datacontenttype = contentType;
   return event;
 }
