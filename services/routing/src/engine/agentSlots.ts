@@ -1,4 +1,4 @@
-import type { Logger } from '@contactcenter/infra';
+import { doublingDelay, sleepUnlessAborted, type Logger } from '@contactcenter/infra';
 import { isDomainError } from '@contactcenter/infra/errors';
 import type { Agent } from '@contactcenter/proto/presence/v1';
 import { isActive, type OfferRecord } from '../domain/offer';
@@ -28,7 +28,13 @@ export interface AgentSlotsDeps {
  * does not say where its agent works: this region's presence is asked first,
  * and only an agent it does not know is looked for in the other regions.
  */
+/** About two minutes of retries: 0.2, 0.4, ... then every 5 s. */
+const RELEASE_ATTEMPTS = 30;
+const RELEASE_BACKOFF_MS = { min: 200, max: 5_000 };
+
 export class AgentSlots {
+  private readonly stopping = new AbortController();
+
   constructor(private readonly deps: AgentSlotsDeps) {}
 
   /** Counts the conversation against the agent's capacity wherever they work; a refusal (away, at capacity) leaves it uncounted. */
@@ -45,11 +51,34 @@ export class AgentSlots {
     else this.deps.logger.warn({ tenant_id: tenantId, conversation_id: conversationId, agent_id: agentId }, 'no region knows the agent the conversation was given to; their slot is not counted');
   }
 
-  /** The agent no longer holds the conversation: their slot back, in their region. Every replica releases alike; presence makes a second release a no-op. */
+  /**
+   * The agent no longer holds the conversation: their slot back, in their region. Every replica releases alike;
+   * presence makes a second release a no-op. A release presence did not answer (a replica restarting, a connection
+   * cut) is asked again with backoff: a lost one would keep the agent's slot taken for good, and agents at capacity
+   * are offered nothing. Presence refusing it (an agent deleted since) ends it.
+   */
   async release(tenantId: string, agentId: string, conversationId: string, agentRegion = ''): Promise<void> {
-    const { presence, apply, sun } = this.deps;
+    const { presence, apply, sun, logger } = this.deps;
     if (sun?.isRemote(agentRegion)) return sun.release(agentRegion, tenantId, agentId, conversationId);
-    apply(tenantId, await presence.release(tenantId, agentId, conversationId).catch(() => undefined));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        apply(tenantId, await presence.release(tenantId, agentId, conversationId));
+        if (attempt > 1) logger.info({ tenant: tenantId, agent: agentId, conversation: conversationId, attempt }, 'slot released after a retry');
+        return;
+      } catch (err) {
+        if (isDomainError(err) && err.code !== 'unavailable') return;
+        if (attempt >= RELEASE_ATTEMPTS || this.stopping.signal.aborted) {
+          logger.error({ err, tenant: tenantId, agent: agentId, conversation: conversationId, attempt }, "agent's slot not released: presence did not answer");
+          return;
+        }
+        await sleepUnlessAborted(doublingDelay(attempt, RELEASE_BACKOFF_MS), this.stopping.signal);
+      }
+    }
+  }
+
+  /** Ends the retries under way (shutdown): another replica, or this one restarted, releases alike. */
+  stop(): void {
+    this.stopping.abort();
   }
 }
 

@@ -217,6 +217,7 @@ export class Router {
 
   /** Starts no more work and waits for the offers and assignments in flight. */
   stop(): Promise<void> {
+    this.slots.stop();
     return this.dispatcher.stop();
   }
 
