@@ -132,14 +132,17 @@ export async function invitationRoutes(app: FastifyInstance, opts: { peers: Peer
       if (found.invitation.conversationId) throw new IllegalStateError(`invitation "${request.params.invitationId}" was already accepted`);
       // The conversation's id comes from the invitation: two accepts racing (a double click, a retry after a
       // timeout) start the same conversation once, and the loser of the compare-and-set below leaves no orphan.
-      const start = { conversationId: `inv-${found.invitation.invitationId}`, channel: Channel.CHANNEL_CHAT, customerId: p.subject, language: request.body?.language ?? '', region: '', subject: '', invitationId: found.invitation.invitationId };
-      // Into the invitation's queue in the same append: a queue deleted since fails before anything is written.
-      const { conversationId } = found.invitation.queueId
-        ? await unary(routing, routing.startInQueue, { start, queueId: found.invitation.queueId }, callOptions(request, p))
-        : (await unary(conversation, conversation.startConversation, start, callOptions(request, p))).result!;
+      const started = await unary(
+        conversation,
+        conversation.startConversation,
+        { conversationId: `inv-${found.invitation.invitationId}`, channel: Channel.CHANNEL_CHAT, customerId: p.subject, language: request.body?.language ?? '', region: '', subject: '', invitationId: found.invitation.invitationId },
+        callOptions(request, p),
+      );
+      const conversationId = started.result!.conversationId;
       if (!(await invitations.accept(p.tenantId, { ...found.invitation, conversationId }, found.revision))) {
         throw new IllegalStateError(`invitation "${request.params.invitationId}" was already accepted`);
       }
+      if (found.invitation.queueId) await unary(routing, routing.enqueueConversation, { conversationId, queueId: found.invitation.queueId }, callOptions(request, p));
       await publishEngagement(nats, region, p.tenantId, 'InvitationAccepted', found.invitation.invitationId, { customerId: p.subject, ruleId: found.invitation.ruleId, conversationId });
       return reply.code(201).send({ conversationId });
     },
