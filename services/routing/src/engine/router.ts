@@ -66,6 +66,8 @@ export class Router {
   private readonly bot: BotResponder;
   private readonly positions: QueuePositions;
   private readonly slots: AgentSlots;
+  /** Per conversation, the last slot work queued (see inOrder). */
+  private readonly slotWork = new Map<string, Promise<void>>();
 
   constructor(
     private readonly deps: RouterDeps,
@@ -130,7 +132,7 @@ export class Router {
         const mine = offer && sameSpell(offer.value, facts) ? offer : undefined;
         // As of this event: the facts object goes on changing with later events.
         const { agentId, agentRegion, channel } = facts;
-        this.background(async () => {
+        this.inOrder(tenantId, conversationId, async () => {
           if (mine) await this.deps.offers.settle(mine, agentId);
           if (change.previousAgentId) await this.slots.release(tenantId, change.previousAgentId, conversationId, change.previousAgentRegion);
           // Assigned outside routing (a supervisor, a transfer): counted against the agent's capacity, in their region.
@@ -141,12 +143,12 @@ export class Router {
         break;
       }
       case 'released':
-        this.background(() => this.slots.release(tenantId, change.agentId, conversationId, change.agentRegion));
+        this.inOrder(tenantId, conversationId, () => this.slots.release(tenantId, change.agentId, conversationId, change.agentRegion));
         break;
       case 'closed': {
         this.dropWaiting(tenantId, conversationId);
         const offer = this.offers.get(tenantId)?.get(conversationId);
-        this.background(async () => {
+        this.inOrder(tenantId, conversationId, async () => {
           if (offer && sameSpell(offer.value, facts)) await this.deps.offers.settle(offer, change.agentId);
           if (change.agentId) await this.slots.release(tenantId, change.agentId, conversationId, change.agentRegion);
         });
@@ -312,5 +314,19 @@ export class Router {
 
   private background(work: () => Promise<void>): void {
     work().catch((err) => this.deps.logger.warn({ err }, 'routing step failed; it is retried on a later pass'));
+  }
+
+  /**
+   * Background work on a conversation's slots, in the order of its events: a release must not overtake the
+   * hold of the assignment before it (a batched reservation waits for its batch; the release goes at once),
+   * or presence would keep a slot for a conversation that is over.
+   */
+  private inOrder(tenantId: string, conversationId: string, work: () => Promise<void>): void {
+    const key = `${tenantId}\n${conversationId}`;
+    const run = (this.slotWork.get(key) ?? Promise.resolve()).then(work).catch((err) => this.deps.logger.warn({ err }, 'routing step failed; it is retried on a later pass'));
+    this.slotWork.set(key, run);
+    void run.then(() => {
+      if (this.slotWork.get(key) === run) this.slotWork.delete(key);
+    });
   }
 }

@@ -76,3 +76,33 @@ describe('a claim that arrives after the feed showed the assignment', () => {
     expect(await routerSeeing(facts({ status: 'assigned', agentId: 'ana' })).arrive(record({ state: 'offered' }))).toBe(false);
   });
 });
+
+describe("a conversation's slot work, in the order of its events", () => {
+  it('releases the slot of a conversation that ended only after the hold of its assignment is done', async () => {
+    const calls: string[] = [];
+    // A batched reservation waits for its batch; the release goes at once: without ordering, the release arrives first.
+    const peers = {
+      reserve: async (_t: string, agentId: string, conversationId: string) => {
+        calls.push(`reserve ${agentId}/${conversationId} sent`);
+        await new Promise((r) => setTimeout(r, 30));
+        calls.push(`reserve ${agentId}/${conversationId} done`);
+        return undefined;
+      },
+      release: async (_t: string, agentId: string, conversationId: string) => {
+        calls.push(`release ${agentId}/${conversationId}`);
+        return undefined;
+      },
+    } as unknown as Peers;
+    // This replica did not route it and its directory does not show the agent holding it: the assignment is held here.
+    const directory = { get: () => undefined, apply: () => undefined, pool: () => undefined, reserveLocally: () => undefined, settleLocally: () => undefined } as unknown as AgentDirectory;
+    const router = new Router(
+      { store: {} as RoutingStore, peers, directory, offers: {} as OfferBook, logger: createLogger('router-test', 'silent'), replica: 'this-replica', now: Date.now, maxInFlight: 8 },
+      { get: () => undefined, placeAgent: () => undefined } as unknown as ConversationFeed,
+    );
+    const assigned = facts({ status: 'assigned', agentId: 'ana' });
+    router.onFeed({ kind: 'assigned', facts: assigned, previousAgentId: '', previousAgentRegion: '', revision: 2, at: Date.now(), queueId: '' });
+    router.onFeed({ kind: 'closed', facts: facts({ status: 'resolved' }), agentId: 'ana', agentRegion: '' });
+    for (let waited = 0; calls.length < 3 && waited < 2_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual(['reserve ana/c1 sent', 'reserve ana/c1 done', 'release ana/c1']);
+  });
+});
