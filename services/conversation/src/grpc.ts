@@ -78,6 +78,18 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
     return result(conversationId, await run('StartConversation', { ...request, conversationId }, ctx));
   };
 
+  /** A batch whose items each name who asked for them (`actor_id`, empty: the call's actor), each handled alone. */
+  const eachAsItsActor = <Req>(items: { request?: Req | undefined; actorId: string }[], ctx: CallContext, one: (request: Req, asked: CallContext) => Promise<CommandResult>) =>
+    eachItem(
+      items,
+      async ({ request, actorId }) => {
+        if (!request) throw new ValidationError('items.request', 'is required');
+        return one(request, actorId ? { ...ctx, actorId } : ctx);
+      },
+      'result',
+      deps.logger,
+    );
+
   const postOne = async (request: PostMessageRequest, ctx: CallContext): Promise<PostMessageResponse> => {
     const handled = await run('PostMessage', request, ctx);
     const posted = handled.events.find((e) => e.type === 'MessagePosted');
@@ -101,31 +113,13 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
   return {
     startConversation: async (request, ctx) => ({ result: await startOne(request, ctx) }),
     // Each item as StartConversation; run together, their appends share the event store's next statement.
-    startConversations: async (request, ctx) => ({
-      outcomes: await eachItem(
-        request.items,
-        async ({ request: item, actorId }) => {
-          if (!item) throw new ValidationError('items.request', 'is required');
-          return startOne(item, actorId ? { ...ctx, actorId } : ctx);
-        },
-        'result',
-        deps.logger,
-      ),
-    }),
+    startConversations: async (request, ctx) => ({ outcomes: await eachAsItsActor(request.items, ctx, startOne) }),
     postMessage: (request, ctx) => postOne(request, ctx),
     postMessages: async (request, ctx) => ({ outcomes: await eachItem(request.items, (item) => postOne(item, ctx), 'posted', deps.logger) }),
     queueConversation: plain('QueueConversation'),
     // Each item as QueueConversation; run together, their appends share the event store's next statement.
     queueConversations: async (request, ctx) => ({
-      outcomes: await eachItem(
-        request.items,
-        async ({ request: item, actorId }) => {
-          if (!item) throw new ValidationError('items.request', 'is required');
-          return result(item.conversationId, await run('QueueConversation', item, actorId ? { ...ctx, actorId } : ctx));
-        },
-        'result',
-        deps.logger,
-      ),
+      outcomes: await eachAsItsActor(request.items, ctx, async (item, asked) => result(item.conversationId, await run('QueueConversation', item, asked))),
     }),
     assignAgent: plain('AssignAgent'),
     // Each item as AssignAgent; run together, their appends share the event store's next statement.

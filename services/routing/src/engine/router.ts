@@ -313,8 +313,10 @@ export class Router {
   }
 
   private background(work: () => Promise<void>): void {
-    work().catch((err) => this.deps.logger.warn({ err }, 'routing step failed; it is retried on a later pass'));
+    work().catch(this.stepFailed);
   }
+
+  private readonly stepFailed = (err: unknown): void => this.deps.logger.warn({ err }, 'routing step failed; it is retried on a later pass');
 
   /**
    * Background work on a conversation's slots, in the order of its events: a release must not overtake the
@@ -323,7 +325,7 @@ export class Router {
    */
   private inOrder(tenantId: string, conversationId: string, work: () => Promise<void>): void {
     const key = `${tenantId}\n${conversationId}`;
-    const run = (this.slotWork.get(key) ?? Promise.resolve()).then(work).catch((err) => this.deps.logger.warn({ err }, 'routing step failed; it is retried on a later pass'));
+    const run = (this.slotWork.get(key) ?? Promise.resolve()).then(work).catch(this.stepFailed);
     this.slotWork.set(key, run);
     void run.then(() => {
       if (this.slotWork.get(key) === run) this.slotWork.delete(key);
