@@ -11,7 +11,7 @@ import { connectPostgres, createPostgresEventStore } from '../postgres';
 import type { EventStore, RecordedEvent } from '../eventStore';
 import { PostgresAppendNotifications } from './appendNotifications';
 import { SqlEventStore } from './sqlEventStore';
-import { FOLLOW_PAGE_AFTER } from './statements';
+import { FOLLOW_PAGE_AFTER, FOLLOW_PAGE_FROM_START } from './statements';
 
 jest.setTimeout(60_000);
 
@@ -127,6 +127,47 @@ describe('PostgreSQL append notifications', () => {
     } finally {
       abort.abort();
       await both.close();
+    }
+  });
+
+  it('reads each page of the log once for two subscriptions of one instance (a relay and a projector), each still getting every event in order', async () => {
+    const runner = await connectPostgres(db.url, 2);
+    let looks = 0;
+    const counted = { ...runner, query: <R,>(text: string, params?: unknown[]) => ((looks += text === FOLLOW_PAGE_AFTER || text === FOLLOW_PAGE_FROM_START ? 1 : 0), runner.query<R>(text, params)) };
+    const store = new SqlEventStore(counted, { appendNotifications: new PostgresAppendNotifications(db.url), ...noPolling });
+    const abort = new AbortController();
+    const subscribe = (after: string | undefined, seen: string[], until: number) =>
+      (async () => {
+        for await (const e of store.subscribeToAll({ after, signal: abort.signal })) if (seen.push(e.streamId) === until) break;
+      })();
+    try {
+      const head = (await store.readAll({ maxCount: 10_000 })).at(-1)?.position;
+      const earlier = Array.from({ length: 20 }, (_, i) => `tail-${i}`);
+      for (const stream of earlier) await store.appendToStream(stream, [{ id: randomUUID(), type: 'Noted', data: {} }]);
+      const first: string[] = [];
+      const second: string[] = [];
+      const firstDone = subscribe(head, first, 25);
+      while (first.length < 20) await new Promise((r) => setTimeout(r, 10));
+      // The second starts where the first did: what the first read is handed to it, with no read of its own.
+      const before = looks;
+      const secondDone = subscribe(head, second, 25);
+      while (second.length < 20) await new Promise((r) => setTimeout(r, 10));
+      expect(second).toEqual(earlier);
+      expect(looks - before).toBe(0);
+      await new Promise((r) => setTimeout(r, 300)); // both wait at the end of the log
+      const atEnd = looks;
+      const later = Array.from({ length: 5 }, (_, i) => `tail-later-${i}`);
+      for (const stream of later) {
+        await store.appendToStream(stream, [{ id: randomUUID(), type: 'Noted', data: {} }]);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await Promise.all([firstDone, secondDone]);
+      expect(first).toEqual([...earlier, ...later]);
+      expect(second).toEqual([...earlier, ...later]);
+      expect(looks - atEnd).toBe(5); // one read per append for both; 10 when each subscription read for itself
+    } finally {
+      abort.abort();
+      await store.close();
     }
   });
 });

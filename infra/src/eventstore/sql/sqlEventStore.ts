@@ -4,6 +4,7 @@ import { describeHead, expectationHolds, validateAppend, validateMaxCount, valid
 import { isLostRace, mapDriverError, type SqlRunner } from './sqlRunner';
 import type { AppendNotifications } from './appendNotifications';
 import { AppendBatches, DEFAULT_APPEND_BATCH_LIMITS, type AppendBatchLimits, type AppendedRow } from './appendBatches';
+import { LogTail, type Cursor, type Page } from './logTail';
 import * as sql from './statements';
 
 export interface SqlEventStoreOptions {
@@ -41,7 +42,6 @@ const MAX_RETRY_PAUSE_MS = 2_000;
 /** Largest revision, as the upper bound of a backwards read from the end. */
 const LAST_REVISION = Number.MAX_SAFE_INTEGER;
 
-type Cursor = { transactionId: string; position: string };
 type FollowRow = { [K in keyof sql.EventRow]: sql.EventRow[K] | null } & { held: boolean };
 type StoredIdRow = { id: string; stream_id: string; revision: string; position: string };
 
@@ -59,6 +59,12 @@ export class SqlEventStore implements EventStore {
   /** position -> transaction id of rows recently handed out, so resuming readAll needs no lookup. */
   private readonly cursors = new Map<string, string>();
   private readonly batches: AppendBatches | undefined;
+  /** The log's end as the live subscriptions read it: a page read for one serves the others (LogTail). */
+  private readonly tail = new LogTail();
+  /** Appends announced so far (wake): a read begun since the last one sees every append announced. */
+  private announcements = 0;
+  /** The live subscriptions' read in flight: another subscription at the same cursor waits for it instead of reading again. */
+  private reading: { cursor: string; limit: number; announcements: number; page: Promise<Page> } | undefined;
 
   constructor(
     private readonly db: SqlRunner,
@@ -209,10 +215,13 @@ export class SqlEventStore implements EventStore {
       /** The pause before the next look while rows are held back (0: none are). */
       let heldBackWait = 0;
       while (!stop.signal.aborted) {
-        let page: { rows: sql.EventRow[]; held: boolean };
+        // Rows another subscription already read are taken as they are: what was announced meanwhile stays unread (no `looking`).
+        let page = this.tail.after(cursor, SUBSCRIPTION_BATCH);
         try {
-          wakeups.looking();
-          page = await this.readPage(cursor, SUBSCRIPTION_BATCH);
+          if (!page) {
+            wakeups.looking();
+            page = await this.readPage(cursor, SUBSCRIPTION_BATCH);
+          }
           failures = 0;
         } catch (err) {
           if (stop.signal.aborted) return;
@@ -247,8 +256,30 @@ export class SqlEventStore implements EventStore {
     }
   }
 
-  /** A live subscription's look: the page after `cursor`, and whether committed rows after it are held back (FOLLOW_PAGE_AFTER). */
-  private async readPage(cursor: Cursor | undefined, limit: number): Promise<{ rows: sql.EventRow[]; held: boolean }> {
+  /**
+   * A live subscription's look: the page after `cursor`, and whether committed
+   * rows after it are held back (FOLLOW_PAGE_AFTER). A read of the same page
+   * already in flight is shared when nothing was announced since it began (so
+   * it sees all that the caller was told of); what it finds is kept for the
+   * subscriptions behind (LogTail).
+   */
+  private readPage(cursor: Cursor | undefined, limit: number): Promise<Page> {
+    const key = cursor ? `${cursor.transactionId}/${cursor.position}` : '';
+    const shared = this.reading;
+    if (shared && shared.cursor === key && shared.limit === limit && shared.announcements === this.announcements) return shared.page;
+    const page = this.readPageFromDatabase(cursor, limit).then((found) => {
+      this.tail.keep(cursor, found);
+      return found;
+    });
+    const reading = (this.reading = { cursor: key, limit, announcements: this.announcements, page });
+    const done = () => {
+      if (this.reading === reading) this.reading = undefined;
+    };
+    page.then(done, done);
+    return page;
+  }
+
+  private async readPageFromDatabase(cursor: Cursor | undefined, limit: number): Promise<Page> {
     const found = await this.query<FollowRow>(cursor ? sql.FOLLOW_PAGE_AFTER : sql.FOLLOW_PAGE_FROM_START, [cursor?.transactionId ?? null, cursor?.position ?? null, limit]);
     const held = found[0]?.held === true;
     const rows = (found[0]?.id == null ? [] : found) as sql.EventRow[];
@@ -265,6 +296,7 @@ export class SqlEventStore implements EventStore {
 
   /** Tells every live subscription of an append (its transaction id when known; none: look in any case). */
   private wake(transactionId?: string): void {
+    this.announcements++;
     for (const wakeups of [...this.wakers]) wakeups.announce(transactionId);
   }
 
