@@ -3,7 +3,7 @@ import type { EventStore } from '@contactcenter/infra/eventstore';
 import type { RegionSettings } from '@contactcenter/infra/regions';
 import { migrateUnderLock, type SqlClient } from '@contactcenter/infra/sql';
 import { conversationService } from './grpc';
-import { projectBatch } from './projections/conversationProjection';
+import { conversationProjection } from './projections/conversationProjection';
 import { Projector } from './projections/projector';
 import { ConversationQueries } from './projections/queries';
 import { migrateReadModels } from './projections/schema';
@@ -24,7 +24,8 @@ export async function assembleConversationService(opts: { events: EventStore; sq
   });
   const snapshots = new SnapshotStore<ConversationState>(opts.sql, SNAPSHOT_SCHEMA_VERSION);
   const repository = new ConversationRepository(opts.events, snapshots, opts.snapshotEvery, opts.logger, opts.recentConversations ?? 0);
-  const projector = new Projector(READ_MODEL_PROJECTION, opts.sql, opts.events, projectBatch, opts.logger);
+  // The projector remembers as many conversations' states as the command side keeps (RECENT_CONVERSATIONS).
+  const projector = new Projector(READ_MODEL_PROJECTION, opts.sql, opts.events, conversationProjection(opts.recentConversations ?? 0), opts.logger);
   const queries = new ConversationQueries(opts.sql);
   const grpc = conversationService({ repository, queries, projector, events: opts.events, regions: opts.regions, logger: opts.logger });
   return { snapshots, repository, projector, queries, grpc };

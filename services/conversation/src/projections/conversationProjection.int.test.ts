@@ -14,7 +14,7 @@ import { command, startData } from '../conversation/conversationFixtures';
 import type { ConversationState } from '../conversation';
 import { ConversationRepository } from '../store/conversationRepository';
 import { SnapshotStore } from '../store/snapshotStore';
-import { projectBatch } from './conversationProjection';
+import { conversationProjection, projectBatch } from './conversationProjection';
 import { migrateReadModels, READ_MODEL_TABLES } from './schema';
 
 let events: EventStore;
@@ -38,6 +38,12 @@ async function dump(sql: SqlClient): Promise<Record<string, unknown[]>> {
 }
 
 const project = (sql: SqlClient, batch: RecordedEvent[]) => sql.transaction((tx) => projectBatch(tx, batch));
+
+/** As the Projector runs a projection: the batch in one transaction, then what it returned once committed. */
+async function projectWith(projection: ReturnType<typeof conversationProjection>, sql: SqlClient, batch: RecordedEvent[]): Promise<void> {
+  const committed = await sql.transaction((tx) => projection(tx, batch));
+  committed?.();
+}
 
 beforeAll(async () => {
   events = await createEventStore('pglite://memory');
@@ -84,6 +90,38 @@ it('leaves the same rows whether the log is folded one event at a time, all at o
   const expected = await dump(oneByOne);
   expect(await dump(atOnce)).toEqual(expected);
   expect(await dump(replayed)).toEqual(expected);
+});
+
+it('leaves the same rows when it folds onto the states it remembers writing instead of reading its rows back', async () => {
+  const expected = await dump(await (async () => {
+    const sql = await readModel();
+    await project(sql, history);
+    return sql;
+  })());
+  const remembering = conversationProjection(100);
+  const oneByOne = await readModel();
+  for (const e of history) await projectWith(remembering, oneByOne, [e]);
+  expect(await dump(oneByOne)).toEqual(expected);
+
+  // A batch whose transaction rolled back is not remembered: retried, it writes what it failed to write.
+  const retried = await readModel();
+  const again = conversationProjection(100);
+  await projectWith(again, retried, history.slice(0, 7));
+  await expect(retried.transaction(async (tx) => (await again(tx, history.slice(7)), Promise.reject(new Error('commit failed'))))).rejects.toThrow('commit failed');
+  await projectWith(again, retried, history.slice(7));
+  expect(await dump(retried)).toEqual(expected);
+
+  // Emptied and folded again (a rebuild), it forgets what it wrote before.
+  await oneByOne.query(`TRUNCATE ${READ_MODEL_TABLES.join(', ')}`);
+  remembering.forget?.();
+  for (const e of history) await projectWith(remembering, oneByOne, [e]);
+  expect(await dump(oneByOne)).toEqual(expected);
+
+  // Remembering one conversation at a time, the other is read back: the same rows.
+  const small = await readModel();
+  const one = conversationProjection(1);
+  for (const e of history) await projectWith(one, small, [e]);
+  expect(await dump(small)).toEqual(expected);
 });
 
 it('folds the history into what the queries read: messages with their translations, the note, the links, each conversation at its last revision', async () => {

@@ -10,6 +10,7 @@ import {
 } from '../conversation';
 import { stateFromJSON, stateToJSON } from '../store/stateCodec';
 import { eventMetadataOf } from '../store/eventMetadata';
+import type { ProjectBatch } from './projector';
 
 /**
  * Folds conversation events into the read-model tables. The conversation row
@@ -27,9 +28,14 @@ import { eventMetadataOf } from '../store/eventMetadata';
  * changes to rows already written (a translation or a delivery receipt joins
  * its message, a link or unlink) run as statements of their own, after the
  * inserts queued before them, so every statement sees what came earlier.
+ *
+ * With `remembered` (ProjectedStates), a conversation this projector wrote
+ * recently is folded onto the state it wrote, instead of reading its row
+ * back; the returned function, called once the transaction has committed,
+ * remembers what this batch wrote.
  */
-export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Promise<void> {
-  const touched = await loadTouched(tx, events);
+export async function projectBatch(tx: SqlClient, events: RecordedEvent[], remembered?: ProjectedStates): Promise<() => void> {
+  const touched = await loadTouched(tx, events, remembered);
   const messages = new PendingInserts('cv_messages', 'message');
   const notes = new PendingInserts('cv_notes', 'note');
   const flushInserts = async () => {
@@ -82,23 +88,81 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[]): Prom
   const rows = conversationRows(touched.values());
   await flushInserts();
   await upsertConversationRows(tx, rows);
+  return () => {
+    if (!remembered) return;
+    for (const [key, entry] of touched) if (entry.state.status !== 'initial') remembered.set(key, { state: entry.state, revision: entry.revision });
+  };
+}
+
+/**
+ * Makes the projection for the Projector: it remembers the states it wrote
+ * for up to `rememberConversations` conversations (0: none; every batch
+ * reads its conversations' rows back), and forgets them when the read
+ * models are emptied.
+ */
+export function conversationProjection(rememberConversations: number): ProjectBatch {
+  const remembered = rememberConversations > 0 ? new ProjectedStates(rememberConversations) : undefined;
+  return Object.assign((tx: SqlClient, events: RecordedEvent[]) => projectBatch(tx, events, remembered), { forget: () => remembered?.clear() });
+}
+
+/**
+ * The states the projector last wrote, by conversation, the least recently
+ * used dropped first. Under load a conversation's next events (queued,
+ * assigned, its messages) come seconds after the last: reading its row back
+ * for each batch was one statement per batch returning every state, parsed.
+ * A state and its revision are always a fold of the log up to that revision,
+ * so they hold whatever another replica's projector wrote meanwhile (it folds
+ * the same events); events at or below the revision are skipped as before.
+ */
+export class ProjectedStates {
+  private readonly states = new Map<string, { state: ConversationState; revision: number }>();
+
+  constructor(private readonly max: number) {}
+
+  get(key: string): { state: ConversationState; revision: number } | undefined {
+    const found = this.states.get(key);
+    if (found) {
+      this.states.delete(key);
+      this.states.set(key, found);
+    }
+    return found;
+  }
+
+  set(key: string, value: { state: ConversationState; revision: number }): void {
+    this.states.delete(key);
+    this.states.set(key, value);
+    if (this.states.size > this.max) this.states.delete(this.states.keys().next().value!);
+  }
+
+  clear(): void {
+    this.states.clear();
+  }
 }
 
 type Touched = { tenantId: string; conversationId: string; state: ConversationState; revision: number; changed: boolean };
 
 const touchedKey = (tenantId: string, conversationId: string) => `${tenantId}\u0000${conversationId}`;
 
-/** Every conversation the batch touches, as its read-model row has it (initial state and revision -1 when it has none). */
-async function loadTouched(tx: SqlClient, events: RecordedEvent[]): Promise<Map<string, Touched>> {
+/**
+ * Every conversation the batch touches, as this projector last wrote it or
+ * else as its read-model row has it (initial state and revision -1 when it
+ * has none).
+ */
+async function loadTouched(tx: SqlClient, events: RecordedEvent[], remembered: ProjectedStates | undefined): Promise<Map<string, Touched>> {
   const touched = new Map<string, Touched>();
+  const entries: Touched[] = [];
   for (const recorded of events) {
     if (!recorded.streamId.startsWith('conversation-')) continue;
     const { tenantId, conversationId } = parseConversationStreamId(recorded.streamId);
     const key = touchedKey(tenantId, conversationId);
-    if (!touched.has(key)) touched.set(key, { tenantId, conversationId, state: conversationDecider.initialState(), revision: -1, changed: false });
+    if (touched.has(key)) continue;
+    const known = remembered?.get(key);
+    const entry = { tenantId, conversationId, state: known?.state ?? conversationDecider.initialState(), revision: known?.revision ?? -1, changed: false };
+    touched.set(key, entry);
+    // Its first event in the batch is its first ever (a new conversation): it has no row to read.
+    if (!known && recorded.revision > 0) entries.push(entry);
   }
-  if (touched.size === 0) return touched;
-  const entries = [...touched.values()];
+  if (entries.length === 0) return touched;
   const { rows } = await tx.query<{ tenant_id: string; conversation_id: string; state: unknown; revision: string }>(
     `SELECT c.tenant_id, c.conversation_id, c.state, c.revision::text AS revision
      FROM cv_conversations c JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, conversation_id) USING (tenant_id, conversation_id)`,
@@ -147,10 +211,15 @@ class PendingInserts {
   }
 }
 
-/** The rows of every conversation the batch changed, as the upsert's parameters (one array per column). */
+/**
+ * The rows of every conversation the batch changed, as the upsert's
+ * parameters (one array per column). Each entry's state becomes the slim
+ * state its row stores, which is what a later batch folds onto.
+ */
 function conversationRows(touched: Iterable<Touched>): string[][] {
   const columns: string[][] = [[], [], [], [], [], [], [], [], [], []];
-  for (const { tenantId, conversationId, state, revision, changed } of touched) {
+  for (const entry of touched) {
+    const { tenantId, conversationId, state, revision, changed } = entry;
     if (!changed) continue;
     const view = conversationView(state);
     if (!view || state.status === 'initial') continue;
@@ -158,6 +227,7 @@ function conversationRows(touched: Iterable<Touched>): string[][] {
       ...state,
       details: { ...state.details, messageIdsByClientMessageId: new Map(), messageLanguages: new Map(), translations: new Map(), deliveries: new Map() },
     };
+    entry.state = slim;
     const row = { ...view, revision };
     const values = [
       tenantId,

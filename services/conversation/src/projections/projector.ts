@@ -3,7 +3,12 @@ import type { SqlClient } from '@contactcenter/infra/sql';
 import type { EventStore, RecordedEvent } from '@contactcenter/infra/eventstore';
 import { READ_MODEL_TABLES } from './schema';
 
-export type ProjectBatch = (tx: SqlClient, events: RecordedEvent[]) => Promise<void>;
+/**
+ * Applies a batch inside the projector's transaction. What it returns, if
+ * anything, is called once that transaction has committed (to remember what
+ * was written, say); `forget` is called when the read models are emptied.
+ */
+export type ProjectBatch = ((tx: SqlClient, events: RecordedEvent[]) => Promise<void | (() => void)>) & { forget?: () => void };
 
 const BATCH = 500;
 /** Events read ahead of the batch being applied, at most. */
@@ -91,14 +96,16 @@ export class Projector {
   /** Applies one batch and its checkpoint in one transaction. */
   private async apply(batch: RecordedEvent[]): Promise<void> {
     const last = batch[batch.length - 1]!.position;
+    let committed = undefined as void | (() => void);
     await this.sql.transaction(async (tx) => {
-      await this.project(tx, batch);
+      committed = await this.project(tx, batch);
       await tx.query(
         `INSERT INTO cv_checkpoints (name, position) VALUES ($1, $2)
          ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
         [this.name, last],
       );
     });
+    committed?.();
     this.position = last;
     for (const wake of this.waiters) wake();
   }
@@ -179,6 +186,7 @@ export class Projector {
       await tx.query(`TRUNCATE ${READ_MODEL_TABLES.join(', ')}`);
       await tx.query('DELETE FROM cv_checkpoints WHERE name = $1', [this.name]);
     });
+    this.project.forget?.();
     this.position = undefined;
     const applied = await this.catchUp();
     if (wasRunning) this.start();
