@@ -214,6 +214,45 @@ describe('the customer widget', () => {
     expect((await api(`/v1/conversations/${conversationId}`, { token: stack.token('globex', 'agent-bo') })).status).toBe(404);
     expect((await api(`/v1/conversations/${conversationId}/queue-position`, { token: stack.token('globex', 'agent-bo') })).status).toBe(404);
   });
+
+  it('starts many visitors at once into their queue, each their own conversation, sent to routing together', async () => {
+    const tenant = 'initech';
+    const admin = stack.token(tenant, 'root', ['admin']);
+    const key = (await (await api('/v1/admin/widget-keys', { method: 'POST', token: admin })).json()) as { widgetKey: string };
+    const { RoutingServiceClient, Strategy } = await import('@contactcenter/proto/routing/v1');
+    const routing = createGrpcClient(RoutingServiceClient, `127.0.0.1:${stack.ports.get('routing')!.grpcPort}`);
+    await unary(routing, routing.upsertQueue, { queue: { queueId: 'rush', name: 'Rush', channel: 'chat', requiredSkills: [], language: '', priority: 0, strategy: Strategy.STRATEGY_LEAST_BUSY, offerTimeoutSeconds: 0, agingSeconds: 0, overflow: undefined, averageHandleSeconds: 60, teamId: '', revision: 0 } }, { tenantId: tenant, actorId: 'root' });
+    routing.close();
+    const batchCalls = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${stack.ports.get('routing')!.metricsPort}/metrics`)).text();
+      return Number(/grpc_server_handling_seconds_count\{[^}]*method="[^"]*\/StartInQueues"[^}]*code="OK"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await batchCalls();
+    // Four visitors (sessions are limited per address), six starts each, all at once.
+    const visitors = await Promise.all(
+      Array.from({ length: 4 }, async () => ((await (await api('/v1/visitor/sessions', { method: 'POST', body: JSON.stringify({ widgetKey: key.widgetKey }) })).json()) as { token: string }).token),
+    );
+    const tokenOf = (i: number) => visitors[i % visitors.length]!;
+    const started = await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const res = await api('/v1/visitor/conversations', { method: 'POST', token: tokenOf(i), body: JSON.stringify({ language: 'en', queueId: i === 7 ? 'nowhere' : 'rush' }) });
+        return { status: res.status, body: (await res.json()) as { conversationId?: string; revision?: number } };
+      }),
+    );
+    // The one naming an unknown queue fails alone; every other visitor has a conversation of their own, started and queued.
+    expect(started[7]!.status).toBe(404);
+    const ok = started.filter((_, i) => i !== 7);
+    expect(ok.map((r) => r.status)).toEqual(ok.map(() => 201));
+    expect(ok.map((r) => r.body.revision)).toEqual(ok.map(() => 1));
+    expect(new Set(ok.map((r) => r.body.conversationId)).size).toBe(ok.length);
+    for (const i of [0, 9, 23]) {
+      const id = started[i]!.body.conversationId!;
+      expect((await api(`/v1/visitor/conversations/${id}`, { token: tokenOf(i) })).status).toBe(200);
+      expect((await api(`/v1/visitor/conversations/${id}`, { token: tokenOf(i + 1) })).status).toBe(404);
+    }
+    // Twenty-four at once do not go one call each: those arriving while earlier starts are in flight share a StartInQueues call.
+    expect(await batchCalls()).toBeGreaterThan(before);
+  });
 });
 
 describe('the agent desk', () => {

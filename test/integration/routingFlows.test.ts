@@ -10,6 +10,8 @@ import { AuthorKind, Channel, ConversationServiceClient, TicketStatus, type Conv
 import { AgentStatus, PresenceServiceClient, type AgentProfile } from '@contactcenter/proto/presence/v1';
 import { RoutingServiceClient, Strategy, type Queue } from '@contactcenter/proto/routing/v1';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { conversationStreamId } from '../../services/conversation/src/conversation/streamId';
 import { addBusinessSeconds, parseBusinessHours } from '../../services/routing/src/domain/businessHours';
 import { RoutingStore } from '../../services/routing/src/store/routingStore';
 import { connectNats, createLogger, type NatsConnection } from '@contactcenter/infra';
@@ -311,6 +313,51 @@ describe('routing flows', () => {
     expect(await failure(unary(routing, routing.startInQueue, { start: undefined, queueId: 'q1' }, as(t)))).toMatchObject({ field: 'start' });
     expect(await failure(unary(routing, routing.startInQueue, { start: { ...startRequest, conversationId: nowhere, language: 'english' }, queueId: 'q1' }, as(t)))).toMatchObject({ field: 'language' });
     expect(await failure(get(t, nowhere))).toBeInstanceOf(NotFoundError);
+  });
+
+  it('starts the visitors who arrive together in one call, each as themselves and into an agent; a bad item fails alone and writes nothing', async () => {
+    const t = newTenant();
+    await agent(t, 'b1', { capacity: { chat: 3 } });
+    await queue(t, { queueId: 'q1', teamId: '' });
+    const startOf = (conversationId: string, customerId: string) => ({ conversationId, channel: Channel.CHANNEL_CHAT, customerId, language: 'en', region: 'eu', subject: '', invitationId: '' });
+    const [first, second, unknownQueue, placed] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const { outcomes } = await unary(
+      routing,
+      routing.startInQueues,
+      {
+        items: [
+          { request: { start: startOf(first, 'visitor-1'), queueId: 'q1' }, actorId: 'visitor-1' },
+          { request: { start: startOf(second, 'visitor-2'), queueId: 'q1' }, actorId: 'visitor-2' },
+          { request: { start: startOf(unknownQueue, 'visitor-3'), queueId: 'nope' }, actorId: 'visitor-3' },
+          { request: { start: { ...startOf(placed, 'visitor-4'), queue: { conversationId: '', queueId: 'q1', teamId: '' } }, queueId: 'q1' }, actorId: 'visitor-4' },
+          { request: undefined, actorId: 'visitor-5' },
+        ],
+      },
+      as(t, 'gateway'),
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual([
+      { $case: 'started', value: { conversationId: first, revision: 1 } },
+      { $case: 'started', value: { conversationId: second, revision: 1 } },
+      { $case: 'error', value: expect.objectContaining({ code: 'not_found' }) },
+      { $case: 'error', value: expect.objectContaining({ code: 'validation', field: 'start.queue' }) },
+      { $case: 'error', value: expect.objectContaining({ code: 'validation', field: 'items.request' }) },
+    ]);
+    for (const id of [first, second]) expect(await eventually(async () => (await get(t, id)).assignedAgentId || undefined)).toBe('b1');
+    for (const id of [unknownQueue, placed]) expect(await failure(get(t, id))).toBeInstanceOf(NotFoundError);
+    // Each start is recorded as the visitor it names, not as the caller of the batch.
+    const db = new pg.Client({ connectionString: stack.eventStoreUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ stream_id: string; actor: string }>(
+        `SELECT stream_id, metadata->>'actor_id' AS actor FROM es_events WHERE type = 'ConversationStarted' AND stream_id = ANY($1::text[]) ORDER BY stream_id`,
+        [[first, second].map((id) => conversationStreamId(t, id))],
+      );
+      expect(Object.fromEntries(rows.map((r) => [r.stream_id, r.actor]))).toEqual({ [conversationStreamId(t, first)]: 'visitor-1', [conversationStreamId(t, second)]: 'visitor-2' });
+    } finally {
+      await db.end();
+    }
+    // An empty batch is refused as a whole.
+    expect(await failure(unary(routing, routing.startInQueues, { items: [] }, as(t, 'gateway')))).toMatchObject({ field: 'items' });
   });
 
   it('refuses bad input with the right status and changes nothing', async () => {

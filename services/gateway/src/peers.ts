@@ -6,6 +6,7 @@ import { SurveyServiceClient } from '@contactcenter/proto/survey/v1';
 import { TranslationServiceClient } from '@contactcenter/proto/translation/v1';
 import { createGrpcClient, HealthChecker } from '@contactcenter/infra';
 import type { gatewayConfig } from './config';
+import { RoutingStarts } from './routingStarts';
 import type { ConfigOf } from '@contactcenter/infra';
 
 /** Where the channels service listens unless CHANNELS_GRPC_ADDR says otherwise (50056 is the relay's health port). */
@@ -15,6 +16,8 @@ export const DEFAULT_CHANNELS_GRPC_ADDR = '127.0.0.1:50057';
 export interface Peers {
   conversation: ConversationServiceClient;
   routing: RoutingServiceClient;
+  /** Starts into a queue go to routing together when they arrive together (RoutingStarts). */
+  routingStarts: RoutingStarts;
   presence: PresenceServiceClient;
   translation: TranslationServiceClient;
   survey: SurveyServiceClient;
@@ -47,6 +50,7 @@ export function connectPeers(config: PeerAddresses): Peers {
   return {
     conversation,
     routing,
+    routingStarts: new RoutingStarts(routing),
     presence,
     translation,
     survey,

@@ -1,7 +1,7 @@
-import { requireTenantId, type AsyncService, type CallContext } from '@contactcenter/infra';
+import { eachItem, requireTenantId, type AsyncService, type CallContext, type Logger } from '@contactcenter/infra';
 import { IllegalStateError, NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
 import { ConversationStatus } from '@contactcenter/proto/conversation/v1';
-import { Strategy, type FaqEntry as FaqEntryProto, type Queue, type RoutingServiceServer, type ServiceLevel as ServiceLevelProto } from '@contactcenter/proto/routing/v1';
+import { Strategy, type FaqEntry as FaqEntryProto, type Queue, type RoutingServiceServer, type ServiceLevel as ServiceLevelProto, type StartInQueueRequest, type StartInQueueResponse } from '@contactcenter/proto/routing/v1';
 import { validateFaqEntry, type FaqEntry } from './domain/faq';
 import { isActive } from './domain/offer';
 import { requireToken, validateQueue, validateTeam, type QueuePolicy, type StrategyName } from './domain/policy';
@@ -66,14 +66,23 @@ const requireConversationId = (id: string) => {
 };
 
 /** RoutingService over gRPC, but for SimulateRouting (simulation/simulationGrpc.ts), which needs no live routing state. */
-export function routingGrpc(deps: { store: RoutingStore; router: Router; offers: OfferBook; peers: Peers }): Omit<AsyncService<RoutingServiceServer>, 'simulateRouting'> {
-  const { store, router, offers, peers } = deps;
+export function routingGrpc(deps: { store: RoutingStore; router: Router; offers: OfferBook; peers: Peers; logger?: Logger }): Omit<AsyncService<RoutingServiceServer>, 'simulateRouting'> {
+  const { store, router, offers, peers, logger } = deps;
   const tenant = (ctx: CallContext) => requireTenantId(ctx.tenantId);
   /** The queue a conversation joins: the definitions routing holds (kept current by their KV watch), else (not loaded yet, just changed) read from KV. */
   const queueToJoin = async (queueId: string, ctx: CallContext): Promise<QueuePolicy> => {
     const queue = router.knownQueue(tenant(ctx), requireToken('queue_id', queueId)) ?? (await store.getQueue(ctx.tenantId, queueId));
     if (!queue) throw new NotFoundError('queue', queueId);
     return queue;
+  };
+  /** Starts a conversation in the queue it names: routing fills in the placement, the conversation service appends it started and queued. */
+  const startInQueue = async (req: StartInQueueRequest, ctx: CallContext): Promise<StartInQueueResponse> => {
+    if (!req.start) throw new ValidationError('start', 'is required');
+    if (req.start.queue) throw new ValidationError('start.queue', 'must be unset: routing fills it in from queue_id');
+    const queue = await queueToJoin(req.queueId, ctx);
+    const placement = { conversationId: '', queueId: queue.queueId, teamId: queue.teamId, firstReplyDueAt: firstReplyDueAt(queue.serviceLevel, new Date()) };
+    const started = await peers.startInQueue(ctx.tenantId, { ...req.start, queue: placement }, ctx.actorId || 'routing');
+    return { conversationId: started.conversationId, revision: started.revision };
   };
   return {
     upsertQueue: async (req, ctx) => {
@@ -108,14 +117,19 @@ export function routingGrpc(deps: { store: RoutingStore; router: Router; offers:
       const dueAt = firstReplyDueAt(queue.serviceLevel, new Date());
       return { revision: await peers.queue(ctx.tenantId, req.conversationId, queue.queueId, queue.teamId, ctx.actorId || 'routing', dueAt) };
     },
-    startInQueue: async (req, ctx) => {
-      if (!req.start) throw new ValidationError('start', 'is required');
-      if (req.start.queue) throw new ValidationError('start.queue', 'must be unset: routing fills it in from queue_id');
-      const queue = await queueToJoin(req.queueId, ctx);
-      const placement = { conversationId: '', queueId: queue.queueId, teamId: queue.teamId, firstReplyDueAt: firstReplyDueAt(queue.serviceLevel, new Date()) };
-      const started = await peers.startInQueue(ctx.tenantId, { ...req.start, queue: placement }, ctx.actorId || 'routing');
-      return { conversationId: started.conversationId, revision: started.revision };
-    },
+    startInQueue: (req, ctx) => startInQueue(req, ctx),
+    // Each item as StartInQueue, as the visitor it names; their starts reach the conversation service together.
+    startInQueues: async (req, ctx) => ({
+      outcomes: await eachItem(
+        req.items,
+        async ({ request, actorId }) => {
+          if (!request) throw new ValidationError('items.request', 'is required');
+          return startInQueue(request, actorId ? { ...ctx, actorId } : ctx);
+        },
+        'started',
+        logger,
+      ),
+    }),
     getQueuePosition: async (req, ctx) => {
       requireConversationId(req.conversationId);
       let position = await router.position(tenant(ctx), req.conversationId);

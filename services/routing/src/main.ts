@@ -105,7 +105,7 @@ runService(
     await feed.start();
     directory.start(rt.nats, () => store.tenants(), config.ROUTING_AGENT_RESYNC_MS);
     registerQueueGauges(metrics.registry, { router: () => router, directory });
-    rt.grpc.addService(RoutingServiceService, { ...routingGrpc({ store, router, offers, peers }), ...simulationGrpc({ store, nats: rt.nats, peers, logger }) });
+    rt.grpc.addService(RoutingServiceService, { ...routingGrpc({ store, router, offers, peers, logger }), ...simulationGrpc({ store, nats: rt.nats, peers, logger }) });
     void feed.ready.then(() => {
       logger.info({ replica, conversations: feed.conversations.size }, 'routing caught up with the conversation events; routing starts');
       router!.start(config.ROUTING_TICK_MS);

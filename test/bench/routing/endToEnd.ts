@@ -3,7 +3,8 @@
  * conversation, presence and routing (BENCH_ROUTING_REPLICAS of them) as
  * separate processes on a private NATS and a fresh PostgreSQL database.
  * Agents sign in through presence (chat capacity 3), conversations are
- * started into their queue through routing (StartInQueue, spread over the replicas);
+ * started into their queue through routing as the gateway starts them (RoutingStarts:
+ * StartInQueues for those that arrive together, spread over the replicas);
  * assignments are counted from the conversation relay's `AgentAssigned`
  * events until every slot is taken, every conversation assigned, or the
  * count stalls. With BENCH_MODE=arrivals (the default) the agents are online
@@ -23,6 +24,7 @@ import { RoutingServiceClient, Strategy } from '@contactcenter/proto/routing/v1'
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { ServiceProcess, type LogLine, type ServiceName } from '../../../scripts/stack';
+import { RoutingStarts } from '../../../services/gateway/src/routingStarts';
 import { percentile } from '../support/percentile';
 import { AGENTS, CAPACITY, CONCURRENCY, CONVERSATIONS, LANGUAGES, log, MODE, pastDeadline, REPLICAS, round, SKILLS, sleep, STALL_MS, TENANT } from './settings';
 
@@ -126,6 +128,8 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
   const conversations = createGrpcClient(ConversationServiceClient, addr(cInfo.grpcPort));
   const presenceClient = createGrpcClient(PresenceServiceClient, addr(pInfo.grpcPort));
   const routing = rInfos.map((r) => createGrpcClient(RoutingServiceClient, addr(r.grpcPort)));
+  // Visitors start as the gateway starts them: those that arrive together go to routing in one call.
+  const starts = routing.map((r) => new RoutingStarts(r));
   cleanups.push(async () => [conversations, presenceClient, ...routing].forEach((c) => c.close()));
   const as = (actorId = 'bench-admin'): CallOptions => ({ tenantId: TENANT, actorId, deadlineMs: 60_000 });
 
@@ -200,11 +204,10 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
     'conversations queued',
     async (i) => {
       const conversationId = ids[i]!;
-      // As the gateway starts a visitor's conversation into a queue: one call to routing, one append.
+      // As the gateway starts a visitor's conversation into a queue (RoutingStarts): one start to routing, one append.
       const start = { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `c-${i}`, language: 'en', region: 'eu', subject: '', invitationId: '' };
       firstEnqueueAt ||= performance.now();
-      const r = routing[i % routing.length]!;
-      await unary(r, r.startInQueue, { start, queueId: 'support' }, as(`c-${i}`));
+      await starts[i % starts.length]!.start({ start, queueId: 'support' }, as(`c-${i}`));
       enqueued++;
     },
     pastDeadline,

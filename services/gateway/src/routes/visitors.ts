@@ -50,7 +50,7 @@ export async function visitorRoutes(
     placement?: StartPlacement;
   },
 ) {
-  const { conversation, routing, presence } = opts.peers;
+  const { conversation, routing, routingStarts, presence } = opts.peers;
   const agentNames = new AgentDisplayNames({ fetch: displayNameFromPresence(presence) });
   const limitSessions = await visitorSessionLimiter(app, { ...DEFAULT_VISITOR_SESSION_LIMITS, ...opts.sessionLimits });
 
@@ -133,7 +133,7 @@ export async function visitorRoutes(
       const start = { conversationId: idempotentIdOf(request, 'ik-') ?? '', channel: channels.fromRest(b.channel ?? 'chat'), customerId: p.subject, language: b.language, region: '', subject: b.subject ?? '', invitationId: '' };
       // Into a queue: routing starts it there in one append, and an unknown queue fails before anything is written.
       const { conversationId, revision } = b.queueId
-        ? await unary(routing, routing.startInQueue, { start, queueId: b.queueId }, callOptions(request, p))
+        ? await routingStarts.start({ start, queueId: b.queueId }, callOptions(request, p))
         : (await unary(conversation, conversation.startConversation, start, callOptions(request, p))).result!;
       opts.owners.learn(p.tenantId, conversationId, p.subject);
       return reply.code(201).send({ conversationId, revision, ...(placed ? { region: placed.region } : {}) });

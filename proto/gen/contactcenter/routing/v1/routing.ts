@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { ItemError } from "../../common/v1/batch";
 import { Priority, priorityFromJSON, priorityToJSON } from "../../conversation/v1/conversation";
 import { StartConversationRequest } from "../../conversation/v1/conversation_service";
 
@@ -313,6 +314,26 @@ export interface StartInQueueRequest {
 export interface StartInQueueResponse {
   conversationId: string;
   revision: number;
+}
+
+export interface StartInQueuesRequest {
+  items: StartInQueuesItem[];
+}
+
+export interface StartInQueuesItem {
+  request:
+    | StartInQueueRequest
+    | undefined;
+  /** Who started it (the visitor), recorded as the events' actor; empty: the call's actor. */
+  actorId: string;
+}
+
+export interface StartInQueuesResponse {
+  outcomes: StartInQueuesOutcome[];
+}
+
+export interface StartInQueuesOutcome {
+  outcome: { $case: "started"; value: StartInQueueResponse } | { $case: "error"; value: ItemError } | undefined;
 }
 
 export interface GetQueuePositionRequest {
@@ -2858,6 +2879,338 @@ export const StartInQueueResponse: MessageFns<StartInQueueResponse> = {
     const message = createBaseStartInQueueResponse();
     message.conversationId = object.conversationId ?? "";
     message.revision = object.revision ?? 0;
+    return message;
+  },
+};
+
+function createBaseStartInQueuesRequest(): StartInQueuesRequest {
+  return { items: [] };
+}
+
+export const StartInQueuesRequest: MessageFns<StartInQueuesRequest> = {
+  encode(message: StartInQueuesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      StartInQueuesItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartInQueuesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartInQueuesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(StartInQueuesItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartInQueuesRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => StartInQueuesItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: StartInQueuesRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => StartInQueuesItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartInQueuesRequest>): StartInQueuesRequest {
+    return StartInQueuesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartInQueuesRequest>): StartInQueuesRequest {
+    const message = createBaseStartInQueuesRequest();
+    message.items = object.items?.map((e) => StartInQueuesItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStartInQueuesItem(): StartInQueuesItem {
+  return { request: undefined, actorId: "" };
+}
+
+export const StartInQueuesItem: MessageFns<StartInQueuesItem> = {
+  encode(message: StartInQueuesItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      StartInQueueRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.actorId !== "") {
+      writer.uint32(18).string(message.actorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartInQueuesItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartInQueuesItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = StartInQueueRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.actorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartInQueuesItem {
+    return {
+      request: isSet(object.request) ? StartInQueueRequest.fromJSON(object.request) : undefined,
+      actorId: isSet(object.actorId)
+        ? globalThis.String(object.actorId)
+        : isSet(object.actor_id)
+        ? globalThis.String(object.actor_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StartInQueuesItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = StartInQueueRequest.toJSON(message.request);
+    }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartInQueuesItem>): StartInQueuesItem {
+    return StartInQueuesItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartInQueuesItem>): StartInQueuesItem {
+    const message = createBaseStartInQueuesItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? StartInQueueRequest.fromPartial(object.request)
+      : undefined;
+    message.actorId = object.actorId ?? "";
+    return message;
+  },
+};
+
+function createBaseStartInQueuesResponse(): StartInQueuesResponse {
+  return { outcomes: [] };
+}
+
+export const StartInQueuesResponse: MessageFns<StartInQueuesResponse> = {
+  encode(message: StartInQueuesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outcomes) {
+      StartInQueuesOutcome.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartInQueuesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartInQueuesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcomes.push(StartInQueuesOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartInQueuesResponse {
+    return {
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => StartInQueuesOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: StartInQueuesResponse): unknown {
+    const obj: any = {};
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => StartInQueuesOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartInQueuesResponse>): StartInQueuesResponse {
+    return StartInQueuesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartInQueuesResponse>): StartInQueuesResponse {
+    const message = createBaseStartInQueuesResponse();
+    message.outcomes = object.outcomes?.map((e) => StartInQueuesOutcome.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStartInQueuesOutcome(): StartInQueuesOutcome {
+  return { outcome: undefined };
+}
+
+export const StartInQueuesOutcome: MessageFns<StartInQueuesOutcome> = {
+  encode(message: StartInQueuesOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.outcome?.$case) {
+      case "started":
+        StartInQueueResponse.encode(message.outcome.value, writer.uint32(10).fork()).join();
+        break;
+      case "error":
+        ItemError.encode(message.outcome.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartInQueuesOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartInQueuesOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcome = { $case: "started", value: StartInQueueResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcome = { $case: "error", value: ItemError.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartInQueuesOutcome {
+    return {
+      outcome: isSet(object.started)
+        ? { $case: "started", value: StartInQueueResponse.fromJSON(object.started) }
+        : isSet(object.error)
+        ? { $case: "error", value: ItemError.fromJSON(object.error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: StartInQueuesOutcome): unknown {
+    const obj: any = {};
+    if (message.outcome?.$case === "started") {
+      obj.started = StartInQueueResponse.toJSON(message.outcome.value);
+    } else if (message.outcome?.$case === "error") {
+      obj.error = ItemError.toJSON(message.outcome.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartInQueuesOutcome>): StartInQueuesOutcome {
+    return StartInQueuesOutcome.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartInQueuesOutcome>): StartInQueuesOutcome {
+    const message = createBaseStartInQueuesOutcome();
+    switch (object.outcome?.$case) {
+      case "started": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "started", value: StartInQueueResponse.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "error", value: ItemError.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
@@ -5467,6 +5820,22 @@ export const RoutingServiceService = {
       Buffer.from(StartInQueueResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StartInQueueResponse => StartInQueueResponse.decode(value),
   },
+  /**
+   * Several conversations started into their queues in one call (the gateway
+   * forwards the visitors' starts that arrive together): each item is decided
+   * alone, exactly as StartInQueue, as its own actor, and the answer has one
+   * outcome per item, in the request's order. At most 256 items.
+   */
+  startInQueues: {
+    path: "/contactcenter.routing.v1.RoutingService/StartInQueues" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartInQueuesRequest): Buffer => Buffer.from(StartInQueuesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartInQueuesRequest => StartInQueuesRequest.decode(value),
+    responseSerialize: (value: StartInQueuesResponse): Buffer =>
+      Buffer.from(StartInQueuesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartInQueuesResponse => StartInQueuesResponse.decode(value),
+  },
   /** Where a waiting conversation stands, how long it should still wait, and why. */
   getQueuePosition: {
     path: "/contactcenter.routing.v1.RoutingService/GetQueuePosition" as const,
@@ -5553,6 +5922,13 @@ export interface RoutingServiceServer extends UntypedServiceImplementation {
    * nothing is written when the queue is unknown.
    */
   startInQueue: handleUnaryCall<StartInQueueRequest, StartInQueueResponse>;
+  /**
+   * Several conversations started into their queues in one call (the gateway
+   * forwards the visitors' starts that arrive together): each item is decided
+   * alone, exactly as StartInQueue, as its own actor, and the answer has one
+   * outcome per item, in the request's order. At most 256 items.
+   */
+  startInQueues: handleUnaryCall<StartInQueuesRequest, StartInQueuesResponse>;
   /** Where a waiting conversation stands, how long it should still wait, and why. */
   getQueuePosition: handleUnaryCall<GetQueuePositionRequest, GetQueuePositionResponse>;
   listOffers: handleUnaryCall<ListOffersRequest, ListOffersResponse>;
@@ -5709,6 +6085,27 @@ export interface RoutingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StartInQueueResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several conversations started into their queues in one call (the gateway
+   * forwards the visitors' starts that arrive together): each item is decided
+   * alone, exactly as StartInQueue, as its own actor, and the answer has one
+   * outcome per item, in the request's order. At most 256 items.
+   */
+  startInQueues(
+    request: StartInQueuesRequest,
+    callback: (error: ServiceError | null, response: StartInQueuesResponse) => void,
+  ): ClientUnaryCall;
+  startInQueues(
+    request: StartInQueuesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartInQueuesResponse) => void,
+  ): ClientUnaryCall;
+  startInQueues(
+    request: StartInQueuesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartInQueuesResponse) => void,
   ): ClientUnaryCall;
   /** Where a waiting conversation stands, how long it should still wait, and why. */
   getQueuePosition(
