@@ -5,7 +5,7 @@
  * request ends, and closing, still behave as the library made them.
  */
 import { JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { NoRespondersError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { headers, Match, NoRespondersError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import { freshNats, type TestNats } from '../../test/support/nats';
 import { createLogger } from './logger';
 import { connectNats } from './nats';
@@ -38,7 +38,38 @@ describe('the tuned NATS client', () => {
   });
 
   it('is in place once connectNats ran', () => {
-    expect(tuneNatsClient()).toEqual({ quietAnsweredRequests: true, writesPerTurn: true });
+    expect(tuneNatsClient()).toEqual({ quietAnsweredRequests: true, writesPerTurn: true, directHeaders: true });
+  });
+
+  it('reads the headers a message carries as the library does: each key as written, repeated keys in order, lookups by exact key or ignoring case', async () => {
+    const sent = headers();
+    sent.append('ce-type', 'contactcenter.conversation.v1.ConversationStarted');
+    sent.append('Nats-Msg-Id', 'e-1');
+    sent.append('x-list', 'one');
+    sent.append('x-list', ' two ');
+    sent.append('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    sent.append('empty', '');
+    const received = new Promise<import('@nats-io/transport-node').Msg>((resolve) => {
+      const sub = nc.subscribe('headers.check', { max: 1, callback: (_err, msg) => resolve(msg) });
+      void sub;
+    });
+    await nc.flush();
+    nc.publish('headers.check', 'body', { headers: sent });
+    const h = (await received).headers!;
+    expect([...h]).toEqual([...sent]);
+    expect(h.keys()).toEqual(['ce-type', 'Nats-Msg-Id', 'x-list', 'traceparent', 'empty']);
+    expect(h.get('ce-type')).toBe('contactcenter.conversation.v1.ConversationStarted');
+    expect(h.values('x-list')).toEqual(['one', 'two']);
+    expect(h.get('x-list')).toBe('one');
+    expect(h.has('nats-msg-id')).toBe(false); // exact by default
+    expect(h.get('nats-msg-id')).toBe('');
+    expect(h.has('nats-msg-id', Match.IgnoreCase)).toBe(true);
+    expect(h.get('NATS-MSG-ID', Match.IgnoreCase)).toBe('e-1');
+    expect(h.has('empty')).toBe(true);
+    expect(h.get('empty')).toBe('');
+    expect(h.get('missing')).toBe('');
+    // A status message (no responders: code 503) is still read as one.
+    await expect(nc.request('nobody.here', '', { timeout: 1_000 })).rejects.toMatchObject({ cause: expect.any(NoRespondersError) });
   });
 
   it('answers and unhooks each request without rejecting its settled promise again', async () => {
