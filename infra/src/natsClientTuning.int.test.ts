@@ -68,6 +68,19 @@ describe('the tuned NATS client', () => {
     expect(h.has('empty')).toBe(true);
     expect(h.get('empty')).toBe('');
     expect(h.get('missing')).toBe('');
+    // Written as before: set replaces, delete removes (exactly, or ignoring case), bad keys and values are refused with the library's errors.
+    const written = headers();
+    written.set('x-one', 'a');
+    written.set('x-one', 'b');
+    written.append('X-Two', 'c');
+    written.delete('x-two');
+    expect(written.keys()).toEqual(['x-one', 'X-Two']);
+    written.delete('x-two', Match.IgnoreCase);
+    expect([...written]).toEqual([['x-one', ['b']]]);
+    expect(() => written.append('bad:key', 'v')).toThrow("':' is not a valid character in a header name");
+    expect(() => written.append('bad key', 'v')).toThrow("' ' is not a valid character in a header name");
+    expect(() => written.append('x-three', 'line\nbreak')).toThrow('values cannot contain \\r or \\n');
+    expect(written.keys()).toEqual(['x-one']);
     // A status message (no responders: code 503) is still read as one.
     await expect(nc.request('nobody.here', '', { timeout: 1_000 })).rejects.toMatchObject({ cause: expect.any(NoRespondersError) });
   });

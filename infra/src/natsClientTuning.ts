@@ -49,11 +49,17 @@
  * that was 7-8 % of its CPU (header decoding and the trace and CloudEvents
  * lookups on each feed message).
  *
+ * Writing them costs the same way: each `append` canonicalises the key
+ * (an array and a string per key, only to validate it) and lists every key.
+ *
  * `readHeadersDirectly` decodes the lines straight into the header map, with
  * the same results (the first line's status code and description, each key as
  * written, values trimmed, repeated keys in order, a value with a line break
- * refused as before), and answers `get` and `has` for an exact key from the
- * map. Lookups that ignore case or canonicalise keys keep the library's code.
+ * refused as before), answers `get` and `has` for an exact key from the map,
+ * and appends and deletes an exact key in the map, after the same checks of
+ * the key and the value (anything they would refuse goes to the library's
+ * code, which refuses it with its own error). Everything that ignores case or
+ * canonicalises keys keeps the library's code.
  */
 import { Match, MsgHdrsImpl, ProtocolHandler, RequestOne } from '@nats-io/nats-core/internal';
 
@@ -148,7 +154,13 @@ interface HeadersInternals {
   _description: string;
   get(k: string, match?: string): string;
   has(k: string, match?: string): boolean;
+  append(k: string, v: string, match?: string): void;
+  delete(k: string, match?: string): void;
 }
+
+/** A header name the library accepts as it is: printable ASCII without a colon (canonicalMIMEHeaderKey's check). */
+const PLAIN_KEY = /^[\x21-\x39\x3b-\x7e]+$/;
+const LINE_BREAK = /[\r\n]/;
 
 /** The library's `Match.Exact` (the default of `get` and `has`). */
 const EXACT: string = Match.Exact;
@@ -160,8 +172,9 @@ function readHeadersDirectly(): boolean {
   const impl = MsgHdrsImpl as unknown as { decode(a: Uint8Array): HeadersInternals; prototype: HeadersInternals };
   const proto = impl.prototype;
   const { decode } = impl;
-  const { get, has } = proto;
-  if (typeof decode !== 'function' || typeof get !== 'function' || typeof has !== 'function') return false;
+  const { get, has, append, delete: remove } = proto;
+  if (typeof decode !== 'function' || typeof get !== 'function' || typeof has !== 'function' || typeof append !== 'function' || typeof remove !== 'function') return false;
+  if (!/canonicalMIMEHeaderKey\(k\)/.test(append.toString()) || !/validHeaderValue\(v\)/.test(append.toString())) return false;
   // The shape this was written for: decode appends each "key: value" line; get/has find keys with Match.Exact ('exact') by default.
   const probe = new MsgHdrsImpl() as unknown as HeadersInternals;
   if (!(probe.headers instanceof Map) || !/mh\.append\(k, v\)/.test(decode.toString()) || !/match = core_1\.Match\.Exact|match = Match\.Exact/.test(get.toString())) return false;
@@ -194,6 +207,17 @@ function readHeadersDirectly(): boolean {
   proto.has = function (this: HeadersInternals, k: string, match: string = EXACT): boolean {
     if (match !== EXACT) return has.call(this, k, match);
     return this.headers.has(k);
+  };
+  proto.append = function (this: HeadersInternals, k: string, v: string, match: string = EXACT): void {
+    if (match !== EXACT || !PLAIN_KEY.test(k) || LINE_BREAK.test(v)) return append.call(this, k, v, match);
+    const value = v.trim();
+    const values = this.headers.get(k);
+    if (values) values.push(value);
+    else this.headers.set(k, [value]);
+  };
+  proto.delete = function (this: HeadersInternals, k: string, match: string = EXACT): void {
+    if (match !== EXACT) return remove.call(this, k, match);
+    this.headers.delete(k);
   };
   directHeaders = true;
   return true;
