@@ -178,14 +178,20 @@ describe('the stack', () => {
 });
 
 describe('the customer widget', () => {
-  it('sees its own conversation and queue position through a visitor session, and nobody else\'s', async () => {
-    const tenant = 'umbrella';
+  /** A tenant with a widget key and one chat queue (least busy first); returns the widget key. */
+  async function widgetTenant(tenant: string, queueId: string): Promise<{ widgetKey: string }> {
     const admin = stack.token(tenant, 'root', ['admin']);
     const key = (await (await api('/v1/admin/widget-keys', { method: 'POST', token: admin })).json()) as { widgetKey: string };
     const { RoutingServiceClient, Strategy } = await import('@contactcenter/proto/routing/v1');
     const routing = createGrpcClient(RoutingServiceClient, `127.0.0.1:${stack.ports.get('routing')!.grpcPort}`);
-    await unary(routing, routing.upsertQueue, { queue: { queueId: 'web', name: 'Web', channel: 'chat', requiredSkills: [], language: '', priority: 0, strategy: Strategy.STRATEGY_LEAST_BUSY, offerTimeoutSeconds: 0, agingSeconds: 0, overflow: undefined, averageHandleSeconds: 60, teamId: '', revision: 0 } }, { tenantId: tenant, actorId: 'root' });
+    const queue = { queueId, name: queueId, channel: 'chat', requiredSkills: [], language: '', priority: 0, strategy: Strategy.STRATEGY_LEAST_BUSY, offerTimeoutSeconds: 0, agingSeconds: 0, overflow: undefined, averageHandleSeconds: 60, teamId: '', revision: 0 };
+    await unary(routing, routing.upsertQueue, { queue }, { tenantId: tenant, actorId: 'root' });
     routing.close();
+    return key;
+  }
+
+  it('sees its own conversation and queue position through a visitor session, and nobody else\'s', async () => {
+    const key = await widgetTenant('umbrella', 'web');
     const visitor = async () => ((await (await api('/v1/visitor/sessions', { method: 'POST', body: JSON.stringify({ widgetKey: key.widgetKey }) })).json()) as { token: string }).token;
     const alice = await visitor();
     const mallory = await visitor();
@@ -216,13 +222,7 @@ describe('the customer widget', () => {
   });
 
   it('starts many visitors at once into their queue, each their own conversation, sent to routing together', async () => {
-    const tenant = 'initech';
-    const admin = stack.token(tenant, 'root', ['admin']);
-    const key = (await (await api('/v1/admin/widget-keys', { method: 'POST', token: admin })).json()) as { widgetKey: string };
-    const { RoutingServiceClient, Strategy } = await import('@contactcenter/proto/routing/v1');
-    const routing = createGrpcClient(RoutingServiceClient, `127.0.0.1:${stack.ports.get('routing')!.grpcPort}`);
-    await unary(routing, routing.upsertQueue, { queue: { queueId: 'rush', name: 'Rush', channel: 'chat', requiredSkills: [], language: '', priority: 0, strategy: Strategy.STRATEGY_LEAST_BUSY, offerTimeoutSeconds: 0, agingSeconds: 0, overflow: undefined, averageHandleSeconds: 60, teamId: '', revision: 0 } }, { tenantId: tenant, actorId: 'root' });
-    routing.close();
+    const key = await widgetTenant('initech', 'rush');
     const batchCalls = async () => {
       const text = await (await fetch(`http://127.0.0.1:${stack.ports.get('routing')!.metricsPort}/metrics`)).text();
       return Number(/grpc_server_handling_seconds_count\{[^}]*method="[^"]*\/StartInQueues"[^}]*code="OK"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
