@@ -52,20 +52,19 @@
  * Writing them costs the same way: each `append` canonicalises the key
  * (an array and a string per key, only to validate it) and lists every key.
  *
- * `readHeadersDirectly` decodes the lines straight into the header map, with
- * the same results (the first line's status code and description, each key as
- * written, values trimmed, repeated keys in order, a value with a line break
- * refused as before), answers `get` and `has` for an exact key from the map,
- * and appends and deletes an exact key in the map, after the same checks of
- * the key and the value (anything they would refuse goes to the library's
- * code, which refuses it with its own error). Everything that ignores case or
- * canonicalises keys keeps the library's code.
+ * `headersByExactKey` appends and deletes an exact key in the header map,
+ * after the same checks of the key and the value (anything they would refuse
+ * goes to the library's code, which refuses it with its own error), and
+ * answers `get` and `has` for an exact key from the map. Decoding is the
+ * library's own, which appends each line, so it gets the same results (each
+ * key as written, values trimmed, repeated keys in order) without the scans.
+ * Everything that ignores case or canonicalises keys keeps the library's code.
  */
 import { Match, MsgHdrsImpl, ProtocolHandler, RequestOne } from '@nats-io/nats-core/internal';
 
 /** Installs the changes (once per process); says which are in place. */
 export function tuneNatsClient(): { quietAnsweredRequests: boolean; writesPerTurn: boolean; directHeaders: boolean } {
-  return { quietAnsweredRequests: unhookAnsweredRequestsQuietly(), writesPerTurn: coalesceWritesPerTurn(), directHeaders: readHeadersDirectly() };
+  return { quietAnsweredRequests: unhookAnsweredRequestsQuietly(), writesPerTurn: coalesceWritesPerTurn(), directHeaders: headersByExactKey() };
 }
 
 interface RequestInternals {
@@ -150,8 +149,6 @@ function coalesceWritesPerTurn(): boolean {
 
 interface HeadersInternals {
   headers: Map<string, string[]>;
-  _code: number;
-  _description: string;
   get(k: string, match?: string): string;
   has(k: string, match?: string): boolean;
   append(k: string, v: string, match?: string): void;
@@ -166,39 +163,16 @@ const LINE_BREAK = /[\r\n]/;
 const EXACT: string = Match.Exact;
 let directHeaders = false;
 
-/** Installs the direct header decoding and lookups once per process; true when they are in place. */
-function readHeadersDirectly(): boolean {
+/** Installs the exact-key header writes and lookups once per process; true when they are in place. */
+function headersByExactKey(): boolean {
   if (directHeaders) return true;
-  const impl = MsgHdrsImpl as unknown as { decode(a: Uint8Array): HeadersInternals; prototype: HeadersInternals };
-  const proto = impl.prototype;
-  const { decode } = impl;
+  const { decode } = MsgHdrsImpl as unknown as { decode(a: Uint8Array): HeadersInternals };
+  const proto = MsgHdrsImpl.prototype as unknown as HeadersInternals;
   const { get, has, append, delete: remove } = proto;
   if (typeof decode !== 'function' || typeof get !== 'function' || typeof has !== 'function' || typeof append !== 'function' || typeof remove !== 'function') return false;
   if (!/canonicalMIMEHeaderKey\(k\)/.test(append.toString()) || !/validHeaderValue\(v\)/.test(append.toString())) return false;
-  // The shape this was written for: decode appends each "key: value" line; get/has find keys with Match.Exact ('exact') by default.
-  const probe = new MsgHdrsImpl() as unknown as HeadersInternals;
-  if (!(probe.headers instanceof Map) || !/mh\.append\(k, v\)/.test(decode.toString()) || !/match = core_1\.Match\.Exact|match = Match\.Exact/.test(get.toString())) return false;
-  const decoder = new TextDecoder();
-  impl.decode = function (a: Uint8Array): HeadersInternals {
-    const lines = decoder.decode(a).split('\r\n');
-    // A status line with a code or a description (a JetStream status message) is the library's to read.
-    if (lines[0] !== 'NATS/1.0') return decode.call(impl, a);
-    const mh = new MsgHdrsImpl() as unknown as HeadersInternals;
-    const map = mh.headers;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      if (!line) continue;
-      const idx = line.indexOf(':');
-      if (idx < 0) continue;
-      const k = line.slice(0, idx);
-      const v = line.slice(idx + 1).trim();
-      if (v.includes('\n') || v.includes('\r')) return decode.call(impl, a); // refused as the library refuses it
-      const values = map.get(k);
-      if (values) values.push(v);
-      else map.set(k, [v]);
-    }
-    return mh;
-  };
+  // The shape this was written for: decode appends each "key: value" line (so it appends through the method below); get/has find keys with Match.Exact ('exact') by default.
+  if (!((new MsgHdrsImpl() as unknown as HeadersInternals).headers instanceof Map) || !/mh\.append\(k, v\)/.test(decode.toString()) || !/match = core_1\.Match\.Exact|match = Match\.Exact/.test(get.toString())) return false;
   proto.get = function (this: HeadersInternals, k: string, match: string = EXACT): string {
     if (match !== EXACT) return get.call(this, k, match);
     const values = this.headers.get(k);
