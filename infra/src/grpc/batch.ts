@@ -76,6 +76,30 @@ export async function eachItem<Item, R, C extends string>(
   });
 }
 
+/**
+ * Server side, for batches whose items each name who asked for them (a
+ * visitor each, forwarded together by a gateway or routing): as `eachItem`,
+ * each item's `request` run as its `actor_id` (empty: the call's actor). An
+ * item without its request fails alone (`items.request`).
+ */
+export function eachItemAsItsActor<Req, R, C extends string, Ctx extends { actorId: string }>(
+  items: { request?: Req | undefined; actorId: string }[],
+  ctx: Ctx,
+  one: (request: Req, asked: Ctx) => Promise<R>,
+  ok: C,
+  logger?: Logger,
+): Promise<{ outcome: ItemOutcome<R, C> }[]> {
+  return eachItem(
+    items,
+    async ({ request, actorId }) => {
+      if (!request) throw new ValidationError('items.request', 'is required');
+      return one(request, actorId ? { ...ctx, actorId } : ctx);
+    },
+    ok,
+    logger,
+  );
+}
+
 export interface CallBatchesOptions<Item, R> {
   /** Sends one batch (items of one key, in order); resolves with one outcome per item (undefined: none given). */
   send(key: string, items: Item[]): Promise<(ItemOutcome<R> | undefined)[]>;

@@ -6,7 +6,7 @@
  */
 import { status } from '@grpc/grpc-js';
 import { IllegalStateError, NotFoundError, UnavailableError, ValidationError } from '../errors';
-import { CallBatches, eachItem, fromItemError, MAX_BATCH_ITEMS, toItemError, type ItemOutcome } from './batch';
+import { CallBatches, eachItem, eachItemAsItsActor, fromItemError, MAX_BATCH_ITEMS, toItemError, type ItemOutcome } from './batch';
 
 describe('eachItem', () => {
   it('answers one outcome per item, in order, each failure with its own code and field', async () => {
@@ -57,6 +57,29 @@ function scripted(options: { concurrent?: number; maxItems?: number; maxWaitMs?:
 }
 const tick = () => new Promise((r) => setImmediate(r));
 const ok = (items: number[]): ItemOutcome<string>[] => items.map((n) => ({ $case: 'result', value: `batch ${n}` }));
+
+describe('eachItemAsItsActor', () => {
+  it("runs each item as the actor it names, else as the call's, and fails an item without its request alone", async () => {
+    const ctx = { tenantId: 'acme', actorId: 'gateway' };
+    const outcomes = await eachItemAsItsActor(
+      [
+        { request: 'a', actorId: 'visitor-1' },
+        { request: 'b', actorId: '' },
+        { request: undefined, actorId: 'visitor-3' },
+      ],
+      ctx,
+      async (request, asked) => `${request} as ${asked.actorId} of ${asked.tenantId}`,
+      'started',
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual([
+      { $case: 'started', value: 'a as visitor-1 of acme' },
+      { $case: 'started', value: 'b as gateway of acme' },
+      { $case: 'error', value: { code: 'validation', message: 'items.request: is required', field: 'items.request' } },
+    ]);
+    expect(ctx.actorId).toBe('gateway'); // the call's context is not changed for the others
+    await expect(eachItemAsItsActor([], ctx, async () => 'x', 'started')).rejects.toMatchObject({ field: 'items' });
+  });
+});
 
 describe('CallBatches', () => {
   it('sends a lone item as the single call, and items arriving while calls are in flight together in the next batch', async () => {

@@ -1,4 +1,4 @@
-import { eachItem, type AsyncService, type CallContext, type Logger } from '@contactcenter/infra';
+import { eachItem, eachItemAsItsActor, type AsyncService, type CallContext, type Logger } from '@contactcenter/infra';
 import { homeRegionOf, isMultiRegion, regionConversationId, type RegionSettings } from '@contactcenter/infra/regions';
 import { NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
 import type { EventStore } from '@contactcenter/infra/eventstore';
@@ -78,18 +78,6 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
     return result(conversationId, await run('StartConversation', { ...request, conversationId }, ctx));
   };
 
-  /** A batch whose items each name who asked for them (`actor_id`, empty: the call's actor), each handled alone. */
-  const eachAsItsActor = <Req>(items: { request?: Req | undefined; actorId: string }[], ctx: CallContext, one: (request: Req, asked: CallContext) => Promise<CommandResult>) =>
-    eachItem(
-      items,
-      async ({ request, actorId }) => {
-        if (!request) throw new ValidationError('items.request', 'is required');
-        return one(request, actorId ? { ...ctx, actorId } : ctx);
-      },
-      'result',
-      deps.logger,
-    );
-
   const postOne = async (request: PostMessageRequest, ctx: CallContext): Promise<PostMessageResponse> => {
     const handled = await run('PostMessage', request, ctx);
     const posted = handled.events.find((e) => e.type === 'MessagePosted');
@@ -113,13 +101,13 @@ export function conversationService(deps: ConversationServiceDeps): AsyncService
   return {
     startConversation: async (request, ctx) => ({ result: await startOne(request, ctx) }),
     // Each item as StartConversation; run together, their appends share the event store's next statement.
-    startConversations: async (request, ctx) => ({ outcomes: await eachAsItsActor(request.items, ctx, startOne) }),
+    startConversations: async (request, ctx) => ({ outcomes: await eachItemAsItsActor(request.items, ctx, startOne, 'result', deps.logger) }),
     postMessage: (request, ctx) => postOne(request, ctx),
     postMessages: async (request, ctx) => ({ outcomes: await eachItem(request.items, (item) => postOne(item, ctx), 'posted', deps.logger) }),
     queueConversation: plain('QueueConversation'),
     // Each item as QueueConversation; run together, their appends share the event store's next statement.
     queueConversations: async (request, ctx) => ({
-      outcomes: await eachAsItsActor(request.items, ctx, async (item, asked) => result(item.conversationId, await run('QueueConversation', item, asked))),
+      outcomes: await eachItemAsItsActor(request.items, ctx, async (item, asked) => result(item.conversationId, await run('QueueConversation', item, asked)), 'result', deps.logger),
     }),
     assignAgent: plain('AssignAgent'),
     // Each item as AssignAgent; run together, their appends share the event store's next statement.

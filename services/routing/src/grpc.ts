@@ -1,4 +1,4 @@
-import { eachItem, requireTenantId, type AsyncService, type CallContext, type Logger } from '@contactcenter/infra';
+import { eachItemAsItsActor, requireTenantId, type AsyncService, type CallContext, type Logger } from '@contactcenter/infra';
 import { IllegalStateError, NotFoundError, UnavailableError, ValidationError } from '@contactcenter/infra/errors';
 import { ConversationStatus } from '@contactcenter/proto/conversation/v1';
 import { Strategy, type FaqEntry as FaqEntryProto, type Queue, type RoutingServiceServer, type ServiceLevel as ServiceLevelProto, type StartInQueueRequest, type StartInQueueResponse } from '@contactcenter/proto/routing/v1';
@@ -119,17 +119,7 @@ export function routingGrpc(deps: { store: RoutingStore; router: Router; offers:
     },
     startInQueue: (req, ctx) => startInQueue(req, ctx),
     // Each item as StartInQueue, as the visitor it names; their starts reach the conversation service together.
-    startInQueues: async (req, ctx) => ({
-      outcomes: await eachItem(
-        req.items,
-        async ({ request, actorId }) => {
-          if (!request) throw new ValidationError('items.request', 'is required');
-          return startInQueue(request, actorId ? { ...ctx, actorId } : ctx);
-        },
-        'started',
-        logger,
-      ),
-    }),
+    startInQueues: async (req, ctx) => ({ outcomes: await eachItemAsItsActor(req.items, ctx, startInQueue, 'started', logger) }),
     getQueuePosition: async (req, ctx) => {
       requireConversationId(req.conversationId);
       let position = await router.position(tenant(ctx), req.conversationId);
