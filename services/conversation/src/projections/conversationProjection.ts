@@ -10,6 +10,7 @@ import {
 } from '../conversation';
 import { stateFromJSON, stateToJSON } from '../store/stateCodec';
 import { eventMetadataOf } from '../store/eventMetadata';
+import { RecentConversations } from '../store/recentConversations';
 import type { ProjectBatch } from './projector';
 
 /**
@@ -29,12 +30,12 @@ import type { ProjectBatch } from './projector';
  * its message, a link or unlink) run as statements of their own, after the
  * inserts queued before them, so every statement sees what came earlier.
  *
- * With `remembered` (ProjectedStates), a conversation this projector wrote
+ * With `remembered`, a conversation this projector wrote
  * recently is folded onto the state it wrote, instead of reading its row
  * back; the returned function, called once the transaction has committed,
  * remembers what this batch wrote.
  */
-export async function projectBatch(tx: SqlClient, events: RecordedEvent[], remembered?: ProjectedStates): Promise<() => void> {
+export async function projectBatch(tx: SqlClient, events: RecordedEvent[], remembered?: RecentConversations): Promise<() => void> {
   const touched = await loadTouched(tx, events, remembered);
   const messages = new PendingInserts('cv_messages', 'message');
   const notes = new PendingInserts('cv_notes', 'note');
@@ -90,7 +91,7 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[], remem
   await upsertConversationRows(tx, rows);
   return () => {
     if (!remembered) return;
-    for (const [key, entry] of touched) if (entry.state.status !== 'initial') remembered.set(key, { state: entry.state, revision: entry.revision });
+    for (const [key, entry] of touched) if (entry.state.status !== 'initial') remembered.remember(key, { state: entry.state, revision: entry.revision });
   };
 }
 
@@ -101,42 +102,11 @@ export async function projectBatch(tx: SqlClient, events: RecordedEvent[], remem
  * models are emptied.
  */
 export function conversationProjection(rememberConversations: number): ProjectBatch {
-  const remembered = rememberConversations > 0 ? new ProjectedStates(rememberConversations) : undefined;
+  // The projector's own (slim) states, kept as the command side keeps its own: least recently used first out.
+  // A state and its revision are always a fold of the log up to that revision, so they hold whatever another
+  // replica's projector wrote meanwhile (it folds the same events); events at or below it are skipped as before.
+  const remembered = rememberConversations > 0 ? new RecentConversations(rememberConversations) : undefined;
   return Object.assign((tx: SqlClient, events: RecordedEvent[]) => projectBatch(tx, events, remembered), { forget: () => remembered?.clear() });
-}
-
-/**
- * The states the projector last wrote, by conversation, the least recently
- * used dropped first. Under load a conversation's next events (queued,
- * assigned, its messages) come seconds after the last: reading its row back
- * for each batch was one statement per batch returning every state, parsed.
- * A state and its revision are always a fold of the log up to that revision,
- * so they hold whatever another replica's projector wrote meanwhile (it folds
- * the same events); events at or below the revision are skipped as before.
- */
-export class ProjectedStates {
-  private readonly states = new Map<string, { state: ConversationState; revision: number }>();
-
-  constructor(private readonly max: number) {}
-
-  get(key: string): { state: ConversationState; revision: number } | undefined {
-    const found = this.states.get(key);
-    if (found) {
-      this.states.delete(key);
-      this.states.set(key, found);
-    }
-    return found;
-  }
-
-  set(key: string, value: { state: ConversationState; revision: number }): void {
-    this.states.delete(key);
-    this.states.set(key, value);
-    if (this.states.size > this.max) this.states.delete(this.states.keys().next().value!);
-  }
-
-  clear(): void {
-    this.states.clear();
-  }
 }
 
 type Touched = { tenantId: string; conversationId: string; state: ConversationState; revision: number; changed: boolean };
@@ -148,7 +118,7 @@ const touchedKey = (tenantId: string, conversationId: string) => `${tenantId}\u0
  * else as its read-model row has it (initial state and revision -1 when it
  * has none).
  */
-async function loadTouched(tx: SqlClient, events: RecordedEvent[], remembered: ProjectedStates | undefined): Promise<Map<string, Touched>> {
+async function loadTouched(tx: SqlClient, events: RecordedEvent[], remembered: RecentConversations | undefined): Promise<Map<string, Touched>> {
   const touched = new Map<string, Touched>();
   const entries: Touched[] = [];
   for (const recorded of events) {

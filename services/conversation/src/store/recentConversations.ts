@@ -50,6 +50,11 @@ export class RecentConversations {
     this.entries.delete(streamId);
   }
 
+  /** Forgets every conversation (their records were emptied: a read-model rebuild). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }
