@@ -21,6 +21,10 @@ export interface AgentSlotsDeps {
   logger: Logger;
 }
 
+/** About two minutes of retries: 0.2, 0.4, ... then every 5 s. */
+const RELEASE_ATTEMPTS = 30;
+const RELEASE_BACKOFF_MS = { min: 200, max: 5_000 };
+
 /**
  * Agents' slots in presence for conversations routing did not reserve itself
  * (a transfer, an assignment by hand), and their release when a conversation
@@ -28,10 +32,6 @@ export interface AgentSlotsDeps {
  * does not say where its agent works: this region's presence is asked first,
  * and only an agent it does not know is looked for in the other regions.
  */
-/** About two minutes of retries: 0.2, 0.4, ... then every 5 s. */
-const RELEASE_ATTEMPTS = 30;
-const RELEASE_BACKOFF_MS = { min: 200, max: 5_000 };
-
 export class AgentSlots {
   private readonly stopping = new AbortController();
 
@@ -63,12 +63,12 @@ export class AgentSlots {
     for (let attempt = 1; ; attempt++) {
       try {
         apply(tenantId, await presence.release(tenantId, agentId, conversationId));
-        if (attempt > 1) logger.info({ tenant: tenantId, agent: agentId, conversation: conversationId, attempt }, 'slot released after a retry');
+        if (attempt > 1) logger.info({ tenant_id: tenantId, agent_id: agentId, conversation_id: conversationId, attempt }, 'slot released after a retry');
         return;
       } catch (err) {
         if (isDomainError(err) && err.code !== 'unavailable') return;
         if (attempt >= RELEASE_ATTEMPTS || this.stopping.signal.aborted) {
-          logger.error({ err, tenant: tenantId, agent: agentId, conversation: conversationId, attempt }, "agent's slot not released: presence did not answer");
+          logger.error({ err, tenant_id: tenantId, agent_id: agentId, conversation_id: conversationId, attempt }, "agent's slot not released: presence did not answer");
           return;
         }
         await sleepUnlessAborted(doublingDelay(attempt, RELEASE_BACKOFF_MS), this.stopping.signal);
