@@ -47,18 +47,15 @@ export class LogTail {
 
   /** A page read from the database after `cursor`: kept when it continues the run, or when it reaches further than the run. */
   keep(cursor: Cursor | undefined, page: Page): void {
-    if (this.start !== null && this.indexAfter(cursor) === this.rows.length) {
-      for (const row of page.rows) this.push(row);
-      this.heldAtEnd = page.held;
-      this.trim();
-      return;
+    const continuesRun = this.start !== null && this.indexAfter(cursor) === this.rows.length;
+    if (!continuesRun) {
+      const last = page.rows[page.rows.length - 1];
+      const end = this.rows[this.rows.length - 1];
+      if (!last || (end && !isLater(last, end))) return;
+      this.rows = [];
+      this.index.clear();
+      this.start = cursor;
     }
-    const last = page.rows[page.rows.length - 1];
-    const end = this.rows[this.rows.length - 1];
-    if (!last || (end && !isLater(last, end))) return;
-    this.rows = [];
-    this.index.clear();
-    this.start = cursor;
     for (const row of page.rows) this.push(row);
     this.heldAtEnd = page.held;
     this.trim();
