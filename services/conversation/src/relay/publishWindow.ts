@@ -21,20 +21,28 @@ interface Sent {
  * The relay's publishes in flight: up to `size` events of the log sent
  * without waiting for each one's acknowledgement, so the relay keeps up with
  * a busy store instead of paying one round trip per event. Two events of one
- * stream (one conversation) are never in flight together: the next waits
- * for the previous one's acknowledgement, so a conversation's events reach
- * JetStream in revision order whatever fails. The checkpoint moves only past
- * a prefix of the log whose every event was acknowledged.
+ * stream (one conversation) are never in flight together: the later one
+ * takes its place in the window at once but is sent only when the earlier
+ * one is acknowledged, while events of other conversations go meanwhile. A
+ * conversation's events therefore reach JetStream in revision order whatever
+ * fails, and a conversation whose events follow each other in the log (a
+ * start and its queueing, appended together) holds back nobody else. The
+ * checkpoint moves only past a prefix of the log whose every event was
+ * acknowledged.
  *
- * A failed publish stops the window: every publish in flight is waited for,
- * then the events are passed in log order, the failed ones published again
- * until acknowledged. Without failures JetStream stores the events in log
- * order (one connection, sent in order); after a failure, a republished
- * event may follow later events of other conversations.
+ * A failed publish stops the window: every publish in flight is waited for
+ * (an event waiting for its conversation's failed one is not sent), then the
+ * events are passed in log order, the failed and unsent ones published again
+ * until acknowledged. JetStream holds each conversation's events in revision
+ * order; events of different conversations may be stored in another order
+ * than the log's (one waiting for its conversation's previous event while
+ * later ones go), and after a failure a republished event follows later
+ * events of other conversations.
  */
 export class PublishWindow {
   private readonly sent: Sent[] = [];
-  private readonly streams = new Set<string>();
+  /** Each stream's latest event in the window: the next one of that stream is sent after it is acknowledged. */
+  private readonly latest = new Map<string, Sent>();
   private failed = false;
   /** Passing settled events, one step after another, in log order. */
   private passing: Promise<boolean> = Promise.resolve(true);
@@ -57,13 +65,16 @@ export class PublishWindow {
         if (!(await this.recover())) return false;
         continue;
       }
-      if (this.sent.length < this.size && !this.streams.has(event.streamId)) break;
+      if (this.sent.length < this.size) break;
       await this.sent[0]!.outcome;
       if (!(await this.pass())) return false;
     }
-    const entry: Sent = { event, outcome: this.actions.sendOnce(event) };
+    const previous = this.latest.get(event.streamId);
+    // Behind its conversation's previous event: sent once that one is acknowledged; after a failure, by the recovery, in order.
+    const outcome = previous ? previous.outcome.then((done) => (done === 'ok' && !this.failed && !this.actions.halted() ? this.actions.sendOnce(event) : 'failed')) : this.actions.sendOnce(event);
+    const entry: Sent = { event, outcome };
     this.sent.push(entry);
-    this.streams.add(event.streamId);
+    this.latest.set(event.streamId, entry);
     void entry.outcome.then((done) => {
       entry.done = done;
       if (done === 'ok') return void this.pass().catch(() => undefined);
@@ -89,7 +100,7 @@ export class PublishWindow {
     this.passing = this.passing.catch(() => false).then(async () => {
       while (this.sent[0]?.done === 'ok') {
         const head = this.sent.shift()!;
-        this.streams.delete(head.event.streamId);
+        this.forget(head);
         await this.actions.passed(head.event);
       }
       return true;
@@ -107,12 +118,17 @@ export class PublishWindow {
           if (this.actions.halted() || !(await this.actions.sendUntilAcked(head.event))) return false;
         }
         this.sent.shift();
-        this.streams.delete(head.event.streamId);
+        this.forget(head);
         await this.actions.passed(head.event);
       }
       this.failed = false;
       return true;
     });
     return this.passing;
+  }
+
+  /** The event left the window: a later event of its stream no longer waits on it. */
+  private forget(entry: Sent): void {
+    if (this.latest.get(entry.event.streamId) === entry) this.latest.delete(entry.event.streamId);
   }
 }

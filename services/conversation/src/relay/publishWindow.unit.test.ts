@@ -58,20 +58,50 @@ it('sends events of different conversations without waiting, and passes them in 
   expect(w.window.inFlight).toBe(0);
 });
 
-it('holds the next event of a conversation until the previous one is acknowledged', async () => {
+it('sends the next event of a conversation once the previous one is acknowledged, and other conversations\' events meanwhile', async () => {
   const w = scripted(8);
-  const first = event('a');
-  const second = event('a');
+  const [first, second, other] = [event('a'), event('a'), event('b')];
+  for (const e of [first, second, other]) expect(await w.window.push(e)).toBe(true);
+  await new Promise((r) => setImmediate(r));
+  // The second event of a waits in the window; b's goes past it.
+  expect(ids(w.sends.map((s) => s.event))).toEqual([first.id, other.id]);
+  expect(w.window.inFlight).toBe(3);
+  await w.settle(other.id, 'ok');
+  await w.settle(first.id, 'ok');
+  expect(ids(w.sends.map((s) => s.event))).toEqual([first.id, other.id, second.id]);
+  expect(w.passed).toEqual([first.id]); // the checkpoint stays before the unacknowledged second event of a
+  await w.settle(second.id, 'ok');
+  expect(w.passed).toEqual([first.id, second.id, other.id]);
+  expect(w.window.inFlight).toBe(0);
+});
+
+it('never sends an event whose conversation\'s previous one failed: the recovery publishes both again, in order', async () => {
+  const w = scripted(8);
+  const [first, second, other] = [event('a'), event('a'), event('b')];
+  for (const e of [first, second, other]) await w.window.push(e);
+  await w.settle(other.id, 'ok');
+  await w.settle(first.id, 'failed');
+  await new Promise((r) => setImmediate(r));
+  expect(ids(w.sends.map((s) => s.event))).toEqual([first.id, other.id]); // the second was never sent on its own
+  expect(w.retried).toEqual([first.id, second.id]);
+  expect(w.passed).toEqual([first.id, second.id, other.id]);
+  expect(w.window.inFlight).toBe(0);
+});
+
+it('a conversation\'s waiting event counts against the window', async () => {
+  const w = scripted(2);
+  const [first, second, other] = [event('a'), event('a'), event('b')];
   await w.window.push(first);
+  await w.window.push(second);
   let pushed = false;
-  const pushing = w.window.push(second).then((ok) => (pushed = ok));
+  const pushing = w.window.push(other).then((ok) => (pushed = ok));
   await new Promise((r) => setImmediate(r));
   expect(pushed).toBe(false);
-  expect(w.sends).toHaveLength(1);
   await w.settle(first.id, 'ok');
-  await pushing;
+  await new Promise((r) => setImmediate(r));
   expect(pushed).toBe(true);
-  expect(ids(w.sends.map((s) => s.event))).toEqual([first.id, second.id]);
+  expect(ids(w.sends.map((s) => s.event))).toEqual([first.id, second.id, other.id]);
+  await pushing;
 });
 
 it('sends at most `size` at once', async () => {

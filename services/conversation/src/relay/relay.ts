@@ -60,9 +60,10 @@ export interface EventRelayOptions {
  *
  * Delivery is effectively once. Each event is published with `Nats-Msg-Id` =
  * event id; up to `publishWindow` events are in flight, never two of one
- * conversation (PublishWindow), so the stream holds each conversation's events
- * in revision order, and all events in log order unless a publish had to be
- * retried. The checkpoint is saved after acknowledged events (every
+ * conversation (PublishWindow: a conversation's next event is sent when its
+ * previous one is acknowledged, others' meanwhile), so the stream holds each
+ * conversation's events in revision order; events of different conversations
+ * may be stored in another order than the log's. The checkpoint is saved after acknowledged events (every
  * `checkpointEvery` events or `checkpointIntervalMs`), never before: a crash
  * between a PubAck and the checkpoint save makes the next run republish the
  * events after the saved checkpoint, and JetStream drops those republished
