@@ -10,7 +10,9 @@
  * 2. Assignments per second, end to end (routing/endToEnd.ts; BENCH_MODE, see settings.ts): conversation,
  *    presence and BENCH_ROUTING_REPLICAS routing replicas as separate
  *    processes on a private NATS and a fresh PostgreSQL database, with the
- *    capacity guarantees checked from the events and from presence.
+ *    capacity guarantees checked from the events and from presence; with
+ *    arrivals, also how long each visitor waited from their start being
+ *    answered to their assignment (p50, p99).
  * 3. Baselines, before and after phase 2 on the same servers: NATS
  *    request/reply round trips (one at a time, and 64 in flight), raw
  *    single-row PostgreSQL INSERTs (as test/bench/eventstore.bench.ts does),
@@ -131,6 +133,7 @@ async function main() {
       { figure: e2e.mode === 'backlog' ? 'assignments/s, first agent online to last assignment' : 'assignments/s, first enqueue to last assignment', value: `${round(e2e.assignmentsPerSecond, 1)} over ${round(e2e.windowSeconds, 1)} s` },
       { figure: 'assignments/s, middle 80%', value: round(e2e.middleAssignmentsPerSecond, 1) },
       { figure: 'time to first assignment', value: `${round(e2e.timeToFirstAssignmentMs, 0)} ms` },
+      ...(e2e.mode === 'arrivals' ? [{ figure: 'visitor waits, start answered → assigned: p50 / p99', value: `${round(e2e.waitP50Ms, 0)} / ${round(e2e.waitP99Ms, 0)} ms` }] : []),
       { figure: 'NATS request/reply: sequential p50, rate', value: `${round(natsRrP50, 3)} ms, ${round(rateOf(base.natsSequential), 0)}/s` },
       { figure: `NATS request/reply: ${CONCURRENCY} in flight`, value: `${round(rateOf(base.natsConcurrent), 0)}/s` },
       { figure: 'PostgreSQL raw INSERT, 8 writers', value: `${round(rateOf(base.pgInserts), 0)}/s` },
@@ -156,6 +159,8 @@ async function main() {
       expected_assignments: e2e.expected,
       complete: e2e.complete,
       time_to_first_assignment_ms: round(e2e.timeToFirstAssignmentMs, 0),
+      wait_p50_ms: Number.isNaN(e2e.waitP50Ms) ? null : round(e2e.waitP50Ms, 0),
+      wait_p99_ms: Number.isNaN(e2e.waitP99Ms) ? null : round(e2e.waitP99Ms, 0),
       enqueue_per_s: round(e2e.enqueuePerSecond, 1),
       setup_failures: e2e.setupFailures,
       service_warnings: e2e.warnings.reduce((sum, [, count]) => sum + count, 0),

@@ -197,6 +197,8 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
 
   let firstEnqueueAt = 0;
   let enqueued = 0;
+  /** When each start was answered (the visitor is in the queue): how long they then wait for an agent. */
+  const queuedAt = new Map<string, number>();
   const ids = Array.from({ length: CONVERSATIONS }, () => randomUUID());
   const enqueueing = bounded(
     CONVERSATIONS,
@@ -208,6 +210,7 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
       const start = { conversationId, channel: Channel.CHANNEL_CHAT, customerId: `c-${i}`, language: 'en', region: 'eu', subject: '', invitationId: '' };
       firstEnqueueAt ||= performance.now();
       await starts[i % starts.length]!.start({ start, queueId: 'support' }, as(`c-${i}`));
+      queuedAt.set(conversationId, performance.now());
       enqueued++;
     },
     pastDeadline,
@@ -260,6 +263,9 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
   // The middle 80% of assignments: the rate once routing is under way, without the start and the tail.
   const p10 = percentile(times, 10);
   const p90 = percentile(times, 90);
+  // A visitor's wait: from their start being answered to their AgentAssigned event reaching a subscriber
+  // (negative when the event came first). Only in arrivals mode: a backlog waits for the agents by design.
+  const waits = MODE === 'backlog' ? [] : [...assigned].flatMap(([id, at]) => (queuedAt.has(id) ? [at - queuedAt.get(id)!] : [])).sort((a, b) => a - b);
   await logServiceCalls([['conversation', cInfo.metricsPort], ['presence', pInfo.metricsPort], ...rInfos.map((r, i): [string, number] => [`routing#${i + 1}`, r.metricsPort])]);
   const reservationMismatches = await reservationsSettled(presenceClient, as(), perAgent);
   return {
@@ -277,6 +283,8 @@ export async function measureAssignments(natsUrl: string, dbUrl: string, cleanup
     assignmentsPerSecond: assigned.size / ((lastAt - countFrom) / 1000),
     middleAssignmentsPerSecond: (0.8 * times.length) / ((p90 - p10) / 1000),
     timeToFirstAssignmentMs: firstAt - countFrom,
+    waitP50Ms: waits.length ? percentile(waits, 50) : NaN,
+    waitP99Ms: waits.length ? percentile(waits, 99) : NaN,
     windowSeconds: (lastAt - countFrom) / 1000,
     mode: MODE,
     backlogSeconds,
