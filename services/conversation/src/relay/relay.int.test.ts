@@ -83,7 +83,9 @@ function byStream(ids: readonly string[], streamOf: (id: string) => string): Map
   const streams = new Map<string, string[]>();
   for (const id of ids) {
     const stream = streamOf(id);
-    streams.set(stream, [...(streams.get(stream) ?? []), id]);
+    const list = streams.get(stream);
+    if (list) list.push(id);
+    else streams.set(stream, [id]);
   }
   return streams;
 }

@@ -63,8 +63,9 @@ export interface EventRelayOptions {
  * conversation (PublishWindow: a conversation's next event is sent when its
  * previous one is acknowledged, others' meanwhile), so the stream holds each
  * conversation's events in revision order; events of different conversations
- * may be stored in another order than the log's. The checkpoint is saved after acknowledged events (every
- * `checkpointEvery` events or `checkpointIntervalMs`), never before: a crash
+ * may be stored in another order than the log's. The checkpoint is saved
+ * after acknowledged events (every `checkpointEvery` events or
+ * `checkpointIntervalMs`), never before: a crash
  * between a PubAck and the checkpoint save makes the next run republish the
  * events after the saved checkpoint, and JetStream drops those republished
  * messages as duplicates, because their Nats-Msg-Id was seen within the stream's
