@@ -1,4 +1,5 @@
 import { hostPort, int, runService, string } from '@contactcenter/infra';
+import { NotFoundError } from '@contactcenter/infra/errors';
 import { RoutingServiceService } from '@contactcenter/proto/routing/v1';
 import { Histogram, Counter } from 'prom-client';
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,8 @@ import { Peers } from './engine/peers';
 import { registerQueueGauges } from './engine/queueGauges';
 import { Router } from './engine/router';
 import { RegionDesk } from './engine/regionDesk';
+import { ReplicaRoster } from './engine/replicaRoster';
+import { UnusedReservations } from './engine/unusedReservations';
 import { NatsRemoteRegions, serveRegionRouting } from './engine/remoteRegions';
 import { RoutingEvents } from './engine/routingEvents';
 import { SunFollower } from './engine/sunFollower';
@@ -52,14 +55,17 @@ runService(
       registers: [metrics.registry],
     });
     const assignments = new Counter({ name: 'routing_assignments_total', help: 'Assignments made, by strategy', labelNames: ['strategy'], registers: [metrics.registry] });
+    const unusedReleased = new Counter({ name: 'routing_unused_reservations_released_total', help: 'Reservations released because nobody used them (left by a replica that stopped mid-way)', registers: [metrics.registry] });
     const followed = new Counter({ name: 'routing_follow_the_sun_total', help: 'Conversations of this region assigned to an agent of another region, by that region', labelNames: ['agent_region'], registers: [metrics.registry] });
 
     const store = await RoutingStore.open(rt.nats, config.ROUTING_BUCKET);
+    // Alone, a replica assigns without claims (see OfferBook); a replica not heard from for a claim's TTL is gone.
+    const roster = await ReplicaRoster.open(rt.nats, { bucket: `${config.ROUTING_BUCKET}_replicas`, replica, goneAfterMs: config.ROUTING_CLAIM_TTL_MS, logger });
     const events = await RoutingEvents.open(rt.nats, config.REGION, logger);
     const peers = new Peers({ presence: config.PRESENCE_GRPC_ADDR, conversation: config.CONVERSATION_GRPC_ADDR });
     let router: Router | undefined;
     const directory = new AgentDirectory(peers, logger, () => router?.wakeUp());
-    const offers = new OfferBook({ store, peers, directory, events, logger, replica, claimTtlMs: config.ROUTING_CLAIM_TTL_MS, now: Date.now, onAssigned: (tenantId, conversationId, strategy) => {
+    const offers = new OfferBook({ store, peers, directory, events, logger, replica, claimTtlMs: config.ROUTING_CLAIM_TTL_MS, now: Date.now, alone: () => roster.alone(), onAssigned: (tenantId, conversationId, strategy) => {
         assignments.inc({ strategy });
         router?.assigned(tenantId, conversationId);
       } });
@@ -106,14 +112,42 @@ runService(
     directory.start(rt.nats, () => store.tenants(), config.ROUTING_AGENT_RESYNC_MS);
     registerQueueGauges(metrics.registry, { router: () => router, directory });
     rt.grpc.addService(RoutingServiceService, { ...routingGrpc({ store, router, offers, peers, logger }), ...simulationGrpc({ store, nats: rt.nats, peers, logger }) });
+    const unused = new UnusedReservations({
+      tenants: () => directory.tenantIds(),
+      agents: (tenantId) => directory.agents(tenantId),
+      facts: (tenantId, conversationId) => feed.get(tenantId, conversationId),
+      claimed: (tenantId, conversationId) => router!.hasOffer(tenantId, conversationId),
+      busy: (tenantId, conversationId) => router!.busy(tenantId, conversationId),
+      holderOf: (tenantId, conversationId) =>
+        peers.getConversation(tenantId, conversationId).then(
+          (c) => c?.assignedAgentId,
+          (err) => (err instanceof NotFoundError ? undefined : Promise.reject(err)),
+        ),
+      release: async (tenantId, agentId, conversationId) => directory.apply(tenantId, await peers.release(tenantId, agentId, conversationId)),
+      graceMs: config.ROUTING_CLAIM_TTL_MS,
+      now: Date.now,
+      logger,
+      onReleased: () => unusedReleased.inc(),
+    });
+    let sweeping: NodeJS.Timeout | undefined;
+    let stopping = false;
+    const sweepLater = () => {
+      if (stopping) return;
+      sweeping = setTimeout(() => void unused.sweep().finally(sweepLater), Math.floor(config.ROUTING_CLAIM_TTL_MS / 2));
+      sweeping.unref();
+    };
     void feed.ready.then(() => {
-      logger.info({ replica, conversations: feed.conversations.size }, 'routing caught up with the conversation events; routing starts');
+      logger.info({ replica, conversations: feed.conversations.size, alone: roster.alone() }, 'routing caught up with the conversation events; routing starts');
       router!.start(config.ROUTING_TICK_MS);
+      sweepLater();
     });
     rt.onShutdown('router', async () => {
       deskSubscription?.unsubscribe();
       desk.stop();
+      stopping = true;
+      clearTimeout(sweeping);
       await router!.stop();
+      await roster.stop();
       feed.stop();
       directory.stop();
       stopOffers();

@@ -21,6 +21,11 @@ export interface OfferBookDeps {
   /** How long a replica's claim (reserving, accepting) holds before another replica may take over. */
   claimTtlMs: number;
   now: () => number;
+  /**
+   * Whether no other routing replica is alive (ReplicaRoster): then a plain
+   * assignment needs no claim. Absent: always claim.
+   */
+  alone?: () => boolean;
   /** Called after each assignment this replica made. */
   onAssigned?: (tenantId: string, conversationId: string, strategy: string) => void;
 }
@@ -33,6 +38,13 @@ export interface OfferBookDeps {
  * sure only one replica at a time acts on a conversation, and that a replica
  * dying mid-way leaves a claim that another replica cleans up: releasing
  * the reservation unless the conversation went to that agent.
+ *
+ * A replica that is alone (no other replica alive) assigns without a claim
+ * when nothing needs a record: no offer timeout, no manual pick, no offer
+ * of this waiting spell. That saves two KV writes per assignment (the claim
+ * and its deletion) and their delivery back. Should it die between the
+ * reservation and the assignment, UnusedReservations releases what it
+ * reserved, as a claim's expiry would have.
  */
 export class OfferBook {
   constructor(private readonly deps: OfferBookDeps) {}
@@ -65,6 +77,7 @@ export class OfferBook {
     const timeoutMs = (policy?.offerTimeoutSeconds ?? 0) * 1000;
     const ids = outcome.candidates.map((c) => c.agentId);
     if (outcome.broadcast) return this.broadcast(base, previous, ids, timeoutMs);
+    if (timeoutMs === 0 && previous === undefined && this.deps.alone?.()) return (await this.reserveAndAssign(base, ids)) !== undefined;
     return (await this.reserveAndAct(base, previous, ids, timeoutMs)) !== undefined;
   }
 
@@ -94,21 +107,15 @@ export class OfferBook {
     candidates: readonly string[],
     offerTimeoutMs: number,
   ): Promise<string | undefined> {
-    const { store, peers, directory, now, claimTtlMs, logger } = this.deps;
+    const { store, now, claimTtlMs } = this.deps;
     let revision: number | undefined;
     for (const agentId of candidates) {
       const record: OfferRecord = { ...base, state: 'reserving', agentIds: [agentId], reservedFor: agentId, acceptingAgent: '', expiresAt: now() + claimTtlMs };
       revision = revision === undefined ? await this.claim(record, previous) : await store.updateOffer(record, revision);
       if (revision === undefined) return undefined;
       try {
-        directory.apply(base.tenantId, await peers.reserve(base.tenantId, agentId, base.conversationId, base.channel));
+        if (!(await this.reserve(base, agentId))) continue;
       } catch (err) {
-        if (err instanceof IllegalStateError || err instanceof NotFoundError) {
-          // Presence knows better than our view: the agent is full, away or gone. Try the next one.
-          logger.debug({ agent_id: agentId, conversation_id: base.conversationId, reason: err.message }, 'reservation refused');
-          directory.apply(base.tenantId, await peers.getAgent(base.tenantId, agentId).catch(() => undefined));
-          continue;
-        }
         await this.giveUp(base, revision);
         throw err;
       }
@@ -125,6 +132,20 @@ export class OfferBook {
       return agentId;
     }
     if (revision !== undefined) await this.giveUp(base, revision);
+    return undefined;
+  }
+
+  /**
+   * Reserves the first candidate presence accepts and assigns, without a
+   * claim (only while this replica is alone, see the class doc). Returns
+   * whom it assigned, or undefined when every candidate was refused.
+   */
+  async reserveAndAssign(base: OfferRecord, candidates: readonly string[]): Promise<string | undefined> {
+    for (const agentId of candidates) {
+      if (!(await this.reserve(base, agentId))) continue;
+      await this.assign({ value: { ...base, state: 'reserving', agentIds: [agentId], reservedFor: agentId }, revision: undefined }, agentId, false);
+      return agentId;
+    }
     return undefined;
   }
 
@@ -227,6 +248,21 @@ export class OfferBook {
     return true;
   }
 
+  /** Reserves a slot of `agentId` for the conversation; false when presence refuses (the agent is full, away or gone). */
+  private async reserve(base: OfferRecord, agentId: string): Promise<boolean> {
+    const { peers, directory, logger } = this.deps;
+    try {
+      directory.apply(base.tenantId, await peers.reserve(base.tenantId, agentId, base.conversationId, base.channel));
+      return true;
+    } catch (err) {
+      if (!(err instanceof IllegalStateError || err instanceof NotFoundError)) throw err;
+      // Presence knows better than our view. Try the next one.
+      logger.debug({ agent_id: agentId, conversation_id: base.conversationId, reason: err.message }, 'reservation refused');
+      directory.apply(base.tenantId, await peers.getAgent(base.tenantId, agentId).catch(() => undefined));
+      return false;
+    }
+  }
+
   private async giveUp(base: OfferRecord, revision: number): Promise<void> {
     await this.deps.store.updateOffer({ ...base, state: 'idle', agentIds: [], reservedFor: '', acceptingAgent: '', expiresAt: 0, decision: null }, revision);
   }
@@ -246,7 +282,7 @@ export class OfferBook {
    * shows the assignment (`settle`), as does any replica that sees the record
    * after its feed showed it (`Router.onOffer`).
    */
-  private async assign(read: Versioned<OfferRecord>, agentId: string, markAssigned = true): Promise<number> {
+  private async assign(read: { value: OfferRecord; revision: number | undefined }, agentId: string, markAssigned = true): Promise<number> {
     const { peers, directory, store } = this.deps;
     const offer = read.value;
     const decided = AssignmentDecision.fromJSON(offer.decision ?? {});
@@ -256,13 +292,14 @@ export class OfferBook {
       revision = await peers.assign(offer.tenantId, offer.conversationId, agentId, reason, decision);
     } catch (err) {
       if (isDomainError(err) && (err.code === 'illegal_state' || err.code === 'not_found')) {
-        await store.deleteOffer(offer.tenantId, offer.conversationId, read.revision);
+        if (read.revision !== undefined) await store.deleteOffer(offer.tenantId, offer.conversationId, read.revision);
         directory.apply(offer.tenantId, await peers.release(offer.tenantId, agentId, offer.conversationId));
       }
       throw err;
     }
     this.deps.onAssigned?.(offer.tenantId, offer.conversationId, decision.strategy);
-    if (!markAssigned) return revision;
+    // Without a claim (alone) there is no record to mark.
+    if (!markAssigned || read.revision === undefined) return revision;
     // Settled, not deleted: deleting would tell the other replicas it is free before their feeds show the assignment.
     await store.updateOffer({ ...offer, state: 'assigned', acceptingAgent: agentId, reservedFor: agentId, by: this.deps.replica }, read.revision);
     return revision;

@@ -127,6 +127,11 @@ export class OfferDispatcher {
     this.wakeUp();
   }
 
+  /** This replica is acting on the conversation right now (reserving, assigning, offering, expiring). */
+  busy(tenantId: string, conversationId: string): boolean {
+    return this.inFlight.has(key(tenantId, conversationId));
+  }
+
   /** Why the conversation waited when last judged; undefined when it was not judged to wait. */
   waitOf(tenantId: string, conversationId: string): WaitOutcome | undefined {
     return this.lastWait.get(key(tenantId, conversationId));

@@ -196,6 +196,16 @@ export class Router {
     this.dropWaiting(tenantId, conversationId);
   }
 
+  /** An offer record exists for the conversation (as this replica last saw the records). */
+  hasOffer(tenantId: string, conversationId: string): boolean {
+    return this.offers.get(tenantId)?.has(conversationId) ?? false;
+  }
+
+  /** This replica is acting on the conversation right now, or has slot work for it queued. */
+  busy(tenantId: string, conversationId: string): boolean {
+    return this.dispatcher.busy(tenantId, conversationId) || this.slotWork.has(`${tenantId}\n${conversationId}`);
+  }
+
   /** Offers of a tenant as this replica last saw them. */
   offersOf(tenantId: string): OfferRecord[] {
     return [...(this.offers.get(tenantId)?.values() ?? [])].map((v) => v.value);
