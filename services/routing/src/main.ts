@@ -133,7 +133,12 @@ runService(
     let stopping = false;
     const sweepLater = () => {
       if (stopping) return;
-      sweeping = setTimeout(() => void unused.sweep().finally(sweepLater), Math.floor(config.ROUTING_CLAIM_TTL_MS / 2));
+      sweeping = setTimeout(() => {
+        unused
+          .sweep()
+          .catch((err) => logger.warn({ err }, 'looking for unused reservations failed; looking again later'))
+          .finally(sweepLater);
+      }, Math.floor(config.ROUTING_CLAIM_TTL_MS / 2));
       sweeping.unref();
     };
     void feed.ready.then(() => {
@@ -146,6 +151,7 @@ runService(
       desk.stop();
       stopping = true;
       clearTimeout(sweeping);
+      unused.stop();
       await router!.stop();
       await roster.stop();
       feed.stop();

@@ -13,6 +13,9 @@ export interface RosterOptions {
   logger: Logger;
 }
 
+/** How long stopping waits for NATS to take this replica's key away (not holding a shutdown whose NATS is gone). */
+const STOP_WAIT_MS = 500;
+
 /** Dead replicas' keys are purged by age; liveness itself is judged by `goneAfterMs`. */
 const PURGE_AFTER_MS = 10 * 60_000;
 
@@ -78,7 +81,13 @@ export class ReplicaRoster {
     this.stopped = true;
     clearTimeout(this.beat);
     await this.watch.stop();
-    await this.kv.delete(this.options.replica).catch(() => undefined);
+    // The others learn at once that it stopped; with NATS unreachable they find out after goneAfterMs instead.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.kv.delete(this.options.replica).catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   private onEntry(replica: string, live: boolean): void {

@@ -44,8 +44,14 @@ export interface UnusedReservationsDeps {
 export class UnusedReservations {
   /** Per tenant/agent/conversation, when a sweep first found the slot unused. */
   private readonly suspects = new Map<string, number>();
+  private stopped = false;
 
   constructor(private readonly deps: UnusedReservationsDeps) {}
+
+  /** Makes no more calls: a sweep under way ends at its next release. */
+  stop(): void {
+    this.stopped = true;
+  }
 
   /** One look at every reservation; resolves to how many were released. */
   async sweep(): Promise<number> {
@@ -67,6 +73,7 @@ export class UnusedReservations {
     for (const k of this.suspects.keys()) if (!seen.has(k)) this.suspects.delete(k);
     let released = 0;
     for (const r of due) {
+      if (this.stopped) break;
       try {
         if (await this.release(r.tenantId, r.agentId, r.conversationId)) released++;
       } catch (err) {
