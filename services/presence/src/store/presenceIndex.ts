@@ -107,10 +107,10 @@ export class PresenceIndex {
     const { revision } = e;
     const live = isLiveEntry(e);
     if (tenantId) {
-      if (kind === 'agent' && agentId) {
-        // This replica's own writes come back through the watch: known already (`wrote`), not parsed again.
-        if (live && (this.get(tenantId, agentId)?.revision ?? 0) < revision) this.putAgent(tenantId, agentId, { record: e.json<AgentRecord>(), revision });
-        else if ((this.get(tenantId, agentId)?.revision ?? 0) < revision) this.agents.get(tenantId)?.delete(agentId);
+      // Not newer than what the index holds (this replica's own write coming back, `wrote`; a replay): nothing to parse.
+      if (kind === 'agent' && agentId && (this.get(tenantId, agentId)?.revision ?? 0) < revision) {
+        if (live) this.putAgent(tenantId, agentId, { record: e.json<AgentRecord>(), revision });
+        else this.agents.get(tenantId)?.delete(agentId);
       } else if (kind === 'statuses') {
         this.wroteStatuses(tenantId, live ? new Map(Object.entries(e.json<Record<string, boolean>>())) : new Map<string, boolean>(), revision);
       }
