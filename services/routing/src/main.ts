@@ -118,6 +118,7 @@ runService(
       facts: (tenantId, conversationId) => feed.get(tenantId, conversationId),
       claimed: (tenantId, conversationId) => router!.hasOffer(tenantId, conversationId),
       busy: (tenantId, conversationId) => router!.busy(tenantId, conversationId),
+      exclusively: (tenantId, conversationId, work) => router!.exclusively(tenantId, conversationId, work),
       holderOf: (tenantId, conversationId) =>
         peers.getConversation(tenantId, conversationId).then(
           (c) => c?.assignedAgentId,

@@ -303,10 +303,28 @@ export class OfferDispatcher {
     this.inFlight.add(k);
     work()
       .catch((err) => this.deps.logger.warn({ err }, 'routing step failed; it is retried on a later pass'))
-      .finally(() => {
-        this.inFlight.delete(k);
-        this.slotWaiters.shift()?.();
-        this.wakeUp();
-      });
+      .finally(() => this.done(k));
+  }
+
+  /**
+   * Runs `work` as this replica's action on the conversation: no pass
+   * dispatches it meanwhile. Undefined, and `work` not run, when an action
+   * on it is under way.
+   */
+  async exclusively<T>(tenantId: string, conversationId: string, work: () => Promise<T>): Promise<T | undefined> {
+    const k = key(tenantId, conversationId);
+    if (this.inFlight.has(k)) return undefined;
+    this.inFlight.add(k);
+    try {
+      return await work();
+    } finally {
+      this.done(k);
+    }
+  }
+
+  private done(k: string): void {
+    this.inFlight.delete(k);
+    this.slotWaiters.shift()?.();
+    this.wakeUp();
   }
 }

@@ -73,6 +73,29 @@ describe('OfferDispatcher', () => {
     expect(s.dispatcher.waitOf(T, 'late')).toMatchObject({ kind: 'wait', afterHours: false, reason: 'every agent on chat is busy or at capacity' });
   });
 
+  it('runs exclusive work on a conversation only while no dispatch of it is under way, and dispatches it no sooner than that work ends', async () => {
+    let finishDispatch!: () => void;
+    const s = setUp({ agents: [agent('ana', { capacity: { chat: 2 } })], dispatch: () => new Promise<boolean>((r) => (finishDispatch = () => r(true))) });
+    s.join(conv('c1'));
+    await s.dispatcher.pass();
+    expect(s.done).toEqual(['c1→ana']);
+    expect(await s.dispatcher.exclusively(T, 'c1', async () => 'ran')).toBeUndefined(); // its dispatch is under way
+    finishDispatch();
+    await s.settle();
+    s.line.remove('c1'); // assigned: the feed takes it out of the line
+    s.dispatcher.left(T, 'c1');
+
+    s.join(conv('c2'));
+    let finishWork!: () => void;
+    const exclusive = s.dispatcher.exclusively(T, 'c2', () => new Promise<string>((r) => (finishWork = () => r('ran'))));
+    await s.dispatcher.pass();
+    expect(s.done).toEqual(['c1→ana']); // c2 is held by the exclusive work
+    finishWork();
+    expect(await exclusive).toBe('ran');
+    await s.dispatcher.pass();
+    expect(s.done).toEqual(['c1→ana', 'c2→ana']);
+  });
+
   it('fills each channel up to the agent\'s capacity on it: 3 chats and 5 emails at once, emails never using chat room', async () => {
     const s = setUp({
       agents: [agent('ana', { capacity: { chat: 3, email: 5 } })],

@@ -45,6 +45,9 @@ type Definitions = { queues: Map<string, QueuePolicy>; teams: Map<string, Team>;
  */
 const sameSpell = (offer: OfferRecord, facts: ConversationFacts): boolean => offer.queuedAt === facts.queuedAt;
 
+/** The key of a conversation's queued slot work (Router.slotWork). */
+const slotKey = (tenantId: string, conversationId: string) => `${tenantId}\n${conversationId}`;
+
 /** Offer states in which an agent's capacity is (being) held for the conversation. */
 const CLAIMS = new Set<OfferRecord['state']>(['reserving', 'offered', 'accepting']);
 
@@ -203,7 +206,13 @@ export class Router {
 
   /** This replica is acting on the conversation right now, or has slot work for it queued. */
   busy(tenantId: string, conversationId: string): boolean {
-    return this.dispatcher.busy(tenantId, conversationId) || this.slotWork.has(`${tenantId}\n${conversationId}`);
+    return this.dispatcher.busy(tenantId, conversationId) || this.slotWork.has(slotKey(tenantId, conversationId));
+  }
+
+  /** Runs `work` while this replica does nothing else with the conversation (see OfferDispatcher.exclusively); undefined when busy. */
+  exclusively<T>(tenantId: string, conversationId: string, work: () => Promise<T>): Promise<T | undefined> {
+    if (this.slotWork.has(slotKey(tenantId, conversationId))) return Promise.resolve(undefined);
+    return this.dispatcher.exclusively(tenantId, conversationId, work);
   }
 
   /** Offers of a tenant as this replica last saw them. */
@@ -334,7 +343,7 @@ export class Router {
    * or presence would keep a slot for a conversation that is over.
    */
   private inOrder(tenantId: string, conversationId: string, work: () => Promise<void>): void {
-    const key = `${tenantId}\n${conversationId}`;
+    const key = slotKey(tenantId, conversationId);
     const run = (this.slotWork.get(key) ?? Promise.resolve()).then(work).catch(this.stepFailed);
     this.slotWork.set(key, run);
     void run.then(() => {

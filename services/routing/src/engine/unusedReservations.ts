@@ -12,6 +12,12 @@ export interface UnusedReservationsDeps {
   claimed: (tenantId: string, conversationId: string) => boolean;
   /** This replica is reserving or assigning it right now. */
   busy: (tenantId: string, conversationId: string) => boolean;
+  /**
+   * Runs `work` while this replica does nothing else with the conversation
+   * (a pass could otherwise reserve the same agent again, a no-op, and assign
+   * between the check and the release); undefined, `work` not run, when busy.
+   */
+  exclusively: <T>(tenantId: string, conversationId: string, work: () => Promise<T>) => Promise<T | undefined>;
   /** The conversation service's word on who holds it ('' nobody; undefined when it does not know the conversation). @throws when it does not answer */
   holderOf: (tenantId: string, conversationId: string) => Promise<string | undefined>;
   /** Gives the slot back in presence. */
@@ -84,18 +90,27 @@ export class UnusedReservations {
   }
 
   private unused(tenantId: string, agentId: string, conversationId: string): boolean {
+    return this.unusedByRecords(tenantId, agentId, conversationId) && !this.deps.busy(tenantId, conversationId);
+  }
+
+  /** By the events and the offer records (not asking whether this replica is busy with it). */
+  private unusedByRecords(tenantId: string, agentId: string, conversationId: string): boolean {
     const facts = this.deps.facts(tenantId, conversationId);
     if (!facts) return false;
     if (facts.status === 'assigned' && facts.agentId === agentId) return false;
-    return !this.deps.claimed(tenantId, conversationId) && !this.deps.busy(tenantId, conversationId);
+    return !this.deps.claimed(tenantId, conversationId);
   }
 
   private async release(tenantId: string, agentId: string, conversationId: string): Promise<boolean> {
-    // Looked at again now: the sweep's await on an earlier release may have let an assignment in.
-    if (!this.unused(tenantId, agentId, conversationId)) return false;
-    const holder = await this.deps.holderOf(tenantId, conversationId);
-    if (holder === undefined || holder === agentId) return false;
-    await this.deps.release(tenantId, agentId, conversationId);
+    const released = await this.deps.exclusively(tenantId, conversationId, async () => {
+      // Looked at again now: the sweep's await on an earlier release may have let an assignment in.
+      if (!this.unusedByRecords(tenantId, agentId, conversationId)) return false;
+      const holder = await this.deps.holderOf(tenantId, conversationId);
+      if (holder === undefined || holder === agentId) return false;
+      await this.deps.release(tenantId, agentId, conversationId);
+      return true;
+    });
+    if (!released) return false;
     this.suspects.delete(`${tenantId}\n${agentId}\n${conversationId}`);
     this.deps.logger.info({ tenant_id: tenantId, agent_id: agentId, conversation_id: conversationId }, 'released a reservation nobody used');
     this.deps.onReleased?.();

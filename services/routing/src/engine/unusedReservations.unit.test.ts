@@ -23,7 +23,7 @@ function facts(conversationId: string, over: Partial<ConversationFacts>): Conver
 const agent = (agentId: string, holds: string[]): AgentView =>
   ({ agentId, holds: new Set(holds), skills: new Map(), languages: [], capacity: { chat: 3 }, load: { chat: holds.length }, idleSince: 0, lastAssignedAt: 0, translationEnabled: false, teamIds: [] }) as unknown as AgentView;
 
-function world(setup: { agents: AgentView[]; facts: ConversationFacts[]; holders?: Record<string, string | undefined>; claimed?: string[]; busy?: string[]; failHolder?: boolean }) {
+function world(setup: { agents: AgentView[]; facts: ConversationFacts[]; holders?: Record<string, string | undefined>; claimed?: string[]; busy?: string[]; takenUp?: string[]; failHolder?: boolean }) {
   let clock = 0;
   const released: string[] = [];
   const asked: string[] = [];
@@ -34,6 +34,8 @@ function world(setup: { agents: AgentView[]; facts: ConversationFacts[]; holders
     facts: (_t, c) => known.get(c),
     claimed: (_t, c) => setup.claimed?.includes(c) ?? false,
     busy: (_t, c) => setup.busy?.includes(c) ?? false,
+    // `takenUp`: this replica began acting on it after the sweep looked (the exclusive section is refused).
+    exclusively: async (_t, c, work) => (setup.takenUp?.includes(c) ? undefined : work()),
     holderOf: async (_t, c) => {
       asked.push(c);
       if (setup.failHolder) throw new Error('conversation service unavailable');
@@ -105,6 +107,14 @@ describe('UnusedReservations', () => {
     await w.at(0);
     expect(await w.at(GRACE_MS * 2)).toBe(0);
     expect(w.asked).toEqual([]);
+  });
+
+  it('does not release when this replica took the conversation up after the sweep looked', async () => {
+    const w = world({ agents: [agent('ana', ['c1'])], facts: [facts('c1', { status: 'queued' })], takenUp: ['c1'] });
+    await w.at(0);
+    expect(await w.at(GRACE_MS)).toBe(0);
+    expect(w.asked).toEqual([]); // not even asked: the check and the release run only while nothing else acts on it
+    expect(w.released).toEqual([]);
   });
 
   it('starts the grace period again when the slot was in use in between', async () => {
