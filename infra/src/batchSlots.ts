@@ -14,6 +14,8 @@
 export class BatchSlots {
   private inFlight = 0;
   private overdue: NodeJS.Timeout | undefined;
+  /** A send scheduled for the end of this turn of the event loop. */
+  private soon: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly limits: { concurrent: number; maxWaitMs: number },
@@ -25,14 +27,23 @@ export class BatchSlots {
 
   /** Something was added, or a batch came back: send what may go now, and make sure the rest goes within maxWaitMs. */
   kick(): void {
-    while (this.inFlight < this.limits.concurrent && this.waiting()) this.send();
-    if (this.waiting() && !this.overdue) {
-      this.overdue = setTimeout(() => {
-        this.overdue = undefined;
-        if (this.waiting()) this.send();
+    if (!this.waiting()) return;
+    if (this.inFlight < this.limits.concurrent) {
+      // A free slot sends at the end of this turn of the event loop, not at once: the items that arrive
+      // in the same turn (a routing pass dispatching many conversations, many calls answered together)
+      // travel in one batch instead of the first two going alone.
+      this.soon ??= setImmediate(() => {
+        this.soon = undefined;
+        while (this.inFlight < this.limits.concurrent && this.waiting()) this.send();
         this.kick();
-      }, this.limits.maxWaitMs);
+      });
+      return;
     }
+    this.overdue ??= setTimeout(() => {
+      this.overdue = undefined;
+      if (this.waiting()) this.send();
+      this.kick();
+    }, this.limits.maxWaitMs);
   }
 
   private send(): void {

@@ -56,6 +56,10 @@ function scripted(options: { concurrent?: number; maxItems?: number; maxWaitMs?:
   return { calls, batches, singles };
 }
 const tick = () => new Promise((r) => setImmediate(r));
+/** A few turns: an answered batch's slot is freed, and the next batch sent, within them. */
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await tick();
+};
 const ok = (items: number[]): ItemOutcome<string>[] => items.map((n) => ({ $case: 'result', value: `batch ${n}` }));
 
 describe('eachItemAsItsActor', () => {
@@ -82,55 +86,66 @@ describe('eachItemAsItsActor', () => {
 });
 
 describe('CallBatches', () => {
-  it('sends a lone item as the single call, and items arriving while calls are in flight together in the next batch', async () => {
+  it('sends at the end of the turn: a lone item as the single call, the items of one turn together, later ones in the next batch', async () => {
     const { calls, batches, singles } = scripted({ concurrent: 1 });
     const first = calls.call('acme', 1);
+    expect(singles).toEqual([]); // not at once: whatever else comes in this turn goes with it
     await tick();
     expect(singles).toEqual([{ key: 'acme', item: 1 }]);
     expect(await first).toBe('one 1');
 
-    const a = calls.call('acme', 2);
-    const b = calls.call('acme', 3);
+    // Items called in one turn travel together, though a slot is free.
+    const [a, b] = [calls.call('acme', 2), calls.call('acme', 3)];
+    await tick();
+    expect(batches.map((x) => x.items)).toEqual([[2, 3]]);
+    // Items arriving while it is in flight wait for it, over several turns, then travel together.
     const c = calls.call('acme', 4);
     await tick();
-    // 2 went alone at once (nothing in flight); 3 and 4 wait for it, then travel together.
-    expect(singles.map((s) => s.item)).toEqual([1, 2]);
-    await a;
-    await tick();
-    expect(batches.map((x) => x.items)).toEqual([[3, 4]]);
-    batches[0]!.answer(ok([3, 4]));
-    expect(await Promise.all([b, c])).toEqual(['batch 3', 'batch 4']);
+    const d = calls.call('acme', 5);
+    await settle();
+    expect(batches).toHaveLength(1);
+    batches[0]!.answer(ok([2, 3]));
+    expect(await Promise.all([a, b])).toEqual(['batch 2', 'batch 3']);
+    await settle();
+    expect(batches.map((x) => x.items)).toEqual([[2, 3], [4, 5]]);
+    batches[1]!.answer(ok([4, 5]));
+    expect(await Promise.all([c, d])).toEqual(['batch 4', 'batch 5']);
+    expect(singles.map((s) => s.item)).toEqual([1]);
   });
 
   it('keeps keys apart: a batch carries one tenant', async () => {
     const { calls, batches } = scripted({ concurrent: 1 });
-    const slow = calls.call('acme', 0); // alone, in flight
     const rest = [calls.call('acme', 1), calls.call('globex', 2), calls.call('acme', 3)];
-    await slow;
     await tick();
     expect(batches.map((x) => [x.key, x.items])).toEqual([['acme', [1, 3]]]);
     batches[0]!.answer(ok([1, 3]));
-    await tick();
-    await tick();
+    await settle();
     // globex's lone item went as a single call once acme's batch was answered.
     expect(await Promise.all(rest)).toEqual(['batch 1', 'one 2', 'batch 3']);
   });
 
+  it('with two slots, the items of one turn beyond maxItems go as two batches at once', async () => {
+    const { calls, batches } = scripted({ concurrent: 2, maxItems: 2 });
+    const all = [1, 2, 3, 4, 5].map((n) => calls.call('acme', n));
+    await tick();
+    expect(batches.map((x) => x.items)).toEqual([[1, 2], [3, 4]]);
+    batches[0]!.answer(ok([1, 2]));
+    batches[1]!.answer(ok([3, 4]));
+    expect(await Promise.all(all.slice(0, 4))).toEqual(['batch 1', 'batch 2', 'batch 3', 'batch 4']);
+    expect(await all[4]).toBe('one 5');
+  });
+
   it("rejects each item with its own error, and all of a batch's items when the call itself fails", async () => {
     const { calls, batches } = scripted({ concurrent: 1 });
-    const lead = calls.call('acme', 0);
     const [x, y, z] = [calls.call('acme', 1), calls.call('acme', 2), calls.call('acme', 3)];
-    await lead;
     await tick();
     batches[0]!.answer([{ $case: 'result', value: 'batch 1' }, { $case: 'error', value: { code: 'illegal_state', message: 'agent is at capacity', field: '' } }, undefined]);
     expect(await x).toBe('batch 1');
     await expect(y).rejects.toBeInstanceOf(IllegalStateError);
     await expect(z).rejects.toBeInstanceOf(UnavailableError);
 
-    const lead2 = calls.call('acme', 4);
     const [p, q] = [calls.call('acme', 5), calls.call('acme', 6)];
-    await lead2;
-    await tick();
+    await settle();
     const down = new UnavailableError('presence is unreachable');
     batches[1]!.fail(down);
     await expect(p).rejects.toBe(down);
@@ -139,20 +154,19 @@ describe('CallBatches', () => {
 
   it('a peer that does not know the batch call gets single calls, then and from then on', async () => {
     const { calls, batches, singles } = scripted({ concurrent: 1 });
-    const lead = calls.call('acme', 0);
     const pair = [calls.call('acme', 1), calls.call('acme', 2)];
-    await lead;
     await tick();
     batches[0]!.fail(Object.assign(new Error('unknown method'), { code: status.UNIMPLEMENTED }));
     expect(await Promise.all(pair)).toEqual(['one 1', 'one 2']);
     await Promise.all([calls.call('acme', 3), calls.call('acme', 4)]);
     expect(batches).toHaveLength(1);
-    expect(singles.map((s) => s.item)).toEqual([0, 1, 2, 3, 4]);
+    expect(singles.map((s) => s.item)).toEqual([1, 2, 3, 4]);
   });
 
   it('a call that hangs holds later items back no longer than maxWaitMs', async () => {
     const { calls, batches, singles } = scripted({ concurrent: 1, maxWaitMs: 30 });
     void calls.call('acme', -1); // alone, and never answered
+    await tick();
     const later = [calls.call('acme', 1), calls.call('acme', 2)];
     await tick();
     expect(batches).toHaveLength(0); // waiting for the slot…
@@ -165,16 +179,14 @@ describe('CallBatches', () => {
 
   it('splits at maxItems', async () => {
     const { calls, batches } = scripted({ concurrent: 1, maxItems: 2 });
-    const lead = calls.call('acme', 0);
     const all = [1, 2, 3, 4, 5].map((n) => calls.call('acme', n));
-    await lead;
     await tick();
+    expect(batches.map((x) => x.items)).toEqual([[1, 2]]);
     batches[0]!.answer(ok([1, 2]));
-    await tick();
+    await settle();
     batches[1]!.answer(ok([3, 4]));
-    await tick();
+    await settle();
     expect(batches.map((x) => x.items)).toEqual([[1, 2], [3, 4]]);
-    await tick();
     expect(await Promise.all(all.slice(0, 4))).toEqual(['batch 1', 'batch 2', 'batch 3', 'batch 4']);
     expect(await all[4]).toBe('one 5');
   });

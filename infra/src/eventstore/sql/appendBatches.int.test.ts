@@ -181,6 +181,8 @@ it('a statement that hangs holds later appends back no longer than maxWaitMs', a
   };
   const store = new SqlEventStore(stuck, { appendBatching: { concurrent: 1, streams: 64, events: 512, maxWaitMs: 30 } });
   const slow = store.appendToStream(stream('stuck'), [event()]);
+  // Its statement goes at the end of this turn of the event loop (appends of the same turn would share it).
+  while (first) await new Promise((r) => setImmediate(r));
   // These complete while the stuck statement still holds its slot (it is released only below).
   const others = await Promise.all(Array.from({ length: 5 }, (_, i) => store.appendToStream(stream(`free${i}`), [event()])));
   expect(others.every((r) => r.nextExpectedRevision === 0)).toBe(true);
