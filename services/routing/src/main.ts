@@ -119,6 +119,10 @@ runService(
       claimed: (tenantId, conversationId) => router!.hasOffer(tenantId, conversationId),
       busy: (tenantId, conversationId) => router!.busy(tenantId, conversationId),
       exclusively: (tenantId, conversationId, work) => router!.exclusively(tenantId, conversationId, work),
+      whileClaimed: async (tenantId, conversationId, work) => {
+        const facts = feed.get(tenantId, conversationId);
+        return facts ? offers.whileClaimed(facts, work) : undefined;
+      },
       holderOf: (tenantId, conversationId) =>
         peers.getConversation(tenantId, conversationId).then(
           (c) => c?.assignedAgentId,

@@ -7,6 +7,7 @@ import type { QueuePolicy } from '../domain/policy';
 import type { Waiting } from '../domain/waiting';
 import type { RoutingStore, Versioned } from '../store/routingStore';
 import type { AgentDirectory } from './agentDirectory';
+import type { ConversationFacts } from './conversationFeed';
 import type { Peers } from './peers';
 import type { RoutingEvents } from './routingEvents';
 
@@ -94,6 +95,32 @@ export class OfferBook {
   async claim(record: OfferRecord, previous: Versioned<OfferRecord> | undefined): Promise<number | undefined> {
     const { store } = this.deps;
     return previous ? store.updateOffer(record, previous.revision) : store.createOffer(record);
+  }
+
+  /**
+   * Runs `work` while no other replica may act on the conversation: under a
+   * `reserving` claim that holds no agent, deleted afterwards, or at once
+   * when this replica is alone. Undefined, `work` not run, when another
+   * replica holds a record for it. A claim left by a replica that died
+   * meanwhile expires as any other, and holds nobody's slot.
+   */
+  async whileClaimed<T>(facts: ConversationFacts, work: () => Promise<T>): Promise<T | undefined> {
+    if (this.deps.alone?.()) return work();
+    const { store, now, claimTtlMs, replica, logger } = this.deps;
+    const { tenantId, conversationId, queueId, channel, language, queuedAt } = facts;
+    const record: OfferRecord = {
+      tenantId, conversationId, queueId, channel, language, strategy: 'longest_idle', state: 'reserving', agentIds: [], reservedFor: '',
+      acceptingAgent: '', declined: [], expiresAt: now() + claimTtlMs, queuedAt, decision: null, by: replica,
+    };
+    const revision = await store.createOffer(record);
+    if (revision === undefined) return undefined;
+    try {
+      return await work();
+    } finally {
+      await store.deleteOffer(tenantId, conversationId, revision).catch((err: Error) => {
+        logger.warn({ err, conversation_id: conversationId }, 'could not delete a claim; it expires');
+      });
+    }
   }
 
   /**

@@ -18,6 +18,14 @@ export interface UnusedReservationsDeps {
    * between the check and the release); undefined, `work` not run, when busy.
    */
   exclusively: <T>(tenantId: string, conversationId: string, work: () => Promise<T>) => Promise<T | undefined>;
+  /**
+   * Runs `work` while no other routing replica may act on the conversation
+   * (under its offer claim; at once when this replica is alone): another
+   * replica could otherwise claim it, reserve the same agent (a no-op, the
+   * slot being held) and assign between the check and the release.
+   * Undefined, `work` not run, when another replica holds the claim.
+   */
+  whileClaimed: <T>(tenantId: string, conversationId: string, work: () => Promise<T>) => Promise<T | undefined>;
   /** The conversation service's word on who holds it ('' nobody; undefined when it does not know the conversation). @throws when it does not answer */
   holderOf: (tenantId: string, conversationId: string) => Promise<string | undefined>;
   /** Gives the slot back in presence. */
@@ -38,7 +46,9 @@ export interface UnusedReservationsDeps {
  * agent and assigning without a claim (OfferBook, alone). A sweep only
  * notes such a slot; if a sweep at least `graceMs` later still finds it, the
  * conversation service is asked who holds the conversation (the events may
- * lag), and the slot is released unless it is that agent's.
+ * lag), and the slot is released unless it is that agent's. The check and
+ * the release run while this replica does nothing else with the
+ * conversation and, with other replicas alive, under its offer claim.
  *
  * Conversations the events do not know (another region's, held here for
  * follow-the-sun) are left to their leases.
@@ -105,10 +115,13 @@ export class UnusedReservations {
     const released = await this.deps.exclusively(tenantId, conversationId, async () => {
       // Looked at again now: the sweep's await on an earlier release may have let an assignment in.
       if (!this.unusedByRecords(tenantId, agentId, conversationId)) return false;
-      const holder = await this.deps.holderOf(tenantId, conversationId);
-      if (holder === undefined || holder === agentId) return false;
-      await this.deps.release(tenantId, agentId, conversationId);
-      return true;
+      const done = await this.deps.whileClaimed(tenantId, conversationId, async () => {
+        const holder = await this.deps.holderOf(tenantId, conversationId);
+        if (holder === undefined || holder === agentId) return false;
+        await this.deps.release(tenantId, agentId, conversationId);
+        return true;
+      });
+      return done ?? false;
     });
     if (!released) return false;
     this.suspects.delete(`${tenantId}\n${agentId}\n${conversationId}`);

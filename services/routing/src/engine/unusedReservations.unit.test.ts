@@ -23,10 +23,23 @@ function facts(conversationId: string, over: Partial<ConversationFacts>): Conver
 const agent = (agentId: string, holds: string[]): AgentView =>
   ({ agentId, holds: new Set(holds), skills: new Map(), languages: [], capacity: { chat: 3 }, load: { chat: holds.length }, idleSince: 0, lastAssignedAt: 0, translationEnabled: false, teamIds: [] }) as unknown as AgentView;
 
-function world(setup: { agents: AgentView[]; facts: ConversationFacts[]; holders?: Record<string, string | undefined>; claimed?: string[]; busy?: string[]; takenUp?: string[]; failHolder?: boolean }) {
+function world(setup: {
+  agents: AgentView[];
+  facts: ConversationFacts[];
+  holders?: Record<string, string | undefined>;
+  claimed?: string[];
+  busy?: string[];
+  takenUp?: string[];
+  /** Another replica claimed these after the sweep looked (its claim is refused). */
+  claimedElsewhere?: string[];
+  failHolder?: boolean;
+}) {
   let clock = 0;
   const released: string[] = [];
   const asked: string[] = [];
+  /** The conversations whose claim the sweep holds right now, and what it did while holding each. */
+  const underClaim = new Set<string>();
+  const doneUnderClaim: string[] = [];
   const known = new Map(setup.facts.map((f) => [f.conversationId, f]));
   const sweep = new UnusedReservations({
     tenants: () => [TENANT],
@@ -36,12 +49,25 @@ function world(setup: { agents: AgentView[]; facts: ConversationFacts[]; holders
     busy: (_t, c) => setup.busy?.includes(c) ?? false,
     // `takenUp`: this replica began acting on it after the sweep looked (the exclusive section is refused).
     exclusively: async (_t, c, work) => (setup.takenUp?.includes(c) ? undefined : work()),
+    whileClaimed: async (_t, c, work) => {
+      if (setup.claimedElsewhere?.includes(c)) return undefined;
+      underClaim.add(c);
+      try {
+        return await work();
+      } finally {
+        underClaim.delete(c);
+      }
+    },
     holderOf: async (_t, c) => {
       asked.push(c);
+      if (underClaim.has(c)) doneUnderClaim.push(`asked ${c}`);
       if (setup.failHolder) throw new Error('conversation service unavailable');
       return setup.holders && c in setup.holders ? setup.holders[c] : '';
     },
-    release: async (_t, a, c) => void released.push(`${a}/${c}`),
+    release: async (_t, a, c) => {
+      if (underClaim.has(c)) doneUnderClaim.push(`released ${a}/${c}`);
+      released.push(`${a}/${c}`);
+    },
     graceMs: GRACE_MS,
     now: () => clock,
     logger: createLogger('unused-reservations-test', 'silent'),
@@ -50,7 +76,7 @@ function world(setup: { agents: AgentView[]; facts: ConversationFacts[]; holders
     clock = ms;
     return sweep.sweep();
   };
-  return { at, released, asked, known };
+  return { at, released, asked, known, doneUnderClaim };
 }
 
 describe('UnusedReservations', () => {
@@ -62,6 +88,20 @@ describe('UnusedReservations', () => {
     expect(await w.at(GRACE_MS)).toBe(1);
     expect(w.released).toEqual(['ana/c1']);
     expect(w.asked).toEqual(['c1']);
+    // The question and the release both ran under the conversation's claim.
+    expect(w.doneUnderClaim).toEqual(['asked c1', 'released ana/c1']);
+  });
+
+  it('does not ask or release while another replica holds the conversation, and looks again later', async () => {
+    const claimedElsewhere = ['c1'];
+    const w = world({ agents: [agent('ana', ['c1'])], facts: [facts('c1', { status: 'queued' })], claimedElsewhere });
+    await w.at(0);
+    expect(await w.at(GRACE_MS)).toBe(0);
+    expect(w.asked).toEqual([]);
+    expect(w.released).toEqual([]);
+    claimedElsewhere.pop(); // its claim is gone (and with it, here, nobody used the slot)
+    expect(await w.at(GRACE_MS + 1)).toBe(1);
+    expect(w.released).toEqual(['ana/c1']);
   });
 
   it('releases a slot held for a conversation that went to someone else, or is over', async () => {
