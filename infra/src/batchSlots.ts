@@ -1,8 +1,10 @@
 /**
  * When to send the next batch, for anything that gathers work into batches
- * (the event store's group commit, batch gRPC calls): up to `concurrent`
- * batches go at once, what arrives meanwhile waits for a free slot and so
- * travels together in the next batch, but never waits longer than
+ * (the event store's group commit, batch gRPC calls): a batch goes at the
+ * end of the turn of the event loop in which its first item arrived, with
+ * every item of that turn; up to `concurrent` batches go at once, what
+ * arrives meanwhile waits for a free slot and so travels together in the
+ * next batch, but never waits longer than
  * `maxWaitMs`: one batch that hangs (a peer killed mid-call, a stuck
  * connection) must not hold every later item back until its deadline.
  *

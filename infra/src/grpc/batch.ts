@@ -4,7 +4,7 @@
  * run each item with `eachItem`; clients send through `CallBatches`, which
  * gathers the items that arrive while earlier batches are in flight, so a
  * busy caller pays one call per batch instead of one per item, and a quiet
- * one sends each item at once.
+ * one sends each item at the end of its turn of the event loop.
  */
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { ConcurrencyError, DomainError, ForbiddenError, IllegalStateError, NotFoundError, UnauthorizedError, UnavailableError, ValidationError, type ErrorCode } from '../errors';

@@ -32,7 +32,8 @@ interface Waiting {
  * statements go at once; appends that arrive meanwhile wait (at most
  * `maxWaitMs`), and the next statement carries all of them (APPEND_MANY): one round trip,
  * one transaction, one WAL flush for many conversations. A lone append goes
- * at once, as its own APPEND, so a quiet store answers as before; a busy one
+ * at the end of its turn of the event loop (BatchSlots), as its own APPEND,
+ * so a quiet store answers as before; a busy one
  * writes more per commit instead of queueing commits.
  *
  * Each append gets its own stream's rows, or none when its expectation did
