@@ -61,6 +61,23 @@ export function requireAcceptable(offer: OfferRecord | undefined, conversationId
 }
 
 /**
+ * A `reserving` claim that holds nobody's slot: it keeps the other replicas
+ * off the conversation while this one acts on it elsewhere (follow-the-sun
+ * reserving in another region, the sweep of unused reservations), and its
+ * expiry, should this replica die, releases nothing here.
+ */
+export function slotlessClaim(
+  of: Pick<OfferRecord, 'tenantId' | 'conversationId' | 'queueId' | 'channel' | 'language' | 'queuedAt'>,
+  claim: { by: string; expiresAt: number; declined?: string[] },
+): OfferRecord {
+  const { tenantId, conversationId, queueId, channel, language, queuedAt } = of;
+  return {
+    tenantId, conversationId, queueId, channel, language, queuedAt, strategy: 'least_busy', state: 'reserving', agentIds: [], reservedFor: '',
+    acceptingAgent: '', declined: claim.declined ?? [], expiresAt: claim.expiresAt, decision: null, by: claim.by,
+  };
+}
+
+/**
  * What happens when an offer is withdrawn (declined, expired, or its replica
  * died): the conversation is free for routing again, the agents who had it
  * are passed over next time, and `release` names whose capacity to give back

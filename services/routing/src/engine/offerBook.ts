@@ -2,7 +2,7 @@ import type { Logger } from '@contactcenter/infra';
 import { IllegalStateError, isDomainError, NotFoundError } from '@contactcenter/infra/errors';
 import { AssignmentDecision } from '@contactcenter/proto/conversation/v1';
 import { chose, type RouteOutcome } from '../domain/route';
-import { requireAcceptable, withdraw, type OfferRecord } from '../domain/offer';
+import { requireAcceptable, slotlessClaim, withdraw, type OfferRecord } from '../domain/offer';
 import type { QueuePolicy } from '../domain/policy';
 import type { Waiting } from '../domain/waiting';
 import type { RoutingStore, Versioned } from '../store/routingStore';
@@ -107,12 +107,8 @@ export class OfferBook {
   async whileClaimed<T>(facts: ConversationFacts, work: () => Promise<T>): Promise<T | undefined> {
     if (this.deps.alone?.()) return work();
     const { store, now, claimTtlMs, replica, logger } = this.deps;
-    const { tenantId, conversationId, queueId, channel, language, queuedAt } = facts;
-    const record: OfferRecord = {
-      tenantId, conversationId, queueId, channel, language, strategy: 'longest_idle', state: 'reserving', agentIds: [], reservedFor: '',
-      acceptingAgent: '', declined: [], expiresAt: now() + claimTtlMs, queuedAt, decision: null, by: replica,
-    };
-    const revision = await store.createOffer(record);
+    const { tenantId, conversationId } = facts;
+    const revision = await store.createOffer(slotlessClaim(facts, { by: replica, expiresAt: now() + claimTtlMs }));
     if (revision === undefined) return undefined;
     try {
       return await work();

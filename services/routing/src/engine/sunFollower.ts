@@ -4,7 +4,7 @@ import type { AssignmentDecision } from '@contactcenter/proto/conversation/v1';
 import type { AgentView } from '../domain/agentView';
 import type { Requirement } from '../domain/eligibility';
 import { chooseRegion, nobodyOnShift, regionStanding, shiftedAgents, type RegionChoice, type RegionStanding } from '../domain/followTheSun';
-import { isActive, type OfferRecord } from '../domain/offer';
+import { isActive, slotlessClaim, type OfferRecord } from '../domain/offer';
 import { policyVersion, type ChannelName, type QueuePolicy } from '../domain/policy';
 import { effectivePriority, type Waiting } from '../domain/waiting';
 import type { RoutingStore, Versioned } from '../store/routingStore';
@@ -165,24 +165,8 @@ export class SunFollower {
 
   /** Claims the conversation on its offer record; undefined when another replica holds it. */
   private async claim({ w, at, previous }: Trial): Promise<Claim | undefined> {
-    const record: OfferRecord = {
-      tenantId: w.tenantId,
-      conversationId: w.conversationId,
-      queueId: w.queueId,
-      channel: w.channel,
-      language: w.language,
-      strategy: 'least_busy',
-      state: 'reserving',
-      agentIds: [],
-      // No local reservation: an expired claim must not release anything here. The remote slot is released below, by the feed or by its lease there.
-      reservedFor: '',
-      acceptingAgent: '',
-      declined: previous?.value.declined ?? [],
-      expiresAt: at + this.deps.claimTtlMs,
-      queuedAt: w.queuedAt,
-      decision: null,
-      by: this.deps.replica,
-    };
+    // No local reservation: an expired claim must not release anything here. The remote slot is released below, by the feed or by its lease there.
+    const record = slotlessClaim(w, { by: this.deps.replica, expiresAt: at + this.deps.claimTtlMs, declined: previous?.value.declined ?? [] });
     const { store } = this.deps;
     const revision = previous ? await store.updateOffer(record, previous.revision) : await store.createOffer(record);
     return revision === undefined ? undefined : { record, revision, created: !previous };
